@@ -1,0 +1,30 @@
+import { DEFINED_PLUGIN_BRAND } from "./brand.js";
+import type { PluginContext } from "./base.js";
+import type { CaoEventMap, CaoEventType } from "./events.js";
+
+export type HookFunction<K extends CaoEventType> = (event: CaoEventMap[K], context: PluginContext) => unknown;
+
+export type HookTable = { [K in CaoEventType]?: HookFunction<K> | HookFunction<K>[] };
+
+export interface PluginDefinition {
+  /** Shown in logs when set; the registry still names the plugin by its package or file. */
+  name?: string;
+  setup?(context: PluginContext): unknown;
+  teardown?(): unknown;
+  hooks: HookTable;
+}
+
+export interface DefinedPlugin extends PluginDefinition {
+  readonly [DEFINED_PLUGIN_BRAND]: true;
+}
+
+/** Class-free plugins, for plain JavaScript: `export default definePlugin({ hooks: { message_sent(e) {…} } })`. */
+export function definePlugin<T extends PluginDefinition>(definition: T): T & DefinedPlugin {
+  if (typeof definition !== "object" || definition === null) {
+    throw new TypeError("definePlugin expects an object: { setup?, teardown?, hooks: { event_type: handler } }");
+  }
+  if (typeof definition.hooks !== "object" || definition.hooks === null) {
+    throw new TypeError("definePlugin needs a `hooks` object mapping event types to handler functions");
+  }
+  return Object.defineProperty({ ...definition }, DEFINED_PLUGIN_BRAND, { value: true }) as T & DefinedPlugin;
+}

@@ -1,0 +1,160 @@
+/**
+ * The events CAO emits to plugins (DESIGN §4). Each is a small typed class; the services construct them
+ * with one object of fields and hand them to the registry, which freezes them before any plugin sees them.
+ */
+
+/** A Date whose setters throw, so a frozen event's timestamp cannot be changed under another plugin's feet. */
+export class EventTimestamp extends Date {
+  static {
+    const setters = Object.getOwnPropertyNames(Date.prototype).filter((key) => key.startsWith("set"));
+    for (const key of setters) {
+      Object.defineProperty(EventTimestamp.prototype, key, {
+        value(): never {
+          throw new TypeError(`event timestamps are read-only (${key} called)`);
+        },
+      });
+    }
+  }
+}
+
+export type OrchestrationType = "send_message" | "handoff" | "assign";
+export const ORCHESTRATION_TYPES: readonly OrchestrationType[] = ["send_message", "handoff", "assign"];
+
+interface BaseFields {
+  /** The tmux session name (`cao-…`), or null when the event belongs to no session. */
+  sessionId?: string | null;
+  /** Defaults to now; accepted so recorded or replayed events keep their time. */
+  timestamp?: Date;
+}
+
+/**
+ * Base of every event. The five V1 classes freeze themselves at the end of their constructors: an event is a
+ * value, shared by every plugin that receives it, so no plugin can change it under another's feet.
+ * Custom subclasses that are not frozen are deep-frozen by the registry when dispatched.
+ */
+export abstract class CaoEvent {
+  abstract readonly eventType: string;
+  readonly timestamp: Date;
+  readonly sessionId: string | null;
+
+  constructor(fields: BaseFields) {
+    this.timestamp = new EventTimestamp(fields.timestamp ?? Date.now());
+    this.sessionId = fields.sessionId ?? null;
+  }
+
+  /** A plain JSON shape (snake_case, as CAO's HTTP API speaks), handy for forwarding plugins. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) {
+      out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value instanceof Date ? value.toISOString() : value;
+    }
+    return out;
+  }
+}
+
+export interface SessionFields extends BaseFields {
+  sessionName: string;
+}
+
+export class SessionCreatedEvent extends CaoEvent {
+  readonly eventType = "session_created" as const;
+  readonly sessionName: string;
+  constructor(fields: SessionFields) {
+    super(fields);
+    this.sessionName = fields.sessionName;
+    Object.freeze(this);
+  }
+}
+
+export class SessionKilledEvent extends CaoEvent {
+  readonly eventType = "session_killed" as const;
+  readonly sessionName: string;
+  constructor(fields: SessionFields) {
+    super(fields);
+    this.sessionName = fields.sessionName;
+    Object.freeze(this);
+  }
+}
+
+export interface TerminalCreatedFields extends BaseFields {
+  terminalId: string;
+  agentName: string;
+  provider: string;
+}
+
+export class TerminalCreatedEvent extends CaoEvent {
+  readonly eventType = "terminal_created" as const;
+  readonly terminalId: string;
+  readonly agentName: string;
+  readonly provider: string;
+  constructor(fields: TerminalCreatedFields) {
+    super(fields);
+    this.terminalId = fields.terminalId;
+    this.agentName = fields.agentName;
+    this.provider = fields.provider;
+    Object.freeze(this);
+  }
+}
+
+export interface TerminalKilledFields extends BaseFields {
+  terminalId: string;
+  agentName: string;
+}
+
+export class TerminalKilledEvent extends CaoEvent {
+  readonly eventType = "terminal_killed" as const;
+  readonly terminalId: string;
+  readonly agentName: string;
+  constructor(fields: TerminalKilledFields) {
+    super(fields);
+    this.terminalId = fields.terminalId;
+    this.agentName = fields.agentName;
+    Object.freeze(this);
+  }
+}
+
+export interface MessageSentFields extends BaseFields {
+  sender: string;
+  receiver: string;
+  message: string;
+  orchestrationType: OrchestrationType;
+}
+
+export class MessageSentEvent extends CaoEvent {
+  readonly eventType = "message_sent" as const;
+  readonly sender: string;
+  readonly receiver: string;
+  readonly message: string;
+  readonly orchestrationType: OrchestrationType;
+  constructor(fields: MessageSentFields) {
+    super(fields);
+    this.sender = fields.sender;
+    this.receiver = fields.receiver;
+    this.message = fields.message;
+    this.orchestrationType = fields.orchestrationType;
+    Object.freeze(this);
+  }
+}
+
+/** Event name → event class instance; this is what makes `hook("message_sent")` type its handler. */
+export interface CaoEventMap {
+  session_created: SessionCreatedEvent;
+  session_killed: SessionKilledEvent;
+  terminal_created: TerminalCreatedEvent;
+  terminal_killed: TerminalKilledEvent;
+  message_sent: MessageSentEvent;
+}
+
+export type CaoEventType = keyof CaoEventMap;
+
+export const EVENT_TYPES: readonly CaoEventType[] = [
+  "session_created",
+  "session_killed",
+  "terminal_created",
+  "terminal_killed",
+  "message_sent",
+];
+
+export function isEventType(value: unknown): value is CaoEventType {
+  return typeof value === "string" && (EVENT_TYPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,39 @@
+import { pathToFileURL } from "node:url";
+import { createJiti, type Jiti } from "jiti";
+import * as publicApi from "./index.js";
+import type { PluginSource } from "./source.js";
+
+const TYPESCRIPT = /\.[mc]?ts$/;
+
+/**
+ * Imports plugin modules. Drop-ins always go through jiti (TypeScript without a build step, and a fresh module
+ * instance on every reload because jiti's module cache is off). npm packages are compiled code and are imported
+ * natively, unless their entry is TypeScript.
+ *
+ * `cli-agent-orchestrator/plugins` is served to jiti-loaded files as a virtual module holding the running server's
+ * own exports, so a drop-in shares the server's classes instead of loading a second copy from disk.
+ */
+export class PluginModuleLoader {
+  private jiti: Jiti | undefined;
+
+  async import(source: PluginSource): Promise<unknown> {
+    if (source.source === "npm" && !TYPESCRIPT.test(source.entry)) {
+      return import(pathToFileURL(source.entry).href);
+    }
+    return this.getJiti().import(source.entry);
+  }
+
+  private getJiti(): Jiti {
+    // Created on first use: it loads a Babel bundle, which a server without TypeScript plugins never needs.
+    this.jiti ??= createJiti(import.meta.url, {
+      moduleCache: false,
+      fsCache: false,
+      interopDefault: false,
+      virtualModules: {
+        "cli-agent-orchestrator/plugins": publicApi,
+        "cli-agent-orchestrator": publicApi,
+      },
+    });
+    return this.jiti;
+  }
+}

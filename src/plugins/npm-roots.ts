@@ -1,0 +1,65 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { safeRealpath } from "./discover-npm.js";
+import type { ResolvedOptions } from "./options.js";
+
+/** The directory of this package (the one holding its package.json), found by walking up from this file. */
+export function ownPackageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = path.join(dir, "package.json");
+    try {
+      const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string };
+      if (pkg.name === "cli-agent-orchestrator") return dir;
+    } catch {
+      // keep walking
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(fileURLToPath(import.meta.url), "../../..");
+    dir = parent;
+  }
+}
+
+/**
+ * The node_modules directories scanned for npm plugins (DESIGN §6), existing ones only, each once:
+ * $CAO_HOME/node_modules, the node_modules that holds this package, this package's own node_modules,
+ * <cwd>/node_modules, then every CAO_PLUGIN_PATHS entry.
+ */
+export function npmRoots(options: Pick<ResolvedOptions, "caoHome" | "cwd" | "extraNodeModules">): string[] {
+  const own = ownPackageRoot();
+  const holder = enclosingNodeModules(own);
+  const candidates = [
+    path.join(options.caoHome, "node_modules"),
+    ...(holder ? [holder] : []),
+    path.join(own, "node_modules"),
+    path.join(options.cwd, "node_modules"),
+    ...options.extraNodeModules,
+  ];
+  const seen = new Set<string>();
+  const roots: string[] = [];
+  for (const candidate of candidates) {
+    if (!isDirectory(candidate)) continue;
+    const real = safeRealpath(candidate);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    roots.push(candidate);
+  }
+  return roots;
+}
+
+function enclosingNodeModules(packageRoot: string): string | undefined {
+  const parent = path.dirname(packageRoot);
+  if (path.basename(parent) === "node_modules") return parent;
+  const grandparent = path.dirname(parent);
+  if (path.basename(parent).startsWith("@") && path.basename(grandparent) === "node_modules") return grandparent;
+  return undefined;
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,89 @@
+import os from "node:os";
+import path from "node:path";
+import type { Logger } from "pino";
+import { createLogger } from "../util/logger.js";
+
+export interface RegistryOptions {
+  /** Environment to read CAO_* variables from (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Where `<cwd>/node_modules` is looked for (default process.cwd()). */
+  cwd?: string;
+  /** Hot reload of the drop-in directory (default true). */
+  watch?: boolean;
+  logger?: Logger;
+  /** Each plugin's setup() must settle within this (default 10 s, env CAO_PLUGIN_SETUP_TIMEOUT_MS). */
+  setupTimeoutMs?: number;
+  /** Each plugin's teardown() must settle within this (default 5 s, env CAO_PLUGIN_TEARDOWN_TIMEOUT_MS). */
+  teardownTimeoutMs?: number;
+  /** Each handler call must settle within this (default 10 s, env CAO_PLUGIN_HANDLER_TIMEOUT_MS). */
+  handlerTimeoutMs?: number;
+  /** Events waiting per plugin before new ones are dropped (default 10,000, env CAO_PLUGIN_QUEUE_LIMIT). */
+  queueLimit?: number;
+  /** Quiet time after a file change before it is reloaded, coalescing editors' multi-step saves (default 25 ms). */
+  reloadDebounceMs?: number;
+  /** Log, instead of crash on, unhandled rejections while plugins are loaded (default true). */
+  guardUnhandledRejections?: boolean;
+}
+
+export interface ResolvedOptions {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  caoHome: string;
+  pluginsDir: string;
+  extraNodeModules: string[];
+  disabled: boolean;
+  watch: boolean;
+  logger: Logger;
+  setupTimeoutMs: number;
+  teardownTimeoutMs: number;
+  handlerTimeoutMs: number;
+  queueLimit: number;
+  reloadDebounceMs: number;
+  guardUnhandledRejections: boolean;
+}
+
+export const DEFAULTS = {
+  setupTimeoutMs: 10_000,
+  teardownTimeoutMs: 5_000,
+  handlerTimeoutMs: 10_000,
+  queueLimit: 10_000,
+  reloadDebounceMs: 25,
+} as const;
+
+export function caoHomeFrom(env: Record<string, string | undefined>): string {
+  return path.resolve(env.CAO_HOME || path.join(os.homedir(), ".cao"));
+}
+
+export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger({ env });
+  const caoHome = caoHomeFrom(env);
+  const number = (explicit: number | undefined, variable: string, fallback: number): number => {
+    if (explicit !== undefined) return positive(explicit, variable, fallback, logger);
+    const raw = env[variable];
+    if (raw === undefined || raw === "") return fallback;
+    return positive(Number(raw), variable, fallback, logger);
+  };
+  return {
+    env,
+    cwd: path.resolve(options.cwd ?? process.cwd()),
+    caoHome,
+    pluginsDir: path.resolve(env.CAO_PLUGINS_DIR || path.join(caoHome, "plugins")),
+    extraNodeModules: (env.CAO_PLUGIN_PATHS ?? "").split(path.delimiter).filter(Boolean).map((p) => path.resolve(p)),
+    disabled: env.CAO_DISABLE_PLUGINS === "1",
+    watch: options.watch ?? true,
+    logger,
+    setupTimeoutMs: number(options.setupTimeoutMs, "CAO_PLUGIN_SETUP_TIMEOUT_MS", DEFAULTS.setupTimeoutMs),
+    teardownTimeoutMs: number(options.teardownTimeoutMs, "CAO_PLUGIN_TEARDOWN_TIMEOUT_MS", DEFAULTS.teardownTimeoutMs),
+    handlerTimeoutMs: number(options.handlerTimeoutMs, "CAO_PLUGIN_HANDLER_TIMEOUT_MS", DEFAULTS.handlerTimeoutMs),
+    queueLimit: number(options.queueLimit, "CAO_PLUGIN_QUEUE_LIMIT", DEFAULTS.queueLimit),
+    reloadDebounceMs: options.reloadDebounceMs ?? DEFAULTS.reloadDebounceMs,
+    guardUnhandledRejections: options.guardUnhandledRejections ?? true,
+  };
+}
+
+function positive(value: number, name: string, fallback: number, logger: Logger): number {
+  if (Number.isFinite(value) && value > 0) return Math.floor(value);
+  logger.warn(`${name} must be a positive number, got ${JSON.stringify(value)}; using ${fallback}`);
+  return fallback;
+}
