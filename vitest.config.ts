@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Vite's oxc transform lowers only legacy decorators; test files that use @hook run under that mode here,
+  // while tsc type-checks them with standard decorators (and test/decorators.test.ts runs real tsc output of both).
+  oxc: { decorator: { legacy: true } },
   test: {
     include: ["test/**/*.test.ts"],
     pool: "forks",

@@ -18,13 +18,16 @@ export interface DefinedPlugin extends PluginDefinition {
   readonly [DEFINED_PLUGIN_BRAND]: true;
 }
 
-/** Class-free plugins, for plain JavaScript: `export default definePlugin({ hooks: { message_sent(e) {…} } })`. */
-export function definePlugin<T extends PluginDefinition>(definition: T): T & DefinedPlugin {
+/**
+ * Class-free plugins, for plain JavaScript: `export default definePlugin({ hooks: { message_sent(e) {…} } })`.
+ * Not generic on purpose: a misspelt event key in `hooks` is then an excess-property error in the editor.
+ */
+export function definePlugin(definition: PluginDefinition): DefinedPlugin {
   if (typeof definition !== "object" || definition === null) {
     throw new TypeError("definePlugin expects an object: { setup?, teardown?, hooks: { event_type: handler } }");
   }
   if (typeof definition.hooks !== "object" || definition.hooks === null) {
     throw new TypeError("definePlugin needs a `hooks` object mapping event types to handler functions");
   }
-  return Object.defineProperty({ ...definition }, DEFINED_PLUGIN_BRAND, { value: true }) as T & DefinedPlugin;
+  return Object.defineProperty({ ...definition }, DEFINED_PLUGIN_BRAND, { value: true }) as DefinedPlugin;
 }

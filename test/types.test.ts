@@ -1,0 +1,72 @@
+/**
+ * Type-level tests: checked by `npm run typecheck` (tsc over test/), so a wrong type fails the build;
+ * the runtime assertions below only make the file a real test.
+ */
+import { describe, expect, expectTypeOf, it } from "vitest";
+import {
+  CaoPlugin,
+  definePlugin,
+  hook,
+  MessageSentEvent,
+  SessionCreatedEvent,
+  type CaoEventMap,
+  type HookFunction,
+  type OrchestrationType,
+  type PluginContext,
+  type TerminalCreatedEvent,
+} from "../src/plugins/index.js";
+
+describe("types follow the event name", () => {
+  it("definePlugin hook handlers receive the event class named by their key", () => {
+    const plugin = definePlugin({
+      hooks: {
+        message_sent(event, context) {
+          expectTypeOf(event).toEqualTypeOf<MessageSentEvent>();
+          expectTypeOf(event.orchestrationType).toEqualTypeOf<OrchestrationType>();
+          expectTypeOf(context).toEqualTypeOf<PluginContext>();
+        },
+        terminal_created: [
+          (event) => expectTypeOf(event).toEqualTypeOf<TerminalCreatedEvent>(),
+          (event) => expectTypeOf(event.provider).toBeString(),
+        ],
+        // @ts-expect-error -- not an event type
+        message_snet() {},
+      },
+    });
+    expect(Object.keys(plugin.hooks)).toContain("message_sent");
+  });
+
+  it("the event map and HookFunction agree", () => {
+    expectTypeOf<CaoEventMap["session_created"]>().toEqualTypeOf<SessionCreatedEvent>();
+    expectTypeOf<Parameters<HookFunction<"message_sent">>[0]>().toEqualTypeOf<MessageSentEvent>();
+    expectTypeOf<MessageSentEvent["eventType"]>().toEqualTypeOf<"message_sent">();
+  });
+
+  it("@hook accepts a method whose parameter takes the named event, and rejects others", () => {
+    class Typed extends CaoPlugin {
+      @hook("message_sent")
+      async ok(event: MessageSentEvent) {
+        return event.message;
+      }
+
+      // @ts-expect-error -- a session_created handler cannot take a MessageSentEvent
+      @hook("session_created")
+      async wrong(event: MessageSentEvent) {
+        return event.message;
+      }
+    }
+    // @ts-expect-error -- unknown event type
+    expect(() => hook("not_an_event")).not.toThrow();
+    expect(new Typed()).toBeInstanceOf(CaoPlugin);
+  });
+
+  it("event constructors require their fields and fill in eventType and timestamp", () => {
+    // @ts-expect-error -- orchestrationType is required
+    const partial = () => new MessageSentEvent({ sender: "a", receiver: "b", message: "m" });
+    const event = new MessageSentEvent({ sender: "a", receiver: "b", message: "m", orchestrationType: "assign" });
+    expect(partial).not.toThrow();
+    expect(event.eventType).toBe("message_sent");
+    expect(event.timestamp).toBeInstanceOf(Date);
+    expect(event.sessionId).toBeNull();
+  });
+});
