@@ -1,0 +1,83 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  MOCK_ANSWER_MARK,
+  MOCK_ASK,
+  MOCK_CONTINUATION,
+  MOCK_ERROR_MARK,
+  MOCK_PROMPT,
+  MOCK_SPINNER_FRAMES,
+  MOCK_WORKING,
+} from "../mock-agent/screen.js";
+import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
+
+/**
+ * dist/mock-agent/main.js of this package (the bin cao-mock-agent). This file sits at src/providers or
+ * dist/providers, so the package root is two levels up either way; the agent always runs compiled.
+ */
+export function mockAgentScript(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/mock-agent/main.js");
+}
+
+const PROMPT_LINE = MOCK_PROMPT.trimEnd();
+const SPINNER = new RegExp(`^[${MOCK_SPINNER_FRAMES.join("")}] ${MOCK_WORKING}`);
+
+function lines(screen: string): string[] {
+  const all = screen.replace(/\r/g, "").split("\n").map((l) => l.trimEnd());
+  while (all.length > 0 && all[all.length - 1] === "") all.pop();
+  return all;
+}
+
+/** Index of the last line where the user submitted something (`mock> text`), or -1. */
+function lastInput(all: string[], before: number): number {
+  for (let i = before - 1; i >= 0; i--) if (all[i]!.startsWith(MOCK_PROMPT) && all[i]!.length > MOCK_PROMPT.length) return i;
+  return -1;
+}
+
+export const mockProvider: Provider = {
+  name: "mock",
+  binary: "cao-mock-agent",
+  buildLaunch(context: LaunchContext): LaunchPlan {
+    const configFile = path.join(context.caoHome, "runtime", context.terminalId, "mcp.json");
+    const mcpServers = { ...context.profile.mcpServers, "cao-mcp-server": context.caoMcpServer };
+    return {
+      argv: [process.execPath, mockAgentScript(), "--profile", context.profile.name, "--mcp-config", configFile],
+      files: [{ path: configFile, content: JSON.stringify({ mcpServers }, null, 2) }],
+    };
+  },
+  getStatus(screen: string): TerminalStatus {
+    const all = lines(screen);
+    const last = all[all.length - 1] ?? "";
+    if (SPINNER.test(last)) return "processing";
+    if (last.startsWith(MOCK_ASK)) return "waiting_user_answer";
+    if (last !== PROMPT_LINE) return "processing"; // typing, or output still streaming
+    const input = lastInput(all, all.length - 1);
+    if (input < 0) return "idle";
+    const after = all.slice(input + 1, all.length - 1);
+    if (after.some((l) => l.startsWith(MOCK_ERROR_MARK))) return "error";
+    if (after.some((l) => l.startsWith(MOCK_ANSWER_MARK))) return "completed";
+    return "idle";
+  },
+  extractLastAnswer(screen: string): string {
+    const all = lines(screen);
+    for (let end = all.length; end > 0; ) {
+      const input = lastInput(all, end);
+      if (input < 0) break;
+      const start = all.findIndex((l, i) => i > input && i < end && l.startsWith(MOCK_ANSWER_MARK));
+      if (start >= 0) {
+        const answer = [all[start]!.slice(MOCK_ANSWER_MARK.length)];
+        for (let i = start + 1; i < end && all[i]!.startsWith(MOCK_CONTINUATION); i++) answer.push(all[i]!.slice(MOCK_CONTINUATION.length));
+        return answer.join("\n");
+      }
+      end = input;
+    }
+    throw new Error("no answer from the mock agent on screen");
+  },
+  exit: { text: "/exit" },
+  pasteEnterCount: 1,
+  idleTail(tail: string): boolean {
+    // The log holds raw output: the prompt is the last thing printed when the agent waits for input.
+    return tail.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trimEnd().endsWith(PROMPT_LINE);
+  },
+  startupTimeoutMs: 15_000,
+};

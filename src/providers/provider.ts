@@ -1,0 +1,72 @@
+/**
+ * What CAO needs to know about one agent CLI. A provider is pure: it builds a launch command and reads screen
+ * text; the terminal service owns tmux and timing. Every real CLI and the mock agent implement this.
+ */
+export type TerminalStatus = "idle" | "processing" | "completed" | "waiting_user_answer" | "error";
+export const TERMINAL_STATUSES: readonly TerminalStatus[] = ["idle", "processing", "completed", "waiting_user_answer", "error"];
+
+/** An MCP server entry as agent CLIs take it (stdio). */
+export interface McpServerConfig {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** An agent profile: markdown with YAML front matter; the body is the system prompt. */
+export interface AgentProfile {
+  name: string;
+  description: string;
+  /** The markdown body. */
+  systemPrompt: string;
+  /** Preferred provider, used when a launch names none. */
+  provider?: string;
+  model?: string;
+  /** Extra MCP servers from the profile; cao-mcp-server is always added by CAO. */
+  mcpServers?: Record<string, McpServerConfig>;
+  /** Front matter keys CAO does not interpret, kept for providers that do. */
+  extra?: Record<string, unknown>;
+}
+
+export interface LaunchContext {
+  terminalId: string;
+  profile: AgentProfile;
+  workingDirectory: string;
+  caoHome: string;
+  /** How this CLI should start cao-mcp-server (command, args, env incl. CAO_TERMINAL_ID and the API address). */
+  caoMcpServer: McpServerConfig;
+}
+
+/** A file the provider needs written before launch (agent config for kiro/q, settings for gemini, …). */
+export interface LaunchFile {
+  path: string;
+  content: string;
+}
+
+export interface LaunchPlan {
+  /** argv: the binary and its arguments; the terminal service shell-quotes it. */
+  argv: string[];
+  files?: LaunchFile[];
+}
+
+export interface Provider {
+  /** Provider id as used in the API: `claude_code`, `codex`, `kiro_cli`, `q_cli`, `gemini_cli`, `mock`. */
+  readonly name: string;
+  /** The executable looked up on PATH for `GET /agents/providers`. */
+  readonly binary: string;
+  buildLaunch(context: LaunchContext): LaunchPlan;
+  /** Status from the visible screen text (tmux capture-pane, ANSI already stripped). */
+  getStatus(screen: string): TerminalStatus;
+  /** The agent's last answer on screen, without prompt or UI chrome; throws when there is none to extract. */
+  extractLastAnswer(screen: string): string;
+  /** Text typed to leave the CLI (e.g. `/exit`), or tmux key names to send (e.g. ["C-d"]). */
+  readonly exit: { text: string } | { keys: string[] };
+  /** Enter presses after a bracketed paste: some TUIs need a second Enter to submit multi-line input. */
+  readonly pasteEnterCount: number;
+  /**
+   * A cheap test on the last bytes of the terminal log: true when the CLI's idle prompt is visible at the end.
+   * Lets the inbox skip the capture-pane + getStatus round trip while an agent is obviously busy.
+   */
+  idleTail(tail: string): boolean;
+  /** Milliseconds to wait for the first idle status after launch before declaring the start failed. */
+  readonly startupTimeoutMs: number;
+}

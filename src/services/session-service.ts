@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import type { CaoDatabase } from "../clients/database.js";
+import type { TmuxClient } from "../clients/tmux.js";
+import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/events.js";
+import type { EventSink } from "../plugins/registry.js";
+import { NotFoundError } from "../util/errors.js";
+import { assertTmuxName } from "../util/validate.js";
+import type { Terminal, TerminalService } from "./terminal-service.js";
+
+export const SESSION_PREFIX = "cao-";
+
+export interface Session {
+  id: string;
+  name: string;
+  status: "active";
+}
+
+export interface CreateSession {
+  provider: string;
+  agentProfile: string;
+  sessionName?: string;
+  workingDirectory?: string;
+}
+
+/** Sessions are tmux sessions named `cao-<name>`; creating one creates its first terminal. */
+export class SessionService {
+  constructor(
+    private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink },
+  ) {}
+
+  /** `name` or `cao-name` → `cao-name`, validated; a random name when none is given. */
+  static normalizeName(name: string | undefined): string {
+    if (name === undefined || name === "") return `${SESSION_PREFIX}${randomBytes(4).toString("hex")}`;
+    const full = name.startsWith(SESSION_PREFIX) ? name : `${SESSION_PREFIX}${name}`;
+    assertTmuxName(full, "session_name");
+    return full;
+  }
+
+  async create(spec: CreateSession): Promise<Terminal> {
+    const sessionName = SessionService.normalizeName(spec.sessionName);
+    const terminal = await this.deps.terminals.create({
+      sessionName,
+      provider: spec.provider,
+      agentProfile: spec.agentProfile,
+      ...(spec.workingDirectory !== undefined ? { workingDirectory: spec.workingDirectory } : {}),
+      newSession: true,
+    });
+    this.deps.sink.dispatch(new SessionCreatedEvent({ sessionId: sessionName, sessionName }));
+    return terminal;
+  }
+
+  async list(): Promise<Session[]> {
+    const names = await this.deps.tmux.listSessions();
+    return names.filter((n) => n.startsWith(SESSION_PREFIX)).map((name) => ({ id: name, name, status: "active" as const }));
+  }
+
+  async get(name: string): Promise<{ session: Session; terminals: Terminal[] }> {
+    await this.assertExists(name);
+    return { session: { id: name, name, status: "active" }, terminals: await this.deps.terminals.listSession(name) };
+  }
+
+  /** Kills the session and its terminals; emits terminal_killed for each, then session_killed. */
+  async delete(name: string): Promise<void> {
+    await this.assertExists(name);
+    const records = this.deps.db.terminalsOfSession(name);
+    await this.deps.tmux.killSession(name);
+    for (const record of records) this.deps.terminals.forget(record);
+    this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
+  }
+
+  /** After the last terminal of a session was deleted, the session went with it. */
+  sessionEnded(name: string): void {
+    this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
+  }
+
+  private async assertExists(name: string): Promise<void> {
+    assertTmuxName(name, "session_name");
+    if (!name.startsWith(SESSION_PREFIX) || !(await this.deps.tmux.hasSession(name))) throw new NotFoundError(`session ${name} not found`);
+  }
+}
