@@ -37,6 +37,7 @@ export interface ServerOptions {
 
 export interface CaoServer {
   app: FastifyInstance;
+  logger: Logger;
   registry: PluginRegistry;
   db: CaoDatabase;
   tmux: TmuxClient;
@@ -97,6 +98,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   let closing: Promise<void> | undefined;
   return {
     app,
+    logger,
     registry,
     db,
     tmux,

@@ -1,0 +1,57 @@
+import { parseArgs } from "node:util";
+import { createServer } from "../../server.js";
+import { UsageError } from "../usage.js";
+
+export const serverHelp = `usage: cao server [--host H] [--port N] [--no-watch]
+
+Runs cao-server in the foreground: the HTTP API, tmux terminals, the inbox, and plugins
+(drop-ins from $CAO_PLUGINS_DIR, default ~/.cao/plugins, hot-reloaded unless --no-watch;
+npm packages tagged "cao-plugin"). Ctrl-C or SIGTERM stops it cleanly: plugins get their
+queued events, then teardown().
+
+  --host H      listen address (default $CAO_API_HOST or 127.0.0.1)
+  --port N      port (default $CAO_API_PORT or 9889)
+  --no-watch    do not hot-reload drop-in plugins
+`;
+
+export async function serverCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { host: { type: "string" }, port: { type: "string" }, "no-watch": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(serverHelp);
+    return 0;
+  }
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
+  }
+  const server = createServer({
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(port !== undefined ? { port } : {}),
+    watch: !values["no-watch"],
+  });
+  const log = server.logger;
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new UsageError(`the port is in use: is another cao-server running? (${(error as Error).message})`);
+    throw error;
+  }
+  log.info(`cao-server listening on ${url} (CAO_HOME ${server.caoHome})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info(`${signal}: shutting down`);
+      void server.close().finally(resolve);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  return 0;
+}

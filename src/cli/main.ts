@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { ApiError, ServerUnreachableError } from "../client/http-client.js";
+import { launchCommand } from "./commands/launch.js";
+import { pluginsCommand } from "./commands/plugins.js";
+import { serverCommand } from "./commands/server.js";
+import { shutdownCommand } from "./commands/shutdown.js";
+import { UsageError } from "./usage.js";
+
+const HELP = `cao — CLI Agent Orchestrator
+
+usage: cao <command> [options]
+
+  server        run cao-server (HTTP API, tmux terminals, inbox, plugins)
+  launch        start a session with an agent profile
+  shutdown      kill sessions (--all or --session <name>)
+  mcp-server    the MCP server agent CLIs start over stdio (handoff, assign, send_message)
+  plugins list  show the server's plugins
+
+Run "cao <command> --help" for a command's options.
+Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
+`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  server: serverCommand,
+  launch: launchCommand,
+  shutdown: shutdownCommand,
+  plugins: pluginsCommand,
+  "mcp-server": async () => {
+    const { runMcpServer } = await import("../mcp/server.js");
+    await runMcpServer();
+    return 0;
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`cao: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`cao ${name}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    if (error instanceof ServerUnreachableError || error instanceof ApiError) {
+      process.stderr.write(`cao ${name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`cao: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
