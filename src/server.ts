@@ -65,7 +65,8 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${JSON.stringify(env.CAO_API_PORT ?? port)}`);
 
   const db = new CaoDatabase(path.join(caoHome, "db", "cao.db"));
-  const tmux = new TmuxClient(options.tmux);
+  // CAO_TMUX_SOCKET isolates a server on a private tmux server (tests, or several CAO instances on one machine).
+  const tmux = new TmuxClient(options.tmux ?? (env.CAO_TMUX_SOCKET ? { socketName: env.CAO_TMUX_SOCKET } : {}));
   const providers = new ProviderRegistry(options.providers ?? defaultProviders());
   const profiles = new ProfileStore(caoHome);
   const registry = new PluginRegistry({ ...options.plugins, env, logger, watch: options.watch ?? true });

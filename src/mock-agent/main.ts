@@ -48,6 +48,7 @@ let mode: Mode = "input";
 let line = "";
 let pasting = false;
 let pending = ""; // an escape sequence split across chunks
+let deferred = ""; // input received while busy or asking
 let cancelBusy: (() => void) | undefined;
 let answerAsk: ((yes: boolean) => void) | undefined;
 
@@ -55,6 +56,11 @@ function prompt(): void {
   mode = "input";
   line = "";
   out(`\r\n${MOCK_PROMPT}`);
+  if (deferred) {
+    const replay = deferred;
+    deferred = "";
+    setImmediate(() => onData(replay));
+  }
 }
 
 async function busy(ms: number): Promise<boolean> {
@@ -169,7 +175,11 @@ function onData(chunk: string): void {
       }
       continue;
     }
-    if (mode !== "input") continue; // like real CLIs, keystrokes while busy are not taken as a new message
+    if (mode !== "input") {
+      // Type-ahead, as real CLIs keep it: replayed once the prompt is back.
+      deferred += char + data;
+      return;
+    }
     if (pasting) {
       typed(char === "\r" ? "\n" : char);
     } else if (char === "\r" || char === "\n") {
