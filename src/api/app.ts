@@ -34,6 +34,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Per-request lines are info-level noise for a local control server; errors still log.
     loggerInstance: deps.logger.child({ component: "http" }, { level: "warn" }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // No type coercion: `{"message": 42}` is a client bug to report, not text to type. Query values stay strings.
+    ajv: { customOptions: { coerceTypes: false } },
     serverFactory: (handler) => http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
   });
   installHostCheck(app, deps.allowedHosts);

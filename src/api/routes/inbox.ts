@@ -31,20 +31,22 @@ export function inboxRoutes(app: FastifyInstance, deps: { inbox: InboxService })
     },
   );
 
-  app.get<{ Params: { terminal_id: string }; Querystring: { limit?: number; status?: string } }>(
+  app.get<{ Params: { terminal_id: string }; Querystring: { limit?: string; status?: string } }>(
     "/terminals/:terminal_id/inbox/messages",
     {
       schema: {
         params: terminalParams,
         querystring: {
           type: "object",
-          properties: { limit: { type: "integer", minimum: 1, maximum: 1000 }, status: { type: "string", enum: [...INBOX_STATUSES] } },
+          properties: { limit: { type: "string", pattern: "^[0-9]{1,4}$" }, status: { type: "string", enum: [...INBOX_STATUSES] } },
         },
       },
     },
     async (request) => {
       const { limit, status } = request.query;
-      return inbox.list(request.params.terminal_id, { ...(limit !== undefined ? { limit } : {}), ...(status !== undefined ? { status } : {}) }).map(view);
+      return inbox
+        .list(request.params.terminal_id, { ...(limit !== undefined ? { limit: Number(limit) } : {}), ...(status !== undefined ? { status } : {}) })
+        .map(view);
     },
   );
 }
