@@ -252,9 +252,13 @@ export class PluginRegistry implements EventSink {
     return queue;
   }
 
-  /** Queues that just got work are started together in one microtask, keeping dispatch() cheap for the caller. */
+  /**
+   * Queues that just got work are started together, once per dispatch burst, keeping dispatch() cheap for the caller.
+   * setImmediate rather than a microtask: microtasks run before the caller's pending I/O (an HTTP reply not yet
+   * written), so plugin code would sit inside the request; setImmediate runs it after the reply has gone out.
+   */
   private readonly kick = (queue: PluginQueue): void => {
-    if (this.kicked.push(queue) === 1) queueMicrotask(this.runKicked);
+    if (this.kicked.push(queue) === 1) setImmediate(this.runKicked);
   };
 
   private readonly runKicked = (): void => {
