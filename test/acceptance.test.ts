@@ -63,9 +63,9 @@ describe("feature request: acceptance criteria", () => {
     writeFile(path.join(home, "plugins", "minimal.ts"), `import { CaoPlugin } from "cli-agent-orchestrator/plugins"; export default class M extends CaoPlugin {}`);
     const { registry } = await loaded(home);
     expect(registry.list().map((p) => p.status)).toEqual(["active", "active"]);
-    expect(sink(key)).toEqual(["setup:life"]);
+    expect(sink<string>(key)).toEqual(["setup:life"]);
     await registry.teardown();
-    expect(sink(key)).toEqual(["setup:life", "teardown"]);
+    expect(sink<string>(key)).toEqual(["setup:life", "teardown"]);
   });
 
   it('@hook("event_type") registers an async method as a handler for that event', async () => {
@@ -84,7 +84,7 @@ describe("feature request: acceptance criteria", () => {
     registry.dispatch(msg("ping"));
     registry.dispatch(new SessionCreatedEvent({ sessionId: "cao-x", sessionName: "cao-x" })); // not subscribed
     await registry.drain(2000);
-    expect(sink(key)).toEqual(["ping"]);
+    expect(sink<string>(key)).toEqual(["ping"]);
   });
 
   it("several @hook methods on one event type each register as a separate handler", async () => {
@@ -104,7 +104,7 @@ describe("feature request: acceptance criteria", () => {
     registry.dispatch(msg("1"));
     registry.dispatch(msg("2"));
     await registry.drain(2000);
-    expect(sink(key)).toEqual(["a:1", "b:1", "c:1", "a:2", "b:2", "c:2"]);
+    expect(sink<string>(key)).toEqual(["a:1", "b:1", "c:1", "a:2", "b:2", "c:2"]);
   });
 
   it("plugins are discovered with no CAO configuration (npm keyword and drop-in dir replace Python entry points)", async () => {
@@ -121,7 +121,7 @@ describe("feature request: acceptance criteria", () => {
     expect(registry.list().map((p) => `${p.source}:${p.name}`)).toEqual(["npm:cao-plugin-audit", "dir:dropped"]);
     registry.dispatch(msg("found"));
     await registry.drain(2000);
-    expect(sink(key).sort()).toEqual(["dir:found", "npm:found"]);
+    expect(sink<string>(key).sort()).toEqual(["dir:found", "npm:found"]);
   });
 
   it("each plugin is instantiated once; setup() completes before load() returns; teardown() runs on shutdown", async () => {
@@ -139,10 +139,10 @@ describe("feature request: acceptance criteria", () => {
        }`,
     );
     const { registry } = await loaded(home);
-    expect(sink(key)).toEqual(["constructed", "setup done"]);
+    expect(sink<string>(key)).toEqual(["constructed", "setup done"]);
     for (let i = 0; i < 5; i++) registry.dispatch(msg(String(i)));
     await registry.teardown();
-    expect(sink(key)).toEqual(["constructed", "setup done", "event", "event", "event", "event", "event", "teardown"]);
+    expect(sink<string>(key)).toEqual(["constructed", "setup done", "event", "event", "event", "event", "event", "teardown"]);
   });
 
   it("the five V1 event types exist as typed classes with their context fields", () => {
@@ -183,9 +183,9 @@ describe("feature request: acceptance criteria", () => {
       returned = registry.dispatch(msg("m"));
     }).not.toThrow();
     expect(returned).toBeUndefined();
-    expect(sink(key)).toEqual([]); // nothing ran inside dispatch()
+    expect(sink<string>(key)).toEqual([]); // nothing ran inside dispatch()
     await registry.drain(2000);
-    expect(sink(key)).toEqual(["after:m"]);
+    expect(sink<string>(key)).toEqual(["after:m"]);
     const warn = logs.warnings();
     expect(warn).toHaveLength(1);
     expect(warn[0]).toMatchObject({ plugin: "raises", handler: "boom", eventType: "message_sent" });
@@ -266,11 +266,11 @@ describe("design card", () => {
     const { registry } = await loaded(home, { watch: true });
     expect(registry.list().map((p) => p.name)).toEqual(["tagged", "live"]);
     writeFile(file, source(2));
-    await waitFor(() => sink(key).includes("setup v2"));
+    await waitFor(() => sink<string>(key).includes("setup v2"));
     registry.dispatch(msg("after"));
     await registry.drain(2000);
-    expect(sink(key).filter((s) => s !== "npm")).toEqual(["setup v1", "teardown v1", "setup v2", "event v2"]);
-    expect(sink(key)).toContain("npm"); // the same dispatch reached the npm plugin, untouched by the reload
+    expect(sink<string>(key).filter((s) => s !== "npm")).toEqual(["setup v1", "teardown v1", "setup v2", "event v2"]);
+    expect(sink<string>(key)).toContain("npm"); // the same dispatch reached the npm plugin, untouched by the reload
   });
 
   it("used-by: the bundled plugins.d example loads as a drop-in and handles events", async () => {

@@ -158,7 +158,8 @@ describe("message and parameter validation on a live terminal", () => {
       { message: "hi" },
     ];
     for (const body of posts) expect((await t.http("POST", `/terminals/${live}/inbox/messages`, { body })).status, JSON.stringify(body).slice(0, 60)).toBe(400);
-    for (const query of [{ limit: "0" }, { limit: "abc" }, { limit: "1001" }, { status: "bogus" }]) {
+    const badQueries: Record<string, string>[] = [{ limit: "0" }, { limit: "abc" }, { limit: "1001" }, { status: "bogus" }];
+    for (const query of badQueries) {
       expect((await t.http("GET", `/terminals/${live}/inbox/messages`, { query })).status, JSON.stringify(query)).toBe(400);
     }
     expect(await count()).toBe(before);

@@ -48,7 +48,7 @@ async function runAndRecord(env: Record<string, string>, cwd: string, key: strin
   registry.dispatch(new SessionKilledEvent({ sessionId: "cao-d", sessionName: "cao-d" }));
   await registry.drain(2000);
   await registry.teardown();
-  return { listed, received: sink(key), warnings: logs.warnings() };
+  return { listed, received: sink<string>(key), warnings: logs.warnings() };
 }
 
 /** A package compiled by the real tsc with the given decorator mode, installed into a temp node_modules. */

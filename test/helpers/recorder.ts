@@ -11,13 +11,14 @@ export interface Received {
   fields: Record<string, unknown>;
 }
 
-type Sinks = Record<string, Received[]>;
+type Sinks = Record<string, unknown[]>;
 
-export function sink(key: string): Received[] {
+/** The global array a test's plugins push into; `T` is what those plugins push (Received for recorderSource). */
+export function sink<T = Received>(key: string): T[] {
   const g = globalThis as { __caoTestSinks?: Sinks };
   g.__caoTestSinks ??= {};
   g.__caoTestSinks[key] ??= [];
-  return g.__caoTestSinks[key]!;
+  return g.__caoTestSinks[key] as T[];
 }
 
 /** Source of a class-style .ts drop-in recording every V1 event into sink(key); `version` tags hot reloads. */
