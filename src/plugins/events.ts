@@ -44,7 +44,7 @@ export abstract class CaoEvent {
 
   /** A plain JSON shape (snake_case, as CAO's HTTP API speaks), handy for forwarding plugins. */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = { event_type: this.eventType };
     for (const [key, value] of Object.entries(this)) {
       out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value instanceof Date ? value.toISOString() : value;
     }
