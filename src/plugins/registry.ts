@@ -98,7 +98,9 @@ export class PluginRegistry implements EventSink {
 
   dispatch(event: CaoEvent): void {
     try {
-      const queues = this.table.get(event.eventType);
+      const type: unknown = event.eventType; // throws for null/undefined; caught below like any bad input
+      if (typeof type !== "string") throw new TypeError(`eventType must be a string, got ${typeof type}`);
+      const queues = this.table.get(type);
       if (queues === undefined && this.reloading.size === 0) return;
       if (!Object.isFrozen(event)) deepFreeze(event);
       if (queues !== undefined) for (let i = 0; i < queues.length; i++) queues[i]!.push(event);
