@@ -23,10 +23,7 @@ export class DropInWatcher {
     const watcher = watch(this.dir, {
       ignoreInitial: true,
       depth: 2,
-      ignored: (file) => {
-        const rel = path.relative(this.dir, file);
-        return rel.split(path.sep).some((part) => part.startsWith(".") || part === "node_modules");
-      },
+      ignored: (file) => isIgnored(path.relative(this.dir, file).split(path.sep)),
     });
     this.watcher = watcher;
     await new Promise<void>((resolve, reject) => {
@@ -34,6 +31,10 @@ export class DropInWatcher {
       watcher.once("error", reject);
     });
     watcher.on("all", (_event, file) => this.changed(file));
+    // chokidar drops a second `change` of one path within 50 ms, so a save landing while the previous one is being
+    // reloaded would be lost and the stale version would keep running. The raw fs.watch events are never
+    // throttled; the debounce below folds them and the regular events into one reload per name.
+    watcher.on("raw", (_event, changedPath, details) => this.changed(rawEventFile(changedPath, details)));
     watcher.on("error", () => {
       // chokidar reports transient errors (a file vanishing mid-scan); the next event resynchronises
     });
@@ -46,10 +47,12 @@ export class DropInWatcher {
     this.watcher = undefined;
   }
 
-  private changed(file: string): void {
+  private changed(file: string | undefined): void {
+    if (file === undefined) return;
     const rel = path.relative(this.dir, file);
-    if (!rel || rel.startsWith("..")) return;
+    if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) return;
     const parts = rel.split(path.sep);
+    if (isIgnored(parts)) return;
     let name: string;
     if (parts.length > 1) name = parts[0]!;
     else if (isDropInFile(parts[0]!)) name = dropInName(parts[0]!);
@@ -64,4 +67,20 @@ export class DropInWatcher {
       }, this.debounceMs),
     );
   }
+}
+
+/**
+ * The file a raw fs.watch event is about: a watched directory reports the child's name, a watched file its own
+ * base name. (A folder `x` holding a file `x` is ambiguous, but both readings name the same plugin, `x`.)
+ */
+function rawEventFile(changedPath: unknown, details: unknown): string | undefined {
+  const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+  if (typeof watched !== "string") return undefined;
+  if (typeof changedPath !== "string" || changedPath === "" || path.basename(watched) === changedPath) return watched;
+  return path.join(watched, changedPath);
+}
+
+/** Dotfiles (editor swap files, .git) and node_modules never concern a plugin's reload. */
+function isIgnored(parts: string[]): boolean {
+  return parts.some((part) => part.startsWith(".") || part === "node_modules");
 }
