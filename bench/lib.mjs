@@ -1,0 +1,71 @@
+// Shared by the benchmarks: timing, statistics, temporary plugin homes, and the RESULT line bench/run.mjs reads.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The built package (npm run bench builds first): benchmarks measure what users run. */
+export const plugins = await import(pathToFileURL(path.join(root, "dist/plugins/index.js")).href);
+
+export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const median = (values) => quantile(values, 0.5);
+
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Whether the calling module was started directly (`node bench/x.mjs`) rather than imported. */
+export function isMain(moduleUrl) {
+  return process.argv[1] !== undefined && moduleUrl === pathToFileURL(path.resolve(process.argv[1])).href;
+}
+
+/** A temporary CAO_HOME whose plugins dir holds `files` (name → source); removed at exit. */
+export function tempHome(files = {}) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "cao-bench-"));
+  fs.mkdirSync(path.join(home, "plugins"));
+  for (const [name, source] of Object.entries(files)) fs.writeFileSync(path.join(home, "plugins", name), source);
+  process.once("exit", () => fs.rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+
+/** A loaded registry over `home`, silent unless something is wrong. */
+export async function loadRegistry(home, options = {}) {
+  const { default: pino } = await import("pino");
+  const registry = new plugins.PluginRegistry({
+    env: { CAO_HOME: home },
+    cwd: home,
+    watch: false,
+    logger: pino({ level: "warn" }),
+    ...options,
+  });
+  await registry.load();
+  return registry;
+}
+
+export function messageEvent(i) {
+  return new plugins.MessageSentEvent({
+    sessionId: "cao-bench",
+    sender: "0000aaaa",
+    receiver: "1111bbbb",
+    message: `m${i}`,
+    orchestrationType: "send_message",
+  });
+}
+
+/**
+ * Prints a benchmark's summary for people and one `RESULT {json}` line for bench/run.mjs.
+ * summary: { name, measured, baseline, ratio, target, pass } (measured/baseline are display strings).
+ */
+export function report(summary, details = {}) {
+  console.log(`${summary.name}`);
+  console.log(`  measured: ${summary.measured}`);
+  console.log(`  baseline: ${summary.baseline}`);
+  console.log(`  ratio:    ${summary.ratio}   target: ${summary.target}   ${summary.pass ? "PASS" : "MISS"}`);
+  console.log(`RESULT ${JSON.stringify({ ...summary, details })}`);
+}
+
+export const fixed = (n, digits = 2) => Number(n).toFixed(digits);
