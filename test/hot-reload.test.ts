@@ -137,6 +137,21 @@ describe("hot reload (real chokidar)", () => {
     ]);
   });
 
+  it("a plain-JavaScript .mjs drop-in reloads too (it is transpiled by jiti, not cached by Node's ESM loader)", async () => {
+    const t = await watching();
+    const source = (version: number) =>
+      `const out = ((globalThis.__caoTestSinks ??= {})[${JSON.stringify(t.key)}] ??= []);
+       const version = await Promise.resolve(${version}); // top-level await works in drop-ins
+       export default { hooks: { session_created(e) { out.push({ version, fields: { sessionId: e.sessionId } }); } } };`;
+    const file = writeFile(path.join(t.dir, "plain.mjs"), source(1));
+    const registry = await t.start();
+    writeFile(file, source(2));
+    await waitFor(() => t.logs.infos().some((l) => l.msg === 'plugin "plain" reloaded'), 10_000, "plain.mjs to reload");
+    registry.dispatch(eventAt(0));
+    await registry.drain(2000);
+    expect(t.received.map((r) => [r.version, r.fields.sessionId])).toEqual([[2, "cao-s0"]]);
+  });
+
   it("churn: a steady stream of events while the file is rewritten many times is delivered exactly once, in order", async () => {
     const t = await watching();
     const file = writeFile(path.join(t.dir, "live.ts"), versioned(t.key, 1));

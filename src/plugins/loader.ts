@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createJiti, type Jiti } from "jiti";
 import * as publicApi from "./index.js";
@@ -7,7 +8,9 @@ const TYPESCRIPT = /\.[mc]?ts$/;
 
 /**
  * Imports plugin modules. Drop-ins always go through jiti (TypeScript without a build step, and a fresh module
- * instance on every reload because jiti's module cache is off). npm packages are compiled code and are imported
+ * instance on every reload because jiti's module cache is off). Helper modules a drop-in imports are loaded by jiti
+ * too; `.mjs` helpers (and `.js` ones under "type": "module") are the exception, imported natively by jiti and so
+ * cached by Node for the life of the process: a folder plugin should write its helpers as .ts or plain .js. npm packages are compiled code and are imported
  * natively, unless their entry is TypeScript.
  *
  * `cli-agent-orchestrator/plugins` is served to jiti-loaded files as a virtual module holding the running server's
@@ -20,7 +23,10 @@ export class PluginModuleLoader {
     if (source.source === "npm" && !TYPESCRIPT.test(source.entry)) {
       return import(pathToFileURL(source.entry).href);
     }
-    return this.getJiti().import(source.entry);
+    // evalModule with forceTranspile rather than jiti.import: jiti hands .mjs files (and .js under "type": "module")
+    // to Node's native import, whose cache never forgets a module, so a reload would get the old version back.
+    const code = await fs.promises.readFile(source.entry, "utf8");
+    return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true });
   }
 
   private getJiti(): Jiti {
