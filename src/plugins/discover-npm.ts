@@ -24,24 +24,29 @@ export function discoverNpmPlugins(roots: readonly string[]): DiscoveryResult {
   const result: DiscoveryResult = { sources: [], problems: [] };
   const seenRealPaths = new Set<string>();
   for (const root of roots) {
-    let manifests: string[];
+    let packageDirs: string[];
     try {
-      manifests = fg.sync(["*/package.json", "@*/*/package.json"], {
+      // Directories, not "*/package.json": matching the file would cost one readdir per package; reading
+      // <dir>/package.json directly costs one open, and a directory without one is simply skipped.
+      packageDirs = fg.sync(["*", "@*/*"], {
         cwd: root,
         absolute: true,
         followSymbolicLinks: true,
-        onlyFiles: true,
+        onlyDirectories: true,
         suppressErrors: true,
       });
     } catch {
       continue; // the root vanished between the existence check and the scan
     }
-    manifests.sort();
-    for (const manifest of manifests) {
+    packageDirs.sort();
+    for (const packageDir of packageDirs) {
+      const manifest = path.join(packageDir, "package.json");
       let text: string;
       try {
         text = fs.readFileSync(manifest, "utf8");
       } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") continue;
         result.problems.push({ path: manifest, reason: `cannot read package.json: ${(error as Error).message}` });
         continue;
       }
