@@ -7,10 +7,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMain, report } from "./lib.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SAMPLES = Number(process.env.BENCH_INPUT_SAMPLES ?? 2000);
-const BLOCK = 400; // p99 ratios per block of this many samples show the run-to-run spread
+const SAMPLES = Number(process.env.BENCH_INPUT_SAMPLES ?? 4000);
+const BLOCK = 800; // p99 ratios per block of this many samples show the run-to-run spread
 const WARMUP = 30;
 
 const HOSTILE = {
@@ -108,13 +109,19 @@ export async function run() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const r = await run();
   const f = (n) => n.toFixed(2);
-  console.log(`POST /terminals/:id/input, ${r.samples} samples each, interleaved`);
-  console.log(`  no plugins:         p50 ${f(r.plain.p50)} ms   p99 ${f(r.plain.p99)} ms`);
-  console.log(`  10 hostile plugins: p50 ${f(r.hostile.p50)} ms   p99 ${f(r.hostile.p99)} ms`);
-  console.log(`  ratio p50 ${f(r.p50Ratio)}x   p99 ${f(r.p99Ratio)}x   (target p99 <= 1.05x: ${r.p99Ratio <= 1.05 ? "PASS" : "MISS"})`);
   console.log(`  p99 ratio per block of ${BLOCK}: ${r.blockRatios.map(f).join(" ")} (machine noise)`);
-  console.log(`RESULT ${JSON.stringify(r)}`);
+  report(
+    {
+      name: "POST /terminals/:id/input latency, 10 hostile plugins",
+      measured: `p50 ${f(r.hostile.p50)} ms, p99 ${f(r.hostile.p99)} ms`,
+      baseline: `no plugins: p50 ${f(r.plain.p50)} ms, p99 ${f(r.plain.p99)} ms`,
+      ratio: `p50 ${f(r.p50Ratio)}x, p99 ${f(r.p99Ratio)}x`,
+      target: "p99 <= 1.05x",
+      pass: r.p99Ratio <= 1.05,
+    },
+    r,
+  );
 }

@@ -1,0 +1,67 @@
+// Runs every benchmark, each in its own Node process (no benchmark warms up or pollutes another), collects their
+// RESULT lines, prints a markdown table and writes it to bench/results.md. `--readme` also puts the table into
+// README.md between the bench markers. Exit code 1 if a benchmark failed to run (a missed target is reported, not
+// an error: numbers vary by machine).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { root } from "./lib.mjs";
+
+const BENCHES = [
+  { file: "dispatch-cost.mjs" },
+  { file: "throughput.mjs" },
+  { file: "reload-latency.mjs" },
+  { file: "discovery.mjs" },
+  { file: "reload-memory.mjs", nodeArgs: ["--expose-gc"] },
+  { file: "input-latency.mjs" },
+];
+
+function runOne({ file, nodeArgs = [] }) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...nodeArgs, path.join(root, "bench", file)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      process.stdout.write(chunk);
+    });
+    child.on("close", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+      resolve(code === 0 && line ? { file, ...JSON.parse(line.slice("RESULT ".length)) } : { file, error: `exit code ${code}` });
+    });
+  });
+}
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const results = [];
+for (const bench of BENCHES) {
+  if (only.length > 0 && !only.some((name) => bench.file.startsWith(name))) continue;
+  console.log(`\n== bench/${bench.file}`);
+  results.push(await runOne(bench));
+}
+
+const rows = results.map((r) =>
+  r.error
+    ? `| ${r.file} | failed to run (${r.error}) | | | | |`
+    : `| ${r.name} | ${r.measured} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.pass ? "pass" : "**miss**"} |`,
+);
+const table = [
+  `| Benchmark | Measured | Baseline (same run) | Ratio | Target | |`,
+  `|---|---|---|---|---|---|`,
+  ...rows,
+  ``,
+  `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString().slice(0, 10)}. Each row: \`node bench/<file>\`.`,
+].join("\n");
+console.log(`\n${table}`);
+fs.writeFileSync(path.join(root, "bench", "results.md"), `${table}\n`);
+
+if (process.argv.includes("--readme")) {
+  const readme = path.join(root, "README.md");
+  const text = fs.readFileSync(readme, "utf8");
+  const start = "<!-- bench:start -->";
+  const end = "<!-- bench:end -->";
+  if (!text.includes(start) || !text.includes(end)) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+  const updated = text.slice(0, text.indexOf(start) + start.length) + `\n${table}\n` + text.slice(text.indexOf(end));
+  fs.writeFileSync(readme, updated);
+  console.log("README.md updated");
+}
+process.exitCode = results.some((r) => r.error) ? 1 : 0;
