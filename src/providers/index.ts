@@ -1,6 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ValidationError } from "../util/validate.js";
+import { kiroCliProvider, qCliProvider } from "./chat-cli.js";
+import { claudeCodeProvider } from "./claude-code.js";
+import { codexProvider } from "./codex.js";
+import { geminiCliProvider } from "./gemini-cli.js";
 import { mockProvider } from "./mock.js";
 import type { Provider } from "./provider.js";
 
@@ -20,6 +24,12 @@ export class ProviderRegistry {
     return provider;
   }
 
+  /** Whether a provider's CLI can be started here (the mock always can: it ships with CAO). */
+  installed(name: string, env: Record<string, string | undefined> = process.env): boolean {
+    const provider = this.get(name);
+    return provider.name === "mock" || onPath(provider.binary, env.PATH ?? "");
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }
@@ -29,13 +39,13 @@ export class ProviderRegistry {
     return [...this.byName.values()].map((p) => ({
       name: p.name,
       binary: p.binary,
-      installed: p.name === "mock" || onPath(p.binary, env.PATH ?? ""),
+      installed: this.installed(p.name, env),
     }));
   }
 }
 
 export function defaultProviders(): Provider[] {
-  return [mockProvider];
+  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider];
 }
 
 function onPath(binary: string, searchPath: string): boolean {

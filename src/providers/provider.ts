@@ -32,11 +32,17 @@ export interface LaunchContext {
   profile: AgentProfile;
   workingDirectory: string;
   caoHome: string;
+  /** The user's home directory, where CLIs that only read agent definitions from there (kiro_cli, q_cli) look. */
+  homeDir: string;
   /** How this CLI should start cao-mcp-server (command, args, env incl. CAO_TERMINAL_ID and the API address). */
   caoMcpServer: McpServerConfig;
 }
 
-/** A file the provider needs written before launch (agent config for kiro/q, settings for gemini, …). */
+/**
+ * A file the provider needs written before launch (MCP config for claude, settings for gemini, agent definitions
+ * for kiro/q). Files under $CAO_HOME/runtime/<terminal id>/ go with that directory; any other file is recorded
+ * there and removed when the terminal is.
+ */
 export interface LaunchFile {
   path: string;
   content: string;

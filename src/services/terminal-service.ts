@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
@@ -12,6 +13,7 @@ import type { McpServerConfig, Provider, TerminalStatus } from "../providers/pro
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import { readTail } from "../util/tail.js";
+import { removeLaunchFiles, writeLaunchFiles } from "./launch-files.js";
 
 /** A terminal as the HTTP API shows it. */
 export interface Terminal {
@@ -31,6 +33,8 @@ export interface TerminalServiceDeps {
   profiles: ProfileStore;
   sink: EventSink;
   caoHome: string;
+  /** Where kiro_cli and q_cli agent definitions go (default: the user's home directory). */
+  homeDir?: string;
   logger: Logger;
   /** How agents reach cao-mcp-server (command + args); the per-terminal env is added here. */
   mcpServer: McpServerConfig;
@@ -59,6 +63,10 @@ const POLL_MS = 100;
 export class TerminalService {
   constructor(private readonly deps: TerminalServiceDeps) {}
 
+  runtimeDir(id: string): string {
+    return path.join(this.deps.caoHome, "runtime", id);
+  }
+
   logFile(id: string): string {
     return path.join(this.deps.caoHome, "logs", "terminal", `${id}.log`);
   }
@@ -66,6 +74,9 @@ export class TerminalService {
   async create(spec: CreateTerminal): Promise<Terminal> {
     const { tmux, db, providers, profiles, caoHome } = this.deps;
     const provider = providers.get(spec.provider);
+    if (!providers.installed(provider.name)) {
+      throw new ValidationError(`provider ${provider.name} needs \`${provider.binary}\` on PATH, and it is not there`);
+    }
     const profile = profiles.load(spec.agentProfile);
     const cwd = resolveWorkingDirectory(spec.workingDirectory);
     const id = randomBytes(4).toString("hex");
@@ -98,12 +109,10 @@ export class TerminalService {
         profile,
         workingDirectory: cwd,
         caoHome,
+        homeDir: this.deps.homeDir ?? os.homedir(),
         caoMcpServer: this.mcpServerFor(id),
       });
-      for (const file of plan.files ?? []) {
-        fs.mkdirSync(path.dirname(file.path), { recursive: true });
-        fs.writeFileSync(file.path, file.content);
-      }
+      writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
       await tmux.sendLiteral(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
       await tmux.sendKeys(spec.sessionName, window, ["Enter"]);
       await this.waitForStart(record, provider);
@@ -217,7 +226,7 @@ export class TerminalService {
   forget(record: TerminalRecord): void {
     this.deps.db.deleteTerminal(record.id);
     this.deps.db.failPendingFor(record.id, "the receiving terminal was deleted");
-    fs.rmSync(path.join(this.deps.caoHome, "runtime", record.id), { recursive: true, force: true });
+    removeLaunchFiles(this.runtimeDir(record.id));
     this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
   }
 

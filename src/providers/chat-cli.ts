@@ -1,0 +1,106 @@
+import path from "node:path";
+import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
+import { dedent, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } from "./screen-text.js";
+
+/*
+ * Amazon Q CLI and Kiro CLI (run with --legacy-ui) share one line-oriented chat screen: the prompt
+ * `[agent] > ` (optionally `[agent] 45% > `, `λ` or `!>`), the user's message on that prompt line, answers as
+ * lines starting with the `> ` arrow, tool use as "🛠️  Using tool: …" with `⋮`/`●` detail lines, a braille spinner
+ * "⠹ Thinking..." while busy, and "Allow this action? … [y/n/t]:" when a tool needs approval. Kiro's newer TUI,
+ * should it appear anyway, is recognised by its placeholder and working markers.
+ */
+const PROMPT = /^\[[^\]\s]+\]\s*(?:\d+%\s*)?(?:λ\s*)?!?>(?:\s|$)/;
+const USER_MESSAGE = /^\[[^\]\s]+\]\s*(?:\d+%\s*)?(?:λ\s*)?!?>\s+\S/;
+const ANSWER = /^>\s?/;
+const TOOL = /^🛠️|^\s*[⋮●]|^\s*↳/;
+const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\s*Thinking|Kiro is working|Thinking\.\.\./;
+const APPROVAL = /\[y\/n\/t\]:?\s*$/;
+const ERROR = /is having trouble responding|^\s*(?:error|Error):/;
+const TUI_IDLE = /[Aa]sk a question,? or describe a task/;
+
+export interface ChatCliOptions {
+  name: "q_cli" | "kiro_cli";
+  binary: string;
+  /** argv after the binary, before `--agent <name>`. */
+  chatArgs: string[];
+  /** Where the CLI looks for agent definitions, relative to the home directory. */
+  agentsDir: string;
+  exitCommand: string;
+}
+
+/** Each terminal gets its own agent definition, named after the profile and the terminal. */
+export function chatAgentName(context: Pick<LaunchContext, "profile" | "terminalId">): string {
+  return `cao-${context.profile.name}-${context.terminalId}`;
+}
+
+export function chatCliProvider(options: ChatCliOptions): Provider {
+  return {
+    name: options.name,
+    binary: options.binary,
+    buildLaunch(context: LaunchContext): LaunchPlan {
+      const agent = chatAgentName(context);
+      const file = path.join(context.homeDir, options.agentsDir, `${agent}.json`);
+      const definition = {
+        name: agent,
+        description: context.profile.description,
+        prompt: context.profile.systemPrompt.trim(),
+        mcpServers: mcpServersFor(context),
+        tools: ["*"],
+        allowedTools: ["@cao-mcp-server"],
+        ...(context.profile.model ? { model: context.profile.model } : {}),
+      };
+      return {
+        argv: [options.binary, ...options.chatArgs, "--agent", agent, "--trust-all-tools"],
+        // Outside $CAO_HOME/runtime: the terminal service records it and removes it with the terminal.
+        files: [{ path: file, content: JSON.stringify(definition, null, 2) }],
+      };
+    },
+    getStatus(screenText: string): TerminalStatus {
+      const lines = screenLines(screenText);
+      const lastLine = lines[lines.length - 1] ?? "";
+      const tail = lines.slice(-4).join("\n");
+      if (lines.slice(-4).some((line) => APPROVAL.test(line))) return "waiting_user_answer";
+      if (SPINNER.test(tail)) return "processing";
+      if (TUI_IDLE.test(tail)) return "idle";
+      if (!PROMPT.test(lastLine) || USER_MESSAGE.test(lastLine)) return "processing";
+      const user = lastIndexMatching(lines, USER_MESSAGE, lines.length - 1);
+      if (user < 0) return "idle";
+      const after = lines.slice(user + 1, lines.length - 1);
+      if (after.some((line) => ERROR.test(line)) && !after.some((line) => ANSWER.test(line))) return "error";
+      return after.some((line) => ANSWER.test(line)) ? "completed" : "idle";
+    },
+    extractLastAnswer(screenText: string): string {
+      const lines = screenLines(screenText);
+      const promptLine = lastIndexMatching(lines, PROMPT);
+      const user = lastIndexMatching(lines, USER_MESSAGE, promptLine);
+      const start = lastIndexMatching(lines, ANSWER, promptLine);
+      if (promptLine < 0 || user < 0 || start <= user) throw new Error(`no ${options.name} answer on screen after the last message`);
+      const block: string[] = [];
+      for (let i = start; i < promptLine && !TOOL.test(lines[i]!); i++) block.push(lines[i]!);
+      block[0] = block[0]!.replace(ANSWER, "");
+      return dedent(block);
+    },
+    exit: { text: options.exitCommand },
+    pasteEnterCount: 1,
+    idleTail(tail: string): boolean {
+      return tailLooksIdle(tail, /Thinking|Kiro is working/, /\]\s*(?:\d+%\s*)?(?:λ\s*)?!?>\s*$|[Aa]sk a question/);
+    },
+    startupTimeoutMs: 60_000,
+  };
+}
+
+export const qCliProvider = chatCliProvider({
+  name: "q_cli",
+  binary: "q",
+  chatArgs: ["chat"],
+  agentsDir: path.join(".aws", "amazonq", "cli-agents"),
+  exitCommand: "/quit",
+});
+
+export const kiroCliProvider = chatCliProvider({
+  name: "kiro_cli",
+  binary: "kiro-cli",
+  chatArgs: ["chat", "--legacy-ui"],
+  agentsDir: path.join(".kiro", "agents"),
+  exitCommand: "/quit",
+});

@@ -1,0 +1,92 @@
+import path from "node:path";
+import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
+import { bottom, dedent, indexMatching, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } from "./screen-text.js";
+
+/*
+ * Claude Code's TUI, bottom-up: an input box (a prompt line `>` or `❯` between two rules of `─`, or inside a
+ * `╭─╮` box on older versions), above it a spinner line while it works ("✻ Pondering… (12s · esc to interrupt)")
+ * or a summary once done ("✻ Worked for 38s"), and above that the transcript: the user's message after the prompt
+ * glyph, then blocks that start with `⏺` (`●` on some terminals): tool calls (`⏺ Read(file)` with `⎿` result
+ * lines) and text answers. Permission and trust dialogs are numbered menus with a `❯` cursor.
+ */
+const PROMPT = /^(?:│\s*)?[>❯](?:[\s\u00a0]|$)/;
+const BOX_EDGE = /^(?:╭─|─{10,})/;
+const USER_MESSAGE = /^[>❯][\s\u00a0]+\S/;
+const BLOCK = /^[⏺●](?:\s|$)/;
+const TOOL_CALL = /^[⏺●]\s+[A-Z][\w-]*(?:\(.*\))?$/;
+const SPINNER = /^[✶✢✽✻✳·*+]\s+\S.*…/;
+const MENU_CURSOR = /^[│\s]*❯\s*\d+\.\s/m;
+const MENU_QUESTION = /(?:Do you want to|Would you like to)[^\n]*\?|Enter to confirm|Yes, I trust this folder|Yes, I accept/;
+const API_ERROR = /^(?:[⏺●]|\s*⎿)\s+API Error\b/;
+
+interface Screen {
+  lines: string[];
+  /** Lines above the input box. */
+  transcript: string[];
+  /** Index in `transcript` of the last message the user sent, or -1. */
+  lastUser: number;
+  hasPrompt: boolean;
+}
+
+function read(screenText: string): Screen {
+  const lines = screenLines(screenText);
+  const prompt = lastIndexMatching(lines, PROMPT);
+  if (prompt < 0) return { lines, transcript: lines, lastUser: -1, hasPrompt: false };
+  const edge = lastIndexMatching(lines, BOX_EDGE, prompt);
+  const transcript = lines.slice(0, edge < 0 ? prompt : edge);
+  return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), hasPrompt: true };
+}
+
+/** Start of the last text answer (not a tool call) after the user's last message, or -1. */
+function lastAnswerStart(screen: Screen): number {
+  for (let i = screen.transcript.length - 1; i > screen.lastUser; i--) {
+    const line = screen.transcript[i]!;
+    if (BLOCK.test(line) && !(TOOL_CALL.test(line) && /^\s*⎿/.test(screen.transcript[i + 1] ?? ""))) return i;
+  }
+  return -1;
+}
+
+export const claudeCodeProvider: Provider = {
+  name: "claude_code",
+  binary: "claude",
+  buildLaunch(context: LaunchContext): LaunchPlan {
+    const mcpConfig = path.join(context.caoHome, "runtime", context.terminalId, "claude-mcp.json");
+    const argv = ["claude", "--dangerously-skip-permissions", "--mcp-config", mcpConfig, "--strict-mcp-config"];
+    if (context.profile.model) argv.push("--model", context.profile.model);
+    if (context.profile.systemPrompt.trim()) argv.push("--append-system-prompt", context.profile.systemPrompt.trim());
+    return {
+      argv,
+      files: [{ path: mcpConfig, content: JSON.stringify({ mcpServers: mcpServersFor(context) }, null, 2) }],
+    };
+  },
+  getStatus(screenText: string): TerminalStatus {
+    const screen = read(screenText);
+    const region = bottom(screen.lines, 20);
+    if (MENU_CURSOR.test(region) && MENU_QUESTION.test(region)) return "waiting_user_answer";
+    if (!screen.hasPrompt) return "processing"; // starting up, or a full-screen view
+    if (screen.transcript.slice(-6).some((line) => SPINNER.test(line) || line.includes("esc to interrupt"))) return "processing";
+    if (screen.lastUser < 0) return "idle";
+    const answer = lastAnswerStart(screen);
+    if (answer < 0) return "idle";
+    return API_ERROR.test(screen.transcript[answer]!) ? "error" : "completed";
+  },
+  extractLastAnswer(screenText: string): string {
+    const screen = read(screenText);
+    const start = lastAnswerStart(screen);
+    if (screen.lastUser < 0 || start < 0) throw new Error("no Claude Code answer on screen after the last message");
+    let end = indexMatching(screen.transcript, /^(?:[⏺●]|[✶✢✽✻✳·*+]\s)/, start + 1);
+    if (end < 0) end = screen.transcript.length;
+    const block = screen.transcript.slice(start, end);
+    block[0] = block[0]!.replace(/^[⏺●]\s?/, "  ");
+    const text = dedent(block);
+    if (!text) throw new Error("the last Claude Code answer is empty");
+    return text;
+  },
+  exit: { text: "/exit" },
+  pasteEnterCount: 1,
+  idleTail(tail: string): boolean {
+    return tailLooksIdle(tail, /esc to interrupt/, /[✶✢✽✻✳·*+] \S+ for \d|[>❯]\u00a0/);
+  },
+  startupTimeoutMs: 60_000,
+};
+

@@ -1,0 +1,238 @@
+/**
+ * The real agent CLIs' providers, on recorded screens (test/fixtures/screens/<provider>/): status per screen,
+ * answer extraction, the pane-log idle test, and the launch each builds — argv through a real shell, and the
+ * MCP configuration that gives each CLI cao-mcp-server with the terminal's CAO_TERMINAL_ID.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { shellQuote } from "../src/clients/tmux.js";
+import { ProfileStore } from "../src/profiles/profiles.js";
+import { defaultProviders, ProviderRegistry } from "../src/providers/index.js";
+import type { LaunchContext, Provider, TerminalStatus } from "../src/providers/provider.js";
+import { TERMINAL_STATUSES } from "../src/providers/provider.js";
+import { removeLaunchFiles, writeLaunchFiles } from "../src/services/launch-files.js";
+import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
+import { startTestServer } from "./helpers/server.js";
+
+afterEach(removeTempDirs);
+
+const SCREENS = path.resolve("test/fixtures/screens");
+const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli"];
+const providers = new Map(defaultProviders().map((p) => [p.name, p]));
+const provider = (name: string): Provider => providers.get(name)!;
+
+function screens(name: string): { file: string; status: TerminalStatus; text: string; answer?: string }[] {
+  const dir = path.join(SCREENS, name);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".txt") && !f.endsWith(".answer.txt"))
+    .map((file) => {
+      const status = file.slice(0, -".txt".length).split(".").at(-1) as TerminalStatus;
+      const answerFile = path.join(dir, file.replace(/\.txt$/, ".answer.txt"));
+      const answer = fs.existsSync(answerFile) ? fs.readFileSync(answerFile, "utf8").replace(/\n$/, "") : undefined;
+      return { file, status, text: fs.readFileSync(path.join(dir, file), "utf8"), ...(answer !== undefined ? { answer } : {}) };
+    });
+}
+
+describe("recorded screens", () => {
+  it("every real provider is registered and has a recorded screen for each of the five statuses", () => {
+    expect([...providers.keys()].sort()).toEqual(["mock", ...REAL].sort());
+    for (const name of REAL) {
+      const statuses = new Set(screens(name).map((s) => s.status));
+      expect([...statuses].sort(), name).toEqual([...TERMINAL_STATUSES].sort());
+    }
+  });
+
+  for (const name of REAL) {
+    describe(name, () => {
+      for (const screen of screens(name)) {
+        it(`${screen.file} reads as ${screen.status}`, () => {
+          expect(provider(name).getStatus(screen.text)).toBe(screen.status);
+        });
+      }
+
+      it("extracts the last answer of the completed screen, without markers, tool output or prompt", () => {
+        const completed = screens(name).find((s) => s.file === "completed.txt")!;
+        expect(completed.answer).toBeDefined();
+        expect(provider(name).extractLastAnswer(completed.text)).toBe(completed.answer);
+      });
+
+      it("refuses to extract from a screen with no answer (the fresh idle screen)", () => {
+        const idle = screens(name).find((s) => s.file === "idle.txt")!;
+        expect(() => provider(name).extractLastAnswer(idle.text)).toThrow(/no .*answer/i);
+      });
+
+      it("an empty screen is not mistaken for an idle agent", () => {
+        expect(provider(name).getStatus("")).toBe("processing");
+      });
+    });
+  }
+});
+
+/** Raw pane-log tails: ANSI redraws of a busy spinner, and the same followed by the idle redraw. */
+const TAILS: Record<string, { busy: string; idle: string }> = {
+  claude_code: { busy: "\x1b[2K\x1b[1G\x1b[38;5;174m✻\x1b[39m Pondering… \x1b[2m(12s · esc to interrupt)\x1b[22m", idle: "\x1b[2K✻ Worked for 38s\x1b[3B\x1b[1G❯\u00a0" },
+  codex: { busy: "\x1b[2K• Working \x1b[2m(12s • esc to interrupt)\x1b[0m", idle: "\x1b[2K─ Worked for 41s ─────\r\n• Done." },
+  gemini_cli: { busy: "\x1b[2K\x1b[36m⠏\x1b[0m Thinking… (esc to cancel, 8s)", idle: "\x1b[2K│ >   \x1b[2mType your message or @path/to/file\x1b[0m" },
+  q_cli: { busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...", idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m" },
+  kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
+};
+
+describe("idle test on the pane log tail", () => {
+  for (const name of REAL) {
+    it(`${name}: busy while its spinner is the last thing drawn, idle once the prompt is redrawn after it`, () => {
+      const { busy, idle } = TAILS[name]!;
+      const history = "x".repeat(500);
+      expect(provider(name).idleTail(history + busy)).toBe(false);
+      expect(provider(name).idleTail(history + busy + idle)).toBe(true);
+      expect(provider(name).idleTail(history + idle)).toBe(true);
+    });
+  }
+});
+
+describe("launch: argv and MCP configuration", () => {
+  function context(): LaunchContext {
+    const profile = new ProfileStore(tempDir()).load("developer");
+    return {
+      terminalId: "1a2b3c4d",
+      profile: {
+        ...profile,
+        systemPrompt: `${profile.systemPrompt}\nIt's "quoted", has $HOME, \`backticks\` and a\nnewline.`,
+        mcpServers: { docs: { command: "docs-mcp", args: ["--port", "0"] } },
+      },
+      workingDirectory: "/srv/project",
+      caoHome: tempDir("cao-home-"),
+      homeDir: tempDir("cao-user-home-"),
+      caoMcpServer: {
+        command: "/usr/bin/node",
+        args: ["/opt/cao/dist/mcp/main.js"],
+        env: { CAO_TERMINAL_ID: "1a2b3c4d", CAO_API_HOST: "127.0.0.1", CAO_API_PORT: "9889" },
+      },
+    };
+  }
+
+  /** The argv as the terminal's shell sees it after CAO types the quoted command line. */
+  function throughShell(argv: string[]): string[] {
+    const line = ["printf", "%s\\0", ...argv].map(shellQuote).join(" ");
+    return execFileSync("/bin/sh", ["-c", line], { encoding: "utf8" }).split("\0").slice(0, -1);
+  }
+
+  function checkCaoServer(server: any, ctx: LaunchContext): void {
+    expect(server.command).toBe(ctx.caoMcpServer.command);
+    expect(server.args).toEqual(ctx.caoMcpServer.args);
+    expect(server.env).toMatchObject({ CAO_TERMINAL_ID: "1a2b3c4d", CAO_API_PORT: "9889" });
+  }
+
+  it("every launch survives the shell unchanged and writes only under $CAO_HOME/runtime/<id> or the given home", () => {
+    for (const name of REAL) {
+      const ctx = context();
+      const plan = provider(name).buildLaunch(ctx);
+      expect(throughShell(plan.argv), name).toEqual(plan.argv);
+      for (const file of plan.files ?? []) {
+        const underRuntime = file.path.startsWith(path.join(ctx.caoHome, "runtime", "1a2b3c4d") + path.sep);
+        const underGivenHome = file.path.startsWith(ctx.homeDir + path.sep);
+        expect(underRuntime || underGivenHome, `${name}: ${file.path}`).toBe(true);
+        expect(file.path.startsWith(os.homedir() + path.sep) && !underGivenHome && !underRuntime).toBe(false);
+      }
+    }
+  });
+
+  it("claude_code: --mcp-config file with cao-mcp-server (strict), the profile's prompt appended", () => {
+    const ctx = context();
+    const plan = provider("claude_code").buildLaunch(ctx);
+    expect(plan.argv.slice(0, 2)).toEqual(["claude", "--dangerously-skip-permissions"]);
+    const configPath = plan.argv[plan.argv.indexOf("--mcp-config") + 1]!;
+    expect(plan.argv).toContain("--strict-mcp-config");
+    expect(plan.argv[plan.argv.indexOf("--append-system-prompt") + 1]).toContain("It's \"quoted\"");
+    const config = JSON.parse(plan.files!.find((f) => f.path === configPath)!.content);
+    checkCaoServer(config.mcpServers["cao-mcp-server"], ctx);
+    expect(config.mcpServers.docs).toEqual({ command: "docs-mcp", args: ["--port", "0"] });
+  });
+
+  it("codex: -c overrides for mcp_servers.cao-mcp-server (command, args, env) and developer_instructions", () => {
+    const ctx = context();
+    const { argv, files } = provider("codex").buildLaunch(ctx);
+    expect(files ?? []).toEqual([]); // nothing written: ~/.codex/config.toml stays untouched
+    const overrides = Object.fromEntries(
+      argv.flatMap((arg, i) => (argv[i - 1] === "-c" ? [[arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]] : [])),
+    );
+    expect(JSON.parse(overrides["mcp_servers.cao-mcp-server.command"]!)).toBe("/usr/bin/node");
+    expect(JSON.parse(overrides["mcp_servers.cao-mcp-server.args"]!)).toEqual(["/opt/cao/dist/mcp/main.js"]);
+    expect(overrides["mcp_servers.cao-mcp-server.env"]).toBe('{ CAO_TERMINAL_ID = "1a2b3c4d", CAO_API_HOST = "127.0.0.1", CAO_API_PORT = "9889" }');
+    expect(JSON.parse(overrides["mcp_servers.docs.command"]!)).toBe("docs-mcp");
+    expect(JSON.parse(overrides.developer_instructions!)).toContain("`backticks` and a\nnewline.");
+    expect(argv).toContain("--no-alt-screen");
+  });
+
+  it("gemini_cli: settings file under runtime via GEMINI_CLI_SYSTEM_SETTINGS_PATH, cao-mcp-server trusted", () => {
+    const ctx = context();
+    const { argv, files } = provider("gemini_cli").buildLaunch(ctx);
+    expect(argv[0]).toBe("env");
+    const settingsPath = argv[1]!.replace(/^GEMINI_CLI_SYSTEM_SETTINGS_PATH=/, "");
+    expect(settingsPath).toBe(path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-settings.json"));
+    expect(argv.slice(2, 4)).toEqual(["gemini", "--yolo"]);
+    const settings = JSON.parse(files!.find((f) => f.path === settingsPath)!.content);
+    checkCaoServer(settings.mcpServers["cao-mcp-server"], ctx);
+    expect(settings.mcpServers["cao-mcp-server"].trust).toBe(true);
+  });
+
+  for (const [name, binary, agentsDir] of [
+    ["kiro_cli", "kiro-cli", ".kiro/agents"],
+    ["q_cli", "q", ".aws/amazonq/cli-agents"],
+  ] as const) {
+    it(`${name}: a per-terminal agent definition in ~/${agentsDir} carrying cao-mcp-server, started with --agent`, () => {
+      const ctx = context();
+      const { argv, files } = provider(name).buildLaunch(ctx);
+      expect(argv[0]).toBe(binary);
+      expect(argv.slice(argv.indexOf("--agent"), argv.indexOf("--agent") + 2)).toEqual(["--agent", "cao-developer-1a2b3c4d"]);
+      expect(argv).toContain("--trust-all-tools");
+      expect(files!.map((f) => f.path)).toEqual([path.join(ctx.homeDir, agentsDir, "cao-developer-1a2b3c4d.json")]);
+      const agent = JSON.parse(files![0]!.content);
+      expect(agent.name).toBe("cao-developer-1a2b3c4d");
+      expect(agent.prompt).toContain("It's \"quoted\"");
+      checkCaoServer(agent.mcpServers["cao-mcp-server"], ctx);
+      expect(agent.allowedTools).toContain("@cao-mcp-server");
+    });
+  }
+
+  it("launch files outside the runtime dir are recorded there and removed with it", () => {
+    const runtime = path.join(tempDir(), "runtime", "1a2b3c4d");
+    const home = tempDir();
+    const inside = path.join(runtime, "claude-mcp.json");
+    const outside = path.join(home, ".kiro", "agents", "cao-developer-1a2b3c4d.json");
+    writeLaunchFiles(runtime, [
+      { path: inside, content: "{}" },
+      { path: outside, content: "{}" },
+    ]);
+    expect(fs.statSync(outside).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(path.join(runtime, "external-files.json"), "utf8"))).toEqual([outside]);
+    removeLaunchFiles(runtime);
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(fs.existsSync(runtime)).toBe(false);
+    expect(fs.existsSync(path.join(home, ".kiro", "agents"))).toBe(true); // only our file goes
+  });
+});
+
+describe("a provider whose CLI is not installed", () => {
+  it("is reported as not installed, and launching it is a 400 naming the missing binary, with no session left", async () => {
+    const registry = new ProviderRegistry();
+    expect(registry.installed("claude_code", { PATH: "" })).toBe(false);
+    expect(registry.installed("mock", { PATH: "" })).toBe(true);
+    const saved = process.env.PATH;
+    const server = await startTestServer();
+    try {
+      // A PATH without any agent CLI (but with tmux and node, which the server itself needs).
+      process.env.PATH = [path.dirname(process.execPath), path.dirname(execFileSync("sh", ["-c", "command -v tmux"], { encoding: "utf8" }).trim())].join(":");
+      const response = await server.http("POST", "/sessions", { query: { provider: "codex", agent_profile: "developer", session_name: "nocli" } });
+      expect(response.status).toBe(400);
+      expect(response.body.detail).toBe("provider codex needs `codex` on PATH, and it is not there");
+      expect((await server.http("GET", "/sessions")).body).toEqual([]);
+    } finally {
+      process.env.PATH = saved;
+      await server.close();
+    }
+  });
+});
