@@ -244,3 +244,59 @@ describe("a plugin's stray unhandled rejection", () => {
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 });
+
+describe("a plugin's exception thrown outside any handler (a timer callback)", () => {
+  async function runChild(guard: boolean, extra = "") {
+    const home = tempDir();
+    writeFile(
+      path.join(home, "plugins", "timer.ts"),
+      `export default { hooks: { message_sent() { setTimeout(() => { throw new Error("thrown from a timer"); }, 0); } } };`,
+    );
+    writeFile(path.join(home, "plugins", "good.ts"), `let n = 0; export default { hooks: { message_sent() { n++; } }, teardown() { console.log("GOOD RECEIVED " + n); } };`);
+    const dist = path.resolve("dist/plugins/index.js");
+    const script = `
+      import pino from "pino";
+      import { PluginRegistry, MessageSentEvent } from ${JSON.stringify(dist)};
+      const logger = pino({ level: "info" }, pino.destination({ fd: 2, sync: true }));
+      const registry = new PluginRegistry({ env: { CAO_HOME: ${JSON.stringify(home)} }, cwd: ${JSON.stringify(home)}, watch: false, logger, guardUncaughtExceptions: ${guard} });
+      await registry.load();
+      for (let i = 0; i < 3; i++) {
+        registry.dispatch(new MessageSentEvent({ sessionId: "cao-x", sender: "0000aaaa", receiver: "1111bbbb", message: "m" + i, orchestrationType: "assign" }));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      ${extra}
+      await registry.teardown();
+      console.log("STILL ALIVE");
+    `;
+    try {
+      const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script]);
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  it("with the guard (as cao server runs): one WARN per throw naming the plugin, and the process goes on", async () => {
+    const { code, stdout, stderr } = await runChild(true);
+    expect(code).toBe(0);
+    expect(stdout).toContain("GOOD RECEIVED 3");
+    expect(stdout).toContain("STILL ALIVE");
+    const warnings = stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { level: number; plugin?: string; msg: string }).filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(3);
+    for (const w of warnings) expect(w).toMatchObject({ plugin: "timer", msg: 'plugin "timer" threw outside any handler: thrown from a timer' });
+  });
+
+  it("with the guard, an exception that is not a plugin's still ends the process with code 1, logged as fatal", async () => {
+    const { code, stdout, stderr } = await runChild(true, `setTimeout(() => { throw new Error("host bug"); }, 0); await new Promise((r) => setTimeout(r, 200));`);
+    expect(code).toBe(1);
+    expect(stdout).not.toContain("STILL ALIVE");
+    expect(stderr).toMatch(/"level":60.*uncaught exception: host bug/);
+  });
+
+  it("without the guard (the library default) Node's own behaviour stands: the process dies", async () => {
+    const { code, stdout } = await runChild(false);
+    expect(code).not.toBe(0);
+    expect(stdout).not.toContain("STILL ALIVE");
+  });
+});

@@ -23,6 +23,11 @@ export interface RegistryOptions {
   reloadDebounceMs?: number;
   /** Log, instead of crash on, unhandled rejections while plugins are loaded (default true). */
   guardUnhandledRejections?: boolean;
+  /**
+   * Survive, with a WARN, uncaught exceptions thrown from a plugin's files (a throw in a plugin's timer callback);
+   * other uncaught exceptions still end the process. Default false; `cao server` turns it on.
+   */
+  guardUncaughtExceptions?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -40,6 +45,7 @@ export interface ResolvedOptions {
   queueLimit: number;
   reloadDebounceMs: number;
   guardUnhandledRejections: boolean;
+  guardUncaughtExceptions: boolean;
 }
 
 export const DEFAULTS = {
@@ -79,6 +85,7 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     queueLimit: number(options.queueLimit, "CAO_PLUGIN_QUEUE_LIMIT", DEFAULTS.queueLimit),
     reloadDebounceMs: options.reloadDebounceMs ?? DEFAULTS.reloadDebounceMs,
     guardUnhandledRejections: options.guardUnhandledRejections ?? true,
+    guardUncaughtExceptions: options.guardUncaughtExceptions ?? false,
   };
 }
 

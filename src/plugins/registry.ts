@@ -9,7 +9,7 @@ import { npmRoots } from "./npm-roots.js";
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from "./options.js";
 import { PluginQueue, type QueueStats } from "./plugin-queue.js";
 import { errorMessage, recognisePlugin, type PluginInstance } from "./recognise.js";
-import { guardUnhandledRejections } from "./rejection-guard.js";
+import { guardUncaughtExceptions, guardUnhandledRejections } from "./rejection-guard.js";
 import { delay, settleWithin } from "./settle.js";
 import type { DiscoveryProblem, PluginSource } from "./source.js";
 import { Watchdog } from "./watchdog.js";
@@ -57,7 +57,7 @@ export class PluginRegistry implements EventSink {
   private readonly reloading = new Set<PluginQueue>();
   private reloadChains = new Map<string, Promise<void>>();
   private watcher: DropInWatcher | undefined;
-  private unguard: (() => void) | undefined;
+  private readonly unguards: (() => void)[] = [];
   private readonly kicked: PluginQueue[] = [];
   private state: "new" | "loading" | "loaded" | "closed" = "new";
 
@@ -79,9 +79,8 @@ export class PluginRegistry implements EventSink {
       return;
     }
     const sources = this.discover(true);
-    if (options.guardUnhandledRejections) {
-      this.unguard = guardUnhandledRejections(this.log, () => this.pluginPaths());
-    }
+    if (options.guardUnhandledRejections) this.unguards.push(guardUnhandledRejections(this.log, () => this.pluginPaths()));
+    if (options.guardUncaughtExceptions) this.unguards.push(guardUncaughtExceptions(this.log, () => this.pluginPaths()));
     await Promise.all(sources.map((source) => this.loadFresh(source)));
     if (options.watch) {
       this.watcher = new DropInWatcher(options.pluginsDir, options.reloadDebounceMs, (name) => this.scheduleReload(name));
@@ -155,7 +154,7 @@ export class PluginRegistry implements EventSink {
       }),
     );
     this.watchdog.stop();
-    this.unguard?.();
+    for (const unguard of this.unguards.splice(0)) unguard();
   }
 
   private discover(report: boolean): PluginSource[] {

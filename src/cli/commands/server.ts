@@ -33,6 +33,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(port !== undefined ? { port } : {}),
     watch: !values["no-watch"],
+    // This process is ours: a plugin's stray throw in a timer is logged, not fatal (see rejection-guard.ts).
+    plugins: { guardUncaughtExceptions: true },
   });
   const log = server.logger;
   let url: string;
