@@ -15,7 +15,7 @@ const USER_MESSAGE = /^[>❯][\s\u00a0]+\S/;
 const BLOCK = /^[⏺●](?:\s|$)/;
 const TOOL_CALL = /^[⏺●]\s+[A-Z][\w-]*(?:\(.*\))?$/;
 const SPINNER = /^[✶✢✽✻✳·*+]\s+\S.*…/;
-const MENU_CURSOR = /^[│\s]*❯\s*\d+\.\s/m;
+const MENU_CURSOR = /^[│\s]*❯\s*\d+\.\s/;
 const MENU_QUESTION = /(?:Do you want to|Would you like to)[^\n]*\?|Enter to confirm|Yes, I trust this folder|Yes, I accept/;
 const API_ERROR = /^(?:[⏺●]|\s*⎿)\s+API Error\b/;
 
@@ -25,16 +25,24 @@ interface Screen {
   transcript: string[];
   /** Index in `transcript` of the last message the user sent, or -1. */
   lastUser: number;
-  hasPrompt: boolean;
+  /** Index in `lines` of the live prompt, or -1 when no input box is drawn. */
+  prompt: number;
 }
 
 function read(screenText: string): Screen {
   const lines = screenLines(screenText);
-  const prompt = lastIndexMatching(lines, PROMPT);
-  if (prompt < 0) return { lines, transcript: lines, lastUser: -1, hasPrompt: false };
-  const edge = lastIndexMatching(lines, BOX_EDGE, prompt);
-  const transcript = lines.slice(0, edge < 0 ? prompt : edge);
-  return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), hasPrompt: true };
+  // The live input box: a prompt line right under a rule (or the top of a box). A `❯ 1. Yes` menu cursor or a
+  // past message in the transcript starts with the same glyph, but never sits right under a rule.
+  let prompt = -1;
+  for (let i = lines.length - 1; i > 0; i--) {
+    if (PROMPT.test(lines[i]!) && BOX_EDGE.test(lines[i - 1]!)) {
+      prompt = i;
+      break;
+    }
+  }
+  if (prompt < 0) return { lines, transcript: lines, lastUser: -1, prompt };
+  const transcript = lines.slice(0, prompt - 1);
+  return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), prompt };
 }
 
 /** Start of the last text answer (not a tool call) after the user's last message, or -1. */
@@ -61,9 +69,12 @@ export const claudeCodeProvider: Provider = {
   },
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);
-    const region = bottom(screen.lines, 20);
-    if (MENU_CURSOR.test(region) && MENU_QUESTION.test(region)) return "waiting_user_answer";
-    if (!screen.hasPrompt) return "processing"; // starting up, or a full-screen view
+    // A dialog is drawn in place of the input box: its `❯ 1.` cursor is below any live prompt, near the bottom.
+    const cursor = lastIndexMatching(screen.lines, MENU_CURSOR);
+    if (cursor > screen.prompt && screen.lines.length - cursor <= 12 && MENU_QUESTION.test(bottom(screen.lines, 20))) {
+      return "waiting_user_answer";
+    }
+    if (screen.prompt < 0) return "processing"; // starting up, or a full-screen view
     if (screen.transcript.slice(-6).some((line) => SPINNER.test(line) || line.includes("esc to interrupt"))) return "processing";
     if (screen.lastUser < 0) return "idle";
     const answer = lastAnswerStart(screen);

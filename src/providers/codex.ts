@@ -14,8 +14,8 @@ const FOOTER = /\? for shortcuts|context left/;
 const USER_MESSAGE = /^›\s+\S/;
 const BLOCK = /^(?:•|■)\s/;
 const TOOL_BLOCK = /^•\s+(?:Ran|Explored|Edited|Called|Read|Searched|Updated Plan|Waited|Working|Added|Deleted)\b/;
-const MENU_CURSOR = /^\s*›\s*\d+\.\s+\S/m;
-const MENU_QUESTION = /Press enter to confirm|Would you like to|Do you want to|Approve\b|Allow\b/;
+const MENU_CURSOR = /^\s*›\s*\d+\.\s+\S/;
+const MENU_QUESTION = /Press enter to confirm|Would you like to (?:run|make|grant)|Do you want to approve|Approve app tool call/;
 
 interface Screen {
   lines: string[];
@@ -74,8 +74,13 @@ export const codexProvider: Provider = {
   },
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);
-    const region = bottom(screen.lines, 15);
-    if (MENU_CURSOR.test(region) && MENU_QUESTION.test(region)) return "waiting_user_answer";
+    // An approval menu replaces the composer and footer: its `› 1.` cursor has no footer below it. (A message the
+    // user sent that starts with "1." looks the same, but the composer and footer are drawn under it.)
+    const cursor = lastIndexMatching(screen.lines, MENU_CURSOR);
+    const footer = lastIndexMatching(screen.lines, FOOTER);
+    if (cursor > footer && screen.lines.length - cursor <= 8 && MENU_QUESTION.test(bottom(screen.lines, 15))) {
+      return "waiting_user_answer";
+    }
     if (!screen.hasComposer) return "processing";
     if (screen.transcript.slice(-4).some((line) => line.includes("esc to interrupt"))) return "processing";
     if (screen.lastUser < 0) return "idle";

@@ -12,7 +12,7 @@ const PLACEHOLDER = /Type your message/;
 const BOX_TOP = /^╭─/;
 const USER_MESSAGE = /^│\s*>\s+\S/;
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏].*\(esc to cancel/;
-const MENU_CURSOR = /^[│\s]*●\s*\d+\.\s/m;
+const MENU_CURSOR = /^[│\s]*●\s*\d+\.\s/;
 const MENU_QUESTION = /Allow execution|Apply this change\?|Do you want to|Allow\b/;
 
 interface Screen {
@@ -55,7 +55,11 @@ export const geminiCliProvider: Provider = {
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);
     const region = bottom(screen.lines, 16);
-    if (MENU_CURSOR.test(region) && MENU_QUESTION.test(region)) return "waiting_user_answer";
+    // A confirmation box is drawn in place of the input box: its `● 1.` cursor is below any input placeholder.
+    const cursor = lastIndexMatching(screen.lines, MENU_CURSOR);
+    if (cursor > lastIndexMatching(screen.lines, PLACEHOLDER) && screen.lines.length - cursor <= 8 && MENU_QUESTION.test(region)) {
+      return "waiting_user_answer";
+    }
     if (SPINNER.test(region)) return "processing";
     if (!screen.hasPrompt) return "processing";
     if (screen.lastUser < 0) return "idle";
