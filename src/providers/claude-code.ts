@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
-import { bottom, dedent, indexMatching, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } from "./screen-text.js";
+import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, type Transcript } from "./screen-text.js";
 
 /*
  * Claude Code's TUI, bottom-up: an input box (a prompt line `>` or `❯` between two rules of `─`, or inside a
@@ -19,12 +19,7 @@ const MENU_CURSOR = /^[│\s]*❯\s*\d+\.\s/;
 const MENU_QUESTION = /(?:Do you want to|Would you like to)[^\n]*\?|Enter to confirm|Yes, I trust this folder|Yes, I accept/;
 const API_ERROR = /^(?:[⏺●]|\s*⎿)\s+API Error\b/;
 
-interface Screen {
-  lines: string[];
-  /** Lines above the input box. */
-  transcript: string[];
-  /** Index in `transcript` of the last message the user sent, or -1. */
-  lastUser: number;
+interface Screen extends Transcript {
   /** Index in `lines` of the live prompt, or -1 when no input box is drawn. */
   prompt: number;
 }
@@ -47,11 +42,7 @@ function read(screenText: string): Screen {
 
 /** Start of the last text answer (not a tool call) after the user's last message, or -1. */
 function lastAnswerStart(screen: Screen): number {
-  for (let i = screen.transcript.length - 1; i > screen.lastUser; i--) {
-    const line = screen.transcript[i]!;
-    if (BLOCK.test(line) && !(TOOL_CALL.test(line) && /^\s*⎿/.test(screen.transcript[i + 1] ?? ""))) return i;
-  }
-  return -1;
+  return lastAfterUser(screen, (line, i) => BLOCK.test(line) && !(TOOL_CALL.test(line) && /^\s*⎿/.test(screen.transcript[i + 1] ?? "")));
 }
 
 export const claudeCodeProvider: Provider = {
@@ -85,11 +76,7 @@ export const claudeCodeProvider: Provider = {
     const screen = read(screenText);
     const start = lastAnswerStart(screen);
     if (screen.lastUser < 0 || start < 0) throw new Error("no Claude Code answer on screen after the last message");
-    let end = indexMatching(screen.transcript, /^(?:[⏺●]|[✶✢✽✻✳·*+]\s)/, start + 1);
-    if (end < 0) end = screen.transcript.length;
-    const block = screen.transcript.slice(start, end);
-    block[0] = block[0]!.replace(/^[⏺●]\s?/, "  ");
-    const text = dedent(block);
+    const text = answerBlock(screen, start, /^[⏺●]/, /^(?:[⏺●]|[✶✢✽✻✳·*+]\s)/);
     if (!text) throw new Error("the last Claude Code answer is empty");
     return text;
   },

@@ -1,5 +1,5 @@
 import type { LaunchContext, LaunchPlan, McpServerConfig, Provider, TerminalStatus } from "./provider.js";
-import { bottom, dedent, indexMatching, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, tomlString } from "./screen-text.js";
+import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, tomlString, type Transcript } from "./screen-text.js";
 
 /*
  * Codex's TUI (run with --no-alt-screen, so the transcript stays in the pane's scrollback), bottom-up: a footer
@@ -17,10 +17,7 @@ const TOOL_BLOCK = /^•\s+(?:Ran|Explored|Edited|Called|Read|Searched|Updated P
 const MENU_CURSOR = /^\s*›\s*\d+\.\s+\S/;
 const MENU_QUESTION = /Press enter to confirm|Would you like to (?:run|make|grant)|Do you want to approve|Approve app tool call/;
 
-interface Screen {
-  lines: string[];
-  transcript: string[];
-  lastUser: number;
+interface Screen extends Transcript {
   hasComposer: boolean;
 }
 
@@ -33,17 +30,8 @@ function read(screenText: string): Screen {
   return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), hasComposer: true };
 }
 
-function lastBlock(screen: Screen, pattern: RegExp): number {
-  for (let i = screen.transcript.length - 1; i > screen.lastUser; i--) if (pattern.test(screen.transcript[i]!)) return i;
-  return -1;
-}
-
 function lastAnswerStart(screen: Screen): number {
-  for (let i = screen.transcript.length - 1; i > screen.lastUser; i--) {
-    const line = screen.transcript[i]!;
-    if (/^•\s+\S/.test(line) && !TOOL_BLOCK.test(line)) return i;
-  }
-  return -1;
+  return lastAfterUser(screen, (line) => /^•\s+\S/.test(line) && !TOOL_BLOCK.test(line));
 }
 
 /** A TOML key: bare when it can be, quoted otherwise (so `my.server` stays one key, not a nested table). */
@@ -84,7 +72,7 @@ export const codexProvider: Provider = {
     if (!screen.hasComposer) return "processing";
     if (screen.transcript.slice(-4).some((line) => line.includes("esc to interrupt"))) return "processing";
     if (screen.lastUser < 0) return "idle";
-    const last = lastBlock(screen, BLOCK);
+    const last = lastAfterUser(screen, (line) => BLOCK.test(line));
     if (last >= 0 && screen.transcript[last]!.startsWith("■")) return "error";
     return lastAnswerStart(screen) >= 0 ? "completed" : "idle";
   },
@@ -92,11 +80,7 @@ export const codexProvider: Provider = {
     const screen = read(screenText);
     const start = lastAnswerStart(screen);
     if (screen.lastUser < 0 || start < 0) throw new Error("no Codex answer on screen after the last message");
-    let end = indexMatching(screen.transcript, /^(?:•|■|─ Worked)/, start + 1);
-    if (end < 0) end = screen.transcript.length;
-    const block = screen.transcript.slice(start, end);
-    block[0] = block[0]!.replace(/^•\s?/, "  ");
-    return dedent(block);
+    return answerBlock(screen, start, /^•/, /^(?:•|■|─ Worked)/);
   },
   exit: { text: "/exit" },
   pasteEnterCount: 1,

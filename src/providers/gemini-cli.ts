@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
-import { bottom, dedent, indexMatching, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } from "./screen-text.js";
+import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, type Transcript } from "./screen-text.js";
 
 /*
  * Gemini CLI's TUI, bottom-up: a status bar (cwd, sandbox, model), the input box (`│ >   Type your message or
@@ -15,10 +15,7 @@ const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏].*\(esc to cancel/;
 const MENU_CURSOR = /^[│\s]*●\s*\d+\.\s/;
 const MENU_QUESTION = /Allow execution|Apply this change\?|Do you want to|Allow\b/;
 
-interface Screen {
-  lines: string[];
-  transcript: string[];
-  lastUser: number;
+interface Screen extends Transcript {
   hasPrompt: boolean;
 }
 
@@ -32,8 +29,7 @@ function read(screenText: string): Screen {
 }
 
 function last(screen: Screen, pattern: RegExp): number {
-  for (let i = screen.transcript.length - 1; i > screen.lastUser; i--) if (pattern.test(screen.transcript[i]!)) return i;
-  return -1;
+  return lastAfterUser(screen, (line) => pattern.test(line));
 }
 
 export const geminiCliProvider: Provider = {
@@ -72,11 +68,7 @@ export const geminiCliProvider: Provider = {
     const screen = read(screenText);
     const start = last(screen, /^✦\s/);
     if (screen.lastUser < 0 || start < 0) throw new Error("no Gemini answer on screen after the last message");
-    let end = indexMatching(screen.transcript, /^(?:✦|✕|╭─)/, start + 1);
-    if (end < 0) end = screen.transcript.length;
-    const block = screen.transcript.slice(start, end);
-    block[0] = block[0]!.replace(/^✦\s?/, "  ");
-    return dedent(block);
+    return answerBlock(screen, start, /^✦/, /^(?:✦|✕|╭─)/);
   },
   exit: { text: "/quit" },
   pasteEnterCount: 1,

@@ -85,3 +85,31 @@ interface LaunchContextLike {
   profile: { mcpServers?: Record<string, McpServerLike> };
   caoMcpServer: McpServerLike;
 }
+
+/** The part of a screen above the live input: the transcript, and where the user's last message in it is. */
+export interface Transcript {
+  lines: string[];
+  transcript: string[];
+  /** Index in `transcript` of the last message the user sent, or -1. */
+  lastUser: number;
+}
+
+/** Index of the last transcript line after the user's last message that satisfies `test`, or -1. */
+export function lastAfterUser(screen: Transcript, test: (line: string, index: number) => boolean): number {
+  for (let i = screen.transcript.length - 1; i > screen.lastUser; i--) if (test(screen.transcript[i]!, i)) return i;
+  return -1;
+}
+
+/**
+ * The answer block starting at transcript line `start`, up to the next line matching `stop`: its first line
+ * without the `marker` glyph, and the block dedented (answers are indented under their marker).
+ */
+export function answerBlock(screen: Transcript, start: number, marker: RegExp, stop: RegExp): string {
+  let end = indexMatching(screen.transcript, stop, start + 1);
+  if (end < 0) end = screen.transcript.length;
+  const block = screen.transcript.slice(start, end);
+  const first = block[0]!;
+  const cut = marker.exec(first)?.[0].length ?? 0;
+  block[0] = " ".repeat(cut) + first.slice(cut);
+  return dedent(block);
+}
