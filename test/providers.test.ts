@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { shellQuote } from "../src/clients/tmux.js";
 import { ProfileStore } from "../src/profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "../src/providers/index.js";
+import { mockProvider } from "../src/providers/mock.js";
 import type { LaunchContext, Provider, TerminalStatus } from "../src/providers/provider.js";
 import { TERMINAL_STATUSES } from "../src/providers/provider.js";
 import { removeLaunchFiles, writeLaunchFiles } from "../src/services/launch-files.js";
@@ -232,6 +233,42 @@ describe("a provider whose CLI is not installed", () => {
       expect((await server.http("GET", "/sessions")).body).toEqual([]);
     } finally {
       process.env.PATH = saved;
+      await server.close();
+    }
+  });
+});
+
+describe("a terminal that fails to start", () => {
+  it("leaves no launch files behind: neither its runtime dir nor a file it wrote elsewhere", async () => {
+    const elsewhere = path.join(tempDir("cao-agent-home-"), "agents", "never-starts.json");
+    let runtime = "";
+    const neverStarts: Provider = {
+      ...mockProvider,
+      name: "never_starts",
+      binary: "sh",
+      buildLaunch(ctx) {
+        runtime = path.join(ctx.caoHome, "runtime", ctx.terminalId);
+        return {
+          argv: ["sh", "-c", "exit 0"],
+          files: [
+            { path: path.join(runtime, "config.json"), content: "{}" },
+            { path: elsewhere, content: "{}" },
+          ],
+        };
+      },
+      getStatus: () => "processing",
+      startupTimeoutMs: 300,
+    };
+    const server = await startTestServer({ server: { providers: [mockProvider, neverStarts] } });
+    try {
+      const response = await server.http("POST", "/sessions", { query: { provider: "never_starts", agent_profile: "developer", session_name: "dud" } });
+      expect(response.status).toBe(500);
+      expect(response.body.detail).toMatch(/never_starts did not become ready within 300 ms/);
+      expect(runtime).not.toBe("");
+      expect(fs.existsSync(runtime)).toBe(false);
+      expect(fs.existsSync(elsewhere)).toBe(false);
+      expect((await server.http("GET", "/sessions")).body).toEqual([]);
+    } finally {
       await server.close();
     }
   });

@@ -10,8 +10,8 @@ const TYPESCRIPT = /\.[mc]?ts$/;
  * Imports plugin modules. Drop-ins always go through jiti (TypeScript without a build step, and a fresh module
  * instance on every reload because jiti's module cache is off). Helper modules a drop-in imports are loaded by jiti
  * too; `.mjs` helpers (and `.js` ones under "type": "module") are the exception, imported natively by jiti and so
- * cached by Node for the life of the process: a folder plugin should write its helpers as .ts or plain .js. npm packages are compiled code and are imported
- * natively, unless their entry is TypeScript.
+ * cached by Node for the life of the process: a folder plugin should write its helpers as .ts or plain .js.
+ * npm packages are compiled code and are imported natively, unless their entry is TypeScript.
  *
  * `cli-agent-orchestrator/plugins` is served to jiti-loaded files as a virtual module holding the running server's
  * own exports, so a drop-in shares the server's classes instead of loading a second copy from disk.

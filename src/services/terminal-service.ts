@@ -267,6 +267,7 @@ export class TerminalService {
 
   private async discard(record: TerminalRecord, wholeSession: boolean): Promise<void> {
     this.deps.db.deleteTerminal(record.id);
+    removeLaunchFiles(this.runtimeDir(record.id));
     try {
       if (wholeSession) await this.deps.tmux.killSession(record.session_name);
       else await this.deps.tmux.killWindow(record.session_name, record.window_name);
