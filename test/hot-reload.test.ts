@@ -3,8 +3,10 @@
  * add, change, broken change, fix, delete, a folder plugin's helper, and a churn test where a steady stream of
  * events meets many rewrites of the file.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { PluginRegistry } from "../src/plugins/index.js";
 import { eventAt, sessionIds } from "./helpers/events.js";
@@ -207,5 +209,49 @@ describe("hot reload (real chokidar)", () => {
     expect(t.lifecycle).toEqual(["setup v1"]);
     expect(registry.list().map((p) => p.name)).toEqual(["live"]);
     expect(t.received.map((r) => r.version)).toEqual([1]);
+  });
+});
+
+describe("old versions are released", () => {
+  it("after 20 real reloads only the current plugin instance and module are still reachable (WeakRefs, forced GC)", async () => {
+    const home = tempDir();
+    const file = path.join(home, "plugins", "live.ts");
+    const source = (version: number) => `
+      import { CaoPlugin, hook } from "cli-agent-orchestrator/plugins";
+      const g = globalThis as any;
+      const moduleState = { version: ${version}, ballast: new Uint8Array(1_000_000) };
+      (g.__moduleRefs ??= []).push(new WeakRef(moduleState));
+      export default class Live extends CaoPlugin {
+        override async setup() { (g.__instanceRefs ??= []).push(new WeakRef(this)); }
+        @hook("message_sent") async seen() { return moduleState.version; }
+      }`;
+    writeFile(file, source(0));
+    const dist = path.resolve("dist/plugins/index.js");
+    const script = `
+      import fs from "node:fs";
+      import pino from "pino";
+      import { PluginRegistry } from ${JSON.stringify(dist)};
+      const sources = ${JSON.stringify(Array.from({ length: 21 }, (_, v) => source(v)))};
+      const registry = new PluginRegistry({ env: { CAO_HOME: ${JSON.stringify(home)} }, cwd: ${JSON.stringify(home)}, watch: true, logger: pino({ level: "warn" }) });
+      await registry.load();
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      for (let v = 1; v <= 20; v++) {
+        fs.writeFileSync(${JSON.stringify(file)}, sources[v]);
+        while (globalThis.__instanceRefs.length < v + 1) await sleep(5);
+        await sleep(60);
+      }
+      for (let i = 0; i < 5; i++) { globalThis.gc(); await sleep(20); }
+      const alive = (refs) => refs.filter((r) => r.deref() !== undefined).length;
+      console.log(JSON.stringify({
+        instances: globalThis.__instanceRefs.length,
+        modules: globalThis.__moduleRefs.length,
+        aliveInstances: alive(globalThis.__instanceRefs),
+        aliveModules: alive(globalThis.__moduleRefs),
+        current: globalThis.__moduleRefs.at(-1).deref()?.version,
+      }));
+      await registry.teardown();
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--input-type=module", "-e", script]);
+    expect(JSON.parse(stdout)).toEqual({ instances: 21, modules: 21, aliveInstances: 1, aliveModules: 1, current: 20 });
   });
 });
