@@ -55,11 +55,15 @@ describe("recorded screens", () => {
         });
       }
 
-      it("extracts the last answer of the completed screen, without markers, tool output or prompt", () => {
-        const completed = screens(name).find((s) => s.file === "completed.txt")!;
-        expect(completed.answer).toBeDefined();
-        expect(provider(name).extractLastAnswer(completed.text)).toBe(completed.answer);
+      it("has a recorded answer for its main completed screen", () => {
+        expect(screens(name).find((s) => s.file === "completed.txt")!.answer).toBeDefined();
       });
+
+      for (const screen of screens(name).filter((s) => s.answer !== undefined)) {
+        it(`extracts the last answer of ${screen.file}, without markers, tool output or prompt`, () => {
+          expect(provider(name).extractLastAnswer(screen.text)).toBe(screen.answer);
+        });
+      }
 
       it("refuses to extract from a screen with no answer (the fresh idle screen)", () => {
         const idle = screens(name).find((s) => s.file === "idle.txt")!;
@@ -92,6 +96,14 @@ describe("idle test on the pane log tail", () => {
       expect(provider(name).idleTail(history + idle)).toBe(true);
     });
   }
+});
+
+describe("idle test on raw redraws", () => {
+  it("sees a busy marker drawn with cursor moves (CSI n C) between its words instead of spaces", () => {
+    const busy = "\x1b[2K⏵⏵\x1b[1Cbypass\x1b[1Cpermissions\x1b[1Con\x1b[3C·\x1b[1Cesc\x1b[1Cto\x1b[1Cinterrupt";
+    expect(provider("claude_code").idleTail("x".repeat(300) + busy)).toBe(false);
+    expect(provider("claude_code").idleTail("x".repeat(300) + busy + "\x1b[2K✻\x1b[1CSautéed\x1b[1Cfor\x1b[1C4s")).toBe(true);
+  });
 });
 
 describe("launch: argv and MCP configuration", () => {

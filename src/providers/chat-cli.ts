@@ -14,9 +14,27 @@ const USER_MESSAGE = /^\[[^\]\s]+\]\s*(?:\d+%\s*)?(?:λ\s*)?!?>\s+\S/;
 const ANSWER = /^>\s?/;
 const TOOL = /^🛠️|^\s*[⋮●]|^\s*↳/;
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\s*Thinking|Kiro is working|Thinking\.\.\./;
-const APPROVAL = /\[y\/n\/t\]:?\s*$/;
+const APPROVAL = /\[y\/n\/t\]:/;
 const ERROR = /is having trouble responding|^\s*(?:error|Error):/;
 const TUI_IDLE = /[Aa]sk a question,? or describe a task/;
+const TUI_MENU = /↑↓ to navigate\s*·\s*↵ to select/;
+const TUI_CREDITS = /^\s*▸\s*Credits:\s*[\d.]+/;
+const TUI_RULE = /^─{20,}$/;
+
+/**
+ * Kiro's newer TUI marks neither the message nor the answer: between a rule and the "▸ Credits: … • Time: …" line
+ * that ends a turn, the first paragraph is the message as sent, the rest is the answer.
+ */
+function tuiAnswer(lines: string[], name: string): string {
+  const credits = lastIndexMatching(lines, TUI_CREDITS);
+  const rule = lastIndexMatching(lines, TUI_RULE, credits);
+  const turn = lines.slice(rule + 1, credits);
+  const firstBlank = turn.findIndex((line, i) => i > 0 && line.trim() === "" && turn[i - 1]!.trim() !== "");
+  if (credits < 0 || firstBlank < 0) throw new Error(`no ${name} answer on screen after the last message`);
+  const answer = dedent(turn.slice(firstBlank));
+  if (!answer) throw new Error(`no ${name} answer on screen after the last message`);
+  return answer;
+}
 
 export interface ChatCliOptions {
   name: "q_cli" | "kiro_cli";
@@ -59,12 +77,16 @@ export function chatCliProvider(options: ChatCliOptions): Provider {
       const lines = screenLines(screenText);
       const lastLine = lines[lines.length - 1] ?? "";
       const tail = lines.slice(-4).join("\n");
-      if (lines.slice(-4).some((line) => APPROVAL.test(line))) return "waiting_user_answer";
+      // The question is the last thing on screen (the prompt may follow on the same line); once answered, the
+      // tool's output moves it up.
+      const approval = lastIndexMatching(lines, APPROVAL);
+      if (approval >= 0 && approval >= lines.length - 3) return "waiting_user_answer";
+      if (lines.slice(-3).some((line) => TUI_MENU.test(line))) return "waiting_user_answer"; // e.g. the trust-all-tools consent
       if (SPINNER.test(tail)) return "processing";
-      if (TUI_IDLE.test(tail)) return "idle";
+      if (TUI_IDLE.test(tail)) return lastIndexMatching(lines, TUI_CREDITS) >= 0 ? "completed" : "idle";
       if (!PROMPT.test(lastLine) || USER_MESSAGE.test(lastLine)) return "processing";
+      // Some versions do not echo the message on the prompt line; then the whole screen is the last turn.
       const user = lastIndexMatching(lines, USER_MESSAGE, lines.length - 1);
-      if (user < 0) return "idle";
       const after = lines.slice(user + 1, lines.length - 1);
       if (after.some((line) => ERROR.test(line)) && !after.some((line) => ANSWER.test(line))) return "error";
       return after.some((line) => ANSWER.test(line)) ? "completed" : "idle";
@@ -72,9 +94,10 @@ export function chatCliProvider(options: ChatCliOptions): Provider {
     extractLastAnswer(screenText: string): string {
       const lines = screenLines(screenText);
       const promptLine = lastIndexMatching(lines, PROMPT);
+      if (promptLine < 0 && TUI_IDLE.test(lines.slice(-4).join("\n"))) return tuiAnswer(lines, options.name);
       const user = lastIndexMatching(lines, USER_MESSAGE, promptLine);
       const start = lastIndexMatching(lines, ANSWER, promptLine);
-      if (promptLine < 0 || user < 0 || start <= user) throw new Error(`no ${options.name} answer on screen after the last message`);
+      if (promptLine < 0 || start < 0 || start <= user) throw new Error(`no ${options.name} answer on screen after the last message`);
       const block: string[] = [];
       for (let i = start; i < promptLine && !TOOL.test(lines[i]!); i++) block.push(lines[i]!);
       block[0] = block[0]!.replace(ANSWER, "");

@@ -66,7 +66,9 @@ export const claudeCodeProvider: Provider = {
       return "waiting_user_answer";
     }
     if (screen.prompt < 0) return "processing"; // starting up, or a full-screen view
-    if (screen.transcript.slice(-6).some((line) => SPINNER.test(line) || line.includes("esc to interrupt"))) return "processing";
+    // Busy shows as a spinner line above the box, and (newer versions) "esc to interrupt" in the footer below it.
+    const nearBox = [...screen.transcript.slice(-6), ...screen.lines.slice(screen.prompt + 1)];
+    if (nearBox.some((line) => SPINNER.test(line) || line.includes("esc to interrupt"))) return "processing";
     if (screen.lastUser < 0) return "idle";
     const answer = lastAnswerStart(screen);
     if (answer < 0) return "idle";
@@ -83,7 +85,7 @@ export const claudeCodeProvider: Provider = {
   exit: { text: "/exit" },
   pasteEnterCount: 1,
   idleTail(tail: string): boolean {
-    return tailLooksIdle(tail, /esc to interrupt/, /[✶✢✽✻✳·*+] \S+ for \d|[>❯]\u00a0/);
+    return tailLooksIdle(tail, /esc to interrupt/, /[✶✢✽✻✳·*+]\s*\S+ for \d|[>❯]\u00a0/);
   },
   startupTimeoutMs: 60_000,
 };

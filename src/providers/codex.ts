@@ -10,7 +10,7 @@ import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, s
  * menu with a `›` cursor and "Press enter to confirm or esc to cancel".
  */
 const COMPOSER = /^›(?:\s|$)/;
-const FOOTER = /\? for shortcuts|context left/;
+const FOOTER = /\? for shortcuts|\d+%\s+(?:context\s+)?left|context\s+\d+%\s+left/i;
 const USER_MESSAGE = /^›\s+\S/;
 const BLOCK = /^(?:•|■)\s/;
 const TOOL_BLOCK = /^•\s+(?:Ran|Explored|Edited|Called|Read|Searched|Updated Plan|Waited|Working|Added|Deleted)\b/;

@@ -4,13 +4,13 @@ import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, s
 
 /*
  * Gemini CLI's TUI, bottom-up: a status bar (cwd, sandbox, model), the input box (`│ >   Type your message or
- * @path/to/file │` when empty), while working a braille spinner line "⠏ Thinking… (esc to cancel, 8s)", and the
+ * @path/to/file │` when empty; newer versions draw it between bars of `▄` and `▀`, with `*` for `>` in YOLO mode), while working a braille spinner line "⠏ Thinking… (esc to cancel, 8s)", and the
  * transcript above: the user's message in its own box (`│ > text │`), answers starting with `✦`, tool calls in
  * `╭─╮` boxes, errors starting with `✕`. A confirmation is a box with a numbered menu and a `●` cursor.
  */
 const PLACEHOLDER = /Type your message/;
-const BOX_TOP = /^╭─/;
-const USER_MESSAGE = /^│\s*>\s+\S/;
+const BOX_TOP = /^(?:╭─|▄{10,})/;
+const USER_MESSAGE = /^(?:│\s*|\s?)>\s+\S/;
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏].*\(esc to cancel/;
 const MENU_CURSOR = /^[│\s]*●\s*\d+\.\s/;
 const MENU_QUESTION = /Allow execution|Apply this change\?|Do you want to|Allow\b/;
@@ -68,7 +68,8 @@ export const geminiCliProvider: Provider = {
     const screen = read(screenText);
     const start = last(screen, /^✦\s/);
     if (screen.lastUser < 0 || start < 0) throw new Error("no Gemini answer on screen after the last message");
-    return answerBlock(screen, start, /^✦/, /^(?:✦|✕|╭─)/);
+    // Stops at the next block, a box, or a right-aligned hint such as "YOLO mode (ctrl + y to toggle)".
+    return answerBlock(screen, start, /^✦/, /^(?:✦|✕|╭─|▄{10,}|\s{20,}\S)/);
   },
   exit: { text: "/quit" },
   pasteEnterCount: 1,

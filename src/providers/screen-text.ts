@@ -57,7 +57,8 @@ export function tomlString(value: string): string {
  * a wrong "idle" only costs the inbox one capture-pane, a wrong "busy" would hold a message back.
  */
 export function tailLooksIdle(tail: string, busy: RegExp, idle: RegExp): boolean {
-  const text = stripAnsi(tail);
+  // TUIs often draw a gap between words by moving the cursor right (CSI n C) rather than printing spaces.
+  const text = stripAnsi(tail.replace(/\x1b\[\d*C/g, " "));
   const lastBusy = lastMatchIndex(text, busy);
   if (lastBusy < 0) return true;
   return lastMatchIndex(text, idle) > lastBusy;
