@@ -88,6 +88,8 @@ export function createServer(options: ServerOptions = {}): CaoServer {
 
   app.addHook("onReady", async () => {
     await registry.load();
+    const forgotten = await sessions.reconcile();
+    if (forgotten > 0) logger.warn(`forgot ${forgotten} terminal(s) whose tmux windows were gone at start-up`);
     inbox.start();
   });
   app.addHook("onClose", async () => {

@@ -87,3 +87,57 @@ it("pending inbox messages survive SIGKILL and are delivered exactly once, in or
     texts.map((text) => ["message_sent", "send_message", text, terminal.id]),
   );
 });
+
+it("terminals whose tmux windows vanished while the server was down are forgotten at start-up, with events", async () => {
+  const lifecycleFile = path.join(home, "lifecycle.jsonl");
+  writeFile(
+    path.join(home, "plugins", "lifecycle.mjs"),
+    `import fs from "node:fs";
+     const write = (e) => fs.appendFileSync(${JSON.stringify(lifecycleFile)}, JSON.stringify(e) + "\\n");
+     export default { hooks: { terminal_killed: write, session_killed: write } };`,
+  );
+  const events = () =>
+    fs.existsSync(lifecycleFile)
+      ? fs.readFileSync(lifecycleFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>)
+      : [];
+  const port = await freePort();
+  const first = await startServer(port);
+  const a = await first.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "reconcile" });
+  const b = await first.client.createTerminal(a.session_name, { provider: "mock", agent_profile: "reviewer" });
+  await first.client.sendInput(a.id, { message: "[[delay=5000]] busy" });
+  await waitFor(async () => (await first.client.getTerminal(a.id)).status === "processing", 10_000, "a to be busy");
+  await first.client.sendToInbox(a.id, { sender_id: b.id, message: "for a, who will not be there" });
+  first.child.kill("SIGKILL");
+  await new Promise((resolve) => first.child.once("exit", resolve));
+
+  // While the server is down, a's window goes away (as after a crash of that agent's shell).
+  const tmux = new TmuxClient({ socketName: socket });
+  const windowOfA = a.name;
+  await tmux.killWindow(a.session_name, windowOfA);
+
+  const second = await startServer(port);
+  await waitFor(() => events().length >= 1, 5000, "terminal_killed for a");
+  expect(events().map((e) => [e.event_type, e.terminal_id ?? e.session_name])).toEqual([["terminal_killed", a.id]]);
+  expect((await second.client.request<{ id: string }[]>("GET", `/sessions/${a.session_name}/terminals`)).map((t) => t.id)).toEqual([b.id]);
+  const db = new Database(path.join(home, "db", "cao.db"), { readonly: true });
+  expect(db.prepare("SELECT status, error FROM inbox WHERE receiver_id = ?").all(a.id)).toEqual([
+    { status: "failed", error: "its tmux window was gone when cao-server started" },
+  ]);
+  db.close();
+  second.child.kill("SIGKILL");
+  await new Promise((resolve) => second.child.once("exit", resolve));
+
+  // Now the whole session goes: its last terminal is forgotten and the session reported killed; the first test's
+  // session, still alive in the same tmux server, is left alone.
+  await tmux.killSession(a.session_name);
+  const third = await startServer(port);
+  await waitFor(() => events().length >= 3, 5000, "terminal_killed for b and session_killed");
+  expect(events().slice(1).map((e) => [e.event_type, e.terminal_id ?? e.session_name])).toEqual([
+    ["terminal_killed", b.id],
+    ["session_killed", a.session_name],
+  ]);
+  expect((await third.client.listSessions()).map((s) => s.name)).toEqual(["cao-durable"]);
+  third.child.kill("SIGTERM");
+  await new Promise((resolve) => third.child.once("exit", resolve));
+  expect(events()).toHaveLength(3); // after a clean stop drained the plugins: nothing else was forgotten
+});

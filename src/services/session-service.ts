@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { CaoDatabase } from "../clients/database.js";
+import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
 import type { TmuxClient } from "../clients/tmux.js";
 import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/events.js";
 import type { EventSink } from "../plugins/registry.js";
@@ -66,6 +66,26 @@ export class SessionService {
     await this.deps.tmux.killSession(name);
     for (const record of records) this.deps.terminals.forget(record);
     this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
+  }
+
+  /**
+   * At start-up, forgets terminals whose tmux windows went away while the server was down (a reboot, a killed tmux
+   * server): their pending inbox messages fail with a reason instead of waiting forever, and plugins hear
+   * terminal_killed (and session_killed for a session that is gone entirely). Returns how many were forgotten.
+   */
+  async reconcile(): Promise<number> {
+    const gone = new Map<string, TerminalRecord[]>();
+    for (const record of this.deps.db.allTerminals()) {
+      if (await this.deps.terminals.windowExists(record)) continue;
+      gone.set(record.session_name, [...(gone.get(record.session_name) ?? []), record]);
+    }
+    let forgotten = 0;
+    for (const [name, records] of gone) {
+      for (const record of records) this.deps.terminals.forget(record, "its tmux window was gone when cao-server started");
+      forgotten += records.length;
+      if (!(await this.deps.tmux.hasSession(name))) this.sessionEnded(name);
+    }
+    return forgotten;
   }
 
   /** After the last terminal of a session was deleted, the session went with it. */

@@ -223,9 +223,9 @@ export class TerminalService {
   }
 
   /** Drops the records of a terminal that is gone, fails its pending inbox, and emits terminal_killed. */
-  forget(record: TerminalRecord): void {
+  forget(record: TerminalRecord, why = "the receiving terminal was deleted"): void {
     this.deps.db.deleteTerminal(record.id);
-    this.deps.db.failPendingFor(record.id, "the receiving terminal was deleted");
+    this.deps.db.failPendingFor(record.id, why);
     removeLaunchFiles(this.runtimeDir(record.id));
     this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
   }
@@ -276,7 +276,7 @@ export class TerminalService {
     }
   }
 
-  private async windowExists(record: TerminalRecord): Promise<boolean> {
+  async windowExists(record: TerminalRecord): Promise<boolean> {
     try {
       return (await this.deps.tmux.listWindows(record.session_name)).includes(record.window_name);
     } catch {
