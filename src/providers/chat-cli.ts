@@ -6,8 +6,9 @@ import { dedent, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } 
  * Amazon Q CLI and Kiro CLI (run with --legacy-ui) share one line-oriented chat screen: the prompt
  * `[agent] > ` (optionally `[agent] 45% > `, `λ` or `!>`), the user's message on that prompt line, answers as
  * lines starting with the `> ` arrow, tool use as "🛠️  Using tool: …" with `⋮`/`●` detail lines, a braille spinner
- * "⠹ Thinking..." while busy, and "Allow this action? … [y/n/t]:" when a tool needs approval. Kiro's newer TUI,
- * should it appear anyway, is recognised by its placeholder and working markers.
+ * "⠹ Thinking..." while busy, and "Allow this action? … [y/n/t]:" when a tool needs approval (some versions put the
+ * next prompt on that same line). Kiro's newer TUI, should it appear anyway, is read too: its placeholder "Ask a
+ * question or describe a task", "Kiro is working", a turn ending in "▸ Credits: …", and its selection menus.
  */
 const PROMPT = /^\[[^\]\s]+\]\s*(?:\d+%\s*)?(?:λ\s*)?!?>(?:\s|$)/;
 const USER_MESSAGE = /^\[[^\]\s]+\]\s*(?:\d+%\s*)?(?:λ\s*)?!?>\s+\S/;
