@@ -10,6 +10,7 @@ import {
   MOCK_WORKING,
 } from "../mock-agent/screen.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
+import { mcpServersFor } from "./screen-text.js";
 
 /**
  * dist/mock-agent/main.js of this package (the bin cao-mock-agent). This file sits at src/providers or
@@ -39,7 +40,7 @@ export const mockProvider: Provider = {
   binary: "cao-mock-agent",
   buildLaunch(context: LaunchContext): LaunchPlan {
     const configFile = path.join(context.caoHome, "runtime", context.terminalId, "mcp.json");
-    const mcpServers = { ...context.profile.mcpServers, "cao-mcp-server": context.caoMcpServer };
+    const mcpServers = mcpServersFor(context);
     return {
       argv: [process.execPath, mockAgentScript(), "--profile", context.profile.name, "--mcp-config", configFile],
       files: [{ path: configFile, content: JSON.stringify({ mcpServers }, null, 2) }],

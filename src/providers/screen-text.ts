@@ -1,3 +1,5 @@
+import type { LaunchContext, McpServerConfig } from "./provider.js";
+
 /**
  * Reading agent CLI screens. tmux capture-pane gives plain text (no colour); the pane log (pipe-pane) keeps the
  * raw escape sequences, so `stripAnsi` is for log tails. Screens are read bottom-up: a TUI draws its live state
@@ -72,19 +74,8 @@ function lastMatchIndex(text: string, pattern: RegExp): number {
 }
 
 /** The MCP servers a CLI is given: the profile's own, and cao-mcp-server (always, and never overridden). */
-export function mcpServersFor(context: LaunchContextLike): Record<string, McpServerLike> {
+export function mcpServersFor(context: Pick<LaunchContext, "profile" | "caoMcpServer">): Record<string, McpServerConfig> {
   return { ...context.profile.mcpServers, "cao-mcp-server": context.caoMcpServer };
-}
-
-interface McpServerLike {
-  command: string;
-  args?: string[];
-  env?: Record<string, string>;
-}
-
-interface LaunchContextLike {
-  profile: { mcpServers?: Record<string, McpServerLike> };
-  caoMcpServer: McpServerLike;
 }
 
 /** The part of a screen above the live input: the transcript, and where the user's last message in it is. */

@@ -74,16 +74,19 @@ export class SessionService {
    * terminal_killed (and session_killed for a session that is gone entirely). Returns how many were forgotten.
    */
   async reconcile(): Promise<number> {
-    const gone = new Map<string, TerminalRecord[]>();
+    const bySession = new Map<string, TerminalRecord[]>();
     for (const record of this.deps.db.allTerminals()) {
-      if (await this.deps.terminals.windowExists(record)) continue;
-      gone.set(record.session_name, [...(gone.get(record.session_name) ?? []), record]);
+      const records = bySession.get(record.session_name);
+      if (records) records.push(record);
+      else bySession.set(record.session_name, [record]);
     }
     let forgotten = 0;
-    for (const [name, records] of gone) {
-      for (const record of records) this.deps.terminals.forget(record, "its tmux window was gone when cao-server started");
-      forgotten += records.length;
-      if (!(await this.deps.tmux.hasSession(name))) this.sessionEnded(name);
+    for (const [name, records] of bySession) {
+      const windows = await this.deps.tmux.listWindows(name).catch(() => [] as string[]); // no session: no windows
+      const gone = records.filter((record) => !windows.includes(record.window_name));
+      for (const record of gone) this.deps.terminals.forget(record, "its tmux window was gone when cao-server started");
+      forgotten += gone.length;
+      if (gone.length > 0 && !(await this.deps.tmux.hasSession(name))) this.sessionEnded(name);
     }
     return forgotten;
   }

@@ -276,7 +276,7 @@ export class TerminalService {
     }
   }
 
-  async windowExists(record: TerminalRecord): Promise<boolean> {
+  private async windowExists(record: TerminalRecord): Promise<boolean> {
     try {
       return (await this.deps.tmux.listWindows(record.session_name)).includes(record.window_name);
     } catch {
