@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp } from "./api/app.js";
 import { CaoDatabase } from "./clients/database.js";
+import { guardDatabaseFile } from "./clients/database-file-guard.js";
 import { TmuxClient, type TmuxOptions } from "./clients/tmux.js";
 import { caoHomeFrom, type RegistryOptions } from "./plugins/options.js";
 import { PluginRegistry } from "./plugins/registry.js";
@@ -10,6 +11,7 @@ import { ProfileStore } from "./profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
 import type { McpServerConfig, Provider } from "./providers/provider.js";
 import { InboxService, type InboxOptions } from "./services/inbox-service.js";
+import { PaneActivity } from "./services/pane-activity.js";
 import { SessionService } from "./services/session-service.js";
 import { TerminalService } from "./services/terminal-service.js";
 import { createLogger } from "./util/logger.js";
@@ -83,17 +85,23 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     apiPort: port,
   });
   const sessions = new SessionService({ tmux, db, terminals, sink: registry });
-  const inbox = new InboxService({ db, terminals, logger }, options.inbox);
+  const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
+  const inbox = new InboxService({ db, terminals, logger, activity }, options.inbox);
+  let stopGuardingDatabase: (() => void) | undefined;
   const app = buildApp({ logger, sessions, terminals, inbox, providers, registry });
 
   app.addHook("onReady", async () => {
     await registry.load();
     const forgotten = await sessions.reconcile();
     if (forgotten > 0) logger.warn(`forgot ${forgotten} terminal(s) whose tmux windows were gone at start-up`);
-    inbox.start();
+    stopGuardingDatabase = guardDatabaseFile(db, logger);
+    activity.start();
+    await inbox.start();
   });
   app.addHook("onClose", async () => {
+    stopGuardingDatabase?.();
     await inbox.stop();
+    activity.stop();
     await registry.teardown();
     db.close();
   });

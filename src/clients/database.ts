@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { MIGRATIONS } from "./migrations.js";
+import { asStorageError } from "./storage-error.js";
 
 export interface TerminalRecord {
   id: string;
@@ -14,6 +16,7 @@ export interface TerminalRecord {
 }
 
 export type InboxStatus = "pending" | "delivered" | "failed";
+export const INBOX_STATUSES: readonly InboxStatus[] = ["pending", "delivered", "failed"];
 
 export interface InboxRecord {
   id: number;
@@ -25,149 +28,222 @@ export interface InboxRecord {
   created_at: string;
   delivered_at: string | null;
   error: string | null;
+  /** Set while the message is being typed (still `pending`): after a crash it says "look before typing again". */
+  delivering_at: string | null;
 }
 
-/** Ordered migrations; `PRAGMA user_version` records how many have run, so a restart only applies new ones. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE terminals (
-     id TEXT PRIMARY KEY,
-     session_name TEXT NOT NULL,
-     window_name TEXT NOT NULL,
-     provider TEXT NOT NULL,
-     agent_profile TEXT NOT NULL,
-     working_directory TEXT NOT NULL,
-     created_at TEXT NOT NULL,
-     last_active TEXT NOT NULL
-   );
-   CREATE INDEX terminals_by_session ON terminals(session_name);
-   CREATE TABLE inbox (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     sender_id TEXT NOT NULL,
-     receiver_id TEXT NOT NULL,
-     message TEXT NOT NULL,
-     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
-     attempts INTEGER NOT NULL DEFAULT 0,
-     created_at TEXT NOT NULL,
-     delivered_at TEXT,
-     error TEXT
-   );
-   CREATE INDEX inbox_pending ON inbox(receiver_id, status, id);`,
-];
+/** What a file on disk is, so a deleted or replaced database file can be told from the one we have open. */
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertTerminal: db.prepare(
+      `INSERT INTO terminals (id, session_name, window_name, provider, agent_profile, working_directory, created_at, last_active)
+       VALUES (@id, @session_name, @window_name, @provider, @agent_profile, @working_directory, @created_at, @last_active)`,
+    ),
+    getTerminal: db.prepare(`SELECT * FROM terminals WHERE id = ?`),
+    terminalsOfSession: db.prepare(`SELECT * FROM terminals WHERE session_name = ? ORDER BY created_at, rowid`),
+    allTerminals: db.prepare(`SELECT * FROM terminals ORDER BY created_at, rowid`),
+    deleteTerminal: db.prepare(`DELETE FROM terminals WHERE id = ?`),
+    touchTerminal: db.prepare(`UPDATE terminals SET last_active = ? WHERE id = ?`),
+    // No RETURNING: better-sqlite3's get() on INSERT … RETURNING returns the row even when the commit then fails
+    // (read-only or full disk), which acknowledged messages that were never stored. run() reports the commit.
+    insertMessage: db.prepare(`INSERT INTO inbox (sender_id, receiver_id, message, status, created_at) VALUES (?, ?, ?, 'pending', ?)`),
+    getMessage: db.prepare(`SELECT * FROM inbox WHERE id = ?`),
+    oldestPending: db.prepare(`SELECT * FROM inbox WHERE receiver_id = ? AND status = 'pending' ORDER BY id LIMIT 1`),
+    receiversWithPending: db.prepare(`SELECT DISTINCT receiver_id FROM inbox WHERE status = 'pending'`),
+    beginDelivery: db.prepare(`UPDATE inbox SET delivering_at = ? WHERE id = ? AND status = 'pending'`),
+    abandonDelivery: db.prepare(`UPDATE inbox SET delivering_at = NULL WHERE id = ? AND status = 'pending'`),
+    inDelivery: db.prepare(`SELECT * FROM inbox WHERE status = 'pending' AND delivering_at IS NOT NULL ORDER BY id`),
+    markDelivered: db.prepare(
+      `UPDATE inbox SET status = 'delivered', delivered_at = ?, delivering_at = NULL, attempts = attempts + 1 WHERE id = ? AND status = 'pending'`,
+    ),
+    markFailed: db.prepare(
+      `UPDATE inbox SET status = 'failed', error = ?, delivering_at = NULL, attempts = attempts + 1 WHERE id = ? AND status = 'pending'`,
+    ),
+    countAttempt: db.prepare(`UPDATE inbox SET attempts = attempts + 1, error = ?, delivering_at = NULL WHERE id = ?`),
+    failPendingFor: db.prepare(
+      `UPDATE inbox SET status = 'failed', error = ?, delivering_at = NULL WHERE receiver_id = ? AND status = 'pending' RETURNING id`,
+    ),
+  };
+}
 
 /**
  * CAO's state in SQLite (better-sqlite3: synchronous, which is what SQLite is; each call is microseconds).
- * WAL mode so readers never block the writer; every write that must survive a crash is committed before the
- * caller is answered.
+ * WAL mode so readers never block the writer. Every write is committed before it returns, and a write that could not
+ * be committed throws: a storage fault is a StorageError (HTTP 503), never a silent success.
  */
 export class CaoDatabase {
-  readonly db: Database.Database;
-  private readonly statements;
+  private db!: Database.Database;
+  private statements!: ReturnType<typeof prepareStatements>;
+  private identity: FileIdentity | undefined;
 
-  constructor(file: string) {
-    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.migrate();
-    const db = this.db;
-    this.statements = {
-      insertTerminal: db.prepare(
-        `INSERT INTO terminals (id, session_name, window_name, provider, agent_profile, working_directory, created_at, last_active)
-         VALUES (@id, @session_name, @window_name, @provider, @agent_profile, @working_directory, @created_at, @last_active)`,
-      ),
-      getTerminal: db.prepare(`SELECT * FROM terminals WHERE id = ?`),
-      terminalsOfSession: db.prepare(`SELECT * FROM terminals WHERE session_name = ? ORDER BY created_at, rowid`),
-      allTerminals: db.prepare(`SELECT * FROM terminals ORDER BY created_at, rowid`),
-      deleteTerminal: db.prepare(`DELETE FROM terminals WHERE id = ?`),
-      deleteSessionTerminals: db.prepare(`DELETE FROM terminals WHERE session_name = ?`),
-      touchTerminal: db.prepare(`UPDATE terminals SET last_active = ? WHERE id = ?`),
-      insertMessage: db.prepare(
-        `INSERT INTO inbox (sender_id, receiver_id, message, status, created_at) VALUES (?, ?, ?, 'pending', ?) RETURNING *`,
-      ),
-      oldestPending: db.prepare(`SELECT * FROM inbox WHERE receiver_id = ? AND status = 'pending' ORDER BY id LIMIT 1`),
-      receiversWithPending: db.prepare(`SELECT DISTINCT receiver_id FROM inbox WHERE status = 'pending'`),
-      markDelivered: db.prepare(`UPDATE inbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'pending'`),
-      markFailed: db.prepare(`UPDATE inbox SET status = 'failed', error = ?, attempts = attempts + 1 WHERE id = ? AND status = 'pending'`),
-      countAttempt: db.prepare(`UPDATE inbox SET attempts = attempts + 1, error = ? WHERE id = ?`),
-      failPendingFor: db.prepare(`UPDATE inbox SET status = 'failed', error = ? WHERE receiver_id = ? AND status = 'pending'`),
-    };
+  constructor(readonly file: string) {
+    this.open();
   }
 
-  private migrate(): void {
-    const version = this.db.pragma("user_version", { simple: true }) as number;
-    for (let i = version; i < MIGRATIONS.length; i++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[i]!);
-        this.db.pragma(`user_version = ${i + 1}`);
-      })();
+  private open(): void {
+    if (this.file !== ":memory:") fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const db = new Database(this.file);
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("busy_timeout = 5000");
+      migrate(db);
+      this.statements = prepareStatements(db);
+    } catch (error) {
+      db.close();
+      throw asStorageError(error, `opening ${this.file}`) ?? error;
+    }
+    this.db = db;
+    this.identity = this.fileIdentity();
+  }
+
+  /** Runs one statement; storage faults become StorageError, anything else (a bug) is rethrown as is. */
+  private use<T>(what: string, action: (statements: ReturnType<typeof prepareStatements>) => T): T {
+    try {
+      return action(this.statements);
+    } catch (error) {
+      throw asStorageError(error, what) ?? error;
     }
   }
 
   insertTerminal(record: TerminalRecord): void {
-    this.statements.insertTerminal.run(record);
+    this.use("recording a terminal", (s) => s.insertTerminal.run(record));
   }
 
   getTerminal(id: string): TerminalRecord | undefined {
-    return this.statements.getTerminal.get(id) as TerminalRecord | undefined;
+    return this.use("reading a terminal", (s) => s.getTerminal.get(id) as TerminalRecord | undefined);
   }
 
   terminalsOfSession(session: string): TerminalRecord[] {
-    return this.statements.terminalsOfSession.all(session) as TerminalRecord[];
+    return this.use("reading terminals", (s) => s.terminalsOfSession.all(session) as TerminalRecord[]);
   }
 
   allTerminals(): TerminalRecord[] {
-    return this.statements.allTerminals.all() as TerminalRecord[];
+    return this.use("reading terminals", (s) => s.allTerminals.all() as TerminalRecord[]);
   }
 
   deleteTerminal(id: string): void {
-    this.statements.deleteTerminal.run(id);
-  }
-
-  deleteSessionTerminals(session: string): void {
-    this.statements.deleteSessionTerminals.run(session);
+    this.use("deleting a terminal", (s) => s.deleteTerminal.run(id));
   }
 
   touchTerminal(id: string, at: string): void {
-    this.statements.touchTerminal.run(at, id);
+    this.use("recording terminal activity", (s) => s.touchTerminal.run(at, id));
   }
 
   insertMessage(sender: string, receiver: string, message: string, at: string): InboxRecord {
-    return this.statements.insertMessage.get(sender, receiver, message, at) as InboxRecord;
+    return this.use("storing an inbox message", (s) => {
+      const { lastInsertRowid } = s.insertMessage.run(sender, receiver, message, at);
+      return s.getMessage.get(lastInsertRowid) as InboxRecord;
+    });
+  }
+
+  getMessage(id: number): InboxRecord | undefined {
+    return this.use("reading an inbox message", (s) => s.getMessage.get(id) as InboxRecord | undefined);
   }
 
   listMessages(receiver: string, options: { status?: InboxStatus; limit: number }): InboxRecord[] {
     const where = options.status ? `AND status = ?` : "";
     const params: unknown[] = [receiver, ...(options.status ? [options.status] : []), options.limit];
-    return this.db.prepare(`SELECT * FROM inbox WHERE receiver_id = ? ${where} ORDER BY id LIMIT ?`).all(...params) as InboxRecord[];
+    return this.use("listing inbox messages", () =>
+      this.db.prepare(`SELECT * FROM inbox WHERE receiver_id = ? ${where} ORDER BY id LIMIT ?`).all(...params) as InboxRecord[],
+    );
   }
 
   oldestPending(receiver: string): InboxRecord | undefined {
-    return this.statements.oldestPending.get(receiver) as InboxRecord | undefined;
+    return this.use("reading the inbox", (s) => s.oldestPending.get(receiver) as InboxRecord | undefined);
   }
 
   receiversWithPending(): string[] {
-    return (this.statements.receiversWithPending.all() as { receiver_id: string }[]).map((r) => r.receiver_id);
+    return this.use("reading the inbox", (s) => (s.receiversWithPending.all() as { receiver_id: string }[]).map((r) => r.receiver_id));
+  }
+
+  /** Records that message `id` is about to be typed; false when it is no longer pending. */
+  beginDelivery(id: number, at: string): boolean {
+    return this.use("recording an inbox delivery", (s) => s.beginDelivery.run(at, id).changes === 1);
+  }
+
+  /** The message was not typed after all: it waits again as a plain pending message. */
+  abandonDelivery(id: number): void {
+    this.use("recording an inbox delivery", (s) => s.abandonDelivery.run(id));
+  }
+
+  /** Pending messages whose typing had begun when the previous run stopped. */
+  messagesInDelivery(): InboxRecord[] {
+    return this.use("reading the inbox", (s) => s.inDelivery.all() as InboxRecord[]);
   }
 
   /** True when this call moved the message from pending to delivered (exactly-once guard). */
   markDelivered(id: number, at: string): boolean {
-    return this.statements.markDelivered.run(at, id).changes === 1;
+    return this.use("recording an inbox delivery", (s) => s.markDelivered.run(at, id).changes === 1);
   }
 
-  markFailed(id: number, error: string): void {
-    this.statements.markFailed.run(error, id);
+  /** True when this call moved the message from pending to failed. */
+  markFailed(id: number, error: string): boolean {
+    return this.use("recording an inbox failure", (s) => s.markFailed.run(error, id).changes === 1);
   }
 
   countAttempt(id: number, error: string): void {
-    this.statements.countAttempt.run(error, id);
+    this.use("recording an inbox attempt", (s) => s.countAttempt.run(error, id));
   }
 
-  failPendingFor(receiver: string, error: string): void {
-    this.statements.failPendingFor.run(error, receiver);
+  /** Fails every pending message of `receiver`; returns the ids that were failed by this call. */
+  failPendingFor(receiver: string, error: string): number[] {
+    return this.use("failing inbox messages", (s) => (s.failPendingFor.all(error, receiver) as { id: number }[]).map((r) => r.id));
+  }
+
+  /**
+   * Whether the file on disk is still the one this connection has open. Deleting it (or replacing it) while the
+   * server runs is otherwise invisible: WAL-mode writes keep succeeding into the unlinked file, and the next start
+   * would find an empty database and forget every live terminal.
+   */
+  fileIsIntact(): boolean {
+    if (this.file === ":memory:") return true;
+    const now = this.fileIdentity();
+    return now !== undefined && this.identity !== undefined && now.dev === this.identity.dev && now.ino === this.identity.ino;
+  }
+
+  /**
+   * Puts the open database back at its path: a copy of everything this connection sees (VACUUM INTO), then the old
+   * connection closes and the copy takes the path. The old -wal/-shm belong to the old file and are removed first:
+   * SQLite would otherwise replay their frames onto the copy.
+   */
+  restoreFile(): void {
+    const restoring = `${this.file}.restoring-${process.pid}`;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    fs.rmSync(restoring, { force: true });
+    this.use("restoring the database file", () => this.db.prepare("VACUUM INTO ?").run(restoring));
+    this.db.close();
+    for (const suffix of ["-wal", "-shm"]) fs.rmSync(this.file + suffix, { force: true });
+    fs.renameSync(restoring, this.file);
+    this.open();
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  private fileIdentity(): FileIdentity | undefined {
+    try {
+      const stat = fs.statSync(this.file);
+      return { dev: stat.dev, ino: stat.ino };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** `PRAGMA user_version` records how many migrations have run, so a restart only applies new ones. */
+function migrate(db: Database.Database): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  for (let i = version; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
   }
 }

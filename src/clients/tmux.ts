@@ -114,6 +114,37 @@ export class TmuxClient {
     await this.run(["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-p", "-d", "-b", buffer, "-t", target, ...enters], text);
   }
 
+  /** Stores `text` in the named tmux buffer (replacing it); nothing is typed yet. */
+  async loadBuffer(buffer: string, text: string): Promise<void> {
+    assertTmuxName(buffer, "buffer name");
+    await this.run(["load-buffer", "-b", buffer, "-"], text);
+  }
+
+  /**
+   * Pastes the named buffer as one bracketed paste and deletes it, then presses Enter `enterCount` times: one tmux
+   * command, so once it ran the buffer is gone, and a buffer still there means it was never pasted.
+   */
+  async pasteBuffer(session: string, window: string, buffer: string, enterCount: number): Promise<void> {
+    assertTmuxName(buffer, "buffer name");
+    const target = this.target(session, window);
+    const enters = Array.from({ length: enterCount }, () => [";", "send-keys", "-t", target, "Enter"]).flat();
+    await this.run(["paste-buffer", "-p", "-d", "-b", buffer, "-t", target, ...enters]);
+  }
+
+  /** Names of the tmux server's paste buffers (none when no server runs). */
+  async bufferNames(): Promise<Set<string>> {
+    try {
+      return new Set((await this.run(["list-buffers", "-F", "#{buffer_name}"])).split("\n").filter(Boolean));
+    } catch {
+      return new Set();
+    }
+  }
+
+  async deleteBuffer(buffer: string): Promise<void> {
+    assertTmuxName(buffer, "buffer name");
+    await this.run(["delete-buffer", "-b", buffer]);
+  }
+
   /** tmux key names (`C-c`, `C-d`, `Enter`, `Escape`, …), sent as keys, not text. */
   async sendKeys(session: string, window: string, keys: string[]): Promise<void> {
     for (const key of keys) {

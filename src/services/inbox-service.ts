@@ -1,36 +1,63 @@
 import type { Logger } from "pino";
-import type { CaoDatabase, InboxRecord, InboxStatus } from "../clients/database.js";
+import { INBOX_STATUSES, type CaoDatabase, type InboxRecord, type InboxStatus, type TerminalRecord } from "../clients/database.js";
 import { errorMessage } from "../plugins/recognise.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
+import type { PaneActivity } from "./pane-activity.js";
 import type { TerminalService } from "./terminal-service.js";
 
+export { INBOX_STATUSES };
+
 export interface InboxOptions {
-  /** How often receivers with pending messages are checked (default 250 ms). */
+  /** Safety poll while messages wait (default 1000 ms); deliveries are driven by the receivers' pane output. */
   pollMs?: number;
   /** Typing attempts before a message is marked failed (default 5). */
   maxAttempts?: number;
 }
 
-export const INBOX_STATUSES: readonly InboxStatus[] = ["pending", "delivered", "failed"];
+/** The tmux buffer a message is staged in; its presence after a crash tells whether the message was typed. */
+export function inboxBufferName(messageId: number): string {
+  return `cao-inbox-${messageId}`;
+}
+
+/** What the inbox remembers of one receiver between checks. */
+interface Lane {
+  running: boolean;
+  again: boolean;
+  /** Pane-log size just before the last message was typed: the receiver must print past it before the next one. */
+  logSizeAtLastDelivery?: number;
+  lastDeliveryAt?: number;
+}
 
 /**
- * The inbox: messages are persisted first (so a crash loses nothing accepted), then typed into the receiver,
- * oldest first, one at a time, when it is idle. The idle check is two-step: the end of the pane log (a file read)
- * must show the provider's prompt before tmux is asked for the screen. Delivery emits message_sent (send_message).
+ * The inbox (send_message): messages are committed before they are acknowledged, then typed into the receiver, oldest
+ * first, one at a time, when it is idle.
+ *
+ * Delivery is driven by the receiver's own output: each terminal's pane log is watched (PaneActivity), and a receiver
+ * is checked when it prints, when a message arrives for it, and on a slow safety poll. After typing, the next message
+ * waits until the receiver has printed past what it showed before (so a prompt still on screen from before the last
+ * message is never taken for "idle again"), then for its prompt.
+ *
+ * Typing is crash-safe ("effectively once"): the text is staged in a named tmux buffer, the message is marked
+ * `delivering`, then one tmux command pastes and deletes the buffer. After a crash, a message still marked
+ * delivering whose buffer is gone was typed (it is marked delivered); one whose buffer is still there was not (it
+ * waits again).
  */
 export class InboxService {
   private readonly pollMs: number;
   private readonly maxAttempts: number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly lanes = new Map<string, Lane>();
+  /** Receivers with pending messages, so pane activity of everyone else costs one Set lookup. */
+  private readonly waiting = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private poll: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = true;
 
   constructor(
-    private readonly deps: { db: CaoDatabase; terminals: TerminalService; logger: Logger },
+    private readonly deps: { db: CaoDatabase; terminals: TerminalService; logger: Logger; activity?: PaneActivity },
     options: InboxOptions = {},
   ) {
-    this.pollMs = options.pollMs ?? 250;
+    this.pollMs = options.pollMs ?? 1000;
     this.maxAttempts = options.maxAttempts ?? 5;
   }
 
@@ -39,7 +66,8 @@ export class InboxService {
     assertMessage(message);
     this.deps.terminals.record(receiverId); // 404 for an unknown receiver, before anything is stored
     const record = this.deps.db.insertMessage(senderId, receiverId, message, new Date().toISOString());
-    this.kick();
+    this.waiting.add(receiverId);
+    this.kick(receiverId);
     return record;
   }
 
@@ -54,74 +82,162 @@ export class InboxService {
     return this.deps.db.listMessages(receiverId, { limit, ...(options.status ? { status: options.status as InboxStatus } : {}) });
   }
 
-  /** Resume deliveries left pending by a previous run. */
-  start(): void {
+  /** Settles deliveries a previous run left half done, then resumes every receiver's queue. */
+  async start(): Promise<void> {
     this.stopped = false;
-    this.kick();
+    await this.recoverInterruptedDeliveries();
+    this.unsubscribe = this.deps.activity?.onActivity((terminalId) => {
+      if (this.waiting.has(terminalId)) this.kick(terminalId);
+    });
+    this.kickAll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    clearTimeout(this.poll);
+    this.poll = undefined;
+    await Promise.all(this.running);
   }
 
-  private kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.running = this.pass().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      } else if (this.deps.db.receiversWithPending().length > 0) {
-        this.timer = setTimeout(() => this.kick(), this.pollMs);
-        this.timer.unref();
-      }
-    });
-  }
-
-  private async pass(): Promise<void> {
+  private kickAll(): void {
     for (const receiver of this.deps.db.receiversWithPending()) {
+      this.waiting.add(receiver);
+      this.kick(receiver);
+    }
+    this.schedulePoll();
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped || this.poll || this.waiting.size === 0) return;
+    this.poll = setTimeout(() => {
+      this.poll = undefined;
       if (this.stopped) return;
       try {
-        await this.deliverNext(receiver);
+        this.kickAll();
       } catch (error) {
-        this.deps.logger.warn({ err: error, receiver }, `inbox delivery to ${receiver} failed: ${errorMessage(error)}`);
+        this.deps.logger.warn({ err: error }, `inbox poll failed: ${errorMessage(error)}`);
+        this.schedulePoll();
       }
-    }
+    }, this.pollMs);
+    this.poll.unref();
   }
 
-  private async deliverNext(receiverId: string): Promise<void> {
+  /** Checks one receiver now, or right after the check already running for it. */
+  private kick(receiverId: string): void {
+    if (this.stopped) return;
+    let lane = this.lanes.get(receiverId);
+    if (!lane) this.lanes.set(receiverId, (lane = { running: false, again: false }));
+    if (lane.running) {
+      lane.again = true;
+      return;
+    }
+    lane.running = true;
+    const run = this.serve(receiverId, lane).finally(() => {
+      this.running.delete(run);
+      lane.running = false;
+      if (lane.again && !this.stopped) {
+        lane.again = false;
+        this.kick(receiverId);
+      }
+    });
+    this.running.add(run);
+  }
+
+  private async serve(receiverId: string, lane: Lane): Promise<void> {
+    try {
+      await this.deliverNext(receiverId, lane);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, receiver: receiverId }, `inbox delivery to ${receiverId} failed: ${errorMessage(error)}`);
+    }
+    this.schedulePoll();
+  }
+
+  private async deliverNext(receiverId: string, lane: Lane): Promise<void> {
     const { db, terminals } = this.deps;
     const record = db.getTerminal(receiverId);
     if (!record) {
       db.failPendingFor(receiverId, "the receiving terminal no longer exists");
+      this.forgetReceiver(receiverId);
       return;
     }
     const message = db.oldestPending(receiverId);
-    if (!message) return;
-    if (!terminals.idleByLogTail(record)) return;
-    const status = await terminals.statusOf(record);
-    if (status !== "idle" && status !== "completed") return;
-    try {
-      await terminals.sendInput(receiverId, message.message, { senderId: message.sender_id, orchestrationType: "send_message" });
-    } catch (error) {
-      const reason = errorMessage(error);
-      if (message.attempts + 1 >= this.maxAttempts) {
-        db.markFailed(message.id, reason);
-        this.deps.logger.warn({ message: message.id, receiver: receiverId }, `inbox message ${message.id} failed after ${this.maxAttempts} attempts: ${reason}`);
-      } else {
-        db.countAttempt(message.id, reason);
-      }
+    if (!message) {
+      this.forgetReceiver(receiverId);
       return;
     }
+    if (!(await this.readyForNext(record, lane))) return;
+    const logSize = terminals.logSize(receiverId);
+    try {
+      await terminals.typeStaged(receiverId, message.message, {
+        buffer: inboxBufferName(message.id),
+        senderId: message.sender_id,
+        beforePaste: () => {
+          if (!db.beginDelivery(message.id, new Date().toISOString())) throw new Error(`message ${message.id} is no longer pending`);
+        },
+      });
+    } catch (error) {
+      this.recordFailedAttempt(message, errorMessage(error));
+      return;
+    }
+    lane.logSizeAtLastDelivery = logSize;
+    lane.lastDeliveryAt = Date.now();
     db.markDelivered(message.id, new Date().toISOString());
+  }
+
+  /**
+   * Whether the receiver may get its next message now: it has printed past what it showed when the last message was
+   * typed (or a poll period passed, for a pane whose log is not growing), its log ends with its prompt, and its
+   * screen reads idle or completed.
+   */
+  private async readyForNext(record: TerminalRecord, lane: Lane): Promise<boolean> {
+    const { terminals } = this.deps;
+    if (lane.logSizeAtLastDelivery !== undefined) {
+      const reacted = terminals.logSize(record.id) > lane.logSizeAtLastDelivery;
+      if (!reacted && Date.now() - (lane.lastDeliveryAt ?? 0) < this.pollMs) return false;
+    }
+    if (terminals.idleByLogTail(record) === false) return false;
+    const status = await terminals.statusOf(record);
+    return status === "idle" || status === "completed";
+  }
+
+  private recordFailedAttempt(message: InboxRecord, reason: string): void {
+    const { db, logger } = this.deps;
+    if (message.attempts + 1 >= this.maxAttempts) {
+      db.markFailed(message.id, reason);
+      logger.warn({ message: message.id, receiver: message.receiver_id }, `inbox message ${message.id} failed after ${this.maxAttempts} attempts: ${reason}`);
+    } else {
+      db.countAttempt(message.id, reason);
+    }
+    void this.deps.terminals.discardStaged(message.receiver_id, inboxBufferName(message.id));
+  }
+
+  private forgetReceiver(receiverId: string): void {
+    this.waiting.delete(receiverId);
+    this.lanes.delete(receiverId);
+  }
+
+  /** A crash between "delivering" and "delivered": the staged buffer tells whether the paste happened. */
+  private async recoverInterruptedDeliveries(): Promise<void> {
+    const { db, terminals, logger } = this.deps;
+    const interrupted = db.messagesInDelivery();
+    if (interrupted.length === 0) return;
+    const staged = await terminals.stagedBuffers();
+    for (const message of interrupted) {
+      const alive = await terminals.isAlive(message.receiver_id);
+      if (!alive) {
+        db.markFailed(message.id, "the receiving terminal was gone when cao-server restarted");
+        continue;
+      }
+      if (staged.has(inboxBufferName(message.id))) {
+        db.abandonDelivery(message.id);
+        logger.info({ message: message.id }, `inbox message ${message.id} was not typed before the restart; it will be delivered`);
+      } else {
+        db.markDelivered(message.id, new Date().toISOString());
+        terminals.reportTyped(message.receiver_id, message.message, message.sender_id, "send_message");
+        logger.info({ message: message.id }, `inbox message ${message.id} was typed just before the restart; recorded as delivered`);
+      }
+    }
   }
 }

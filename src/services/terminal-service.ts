@@ -152,10 +152,19 @@ export class TerminalService {
     }
   }
 
-  /** The cheap idle check: the provider's prompt at the end of the pane log, without asking tmux. */
-  idleByLogTail(record: TerminalRecord): boolean {
+  /** The cheap idle check: the provider's prompt at the end of the pane log, without asking tmux (undefined: no log to read). */
+  idleByLogTail(record: TerminalRecord): boolean | undefined {
     const tail = readTail(this.logFile(record.id), 2048);
-    return tail !== undefined && this.deps.providers.get(record.provider).idleTail(tail);
+    return tail === undefined ? undefined : this.deps.providers.get(record.provider).idleTail(tail);
+  }
+
+  /** Bytes the terminal has printed so far (its pane log's size; 0 when there is none yet). */
+  logSize(id: string): number {
+    try {
+      return fs.statSync(this.logFile(id)).size;
+    } catch {
+      return 0;
+    }
   }
 
   async workingDirectory(id: string): Promise<string> {
@@ -176,8 +185,9 @@ export class TerminalService {
     }
     if (options.senderId !== undefined) assertTerminalId(options.senderId);
     const provider = this.deps.providers.get(record.provider);
-    await this.deps.tmux.pasteText(record.session_name, record.window_name, message, provider.pasteEnterCount);
+    // Recorded before typing: if storage refuses (503), nothing has been typed and the request changed nothing.
     this.deps.db.touchTerminal(id, new Date().toISOString());
+    await this.deps.tmux.pasteText(record.session_name, record.window_name, message, provider.pasteEnterCount);
     if (options.senderId !== undefined && options.orchestrationType !== undefined) {
       this.deps.sink.dispatch(
         new MessageSentEvent({
@@ -189,6 +199,55 @@ export class TerminalService {
         }),
       );
     }
+  }
+
+  /**
+   * Types `text` in two tmux steps with a record in between, for the inbox's crash-safe delivery: the text is staged in
+   * the named buffer, `beforePaste` runs (it records that typing begins; if it throws, nothing is typed), then one tmux
+   * command pastes and deletes the buffer. Emits message_sent (send_message) once typed.
+   */
+  async typeStaged(id: string, text: string, options: { buffer: string; senderId: string; beforePaste: () => void }): Promise<void> {
+    assertMessage(text);
+    const record = this.record(id);
+    const provider = this.deps.providers.get(record.provider);
+    await this.deps.tmux.loadBuffer(options.buffer, text);
+    options.beforePaste();
+    await this.deps.tmux.pasteBuffer(record.session_name, record.window_name, options.buffer, provider.pasteEnterCount);
+    this.touch(id);
+    this.reportTyped(id, text, options.senderId, "send_message");
+  }
+
+  /** last_active after typing, best effort: the text is typed, so a storage fault here must not turn into an error. */
+  private touch(id: string): void {
+    try {
+      this.deps.db.touchTerminal(id, new Date().toISOString());
+    } catch (error) {
+      this.deps.logger.warn({ err: error, terminal: id }, `could not record activity of terminal ${id}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Drops a staged buffer that will not be pasted (best effort: a missing buffer or tmux is fine). */
+  async discardStaged(_id: string, buffer: string): Promise<void> {
+    await this.deps.tmux.deleteBuffer(buffer).catch(() => undefined);
+  }
+
+  /** The staged buffers present in tmux now (after a crash: those never pasted). */
+  stagedBuffers(): Promise<Set<string>> {
+    return this.deps.tmux.bufferNames();
+  }
+
+  /** Whether terminal `id` is recorded and its tmux window still exists. */
+  async isAlive(id: string): Promise<boolean> {
+    const record = this.deps.db.getTerminal(id);
+    return record !== undefined && (await this.windowExists(record));
+  }
+
+  /** Emits message_sent for text that was typed into terminal `id` on behalf of `senderId`. */
+  reportTyped(id: string, message: string, senderId: string, orchestrationType: OrchestrationType): void {
+    const record = this.deps.db.getTerminal(id);
+    this.deps.sink.dispatch(
+      new MessageSentEvent({ sessionId: record?.session_name ?? null, sender: senderId, receiver: id, message, orchestrationType }),
+    );
   }
 
   async output(id: string, mode: "full" | "last"): Promise<string> {
@@ -265,14 +324,20 @@ export class TerminalService {
     throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines})`);
   }
 
+  /** Undoes a create that failed part way. Each step on its own: a storage fault (often the very reason the create
+   * failed) must not leave the tmux session or window behind. */
   private async discard(record: TerminalRecord, wholeSession: boolean): Promise<void> {
-    this.deps.db.deleteTerminal(record.id);
-    removeLaunchFiles(this.runtimeDir(record.id));
-    try {
-      if (wholeSession) await this.deps.tmux.killSession(record.session_name);
-      else await this.deps.tmux.killWindow(record.session_name, record.window_name);
-    } catch (error) {
-      this.deps.logger.warn({ err: error, terminal: record.id }, "cleaning up a terminal that failed to start");
+    const steps: [string, () => unknown][] = [
+      ["killing its tmux window", () => (wholeSession ? this.deps.tmux.killSession(record.session_name) : this.deps.tmux.killWindow(record.session_name, record.window_name))],
+      ["removing its record", () => this.deps.db.deleteTerminal(record.id)],
+      ["removing its launch files", () => removeLaunchFiles(this.runtimeDir(record.id))],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        this.deps.logger.warn({ err: error, terminal: record.id }, `cleaning up terminal ${record.id} that failed to start: ${what} failed`);
+      }
     }
   }
 

@@ -1,0 +1,29 @@
+/** Ordered schema migrations of cao.db; append only (a released migration never changes). */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE terminals (
+     id TEXT PRIMARY KEY,
+     session_name TEXT NOT NULL,
+     window_name TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     agent_profile TEXT NOT NULL,
+     working_directory TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_active TEXT NOT NULL
+   );
+   CREATE INDEX terminals_by_session ON terminals(session_name);
+   CREATE TABLE inbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     sender_id TEXT NOT NULL,
+     receiver_id TEXT NOT NULL,
+     message TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     created_at TEXT NOT NULL,
+     delivered_at TEXT,
+     error TEXT
+   );
+   CREATE INDEX inbox_pending ON inbox(receiver_id, status, id);`,
+  // A message whose typing began (delivering_at set) and whose outcome was not recorded is checked against tmux
+  // after a crash instead of being typed again blindly.
+  `ALTER TABLE inbox ADD COLUMN delivering_at TEXT;`,
+];
