@@ -1,5 +1,7 @@
 // Shared by the benchmarks: timing, statistics, temporary plugin homes, and the RESULT line bench/run.mjs reads.
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -69,3 +71,56 @@ export function report(summary, details = {}) {
 }
 
 export const fixed = (n, digits = 2) => Number(n).toFixed(digits);
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+/**
+ * A real `cao server` child process (built package) with its own CAO_HOME and private tmux server; `plugins` maps
+ * drop-in file names to sources. Resolves once /health answers; `stop()` kills it and removes everything.
+ */
+export async function startServerProcess(label, { plugins = {}, env = {} } = {}) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), `cao-bench-${label}-`));
+  fs.mkdirSync(path.join(home, "plugins"));
+  for (const [name, source] of Object.entries(plugins)) fs.writeFileSync(path.join(home, "plugins", name), source);
+  const port = await freePort();
+  const socket = `cao-bench-${label}-${process.pid}`;
+  const child = spawn(process.execPath, [path.join(root, "dist/cli/main.js"), "server", "--no-watch"], {
+    env: { ...process.env, CAO_HOME: home, CAO_API_PORT: String(port), CAO_TMUX_SOCKET: socket, CAO_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    if (i > 400) throw new Error(`${label} server did not start`);
+    await sleep(25);
+  }
+  return {
+    label,
+    base,
+    home,
+    async call(method, route) {
+      const response = await fetch(`${base}${route}`, { method });
+      const body = await response.json();
+      if (!response.ok) throw new Error(`${label}: ${method} ${route}: HTTP ${response.status} ${JSON.stringify(body)}`);
+      return body;
+    },
+    stop() {
+      child.kill("SIGKILL");
+      try {
+        execFileSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
+      } catch {}
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -14,6 +14,7 @@ const BENCHES = [
   { file: "discovery.mjs" },
   { file: "reload-memory.mjs", nodeArgs: ["--expose-gc"] },
   { file: "input-latency.mjs" },
+  { file: "inbox-delivery.mjs" },
 ];
 
 function runOne({ file, nodeArgs = [] }) {
