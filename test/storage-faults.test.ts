@@ -7,14 +7,14 @@
  * open cannot be made read-only on Linux: open descriptors keep write access, and remounting read-only is refused
  * while files are open for writing. Both faults end the same way inside SQLite: the commit fails.)
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
-import { killServerProcesses, startServerProcess } from "./helpers/server-process.js";
+import { CAO_MAIN, killServerProcesses, startServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const socket = `cao-storage-${process.pid}`;
@@ -125,4 +125,25 @@ it("a database file deleted while the server runs is detected (WARN) and restore
   const messages = await again.client.request<{ message: string }[]>("GET", `/terminals/${terminal.id}/inbox/messages`);
   expect(messages.map((m) => m.message)).toEqual(["before the deletion", "after the deletion"]);
   await again.stop();
+});
+
+it("a read-only database at start: cao server exits 1 with one clear line, no stack", async () => {
+  const home = tempDir("cao-readonly-");
+  const dbFile = path.join(home, "db", "cao.db");
+  fs.mkdirSync(path.dirname(dbFile));
+  new Database(dbFile).close();
+  fs.chmodSync(dbFile, 0o444);
+  fs.chmodSync(path.dirname(dbFile), 0o555);
+  // root ignores file modes: run the server as an unprivileged user then, as a user would be.
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  fs.chmodSync(home, 0o777);
+  const child = spawnSync(process.execPath, [CAO_MAIN, "server", "--no-watch"], {
+    env: { ...process.env, CAO_HOME: home, HOME: home, CAO_API_PORT: "0", CAO_TMUX_SOCKET: `${socket}-ro` },
+    encoding: "utf8",
+    timeout: 20_000,
+    ...asUser,
+  });
+  expect(child.status).toBe(1);
+  expect(child.stderr).toMatch(new RegExp(`^cao server: storage unavailable while opening ${dbFile}: .*readonly.*check that CAO_HOME`));
+  expect(child.stderr.trim().split("\n")).toHaveLength(1);
 });

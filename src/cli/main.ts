@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ApiError, ServerUnreachableError } from "../client/http-client.js";
+import { StorageError } from "../clients/storage-error.js";
 import { launchCommand } from "./commands/launch.js";
 import { pluginsCommand } from "./commands/plugins.js";
 import { serverCommand } from "./commands/server.js";
@@ -49,6 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`cao ${name}: ${(error as Error).message}\n`);
       return 2;
+    }
+    if (error instanceof StorageError) {
+      process.stderr.write(`cao ${name}: ${error.message}; check that CAO_HOME (${process.env.CAO_HOME || "~/.cao"}) is writable and has space\n`);
+      return 1;
     }
     if (error instanceof ServerUnreachableError || error instanceof ApiError) {
       process.stderr.write(`cao ${name}: ${error.message}\n`);
