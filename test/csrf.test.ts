@@ -164,3 +164,16 @@ describe("what still works", () => {
     }
   });
 });
+
+describe("the Host check (DNS rebinding) in the same gate", () => {
+  it("accepts every loopback spelling, refuses other names and malformed Host headers with 400 {detail}", async () => {
+    for (const host of [`127.0.0.5:${port}`, "127.1", `[0:0:0:0:0:0:0:1]:${port}`, "LocalHost"]) {
+      expect((await rawRequest(t.url, "GET", "/health", { headers: { host } })).status, host).toBe(200);
+    }
+    for (const host of ["evil.example", "localhost@evil.example", "evil.example@localhost", "localhost/x", "localhost:notaport", "[::1", "::1", "0.0.0.0", "127.0.0.1.evil.example"]) {
+      const response = await rawRequest(t.url, "GET", "/health", { headers: { host } });
+      expect(response.status, JSON.stringify(host)).toBe(400);
+      expect(JSON.parse(response.body).detail).toMatch(/^invalid host header/);
+    }
+  });
+});
