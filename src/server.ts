@@ -1,7 +1,6 @@
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { AddressInfo } from "node:net";
 import { buildApp } from "./api/app.js";
 import { resolveExposure } from "./api/exposure.js";
 import { listeningUrls, localClientHost } from "./api/network.js";
@@ -113,7 +112,10 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     allowedHosts: exposure.allowedHosts,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
   });
-  const urls = () => listeningUrls(app.server.address() as AddressInfo);
+  const urls = () => {
+    const address = app.server.address();
+    return address && typeof address === "object" ? listeningUrls(address) : [];
+  };
 
   app.addHook("onReady", async () => {
     await registry.load();

@@ -124,6 +124,7 @@ describe("cao server --host 0.0.0.0 --allow-remote with CAO_API_TOKEN", () => {
         const response = await rawRequest(local(), "GET", route, { headers });
         expect(response.status, `${route}, ${what}`).toBe(401);
         expect(JSON.parse(response.body).detail).toMatch(/^missing or wrong API token/);
+        expect(response.headers["www-authenticate"]).toBe('Bearer realm="cao-server"');
       }
       expect((await rawRequest(local(), "GET", route, { headers: withToken() })).status, route).toBe(200);
       expect((await rawRequest(local(), "GET", route, { headers: { authorization: `bearer ${TOKEN}` } })).status, `${route}, lower-case scheme`).toBe(200);

@@ -70,6 +70,6 @@ function refuse(request: IncomingMessage, response: ServerResponse, refusal: Ref
   // A cross-site attempt means some page the user opened tried to drive their agents: worth a WARN.
   if (refusal.status === 403) logger.warn({ component: "http", method: request.method, origin: request.headers.origin }, refusal.detail);
   const body = JSON.stringify({ detail: refusal.detail });
-  response.writeHead(refusal.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  response.writeHead(refusal.status, { ...refusal.headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
   response.end(body);
 }

@@ -14,6 +14,7 @@ export interface GateOptions {
 export interface Refusal {
   status: 400 | 401 | 403;
   detail: string;
+  headers?: Record<string, string>;
 }
 
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -61,7 +62,11 @@ export function createRequestGate(options: GateOptions): (request: IncomingMessa
     if (token !== undefined) {
       const given = bearerToken(request.headers.authorization);
       if (given === undefined || !sameSecret(given, token)) {
-        return { status: 401, detail: "missing or wrong API token: send Authorization: Bearer <token>, the value of the server's CAO_API_TOKEN" };
+        return {
+          status: 401,
+          detail: "missing or wrong API token: send Authorization: Bearer <token>, the value of the server's CAO_API_TOKEN",
+          headers: { "www-authenticate": 'Bearer realm="cao-server"' },
+        };
       }
     }
     const origin = request.headers.origin;
