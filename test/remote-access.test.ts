@@ -31,7 +31,11 @@ const lan = Object.values(os.networkInterfaces())
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  for (const socket of sockets) await new TmuxClient({ socketName: socket }).killServer();
+  for (const socket of sockets) {
+    await new TmuxClient({ socketName: socket }).killServer();
+    // tmux leaves its socket file behind when it exits on its own (its last session closed).
+    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid!()}`, socket), { force: true });
+  }
   removeTempDirs();
 });
 
