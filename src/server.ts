@@ -2,6 +2,8 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp } from "./api/app.js";
+import { resolveExposure } from "./api/exposure.js";
+import { listeningUrls, localClientHost } from "./api/network.js";
 import { CaoDatabase } from "./clients/database.js";
 import { guardDatabaseFile } from "./clients/database-file-guard.js";
 import { TmuxClient, type TmuxOptions } from "./clients/tmux.js";
@@ -25,6 +27,13 @@ export interface ServerOptions {
   /** Where to listen; default CAO_API_HOST / CAO_API_PORT, else 127.0.0.1:9889. Port 0 picks a free one. */
   host?: string;
   port?: number;
+  /**
+   * Allow a non-loopback `host` (default CAO_ALLOW_REMOTE=1). It also needs `apiToken`; without both, createServer
+   * throws ExposureRefusedError before anything is opened.
+   */
+  allowRemote?: boolean;
+  /** Every request must carry `Authorization: Bearer <apiToken>` (default CAO_API_TOKEN; empty means none). */
+  apiToken?: string;
   /** Hot reload of drop-in plugins (default true). */
   watch?: boolean;
   logger?: Logger;
@@ -49,6 +58,8 @@ export interface CaoServer {
   caoHome: string;
   /** Loads and sets up plugins, resumes the inbox, then listens. Resolves to the base URL. */
   listen(): Promise<string>;
+  /** After listen: every URL the server answers at (one per interface address for a wildcard bind). */
+  urls(): string[];
   /** Stops accepting requests, drains and tears down plugins, stops the inbox, closes the database. */
   close(): Promise<void>;
 }
@@ -65,6 +76,11 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   const host = options.host ?? (env.CAO_API_HOST || DEFAULT_HOST);
   const port = options.port ?? (env.CAO_API_PORT ? Number(env.CAO_API_PORT) : DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${JSON.stringify(env.CAO_API_PORT ?? port)}`);
+  const exposure = resolveExposure({
+    host,
+    allowRemote: options.allowRemote ?? env.CAO_ALLOW_REMOTE === "1",
+    apiToken: options.apiToken ?? env.CAO_API_TOKEN,
+  });
 
   const db = new CaoDatabase(path.join(caoHome, "db", "cao.db"));
   // CAO_TMUX_SOCKET isolates a server on a private tmux server (tests, or several CAO instances on one machine).
@@ -81,14 +97,29 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     caoHome,
     logger,
     mcpServer: options.mcpServer ?? { command: process.execPath, args: [path.join(PACKAGE_ROOT, "dist", "mcp", "main.js")] },
-    apiHost: host,
+    // Agents run on this machine: for a wildcard bind they reach the API over loopback.
+    apiHost: localClientHost(host),
     apiPort: port,
+    ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
   });
   const sessions = new SessionService({ tmux, db, terminals, sink: registry });
   const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
   const inbox = new InboxService({ db, terminals, logger, activity }, options.inbox);
   let stopGuardingDatabase: (() => void) | undefined;
-  const app = buildApp({ logger, sessions, terminals, inbox, providers, registry });
+  const app = buildApp({
+    logger,
+    sessions,
+    terminals,
+    inbox,
+    providers,
+    registry,
+    allowedHosts: exposure.allowedHosts,
+    ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
+  });
+  const urls = () => {
+    const address = app.server.address();
+    return address && typeof address === "object" ? listeningUrls(address) : [];
+  };
 
   app.addHook("onReady", async () => {
     await registry.load();
@@ -118,12 +149,16 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     inbox,
     caoHome,
     async listen() {
-      const address = await app.listen({ host, port });
+      await app.listen({ host, port });
       // Terminals learn the real port (port 0 in tests) for their MCP server configuration.
       const actual = app.server.address();
       if (actual && typeof actual === "object") (terminals as unknown as { deps: { apiPort: number } }).deps.apiPort = actual.port;
-      return address;
+      if (exposure.remote) {
+        logger.warn(`the API is reachable from the network at ${urls().join(", ")}: every request must carry Authorization: Bearer <CAO_API_TOKEN>; the traffic is plain HTTP, not encrypted`);
+      }
+      return urls()[0]!;
     },
+    urls,
     close() {
       closing ??= app.close().then(() => undefined);
       return closing;

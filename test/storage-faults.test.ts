@@ -74,7 +74,9 @@ describe.skipIf(!canMountTmpfs())("a full disk under the database (tmpfs; needs 
     const big = "x".repeat(60_000); // needs fresh pages in the WAL, whatever slack the file still has
     const refusals = [];
     for (let i = 0; i < 2; i++) {
-      const res = await server.client.request("POST", `/terminals/${terminal.id}/inbox/messages`, { sender_id: "0000aaaa", message: `${big} ${i}` }).catch((e) => e);
+      const res = (await server.client
+        .request("POST", `/terminals/${terminal.id}/inbox/messages`, { sender_id: "0000aaaa", message: `${big} ${i}` })
+        .catch((e: unknown) => e)) as { status?: number; detail?: string };
       refusals.push([res.status, typeof res.detail === "string" && /storage unavailable/.test(res.detail)]);
     }
     expect(refusals).toEqual([

@@ -1,4 +1,5 @@
-import http from "node:http";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { PluginRegistry } from "../plugins/registry.js";
@@ -6,9 +7,10 @@ import type { ProviderRegistry } from "../providers/index.js";
 import type { InboxService } from "../services/inbox-service.js";
 import type { SessionService } from "../services/session-service.js";
 import type { TerminalService } from "../services/terminal-service.js";
+import { clientErrorHandler } from "./client-errors.js";
 import { installErrorHandling } from "./errors.js";
-import { installHostCheck } from "./host-check.js";
 import { installParameterMerge } from "./params.js";
+import { createRequestGate, type Refusal } from "./request-gate.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -21,8 +23,10 @@ export interface AppDeps {
   inbox: InboxService;
   providers: ProviderRegistry;
   registry: PluginRegistry;
-  /** Host names accepted besides the loopback ones (e.g. when bound to a LAN address on purpose). */
+  /** Host names accepted besides the loopback ones (the names a remote-mode server was bound to). */
   allowedHosts?: string[];
+  /** When set, every request must carry `Authorization: Bearer <apiToken>` (CAO_API_TOKEN). */
+  apiToken?: string;
 }
 
 /** CAO's clients put whole messages in the query string; allow request heads far beyond Node's 16 KB default. */
@@ -36,9 +40,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     bodyLimit: 1024 * 1024,
     // No type coercion: `{"message": 42}` is a client bug to report, not text to type. Query values stay strings.
     ajv: { customOptions: { coerceTypes: false } },
-    serverFactory: (handler) => http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
+    clientErrorHandler: clientErrorHandler(MAX_HEADER_BYTES),
+    // The request gate runs before fastify sees the request: a refused one is never routed, parsed or validated.
+    // (app.inject() bypasses it: it is in-process and has no network peer to distrust.)
+    serverFactory: (handler) => {
+      const gate = createRequestGate({
+        ...(deps.allowedHosts ? { allowedHosts: deps.allowedHosts } : {}),
+        ...(deps.apiToken !== undefined ? { apiToken: deps.apiToken } : {}),
+        port: () => (server.address() as AddressInfo | null)?.port ?? 0,
+      });
+      const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
+        const refusal = gate(request);
+        if (refusal) refuse(request, response, refusal, deps.logger);
+        else handler(request, response);
+      });
+      return server;
+    },
   });
-  installHostCheck(app, deps.allowedHosts);
   installParameterMerge(app);
   installErrorHandling(app);
   metaRoutes(app, deps);
@@ -46,4 +64,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   terminalRoutes(app, deps);
   inboxRoutes(app, deps);
   return app;
+}
+
+function refuse(request: IncomingMessage, response: ServerResponse, refusal: Refusal, logger: Logger): void {
+  // A cross-site attempt means some page the user opened tried to drive their agents: worth a WARN.
+  if (refusal.status === 403) logger.warn({ component: "http", method: request.method, origin: request.headers.origin }, refusal.detail);
+  const body = JSON.stringify({ detail: refusal.detail });
+  response.writeHead(refusal.status, { ...refusal.headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  response.end(body);
 }

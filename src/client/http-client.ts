@@ -4,6 +4,8 @@ import type { Terminal } from "../services/terminal-service.js";
 export interface ClientOptions {
   env?: Record<string, string | undefined>;
   baseUrl?: string;
+  /** Sent as `Authorization: Bearer <token>` (default CAO_API_TOKEN; empty means none). */
+  token?: string;
 }
 
 /** The API answered with an error status; `detail` is the server's own explanation. */
@@ -31,12 +33,18 @@ export function baseUrlFrom(env: Record<string, string | undefined>): string {
   return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
 }
 
-/** A small typed client of cao-server's HTTP API, used by the CLI and the MCP server. Parameters go as JSON. */
+/**
+ * A small typed client of cao-server's HTTP API, used by the CLI and the MCP server. Parameters go as JSON. It sends
+ * no Origin header (it is not a browser), so the server's cross-site check lets it through.
+ */
 export class CaoClient {
   readonly baseUrl: string;
+  readonly #token: string | undefined;
 
   constructor(options: ClientOptions = {}) {
-    this.baseUrl = options.baseUrl ?? baseUrlFrom(options.env ?? process.env);
+    const env = options.env ?? process.env;
+    this.baseUrl = options.baseUrl ?? baseUrlFrom(env);
+    this.#token = options.token ?? (env.CAO_API_TOKEN || undefined);
   }
 
   async request<T>(method: string, path: string, body?: Record<string, unknown>, query?: Record<string, string | number | undefined>): Promise<T> {
@@ -46,7 +54,10 @@ export class CaoClient {
     try {
       response = await fetch(url, {
         method,
-        headers: body ? { "content-type": "application/json" } : {},
+        headers: {
+          ...(body ? { "content-type": "application/json" } : {}),
+          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
     } catch {

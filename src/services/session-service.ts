@@ -3,11 +3,12 @@ import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
 import type { TmuxClient } from "../clients/tmux.js";
 import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/events.js";
 import type { EventSink } from "../plugins/registry.js";
-import { NotFoundError } from "../util/errors.js";
+import { ConflictError, NotFoundError } from "../util/errors.js";
+import { normalizeSessionName, SESSION_PREFIX } from "../util/session-name.js";
 import { assertTmuxName } from "../util/validate.js";
 import type { Terminal, TerminalService } from "./terminal-service.js";
 
-export const SESSION_PREFIX = "cao-";
+export { SESSION_PREFIX };
 
 export interface Session {
   id: string;
@@ -24,27 +25,41 @@ export interface CreateSession {
 
 /** Sessions are tmux sessions named `cao-<name>`; creating one creates its first terminal. */
 export class SessionService {
+  /** Session names with a create in flight. */
+  private readonly creating = new Set<string>();
+
   constructor(
     private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink },
   ) {}
 
-  /** `name` or `cao-name` → `cao-name`, validated; a random name when none is given. */
+  /** `name` or `cao-name` → `cao-name`, validated (normalizeSessionName); a random name when none is given. */
   static normalizeName(name: string | undefined): string {
     if (name === undefined || name === "") return `${SESSION_PREFIX}${randomBytes(4).toString("hex")}`;
-    const full = name.startsWith(SESSION_PREFIX) ? name : `${SESSION_PREFIX}${name}`;
-    assertTmuxName(full, "session_name");
-    return full;
+    return normalizeSessionName(name);
   }
 
   async create(spec: CreateSession): Promise<Terminal> {
     const sessionName = SessionService.normalizeName(spec.sessionName);
-    const terminal = await this.deps.terminals.create({
-      sessionName,
-      provider: spec.provider,
-      agentProfile: spec.agentProfile,
-      ...(spec.workingDirectory !== undefined ? { workingDirectory: spec.workingDirectory } : {}),
-      newSession: true,
-    });
+    // A create awaits tmux between checking that the name is free and creating the session (and the agent's start
+    // after that): a second create of the same name meanwhile is refused here, instead of racing inside tmux.
+    if (this.creating.has(sessionName)) throw new ConflictError(`session ${sessionName} already exists (it is being created)`);
+    this.creating.add(sessionName);
+    let terminal: Terminal;
+    try {
+      terminal = await this.deps.terminals.create({
+        sessionName,
+        provider: spec.provider,
+        agentProfile: spec.agentProfile,
+        ...(spec.workingDirectory !== undefined ? { workingDirectory: spec.workingDirectory } : {}),
+        newSession: true,
+      });
+    } catch (error) {
+      // Backstop: another process on the same tmux server created it after our check; the same conflict, not a 500.
+      if (error instanceof Error && /duplicate session/.test(error.message)) throw new ConflictError(`session ${sessionName} already exists`);
+      throw error;
+    } finally {
+      this.creating.delete(sessionName);
+    }
     this.deps.sink.dispatch(new SessionCreatedEvent({ sessionId: sessionName, sessionName }));
     return terminal;
   }

@@ -40,6 +40,8 @@ export interface TerminalServiceDeps {
   mcpServer: McpServerConfig;
   apiHost: string;
   apiPort: number;
+  /** The server's CAO_API_TOKEN, handed to each terminal's cao-mcp-server (launch files are 0600). */
+  apiToken?: string;
 }
 
 export interface CreateTerminal {
@@ -306,7 +308,13 @@ export class TerminalService {
     return {
       command: base.command,
       args: [...(base.args ?? [])],
-      env: { ...base.env, CAO_TERMINAL_ID: id, CAO_API_HOST: this.deps.apiHost, CAO_API_PORT: String(this.deps.apiPort) },
+      env: {
+        ...base.env,
+        CAO_TERMINAL_ID: id,
+        CAO_API_HOST: this.deps.apiHost,
+        CAO_API_PORT: String(this.deps.apiPort),
+        ...(this.deps.apiToken !== undefined ? { CAO_API_TOKEN: this.deps.apiToken } : {}),
+      },
     };
   }
 

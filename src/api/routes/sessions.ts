@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { SessionService } from "../../services/session-service.js";
 import type { TerminalService } from "../../services/terminal-service.js";
+import { normalizeSessionName } from "../../util/session-name.js";
 import { profileName, providerName, sessionName, sessionParams, workingDirectory } from "../schemas.js";
 
 interface NewSessionBody {
@@ -8,6 +9,11 @@ interface NewSessionBody {
   agent_profile: string;
   session_name?: string;
   working_directory?: string;
+}
+
+/** `:session_name` takes the forms POST /sessions accepts: `t1` and `cao-t1` are the same session. */
+function sessionOf(request: { params: { session_name: string } }): string {
+  return normalizeSessionName(request.params.session_name);
 }
 
 export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionService; terminals: TerminalService }): void {
@@ -39,11 +45,11 @@ export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionSer
   app.get("/sessions", async () => sessions.list());
 
   app.get<{ Params: { session_name: string } }>("/sessions/:session_name", { schema: { params: sessionParams } }, async (request) =>
-    sessions.get(request.params.session_name),
+    sessions.get(sessionOf(request)),
   );
 
   app.delete<{ Params: { session_name: string } }>("/sessions/:session_name", { schema: { params: sessionParams } }, async (request) => {
-    await sessions.delete(request.params.session_name);
+    await sessions.delete(sessionOf(request));
     return { success: true };
   });
 
@@ -60,9 +66,10 @@ export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionSer
       },
     },
     async (request, reply) => {
-      await sessions.get(request.params.session_name); // 404 before any tmux change
+      const sessionName = sessionOf(request);
+      await sessions.get(sessionName); // 404 before any tmux change
       const terminal = await terminals.create({
-        sessionName: request.params.session_name,
+        sessionName,
         provider: request.body.provider,
         agentProfile: request.body.agent_profile,
         ...(request.body.working_directory !== undefined ? { workingDirectory: request.body.working_directory } : {}),
@@ -73,7 +80,7 @@ export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionSer
   );
 
   app.get<{ Params: { session_name: string } }>("/sessions/:session_name/terminals", { schema: { params: sessionParams } }, async (request) => {
-    const { terminals: list } = await sessions.get(request.params.session_name);
+    const { terminals: list } = await sessions.get(sessionOf(request));
     return list;
   });
 }

@@ -1,23 +1,35 @@
 import { parseArgs } from "node:util";
-import { createServer } from "../../server.js";
+import { ExposureRefusedError } from "../../api/exposure.js";
+import { createServer, type CaoServer } from "../../server.js";
 import { UsageError } from "../usage.js";
 
-export const serverHelp = `usage: cao server [--host H] [--port N] [--no-watch]
+export const serverHelp = `usage: cao server [--host H] [--port N] [--allow-remote] [--no-watch]
 
 Runs cao-server in the foreground: the HTTP API, tmux terminals, the inbox, and plugins
 (drop-ins from $CAO_PLUGINS_DIR, default ~/.cao/plugins, hot-reloaded unless --no-watch;
 npm packages tagged "cao-plugin"). Ctrl-C or SIGTERM stops it cleanly: plugins get their
 queued events, then teardown().
 
-  --host H      listen address (default $CAO_API_HOST or 127.0.0.1)
-  --port N      port (default $CAO_API_PORT or 9889)
-  --no-watch    do not hot-reload drop-in plugins
+  --host H          listen address (default $CAO_API_HOST or 127.0.0.1)
+  --port N          port (default $CAO_API_PORT or 9889)
+  --allow-remote    allow a non-loopback --host (also CAO_ALLOW_REMOTE=1); needs CAO_API_TOKEN,
+                    which every client must then send as "Authorization: Bearer <token>"
+  --no-watch        do not hot-reload drop-in plugins
+
+When CAO_API_TOKEN is set, every request needs it, on loopback too; cao and cao-mcp-server
+send it from their own environment.
 `;
 
 export async function serverCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { host: { type: "string" }, port: { type: "string" }, "no-watch": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      "allow-remote": { type: "boolean" },
+      "no-watch": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
     strict: true,
   });
   if (values.help) {
@@ -29,24 +41,31 @@ export async function serverCommand(argv: string[]): Promise<number> {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
   }
-  const server = createServer({
-    ...(values.host !== undefined ? { host: values.host } : {}),
-    ...(port !== undefined ? { port } : {}),
-    watch: !values["no-watch"],
-    // This process is ours: a plugin's stray throw in a timer is logged, not fatal (see rejection-guard.ts).
-    plugins: { guardUncaughtExceptions: true },
-  });
-  const log = server.logger;
-  let url: string;
+  let server: CaoServer;
   try {
-    url = await server.listen();
+    server = createServer({
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(values["allow-remote"] ? { allowRemote: true } : {}),
+      watch: !values["no-watch"],
+      // This process is ours: a plugin's stray throw in a timer is logged, not fatal (see rejection-guard.ts).
+      plugins: { guardUncaughtExceptions: true },
+    });
+  } catch (error) {
+    if (!(error instanceof ExposureRefusedError)) throw error;
+    process.stderr.write(`cao server: ${error.message}\n`);
+    return 1;
+  }
+  const log = server.logger;
+  try {
+    await server.listen();
   } catch (error) {
     await server.close().catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") throw new UsageError(`the port is in use: is another cao-server running? (${(error as Error).message})`);
     throw error;
   }
-  log.info(`cao-server listening on ${url} (CAO_HOME ${server.caoHome})`);
+  log.info(`cao-server listening on ${server.urls().join(", ")} (CAO_HOME ${server.caoHome})`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info(`${signal}: shutting down`);

@@ -1,11 +1,21 @@
 import { parseArgs } from "node:util";
 import { CaoClient } from "../../client/http-client.js";
+import { normalizeSessionName } from "../../util/session-name.js";
 import { UsageError } from "../usage.js";
 
 export const shutdownHelp = `usage: cao shutdown (--all | --session <name>)
 
 Kills CAO sessions through the running cao-server (their terminals with them).
+A session is named as at launch: "t1" and "cao-t1" are the same session.
 `;
+
+function sessionArgument(name: string): string {
+  try {
+    return normalizeSessionName(name);
+  } catch (error) {
+    throw new UsageError(`--session: ${(error as Error).message}`);
+  }
+}
 
 export async function shutdownCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -18,7 +28,7 @@ export async function shutdownCommand(argv: string[]): Promise<number> {
   }
   if (!values.all === !values.session) throw new UsageError("give exactly one of --all or --session <name>");
   const client = new CaoClient();
-  const names = values.all ? (await client.listSessions()).map((s) => s.name) : [values.session!];
+  const names = values.all ? (await client.listSessions()).map((s) => s.name) : [sessionArgument(values.session!)];
   for (const name of names) {
     await client.deleteSession(name);
     process.stdout.write(`killed ${name}\n`);
