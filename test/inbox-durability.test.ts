@@ -29,6 +29,22 @@ function answers(home: string, terminalId: string, text: string): number {
   return log.split(`Mock answer (developer): ${text}`).length - 1;
 }
 
+/** Resolves as soon as the receiver's pane log shows `text` typed at its prompt (or after 3 s). */
+function echoOf(home: string, terminalId: string, text: string): Promise<void> {
+  const log = path.join(home, "logs", "terminal", `${terminalId}.log`);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      resolve();
+    };
+    const timer = setInterval(() => {
+      if (fs.readFileSync(log, "utf8").includes(`mock> ${text}`)) done();
+    }, 1);
+    const giveUp = setTimeout(done, 3000);
+  });
+}
+
 function journalPlugin(home: string): string {
   const file = path.join(home, "message-sent.jsonl");
   writeFile(
@@ -105,8 +121,9 @@ it(`kill loop: ${KILLS} SIGKILLs while delivering lose no message and type none 
       await server.client.sendToInbox(receiver.id, { sender_id: "0000aaaa", message: text });
       texts.push(text);
     }
-    // Land the kill somewhere inside the deliveries of this batch (each takes tens of ms).
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 250)));
+    // Aim at the dangerous moment: the kill lands as soon as one message of the batch shows up typed in the pane
+    // (the paste has happened; whether the server recorded it yet is a race of a few milliseconds).
+    await echoOf(home, receiver.id, texts[texts.length - 4 + Math.floor(Math.random() * 4)]!);
     await server.stop("SIGKILL");
     kills++;
     server = await startServerProcess({ home, socket, port, env: fast });
