@@ -1,0 +1,63 @@
+import os from "node:os";
+
+/** Whether the agent in a pane still runs, as tmux sees it. */
+export interface PaneState {
+  /** The pane's process ended (windows keep `remain-on-exit on`, so its last screen stays readable). */
+  dead: boolean;
+  exitStatus?: number;
+  exitSignal?: number;
+  /** The pane's foreground process. */
+  command: string;
+  /** That process is the pane's own shell (tmux's default-shell): no agent runs in the pane. */
+  atShell: boolean;
+}
+
+/** A pane as `list-panes -a` shows it. */
+export interface ListedPane extends PaneState {
+  session: string;
+  window: string;
+}
+
+// The current command goes last: a process name may hold anything, tabs included.
+export const PANE_FORMAT = "#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{==:#{pane_current_command},#{b:default-shell}}\t#{pane_current_command}";
+export const LISTED_PANE_FORMAT = `#{session_name}\t#{window_name}\t${PANE_FORMAT}`;
+
+/**
+ * An `if-shell -F` condition true when nothing may be typed into the pane: it is dead (pasting into a dead pane
+ * crashes tmux 3.3's server), or, once the agent has started, the pane is back at its shell.
+ */
+export function refuseCondition(refuseShell: boolean): string {
+  const shell = "#{==:#{pane_current_command},#{b:default-shell}}";
+  return refuseShell ? `#{||:#{pane_dead},${shell}}` : "#{pane_dead}";
+}
+
+export function parsePane(line: string): PaneState {
+  const [dead, status, signal, atShell, ...command] = line.split("\t");
+  return {
+    dead: dead === "1",
+    ...(status ? { exitStatus: Number(status) } : {}),
+    ...(signal ? { exitSignal: Number(signal) } : {}),
+    command: command.join("\t"),
+    atShell: atShell === "1",
+  };
+}
+
+export function parseListedPane(line: string): ListedPane {
+  const [session = "", window = "", ...rest] = line.split("\t");
+  return { session, window, ...parsePane(rest.join("\t")) };
+}
+
+/** Whether the agent of a pane is gone; a pane still at its shell counts only once the agent has started. */
+export function agentExited(pane: PaneState, starting: boolean): boolean {
+  return pane.dead || (pane.atShell && !starting);
+}
+
+/** Why no agent runs in the pane, in words for `{detail}` and for failed inbox messages. */
+export function describeExit(pane: PaneState): string {
+  if (pane.dead && pane.exitSignal !== undefined) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === pane.exitSignal)?.[0];
+    return `the agent was killed by signal ${pane.exitSignal}${name ? ` (${name})` : ""}`;
+  }
+  if (pane.dead) return pane.exitStatus !== undefined ? `the agent exited with status ${pane.exitStatus}` : "the agent exited";
+  return `the agent exited and left its shell (${pane.command}) in the pane`;
+}
