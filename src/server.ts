@@ -10,8 +10,10 @@ import { ProfileStore } from "./profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
 import type { McpServerConfig, Provider } from "./providers/provider.js";
 import { InboxService, type InboxOptions } from "./services/inbox-service.js";
+import { DEFAULT_LIVENESS_MS, Reconciler } from "./services/reconciler.js";
 import { SessionService } from "./services/session-service.js";
 import { TerminalService } from "./services/terminal-service.js";
+import { errorMessage } from "./plugins/recognise.js";
 import { createLogger } from "./util/logger.js";
 import { PACKAGE_ROOT } from "./util/package-root.js";
 
@@ -26,7 +28,10 @@ export interface ServerOptions {
   /** Hot reload of drop-in plugins (default true). */
   watch?: boolean;
   logger?: Logger;
+  /** tmux socket, binary and deadline; default CAO_TMUX_SOCKET and CAO_TMUX_TIMEOUT_MS. */
   tmux?: TmuxOptions;
+  /** How often terminals are checked against tmux (vanished windows, exited agents); default 2000 ms. */
+  livenessMs?: number;
   providers?: Provider[];
   /** Passed through to the PluginRegistry (timeouts, queue limit, …). */
   plugins?: Omit<RegistryOptions, "env" | "logger" | "watch">;
@@ -66,7 +71,11 @@ export function createServer(options: ServerOptions = {}): CaoServer {
 
   const db = new CaoDatabase(path.join(caoHome, "db", "cao.db"));
   // CAO_TMUX_SOCKET isolates a server on a private tmux server (tests, or several CAO instances on one machine).
-  const tmux = new TmuxClient(options.tmux ?? (env.CAO_TMUX_SOCKET ? { socketName: env.CAO_TMUX_SOCKET } : {}));
+  const tmux = new TmuxClient({
+    ...(env.CAO_TMUX_SOCKET ? { socketName: env.CAO_TMUX_SOCKET } : {}),
+    ...(env.CAO_TMUX_TIMEOUT_MS ? { timeoutMs: positiveInteger("CAO_TMUX_TIMEOUT_MS", env.CAO_TMUX_TIMEOUT_MS) } : {}),
+    ...options.tmux,
+  });
   const providers = new ProviderRegistry(options.providers ?? defaultProviders());
   const profiles = new ProfileStore(caoHome);
   const registry = new PluginRegistry({ ...options.plugins, env, logger, watch: options.watch ?? true });
@@ -81,18 +90,23 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     mcpServer: options.mcpServer ?? { command: process.execPath, args: [path.join(PACKAGE_ROOT, "dist", "mcp", "main.js")] },
     apiHost: host,
     apiPort: port,
+    reconcile: (): Promise<unknown> => reconciler.reconcile("live"),
   });
-  const sessions = new SessionService({ tmux, db, terminals, sink: registry });
+  const reconciler = new Reconciler({ tmux, db, terminals, sink: registry, logger });
+  const sessions = new SessionService({ tmux, db, terminals, sink: registry, reconciler });
   const inbox = new InboxService({ db, terminals, logger }, options.inbox);
   const app = buildApp({ logger, sessions, terminals, inbox, providers, registry });
 
   app.addHook("onReady", async () => {
     await registry.load();
-    const forgotten = await sessions.reconcile();
-    if (forgotten > 0) logger.warn(`forgot ${forgotten} terminal(s) whose tmux windows were gone at start-up`);
+    // tmux missing or hung must not stop the server from starting: its requests answer 503 meanwhile, and the
+    // liveness check reconciles once tmux answers.
+    await reconciler.reconcile("start-up").catch((error: unknown) => logger.warn(`cannot reconcile terminals with tmux at start-up: ${errorMessage(error)}`));
     inbox.start();
+    reconciler.start(options.livenessMs ?? DEFAULT_LIVENESS_MS);
   });
   app.addHook("onClose", async () => {
+    await reconciler.stop();
     await inbox.stop();
     await registry.teardown();
     db.close();
@@ -121,4 +135,10 @@ export function createServer(options: ServerOptions = {}): CaoServer {
       return closing;
     },
   };
+}
+
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (ms), got ${JSON.stringify(value)}`);
+  return n;
 }

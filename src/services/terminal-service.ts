@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
-import { shellQuote, type TmuxClient } from "../clients/tmux.js";
+import { agentExited, describeExit } from "../clients/tmux-pane.js";
+import { shellQuote, TmuxGoneError, type PaneProbe, type PaneState, type TmuxClient } from "../clients/tmux.js";
 import { MessageSentEvent, TerminalCreatedEvent, TerminalKilledEvent, type OrchestrationType } from "../plugins/events.js";
 import type { EventSink } from "../plugins/registry.js";
 import type { ProfileStore } from "../profiles/profiles.js";
@@ -13,6 +14,7 @@ import type { McpServerConfig, Provider, TerminalStatus } from "../providers/pro
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import { readTail } from "../util/tail.js";
+import { typedText } from "../util/typed-text.js";
 import { removeLaunchFiles, writeLaunchFiles } from "./launch-files.js";
 
 /** A terminal as the HTTP API shows it. */
@@ -40,6 +42,8 @@ export interface TerminalServiceDeps {
   mcpServer: McpServerConfig;
   apiHost: string;
   apiPort: number;
+  /** Forgets whatever vanished from tmux (Reconciler.reconcile); called when a tmux call shows a terminal gone. */
+  reconcile: () => Promise<unknown>;
 }
 
 export interface CreateTerminal {
@@ -61,6 +65,11 @@ const POLL_MS = 100;
 
 /** Terminals: one tmux window each, running one agent CLI; the operations emit terminal events when they succeed. */
 export class TerminalService {
+  /** Terminals between their record and their agent's first ready screen: their pane still shows the shell. */
+  private readonly starting = new Set<string>();
+  /** Terminals whose agent exit was already logged. */
+  private readonly exitLogged = new Set<string>();
+
   constructor(private readonly deps: TerminalServiceDeps) {}
 
   runtimeDir(id: string): string {
@@ -84,6 +93,9 @@ export class TerminalService {
     const env = { CAO_TERMINAL_ID: id };
     if (spec.newSession) {
       if (await tmux.hasSession(spec.sessionName)) throw new ConflictError(`session ${spec.sessionName} already exists`);
+      // Records left by a session of this name that vanished (its tmux server was killed) must not be adopted by
+      // the new one: forget them first, with their events.
+      if (db.terminalsOfSession(spec.sessionName).length > 0) await this.deps.reconcile();
       await tmux.newSession({ session: spec.sessionName, window, cwd, env });
     } else {
       if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
@@ -100,6 +112,7 @@ export class TerminalService {
       created_at: now,
       last_active: now,
     };
+    this.starting.add(id);
     try {
       db.insertTerminal(record);
       fs.mkdirSync(path.dirname(this.logFile(id)), { recursive: true });
@@ -113,12 +126,16 @@ export class TerminalService {
         caoMcpServer: this.mcpServerFor(id),
       });
       writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
-      await tmux.sendLiteral(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
+      // exec: the agent replaces the shell, so when it exits the pane dies (and stays, dead, with its last screen)
+      // instead of handing the next message to a bare shell.
+      await tmux.sendLiteral(spec.sessionName, window, `exec ${plan.argv.map(shellQuote).join(" ")}`);
       await tmux.sendKeys(spec.sessionName, window, ["Enter"]);
       await this.waitForStart(record, provider);
     } catch (error) {
       await this.discard(record, spec.newSession);
       throw error;
+    } finally {
+      this.starting.delete(id);
     }
     this.deps.sink.dispatch(
       new TerminalCreatedEvent({ sessionId: spec.sessionName, terminalId: id, agentName: profile.name, provider: provider.name }),
@@ -140,16 +157,43 @@ export class TerminalService {
 
   async listSession(sessionName: string): Promise<Terminal[]> {
     const records = this.deps.db.terminalsOfSession(sessionName);
-    return Promise.all(records.map(async (r) => this.toTerminal(r, await this.statusOf(r))));
+    const terminals = await Promise.all(
+      records.map(async (r) => {
+        try {
+          return this.toTerminal(r, await this.statusOf(r));
+        } catch (error) {
+          if (error instanceof NotFoundError) return undefined; // vanished while listed: forgotten, not shown
+          throw error;
+        }
+      }),
+    );
+    return terminals.filter((t): t is Terminal => t !== undefined);
   }
 
+  /** `error` once the agent has exited; otherwise what the provider reads on the screen. 404 gone, 503 tmux unavailable. */
   async statusOf(record: TerminalRecord): Promise<TerminalStatus> {
-    try {
-      const screen = await this.deps.tmux.capture(record.session_name, record.window_name);
-      return this.deps.providers.get(record.provider).getStatus(screen);
-    } catch {
-      return "error"; // the window is gone or tmux failed: nothing usable is running there
+    const { pane, screen } = await this.probe(record);
+    if (this.checkAgent(record, pane)) return "error";
+    return this.deps.providers.get(record.provider).getStatus(screen);
+  }
+
+  /**
+   * Whether the terminal's agent has exited (its pane is dead, or back at its shell after start-up). If so, its
+   * pending inbox messages fail with the reason — every time, since messages can still be posted to it.
+   */
+  checkAgent(record: TerminalRecord, pane: PaneState): boolean {
+    if (!agentExited(pane, this.starting.has(record.id))) return false;
+    const reason = describeExit(pane);
+    this.deps.db.failPendingFor(record.id, reason);
+    if (!this.exitLogged.has(record.id)) {
+      this.exitLogged.add(record.id);
+      this.deps.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
     }
+    return true;
+  }
+
+  isStarting(id: string): boolean {
+    return this.starting.has(id);
   }
 
   /** The cheap idle check: the provider's prompt at the end of the pane log, without asking tmux. */
@@ -160,23 +204,25 @@ export class TerminalService {
 
   async workingDirectory(id: string): Promise<string> {
     const record = this.record(id);
-    try {
-      return await this.deps.tmux.paneCurrentPath(record.session_name, record.window_name);
-    } catch {
-      return record.working_directory;
-    }
+    // A dead pane has no current path: the directory it was started in is the answer then.
+    return (await this.onTmux(record, () => this.deps.tmux.paneCurrentPath(record.session_name, record.window_name))) || record.working_directory;
   }
 
   /** Types `message` into the terminal; emits message_sent when a sender and orchestration type are named. */
   async sendInput(id: string, message: string, options: InputOptions = {}): Promise<void> {
     assertMessage(message);
+    const text = typedText(message);
+    if (text.trim() === "") throw new ValidationError("message has no text once control characters are removed");
     const record = this.record(id);
     if ((options.senderId === undefined) !== (options.orchestrationType === undefined)) {
       throw new ValidationError("sender_id and orchestration_type go together: give both or neither");
     }
     if (options.senderId !== undefined) assertTerminalId(options.senderId);
     const provider = this.deps.providers.get(record.provider);
-    await this.deps.tmux.pasteText(record.session_name, record.window_name, message, provider.pasteEnterCount);
+    const refused = await this.onTmux(record, () =>
+      this.deps.tmux.pasteText(record.session_name, record.window_name, text, provider.pasteEnterCount, !this.starting.has(id)),
+    );
+    if (refused) throw this.refusal(record, refused, "takes no input");
     this.deps.db.touchTerminal(id, new Date().toISOString());
     if (options.senderId !== undefined && options.orchestrationType !== undefined) {
       this.deps.sink.dispatch(
@@ -184,7 +230,7 @@ export class TerminalService {
           sessionId: record.session_name,
           sender: options.senderId,
           receiver: id,
-          message,
+          message: text,
           orchestrationType: options.orchestrationType,
         }),
       );
@@ -193,7 +239,7 @@ export class TerminalService {
 
   async output(id: string, mode: "full" | "last"): Promise<string> {
     const record = this.record(id);
-    const screen = await this.deps.tmux.capture(record.session_name, record.window_name, HISTORY_LINES);
+    const screen = await this.onTmux(record, () => this.deps.tmux.capture(record.session_name, record.window_name, HISTORY_LINES));
     if (mode === "full") return screen;
     try {
       return this.deps.providers.get(record.provider).extractLastAnswer(screen);
@@ -205,8 +251,14 @@ export class TerminalService {
   async exit(id: string): Promise<void> {
     const record = this.record(id);
     const provider = this.deps.providers.get(record.provider);
-    if ("keys" in provider.exit) await this.deps.tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys);
-    else await this.deps.tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount);
+    const { tmux } = this.deps;
+    const refuseShell = !this.starting.has(id);
+    const refused = await this.onTmux(record, () =>
+      "keys" in provider.exit
+        ? tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys, refuseShell)
+        : tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount, refuseShell),
+    );
+    if (refused) throw this.refusal(record, refused, "cannot exit again");
   }
 
   /** Kills the window and forgets the terminal; returns whether its session went away with it. */
@@ -215,19 +267,34 @@ export class TerminalService {
     try {
       await this.deps.tmux.killWindow(record.session_name, record.window_name);
     } catch (error) {
-      // Already gone (the agent exited and its shell closed) is the state we want; anything else is a failure.
-      if (await this.windowExists(record)) throw error;
+      if (!(error instanceof TmuxGoneError)) throw error;
+      // Already gone, perhaps with its session or the whole tmux server: the reconciler forgets what vanished and
+      // emits its events (session_killed included), as for any vanished terminal.
+      await this.deps.reconcile();
+      this.forget(record); // in case the pass skipped it (still starting)
+      return { sessionGone: false, record };
     }
-    this.forget(record);
-    return { sessionGone: !(await this.deps.tmux.hasSession(record.session_name)), record };
+    // A reconcile pass may have forgotten it meanwhile; it reported the session then.
+    if (!this.forget(record)) return { sessionGone: false, record };
+    const sessionGone = await this.deps.tmux.hasSession(record.session_name).then(
+      (exists) => !exists,
+      () => false, // tmux stopped answering: the next reconcile pass sees the session
+    );
+    return { sessionGone, record };
   }
 
-  /** Drops the records of a terminal that is gone, fails its pending inbox, and emits terminal_killed. */
-  forget(record: TerminalRecord, why = "the receiving terminal was deleted"): void {
+  /**
+   * Drops the records of a terminal that is gone, fails its pending inbox, and emits terminal_killed. False when it
+   * was already forgotten (a deletion and a reconcile pass can meet), so events are never doubled.
+   */
+  forget(record: TerminalRecord, why = "the receiving terminal was deleted"): boolean {
+    if (!this.deps.db.getTerminal(record.id)) return false;
     this.deps.db.deleteTerminal(record.id);
     this.deps.db.failPendingFor(record.id, why);
     removeLaunchFiles(this.runtimeDir(record.id));
+    this.exitLogged.delete(record.id);
     this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
+    return true;
   }
 
   toTerminal(record: TerminalRecord, status: TerminalStatus): Terminal {
@@ -254,15 +321,38 @@ export class TerminalService {
   private async waitForStart(record: TerminalRecord, provider: Provider): Promise<void> {
     const deadline = Date.now() + provider.startupTimeoutMs;
     let status: TerminalStatus = "processing";
+    let screen = "";
     while (Date.now() < deadline) {
-      status = await this.statusOf(record);
+      const probe = await this.probe(record);
+      screen = probe.screen;
+      if (probe.pane.dead) throw new Error(`${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`);
+      status = provider.getStatus(screen);
       if (status === "idle" || status === "completed") return;
       if (status === "waiting_user_answer") return; // e.g. a trust prompt: up, and waiting for the user
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    const screen = await this.deps.tmux.capture(record.session_name, record.window_name).catch(() => "");
-    const lastLines = screen.trimEnd().split("\n").slice(-5).join(" | ");
-    throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines})`);
+    throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`);
+  }
+
+  private probe(record: TerminalRecord): Promise<PaneProbe> {
+    return this.onTmux(record, () => this.deps.tmux.probe(record.session_name, record.window_name));
+  }
+
+  /** Runs a tmux call for `record`; when tmux says the window is gone, forgets what vanished and answers 404. */
+  private async onTmux<T>(record: TerminalRecord, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof TmuxGoneError)) throw error;
+      await this.deps.reconcile().catch((failure: unknown) => this.deps.logger.warn({ err: failure }, "reconciling after a vanished terminal failed"));
+      throw new NotFoundError(`terminal ${record.id} is gone: its tmux window vanished`);
+    }
+  }
+
+  /** The 409 for input to a terminal whose agent has exited (nothing was typed); its pending inbox fails too. */
+  private refusal(record: TerminalRecord, pane: PaneState, what: string): ConflictError {
+    this.checkAgent(record, pane);
+    return new ConflictError(`terminal ${record.id} ${what}: ${describeExit(pane)}; nothing was typed`);
   }
 
   private async discard(record: TerminalRecord, wholeSession: boolean): Promise<void> {
@@ -275,14 +365,10 @@ export class TerminalService {
       this.deps.logger.warn({ err: error, terminal: record.id }, "cleaning up a terminal that failed to start");
     }
   }
+}
 
-  private async windowExists(record: TerminalRecord): Promise<boolean> {
-    try {
-      return (await this.deps.tmux.listWindows(record.session_name)).includes(record.window_name);
-    } catch {
-      return false;
-    }
-  }
+function lastLines(screen: string): string {
+  return screen.trimEnd().split("\n").slice(-5).join(" | ");
 }
 
 function resolveWorkingDirectory(dir: string | undefined): string {
