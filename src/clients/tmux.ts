@@ -79,7 +79,7 @@ export class TmuxClient {
       };
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
-        settle(() => reject(new TmuxUnavailableError(`tmux did not answer within ${this.timeoutMs} ms (tmux ${args[0]}): its server may be hung`, args)));
+        settle(() => reject(new TmuxUnavailableError(`tmux did not answer within ${this.timeoutMs} ms (tmux ${args[0]}): its server may be hung (if it recovers, the command may still take effect)`, args)));
       }, this.timeoutMs);
       // A tmux that exits before reading its input (no server, killed) leaves a closed pipe: the write then emits
       // EPIPE on stdin, and an error event without a listener is thrown as an uncaught exception. The exit status

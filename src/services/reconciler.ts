@@ -89,7 +89,7 @@ export class Reconciler {
     // Records are read before tmux is asked: a window is created before its record, so every record read here had
     // its window before the listing; a terminal recorded meanwhile cannot be taken for a vanished one.
     const records = db.allTerminals();
-    const panes = await tmux.listPanes();
+    const panes = await terminals.abandoned.removeFrom(await tmux.listPanes(), { tmux, db, logger });
     const byWindow = new Map<string, ListedPane>(panes.map((pane) => [`${pane.session}\0${pane.window}`, pane]));
     const sessions = [...new Set(panes.map((pane) => pane.session))];
     const ended = new Set<string>();

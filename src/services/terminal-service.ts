@@ -15,6 +15,7 @@ import { ConflictError, NotFoundError } from "../util/errors.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import { readTail } from "../util/tail.js";
 import { typedText } from "../util/typed-text.js";
+import { AbandonedWindows } from "./abandoned-windows.js";
 import { removeLaunchFiles, writeLaunchFiles } from "./launch-files.js";
 
 /** A terminal as the HTTP API shows it. */
@@ -69,6 +70,8 @@ export class TerminalService {
   private readonly starting = new Set<string>();
   /** Terminals whose agent exit was already logged. */
   private readonly exitLogged = new Set<string>();
+  /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
+  readonly abandoned = new AbandonedWindows();
 
   constructor(private readonly deps: TerminalServiceDeps) {}
 
@@ -96,10 +99,14 @@ export class TerminalService {
       // Records left by a session of this name that vanished (its tmux server was killed) must not be adopted by
       // the new one: forget them first, with their events.
       if (db.terminalsOfSession(spec.sessionName).length > 0) await this.deps.reconcile();
-      await tmux.newSession({ session: spec.sessionName, window, cwd, env });
+      await tmux.newSession({ session: spec.sessionName, window, cwd, env }).catch((error: unknown) => {
+        throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
+      });
     } else {
       if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
-      await tmux.newWindow({ session: spec.sessionName, window, cwd, env });
+      await tmux.newWindow({ session: spec.sessionName, window, cwd, env }).catch((error: unknown) => {
+        throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
+      });
     }
     const now = new Date().toISOString();
     const record: TerminalRecord = {
@@ -362,6 +369,7 @@ export class TerminalService {
       if (wholeSession) await this.deps.tmux.killSession(record.session_name);
       else await this.deps.tmux.killWindow(record.session_name, record.window_name);
     } catch (error) {
+      this.abandoned.noteIfUnanswered(error, record.session_name, record.window_name);
       this.deps.logger.warn({ err: error, terminal: record.id }, "cleaning up a terminal that failed to start");
     }
   }
