@@ -103,10 +103,11 @@ it("exited agent (kill -9 of the agent process, found by the pane pid): status e
   await t.client.deleteSession("cao-killed");
 });
 
-it("exited agent (a pane back at its shell, as an agent started without exec leaves it): status error, and nothing is typed into the shell", async () => {
+it("exited agent (a window an older CAO made, without exec, back at its shell): status error, and nothing is typed into the shell", async () => {
   const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "shell" });
   const target = `=cao-shell:${terminal.name}`;
-  // Replace the agent by a fresh login shell: what an older CAO (no exec) left once its agent had exited.
+  // What an older CAO left once its agent had exited: a window without the exec mark, running a bare shell.
+  await t.server.tmux.run(["set-option", "-w", "-u", "-t", target, "@cao-exec"]);
   await t.server.tmux.run(["respawn-pane", "-k", "-t", target]);
   await waitFor(async () => (await t.server.tmux.run(["display-message", "-p", "-t", target, "#{pane_current_command}"])).trim() !== "node", 5000, "the shell");
   expect(await status(terminal.id)).toBe("error");

@@ -8,7 +8,11 @@ export interface PaneState {
   exitSignal?: number;
   /** The pane's foreground process. */
   command: string;
-  /** That process is the pane's own shell (tmux's default-shell): no agent runs in the pane. */
+  /**
+   * The pane is back at its shell (tmux's default-shell is in the foreground) in a window whose agent was not
+   * started with exec (made by an older CAO): its agent has exited. In windows marked `@cao-exec` the shell the
+   * agent exec'd from is gone for good, and a shell in the foreground is one the agent started.
+   */
   atShell: boolean;
 }
 
@@ -18,17 +22,20 @@ export interface ListedPane extends PaneState {
   window: string;
 }
 
+/** Window option set on every window CAO makes: its agent is started with `exec`. */
+export const EXEC_MARK = "@cao-exec";
+const AT_SHELL = `#{?#{${EXEC_MARK}},0,#{==:#{pane_current_command},#{b:default-shell}}}`;
+
 // The current command goes last: a process name may hold anything, tabs included.
-export const PANE_FORMAT = "#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{==:#{pane_current_command},#{b:default-shell}}\t#{pane_current_command}";
+export const PANE_FORMAT = `#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t${AT_SHELL}\t#{pane_current_command}`;
 export const LISTED_PANE_FORMAT = `#{session_name}\t#{window_name}\t${PANE_FORMAT}`;
 
 /**
  * An `if-shell -F` condition true when nothing may be typed into the pane: it is dead (pasting into a dead pane
- * crashes tmux 3.3's server), or, once the agent has started, the pane is back at its shell.
+ * crashes tmux 3.3's server), or, once the agent has started, the pane is back at its shell (see atShell).
  */
 export function refuseCondition(refuseShell: boolean): string {
-  const shell = "#{==:#{pane_current_command},#{b:default-shell}}";
-  return refuseShell ? `#{||:#{pane_dead},${shell}}` : "#{pane_dead}";
+  return refuseShell ? `#{||:#{pane_dead},${AT_SHELL}}` : "#{pane_dead}";
 }
 
 export function parsePane(line: string): PaneState {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { assertTmuxName } from "../util/validate.js";
 import { typedText } from "../util/typed-text.js";
 import { TmuxGoneError, TmuxUnavailableError, tmuxFailure } from "./tmux-errors.js";
-import { LISTED_PANE_FORMAT, PANE_FORMAT, parseListedPane, parsePane, refuseCondition, type ListedPane, type PaneState } from "./tmux-pane.js";
+import { EXEC_MARK, LISTED_PANE_FORMAT, PANE_FORMAT, parseListedPane, parsePane, refuseCondition, type ListedPane, type PaneState } from "./tmux-pane.js";
 
 export { TmuxError, TmuxGoneError, TmuxUnavailableError } from "./tmux-errors.js";
 export type { ListedPane, PaneState } from "./tmux-pane.js";
@@ -112,8 +112,8 @@ export class TmuxClient {
   }
 
   /**
-   * A detached session whose first window runs the default shell in `cwd`, with `env` in its environment. The
-   * window keeps `remain-on-exit on`: when the agent (started with `exec`) ends, the pane stays, dead, showing its
+   * A detached session whose first window runs the default shell in `cwd`, with `env` in its environment, ready
+   * for launchAgent. The window keeps `remain-on-exit on`: when the agent ends, the pane stays, dead, showing its
    * last screen, instead of disappearing or leaving a shell behind.
    */
   async newSession(spec: NewWindow): Promise<void> {
@@ -121,14 +121,14 @@ export class TmuxClient {
     assertTmuxName(spec.window, "window name");
     await this.run([
       "new-session", "-d", "-s", spec.session, "-n", spec.window, "-c", spec.cwd, "-x", "220", "-y", "50", ...envArgs(spec.env),
-      ";", ...this.remainOnExit(spec),
+      ...this.agentWindowOptions(spec),
     ]);
   }
 
   async newWindow(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
     assertTmuxName(spec.window, "window name");
-    await this.run(["new-window", "-d", "-t", `=${spec.session}:`, "-n", spec.window, "-c", spec.cwd, ...envArgs(spec.env), ";", ...this.remainOnExit(spec)]);
+    await this.run(["new-window", "-d", "-t", `=${spec.session}:`, "-n", spec.window, "-c", spec.cwd, ...envArgs(spec.env), ...this.agentWindowOptions(spec)]);
   }
 
   /** Names of the windows of a session. */
@@ -194,9 +194,13 @@ export class TmuxClient {
     return refusal(await this.run(this.unlessExited(target, refuseShell, [["send-keys", "-t", target, ...keys]])));
   }
 
-  /** Types `text` literally (no key-name interpretation), without Enter: the launch line into a fresh shell. */
-  async sendLiteral(session: string, window: string, text: string): Promise<void> {
-    await this.run(["send-keys", "-t", this.target(session, window), "-l", text]);
+  /**
+   * Starts the agent in a window made by newSession/newWindow: `exec <commandLine>` typed into its fresh shell. With
+   * exec the agent replaces the shell, so when the agent exits no shell is left to take the next message.
+   */
+  async launchAgent(session: string, window: string, commandLine: string): Promise<void> {
+    const target = this.target(session, window);
+    await this.run(["send-keys", "-t", target, "-l", `exec ${commandLine}`, ";", "send-keys", "-t", target, "Enter"]);
   }
 
   /** The visible screen (and `historyLines` above it), wrapped lines joined. */
@@ -209,6 +213,7 @@ export class TmuxClient {
     const target = this.target(session, window);
     const out = await this.run(["display-message", "-p", "-t", target, PANE_FORMAT, ";", ...this.captureArgs(target, 0)]);
     const newline = out.indexOf("\n");
+    if (newline < 0) return { pane: parsePane(out), screen: "" };
     return { pane: parsePane(out.slice(0, newline)), screen: out.slice(newline + 1) };
   }
 
@@ -245,8 +250,9 @@ export class TmuxClient {
     }
   }
 
-  private remainOnExit(spec: NewWindow): string[] {
-    return ["set-option", "-w", "-t", `=${spec.session}:${spec.window}`, "remain-on-exit", "on"];
+  private agentWindowOptions(spec: NewWindow): string[] {
+    const target = `=${spec.session}:${spec.window}`;
+    return [";", "set-option", "-w", "-t", target, "remain-on-exit", "on", ";", "set-option", "-w", "-t", target, EXEC_MARK, "1"];
   }
 
   private captureArgs(target: string, historyLines: number): string[] {

@@ -68,8 +68,9 @@ const POLL_MS = 100;
 export class TerminalService {
   /** Terminals between their record and their agent's first ready screen: their pane still shows the shell. */
   private readonly starting = new Set<string>();
-  /** Terminals whose agent exit was already logged. */
-  private readonly exitLogged = new Set<string>();
+  /** Terminals whose agent was seen exited: once before its exit status was known, or already reported. */
+  private readonly exitSeen = new Set<string>();
+  private readonly exitReported = new Set<string>();
   /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
   readonly abandoned = new AbandonedWindows();
 
@@ -133,10 +134,7 @@ export class TerminalService {
         caoMcpServer: this.mcpServerFor(id),
       });
       writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
-      // exec: the agent replaces the shell, so when it exits the pane dies (and stays, dead, with its last screen)
-      // instead of handing the next message to a bare shell.
-      await tmux.sendLiteral(spec.sessionName, window, `exec ${plan.argv.map(shellQuote).join(" ")}`);
-      await tmux.sendKeys(spec.sessionName, window, ["Enter"]);
+      await tmux.launchAgent(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
       await this.waitForStart(record, provider);
     } catch (error) {
       await this.discard(record, spec.newSession);
@@ -190,10 +188,18 @@ export class TerminalService {
    */
   checkAgent(record: TerminalRecord, pane: PaneState): boolean {
     if (!agentExited(pane, this.starting.has(record.id))) return false;
+    // tmux marks a pane dead when its output ends and learns the exit status when it reaps the agent, which can lag
+    // (with pipe-pane, tmux 3.3 may leave it a zombie until its next child exits). Wait one more check for the
+    // status, no longer, so the reason names the status or signal when it can.
+    const statusKnown = !pane.dead || pane.exitStatus !== undefined || pane.exitSignal !== undefined;
+    if (!statusKnown && !this.exitSeen.has(record.id)) {
+      this.exitSeen.add(record.id);
+      return true;
+    }
     const reason = describeExit(pane);
     this.deps.db.failPendingFor(record.id, reason);
-    if (!this.exitLogged.has(record.id)) {
-      this.exitLogged.add(record.id);
+    if (!this.exitReported.has(record.id)) {
+      this.exitReported.add(record.id);
       this.deps.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
     }
     return true;
@@ -299,7 +305,8 @@ export class TerminalService {
     this.deps.db.deleteTerminal(record.id);
     this.deps.db.failPendingFor(record.id, why);
     removeLaunchFiles(this.runtimeDir(record.id));
-    this.exitLogged.delete(record.id);
+    this.exitSeen.delete(record.id);
+    this.exitReported.delete(record.id);
     this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
     return true;
   }
@@ -364,6 +371,7 @@ export class TerminalService {
 
   private async discard(record: TerminalRecord, wholeSession: boolean): Promise<void> {
     this.deps.db.deleteTerminal(record.id);
+    this.exitSeen.delete(record.id);
     removeLaunchFiles(this.runtimeDir(record.id));
     try {
       if (wholeSession) await this.deps.tmux.killSession(record.session_name);
