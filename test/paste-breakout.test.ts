@@ -71,7 +71,7 @@ describe("through a real server and agent", () => {
 
   it("paste breakout: TmuxClient.pasteText strips control characters itself (defence in depth, below the service)", async () => {
     const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "breakout-client" });
-    expect(await t.server.tmux.pasteText(terminal.session_name, terminal.name, BREAKOUT, 1, true)).toBeUndefined();
+    expect(await t.server.tmux.pasteText(terminal.session_name, terminal.name, BREAKOUT, 1)).toBeUndefined();
     await answered(terminal.id, "hello[201~");
     await expectStillRunning(terminal.id, terminal.session_name, terminal.name);
     await t.client.deleteSession(terminal.session_name);

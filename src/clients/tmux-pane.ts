@@ -32,11 +32,9 @@ export const LISTED_PANE_FORMAT = `#{session_name}\t#{window_name}\t${PANE_FORMA
 
 /**
  * An `if-shell -F` condition true when nothing may be typed into the pane: it is dead (pasting into a dead pane
- * crashes tmux 3.3's server), or, once the agent has started, the pane is back at its shell (see atShell).
+ * crashes tmux 3.3's server), or back at a shell its agent left (see atShell).
  */
-export function refuseCondition(refuseShell: boolean): string {
-  return refuseShell ? `#{||:#{pane_dead},${AT_SHELL}}` : "#{pane_dead}";
-}
+export const REFUSE_INPUT = `#{||:#{pane_dead},${AT_SHELL}}`;
 
 export function parsePane(line: string): PaneState {
   const [dead, status, signal, atShell, ...command] = line.split("\t");
@@ -54,9 +52,9 @@ export function parseListedPane(line: string): ListedPane {
   return { session, window, ...parsePane(rest.join("\t")) };
 }
 
-/** Whether the agent of a pane is gone; a pane still at its shell counts only once the agent has started. */
-export function agentExited(pane: PaneState, starting: boolean): boolean {
-  return pane.dead || (pane.atShell && !starting);
+/** Whether no agent runs in the pane any more. */
+export function agentExited(pane: PaneState): boolean {
+  return pane.dead || pane.atShell;
 }
 
 /** Why no agent runs in the pane, in words for `{detail}` and for failed inbox messages. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { assertTmuxName } from "../util/validate.js";
 import { typedText } from "../util/typed-text.js";
 import { TmuxGoneError, TmuxUnavailableError, tmuxFailure } from "./tmux-errors.js";
-import { EXEC_MARK, LISTED_PANE_FORMAT, PANE_FORMAT, parseListedPane, parsePane, refuseCondition, type ListedPane, type PaneState } from "./tmux-pane.js";
+import { EXEC_MARK, LISTED_PANE_FORMAT, PANE_FORMAT, parseListedPane, parsePane, REFUSE_INPUT, type ListedPane, type PaneState } from "./tmux-pane.js";
 
 export { TmuxError, TmuxGoneError, TmuxUnavailableError } from "./tmux-errors.js";
 export type { ListedPane, PaneState } from "./tmux-pane.js";
@@ -161,16 +161,16 @@ export class TmuxClient {
 
   /**
    * Types `text` into the pane as one bracketed paste (so newlines stay part of the message instead of submitting
-   * it line by line), then presses Enter `enterCount` times — unless the pane is dead (or, with `refuseShell`, back
-   * at its shell): then nothing is typed and the pane's state is returned. Check and paste run inside one tmux
+   * it line by line), then presses Enter `enterCount` times — unless the pane is dead or back at a shell its agent
+   * left: then nothing is typed and the pane's state is returned. Check and paste run inside one tmux
    * command queue, so the pane cannot die between them. Control characters are removed first (see typedText).
    */
-  async pasteText(session: string, window: string, text: string, enterCount: number, refuseShell = false): Promise<PaneState | undefined> {
+  async pasteText(session: string, window: string, text: string, enterCount: number): Promise<PaneState | undefined> {
     const target = this.target(session, window);
     const buffer = `cao-paste-${process.pid}-${++this.pasteCounter}`;
     const enters = Array.from({ length: enterCount }, () => ["send-keys", "-t", target, "Enter"]);
     // One tmux invocation instead of one per step: input latency is mostly process spawn cost.
-    const args = ["load-buffer", "-b", buffer, "-", ";", ...this.unlessExited(target, refuseShell, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters], [["delete-buffer", "-b", buffer]])];
+    const args = ["load-buffer", "-b", buffer, "-", ";", ...this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters], [["delete-buffer", "-b", buffer]])];
     try {
       return refusal(await this.run(args, typedText(text)));
     } catch (error) {
@@ -181,17 +181,17 @@ export class TmuxClient {
   }
 
   /**
-   * tmux key names (`C-c`, `C-d`, `Enter`, `Escape`, …), sent as keys, not text; refused like pasteText when the
-   * pane is dead (or back at its shell, with `refuseShell`), returning the pane's state.
+   * tmux key names (`C-c`, `C-d`, `Enter`, `Escape`, …), sent as keys, not text; refused like pasteText, returning
+   * the pane's state.
    */
-  async sendKeys(session: string, window: string, keys: string[], refuseShell = false): Promise<PaneState | undefined> {
+  async sendKeys(session: string, window: string, keys: string[]): Promise<PaneState | undefined> {
     for (const key of keys) {
       if (!/^(?:[CM]-[a-zA-Z]|Enter|Escape|Tab|BSpace|Up|Down|Left|Right|[a-zA-Z0-9])$/.test(key)) {
         throw new TypeError(`refusing to send unknown tmux key ${JSON.stringify(key)}`);
       }
     }
     const target = this.target(session, window);
-    return refusal(await this.run(this.unlessExited(target, refuseShell, [["send-keys", "-t", target, ...keys]])));
+    return refusal(await this.run(this.unlessExited(target, [["send-keys", "-t", target, ...keys]])));
   }
 
   /**
@@ -262,9 +262,9 @@ export class TmuxClient {
   }
 
   /** `if-shell -F`: runs `commands` unless the pane refuses input; then runs `onRefuse` and prints the pane's state. */
-  private unlessExited(target: string, refuseShell: boolean, commands: string[][], onRefuse: string[][] = []): string[] {
+  private unlessExited(target: string, commands: string[][], onRefuse: string[][] = []): string[] {
     const refused = [...onRefuse, ["display-message", "-p", "-t", target, REFUSED + PANE_FORMAT]];
-    return ["if-shell", "-F", "-t", target, refuseCondition(refuseShell), commandString(refused), commandString(commands)];
+    return ["if-shell", "-F", "-t", target, REFUSE_INPUT, commandString(refused), commandString(commands)];
   }
 
   private target(session: string, window: string): string {

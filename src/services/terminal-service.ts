@@ -66,7 +66,7 @@ const POLL_MS = 100;
 
 /** Terminals: one tmux window each, running one agent CLI; the operations emit terminal events when they succeed. */
 export class TerminalService {
-  /** Terminals between their record and their agent's first ready screen: their pane still shows the shell. */
+  /** Terminals between their record and their agent's first ready screen: their create decides their fate. */
   private readonly starting = new Set<string>();
   /** Terminals whose agent was seen exited: once before its exit status was known, or already reported. */
   private readonly exitSeen = new Set<string>();
@@ -183,11 +183,11 @@ export class TerminalService {
   }
 
   /**
-   * Whether the terminal's agent has exited (its pane is dead, or back at its shell after start-up). If so, its
+   * Whether the terminal's agent has exited (its pane is dead, or back at a shell its agent left). If so, its
    * pending inbox messages fail with the reason — every time, since messages can still be posted to it.
    */
   checkAgent(record: TerminalRecord, pane: PaneState): boolean {
-    if (!agentExited(pane, this.starting.has(record.id))) return false;
+    if (!agentExited(pane)) return false;
     // tmux marks a pane dead when its output ends and learns the exit status when it reaps the agent, which can lag
     // (with pipe-pane, tmux 3.3 may leave it a zombie until its next child exits). Wait one more check for the
     // status, no longer, so the reason names the status or signal when it can.
@@ -233,7 +233,7 @@ export class TerminalService {
     if (options.senderId !== undefined) assertTerminalId(options.senderId);
     const provider = this.deps.providers.get(record.provider);
     const refused = await this.onTmux(record, () =>
-      this.deps.tmux.pasteText(record.session_name, record.window_name, text, provider.pasteEnterCount, !this.starting.has(id)),
+      this.deps.tmux.pasteText(record.session_name, record.window_name, text, provider.pasteEnterCount),
     );
     if (refused) throw this.refusal(record, refused, "takes no input");
     this.deps.db.touchTerminal(id, new Date().toISOString());
@@ -265,11 +265,10 @@ export class TerminalService {
     const record = this.record(id);
     const provider = this.deps.providers.get(record.provider);
     const { tmux } = this.deps;
-    const refuseShell = !this.starting.has(id);
     const refused = await this.onTmux(record, () =>
       "keys" in provider.exit
-        ? tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys, refuseShell)
-        : tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount, refuseShell),
+        ? tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys)
+        : tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount),
     );
     if (refused) throw this.refusal(record, refused, "cannot exit again");
   }
