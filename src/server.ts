@@ -3,8 +3,9 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp } from "./api/app.js";
 import { CaoDatabase } from "./clients/database.js";
-import { TmuxClient, type TmuxOptions } from "./clients/tmux.js";
+import { DEFAULT_TMUX_TIMEOUT_MS, TmuxClient, type TmuxOptions } from "./clients/tmux.js";
 import { caoHomeFrom, type RegistryOptions } from "./plugins/options.js";
+import { errorMessage } from "./plugins/recognise.js";
 import { PluginRegistry } from "./plugins/registry.js";
 import { ProfileStore } from "./profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
@@ -13,7 +14,6 @@ import { InboxService, type InboxOptions } from "./services/inbox-service.js";
 import { DEFAULT_LIVENESS_MS, Reconciler } from "./services/reconciler.js";
 import { SessionService } from "./services/session-service.js";
 import { TerminalService } from "./services/terminal-service.js";
-import { errorMessage } from "./plugins/recognise.js";
 import { createLogger } from "./util/logger.js";
 import { PACKAGE_ROOT } from "./util/package-root.js";
 
@@ -73,7 +73,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   // CAO_TMUX_SOCKET isolates a server on a private tmux server (tests, or several CAO instances on one machine).
   const tmux = new TmuxClient({
     ...(env.CAO_TMUX_SOCKET ? { socketName: env.CAO_TMUX_SOCKET } : {}),
-    ...(env.CAO_TMUX_TIMEOUT_MS ? { timeoutMs: positiveInteger("CAO_TMUX_TIMEOUT_MS", env.CAO_TMUX_TIMEOUT_MS) } : {}),
+    timeoutMs: tmuxTimeoutFrom(env, logger),
     ...options.tmux,
   });
   const providers = new ProviderRegistry(options.providers ?? defaultProviders());
@@ -137,8 +137,12 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   };
 }
 
-function positiveInteger(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (ms), got ${JSON.stringify(value)}`);
-  return n;
+/** CAO_TMUX_TIMEOUT_MS; a bad value is a WARN and the default, as for the plugin limits. */
+function tmuxTimeoutFrom(env: Record<string, string | undefined>, logger: Logger): number {
+  const raw = env.CAO_TMUX_TIMEOUT_MS;
+  if (raw === undefined || raw === "") return DEFAULT_TMUX_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (Number.isInteger(ms) && ms > 0) return ms;
+  logger.warn(`CAO_TMUX_TIMEOUT_MS must be a positive integer of milliseconds, got ${JSON.stringify(raw)}; using ${DEFAULT_TMUX_TIMEOUT_MS}`);
+  return DEFAULT_TMUX_TIMEOUT_MS;
 }
