@@ -62,16 +62,18 @@ export async function startChildServer(options: { env?: Record<string, string>; 
     socket,
     stderr: () => stderr,
     async http(method, route, body) {
+      let response: Response;
+      let text: string;
       try {
-        const response = await fetch(new URL(route, url), {
+        response = await fetch(new URL(route, url), {
           method,
           ...(body !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}),
         });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : undefined };
+        text = await response.text();
       } catch {
         return { status: 0, body: undefined };
       }
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
     tmux,
     async stop() {
