@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { recorderSource, sink, type Received } from "./helpers/recorder.js";
-import { removeTempDirs } from "./helpers/fs-fixtures.js";
+import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -108,8 +108,12 @@ it("exited agent (a window an older CAO made, without exec, back at its shell): 
   const target = `=cao-shell:${terminal.name}`;
   // What an older CAO left once its agent had exited: a window without the exec mark, running a bare shell.
   await t.server.tmux.run(["set-option", "-w", "-u", "-t", target, "@cao-exec"]);
-  await t.server.tmux.run(["respawn-pane", "-k", "-t", target]);
-  await waitFor(async () => (await t.server.tmux.run(["display-message", "-p", "-t", target, "#{pane_current_command}"])).trim() !== "node", 5000, "the shell");
+  // An empty HOME: the shell reads no rc files, so it is at its prompt at once and closing it later cannot kill it
+  // in the middle of one (a login script killed mid-way can leave a lock behind that stalls every later shell).
+  const agentScreen = (await t.client.output(terminal.id, "full")).output;
+  await t.server.tmux.run(["respawn-pane", "-k", "-e", `HOME=${tempDir("cao-empty-home-")}`, "-t", target]);
+  await waitFor(async () => (await t.client.output(terminal.id, "full")).output !== agentScreen, 10_000, "the shell's prompt");
+  expect((await t.server.tmux.run(["display-message", "-p", "-t", target, "#{pane_current_command}"])).trim()).not.toBe("node");
   expect(await status(terminal.id)).toBe("error");
   const input = await t.http("POST", `/terminals/${terminal.id}/input`, { body: { message: "echo TYPED-INTO-SHELL" } });
   expect(input.status).toBe(409);

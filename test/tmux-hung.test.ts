@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, expect, it } from "vitest";
 import { TmuxUnavailableError } from "../src/clients/tmux.js";
-import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
+import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { startTestServer } from "./helpers/server.js";
 import { childrenNamed, startChildServer, stopChildServers, type ChildServer } from "./helpers/child-server.js";
 import { waitFor } from "./helpers/wait.js";
@@ -88,12 +88,12 @@ it("tmux missing: requests that need tmux answer 503 {detail}, the server keeps 
 it("tmux hung: a window that a timed-out create leaves behind (a stopped tmux still runs a killed client's command when it resumes) is removed by the next reconcile pass", async () => {
   const t = await startTestServer({ server: { livenessMs: 3_600_000 } });
   try {
-    const cwd = tempDir("cao-late-");
-    // What tmux does on resuming: the new-session whose client was killed at the deadline runs after all.
-    await t.server.tmux.newSession({ session: "cao-late", window: "developer-0123", cwd, env: {} });
+    // What tmux does on resuming: the new-session whose client was killed at the deadline runs after all. (The
+    // windows run sleep, not a login shell: killing a shell in the middle of its rc files can leave locks behind.)
+    await t.server.tmux.run(["new-session", "-d", "-s", "cao-late", "-n", "developer-0123", "sleep 60"]);
     t.server.terminals.abandoned.noteIfUnanswered(new TmuxUnavailableError("tmux did not answer", ["new-session"]), "cao-late", "developer-0123");
     // A session of someone else's, equally without a record but never abandoned by us, is left alone.
-    await t.server.tmux.newSession({ session: "cao-hand-made", window: "w", cwd, env: {} });
+    await t.server.tmux.run(["new-session", "-d", "-s", "cao-hand-made", "-n", "w", "sleep 60"]);
     expect((await t.client.listSessions()).map((s) => s.name)).toEqual(["cao-hand-made"]);
     expect(await t.server.tmux.hasSession("cao-late")).toBe(false);
     expect(t.logs.warnings().map((l) => l.msg)).toContain("removed tmux window cao-late:developer-0123, created after its request had timed out");
