@@ -46,22 +46,25 @@ async function expectRefused(id: string, reason: RegExp): Promise<void> {
   expect((await t.client.output(id, "full")).output).toBe(before);
 }
 
-it("exited agent (/exit): status error; a message left in its inbox fails naming the exit, with no request needed; input and exit are refused (409) and nothing is typed", async () => {
+it("exited agent (/exit): status error; a message pending in its inbox fails naming the exit, with no request needed; input and exit are refused (409) and nothing is typed", async () => {
   const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "quits" });
-  // The inbox types "/exit" when the agent is idle; the second message is then pending for an agent that is gone.
-  await t.client.sendToInbox(terminal.id, { sender_id: SENDER, message: "/exit" });
+  await t.client.sendInput(terminal.id, { message: "[[delay=1500]] a last task" });
+  await waitFor(async () => (await status(terminal.id)) === "processing", 10_000, "the agent to be busy");
+  // Typed ahead while it is busy: the agent runs /exit as soon as it has answered, so the message below never
+  // finds it idle and stays pending for an agent that is gone.
+  expect(await t.client.exitTerminal(terminal.id)).toEqual({ success: true });
   await t.client.sendToInbox(terminal.id, { sender_id: SENDER, message: "anyone there?" });
+  expect(inboxOf(terminal.id).map((m) => m.status)).toEqual(["pending"]);
   // Only the inbox is read here (no tmux call): the liveness check must notice the exit by itself.
-  await waitFor(() => inboxOf(terminal.id)[1]?.status === "failed", 15_000, "the second message to fail");
+  await waitFor(() => inboxOf(terminal.id)[0]?.status === "failed", 15_000, "the pending message to fail");
   expect(inboxOf(terminal.id)).toMatchObject([
-    { message: "/exit", status: "delivered", error: null },
     { message: "anyone there?", status: "failed", error: expect.stringMatching(new RegExp(`^${EXITED_0.source}$`)) },
   ]);
   expect(await status(terminal.id)).toBe("error");
   await expectRefused(terminal.id, EXITED_0);
   // A message posted now fails too, instead of waiting forever.
   await t.client.sendToInbox(terminal.id, { sender_id: SENDER, message: "still nobody?" });
-  await waitFor(() => inboxOf(terminal.id)[2]?.status === "failed", 15_000, "the third message to fail");
+  await waitFor(() => inboxOf(terminal.id)[1]?.status === "failed", 15_000, "the second message to fail");
   // Nothing was pasted into the dead pane (tmux 3.3 crashes when one is): its server and the session are fine.
   expect(await t.server.tmux.hasSession("cao-quits")).toBe(true);
   await t.client.deleteSession("cao-quits");
