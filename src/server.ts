@@ -6,14 +6,16 @@ import { resolveExposure } from "./api/exposure.js";
 import { listeningUrls, localClientHost } from "./api/network.js";
 import { CaoDatabase } from "./clients/database.js";
 import { guardDatabaseFile } from "./clients/database-file-guard.js";
-import { TmuxClient, type TmuxOptions } from "./clients/tmux.js";
+import { DEFAULT_TMUX_TIMEOUT_MS, TmuxClient, type TmuxOptions } from "./clients/tmux.js";
 import { caoHomeFrom, type RegistryOptions } from "./plugins/options.js";
+import { errorMessage } from "./plugins/recognise.js";
 import { PluginRegistry } from "./plugins/registry.js";
 import { ProfileStore } from "./profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
 import type { McpServerConfig, Provider } from "./providers/provider.js";
 import { InboxService, type InboxOptions } from "./services/inbox-service.js";
 import { PaneActivity } from "./services/pane-activity.js";
+import { DEFAULT_LIVENESS_MS, Reconciler } from "./services/reconciler.js";
 import { SessionService } from "./services/session-service.js";
 import { TerminalService } from "./services/terminal-service.js";
 import { createLogger } from "./util/logger.js";
@@ -37,7 +39,10 @@ export interface ServerOptions {
   /** Hot reload of drop-in plugins (default true). */
   watch?: boolean;
   logger?: Logger;
+  /** tmux socket, binary and deadline; default CAO_TMUX_SOCKET and CAO_TMUX_TIMEOUT_MS. */
   tmux?: TmuxOptions;
+  /** How often terminals are checked against tmux (vanished windows, exited agents); default 2000 ms. */
+  livenessMs?: number;
   providers?: Provider[];
   /** Passed through to the PluginRegistry (timeouts, queue limit, …). */
   plugins?: Omit<RegistryOptions, "env" | "logger" | "watch">;
@@ -84,7 +89,11 @@ export function createServer(options: ServerOptions = {}): CaoServer {
 
   const db = new CaoDatabase(path.join(caoHome, "db", "cao.db"));
   // CAO_TMUX_SOCKET isolates a server on a private tmux server (tests, or several CAO instances on one machine).
-  const tmux = new TmuxClient(options.tmux ?? (env.CAO_TMUX_SOCKET ? { socketName: env.CAO_TMUX_SOCKET } : {}));
+  const tmux = new TmuxClient({
+    ...(env.CAO_TMUX_SOCKET ? { socketName: env.CAO_TMUX_SOCKET } : {}),
+    timeoutMs: tmuxTimeoutFrom(env, logger),
+    ...options.tmux,
+  });
   const providers = new ProviderRegistry(options.providers ?? defaultProviders());
   const profiles = new ProfileStore(caoHome);
   const registry = new PluginRegistry({ ...options.plugins, env, logger, watch: options.watch ?? true });
@@ -101,8 +110,10 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     apiHost: localClientHost(host),
     apiPort: port,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
+    reconcile: (): Promise<unknown> => reconciler.reconcile("live"),
   });
-  const sessions = new SessionService({ tmux, db, terminals, sink: registry });
+  const reconciler = new Reconciler({ tmux, db, terminals, sink: registry, logger });
+  const sessions = new SessionService({ tmux, db, terminals, sink: registry, reconciler });
   const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
   const inbox = new InboxService({ db, terminals, logger, activity }, options.inbox);
   let stopGuardingDatabase: (() => void) | undefined;
@@ -123,14 +134,17 @@ export function createServer(options: ServerOptions = {}): CaoServer {
 
   app.addHook("onReady", async () => {
     await registry.load();
-    const forgotten = await sessions.reconcile();
-    if (forgotten > 0) logger.warn(`forgot ${forgotten} terminal(s) whose tmux windows were gone at start-up`);
+    // tmux missing or hung must not stop the server from starting: its requests answer 503 meanwhile, and the
+    // liveness check reconciles once tmux answers.
+    await reconciler.reconcile("start-up").catch((error: unknown) => logger.warn(`cannot reconcile terminals with tmux at start-up: ${errorMessage(error)}`));
     stopGuardingDatabase = guardDatabaseFile(db, logger);
     activity.start();
     await inbox.start();
+    reconciler.start(options.livenessMs ?? DEFAULT_LIVENESS_MS);
   });
   app.addHook("onClose", async () => {
     stopGuardingDatabase?.();
+    await reconciler.stop();
     await inbox.stop();
     activity.stop();
     await registry.teardown();
@@ -164,4 +178,14 @@ export function createServer(options: ServerOptions = {}): CaoServer {
       return closing;
     },
   };
+}
+
+/** CAO_TMUX_TIMEOUT_MS; a bad value is a WARN and the default, as for the plugin limits. */
+function tmuxTimeoutFrom(env: Record<string, string | undefined>, logger: Logger): number {
+  const raw = env.CAO_TMUX_TIMEOUT_MS;
+  if (raw === undefined || raw === "") return DEFAULT_TMUX_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (Number.isInteger(ms) && ms > 0) return ms;
+  logger.warn(`CAO_TMUX_TIMEOUT_MS must be a positive integer of milliseconds, got ${JSON.stringify(raw)}; using ${DEFAULT_TMUX_TIMEOUT_MS}`);
+  return DEFAULT_TMUX_TIMEOUT_MS;
 }

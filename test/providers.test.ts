@@ -261,7 +261,7 @@ describe("a terminal that fails to start", () => {
       buildLaunch(ctx) {
         runtime = path.join(ctx.caoHome, "runtime", ctx.terminalId);
         return {
-          argv: ["sh", "-c", "exit 0"],
+          argv: ["sh", "-c", "sleep 30"], // runs, never shows a prompt (an agent that exits is refused sooner)
           files: [
             { path: path.join(runtime, "config.json"), content: "{}" },
             { path: elsewhere, content: "{}" },

@@ -1,12 +1,22 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { assertTmuxName } from "../util/validate.js";
+import { typedText } from "../util/typed-text.js";
+import { TmuxGoneError, TmuxUnavailableError, tmuxFailure } from "./tmux-errors.js";
+import { EXEC_MARK, LISTED_PANE_FORMAT, PANE_FORMAT, parseListedPane, parsePane, REFUSE_INPUT, type ListedPane, type PaneState } from "./tmux-pane.js";
+
+export { TmuxError, TmuxGoneError, TmuxUnavailableError } from "./tmux-errors.js";
+export type { ListedPane, PaneState } from "./tmux-pane.js";
 
 export interface TmuxOptions {
   /** A private tmux server (`tmux -L <name>`); tests use one each. Default: the user's default server. */
   socketName?: string;
   /** The tmux executable (default `tmux` on PATH). */
   binary?: string;
+  /** Deadline of one tmux invocation; the child is SIGKILLed when it passes (default 5000 ms). */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_TMUX_TIMEOUT_MS = 5000;
 
 export interface NewWindow {
   session: string;
@@ -15,51 +25,78 @@ export interface NewWindow {
   env: Record<string, string>;
 }
 
-export class TmuxError extends Error {
-  constructor(
-    message: string,
-    readonly args: readonly string[],
-    readonly stderr: string,
-  ) {
-    super(message);
-    this.name = "TmuxError";
-  }
+/** A pane's state and its screen, read in one tmux invocation. */
+export interface PaneProbe {
+  pane: PaneState;
+  screen: string;
 }
 
+/** Printed by a guarded command that refused to type, followed by the pane's state. */
+const REFUSED = "cao-refused\t";
+
+const ignore = (): void => undefined;
+
 /**
- * A thin async client of the tmux command line. Every call is `execFile` with an argument vector (never a shell),
- * and every session or window name is validated before it reaches tmux, so no input can become a tmux command.
+ * A thin async client of the tmux command line. Every call is a child process with an argument vector (never a
+ * shell) and a deadline, and every session or window name is validated before it reaches tmux, so no input can
+ * become a tmux command and no hung tmux server can hang a caller.
  */
 export class TmuxClient {
   private readonly base: string[];
   private readonly binary: string;
+  readonly timeoutMs: number;
   private pasteCounter = 0;
 
   constructor(options: TmuxOptions = {}) {
     this.binary = options.binary ?? "tmux";
     this.base = options.socketName ? ["-L", options.socketName] : [];
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TMUX_TIMEOUT_MS;
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) throw new TypeError(`tmux timeout must be a positive integer of ms, got ${options.timeoutMs}`);
   }
 
+  /**
+   * Runs one tmux invocation (several commands may be chained with ";"). Rejects with TmuxUnavailableError when
+   * tmux cannot be started or does not finish within the deadline (the child is then SIGKILLed, so children of a
+   * hung server never pile up), TmuxGoneError when the target or the whole server does not exist, TmuxError otherwise.
+   */
   run(args: string[], input?: string): Promise<string> {
-    const argv = [...this.base, ...args];
     return new Promise((resolve, reject) => {
-      if (input !== undefined) {
-        const child = spawn(this.binary, argv, { stdio: ["pipe", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
-        child.stderr.on("data", (c: Buffer) => (err += c.toString("utf8")));
-        child.on("error", (e) => reject(new TmuxError(`tmux ${args[0]} failed: ${e.message}`, args, "")));
-        child.on("close", (code) =>
-          code === 0 ? resolve(out) : reject(new TmuxError(`tmux ${args[0]} failed: ${err.trim() || `exit ${code}`}`, args, err)),
-        );
-        child.stdin.end(input);
+      let child: ChildProcess;
+      try {
+        child = spawn(this.binary, [...this.base, ...args], { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+      } catch (error) {
+        reject(new TmuxUnavailableError(`cannot start tmux: ${(error as Error).message}`, args));
         return;
       }
-      execFile(this.binary, argv, { maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-        if (error) reject(new TmuxError(`tmux ${args[0]} failed: ${stderr.trim() || error.message}`, args, stderr));
-        else resolve(stdout);
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
+      };
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        settle(() => reject(new TmuxUnavailableError(`tmux did not answer within ${this.timeoutMs} ms (tmux ${args[0]}): its server may be hung (if it recovers, the command may still take effect)`, args)));
+      }, this.timeoutMs);
+      // A tmux that exits before reading its input (no server, killed) leaves a closed pipe: the write then emits
+      // EPIPE on stdin, and an error event without a listener is thrown as an uncaught exception. The exit status
+      // reports the failure; the stream errors add nothing.
+      child.stdin?.on("error", ignore);
+      child.stdout!.on("error", ignore);
+      child.stderr!.on("error", ignore);
+      child.stdout!.on("data", (chunk: Buffer) => out.push(chunk));
+      child.stderr!.on("data", (chunk: Buffer) => err.push(chunk));
+      child.on("error", (error: NodeJS.ErrnoException) => {
+        const why = error.code === "ENOENT" ? `tmux is not installed (no ${this.binary} on PATH)` : `cannot start tmux: ${error.message}`;
+        settle(() => reject(new TmuxUnavailableError(why, args)));
       });
+      child.on("close", (code, signal) => {
+        settle(() => (code === 0 ? resolve(Buffer.concat(out).toString("utf8")) : reject(tmuxFailure(args, Buffer.concat(err).toString("utf8"), code, signal))));
+      });
+      if (input !== undefined) child.stdin!.end(input);
     });
   }
 
@@ -68,22 +105,30 @@ export class TmuxClient {
     try {
       await this.run(["has-session", "-t", `=${session}`]);
       return true;
-    } catch {
-      return false;
+    } catch (error) {
+      if (error instanceof TmuxGoneError) return false;
+      throw error;
     }
   }
 
-  /** A detached session whose first window runs the default shell in `cwd`, with `env` in its environment. */
+  /**
+   * A detached session whose first window runs the default shell in `cwd`, with `env` in its environment, ready
+   * for launchAgent. The window keeps `remain-on-exit on`: when the agent ends, the pane stays, dead, showing its
+   * last screen, instead of disappearing or leaving a shell behind.
+   */
   async newSession(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
     assertTmuxName(spec.window, "window name");
-    await this.run(["new-session", "-d", "-s", spec.session, "-n", spec.window, "-c", spec.cwd, "-x", "220", "-y", "50", ...envArgs(spec.env)]);
+    await this.run([
+      "new-session", "-d", "-s", spec.session, "-n", spec.window, "-c", spec.cwd, "-x", "220", "-y", "50", ...envArgs(spec.env),
+      ...this.agentWindowOptions(spec),
+    ]);
   }
 
   async newWindow(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
     assertTmuxName(spec.window, "window name");
-    await this.run(["new-window", "-d", "-t", `=${spec.session}:`, "-n", spec.window, "-c", spec.cwd, ...envArgs(spec.env)]);
+    await this.run(["new-window", "-d", "-t", `=${spec.session}:`, "-n", spec.window, "-c", spec.cwd, ...envArgs(spec.env), ...this.agentWindowOptions(spec)]);
   }
 
   /** Names of the windows of a session. */
@@ -97,46 +142,69 @@ export class TmuxClient {
     try {
       const out = await this.run(["list-sessions", "-F", "#{session_name}"]);
       return out.split("\n").filter(Boolean);
-    } catch {
-      return []; // no server running means no sessions
+    } catch (error) {
+      if (error instanceof TmuxGoneError) return []; // no server running means no sessions
+      throw error;
+    }
+  }
+
+  /** Every pane of every session with its state, in one invocation; none when no tmux server runs. */
+  async listPanes(): Promise<ListedPane[]> {
+    try {
+      const out = await this.run(["list-panes", "-a", "-F", LISTED_PANE_FORMAT]);
+      return out.split("\n").filter(Boolean).map(parseListedPane);
+    } catch (error) {
+      if (error instanceof TmuxGoneError) return [];
+      throw error;
     }
   }
 
   /**
    * Types `text` into the pane as one bracketed paste (so newlines stay part of the message instead of submitting
-   * it line by line), then presses Enter `enterCount` times.
+   * it line by line), then presses Enter `enterCount` times — unless the pane is dead or back at a shell its agent
+   * left: then nothing is typed and the pane's state is returned. Check and paste run inside one tmux
+   * command queue, so the pane cannot die between them. Control characters are removed first (see typedText).
    */
-  async pasteText(session: string, window: string, text: string, enterCount: number): Promise<void> {
+  async pasteText(session: string, window: string, text: string, enterCount: number): Promise<PaneState | undefined> {
     const target = this.target(session, window);
     const buffer = `cao-paste-${process.pid}-${++this.pasteCounter}`;
-    // One tmux invocation (commands chained with ";") instead of three process spawns: input latency is mostly spawn cost.
-    const enters = Array.from({ length: enterCount }, () => [";", "send-keys", "-t", target, "Enter"]).flat();
-    await this.run(["load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-p", "-d", "-b", buffer, "-t", target, ...enters], text);
+    const enters = Array.from({ length: enterCount }, () => ["send-keys", "-t", target, "Enter"]);
+    // One tmux invocation instead of one per step: input latency is mostly process spawn cost.
+    const args = ["load-buffer", "-b", buffer, "-", ";", ...this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters], [["delete-buffer", "-b", buffer]])];
+    try {
+      return refusal(await this.run(args, typedText(text)));
+    } catch (error) {
+      // The target vanished after the buffer was loaded: do not leave the buffer in the server.
+      if (error instanceof TmuxGoneError) await this.run(["delete-buffer", "-b", buffer]).catch(ignore);
+      throw error;
+    }
   }
 
   /** Stores `text` in the named tmux buffer (replacing it); nothing is typed yet. */
   async loadBuffer(buffer: string, text: string): Promise<void> {
     assertTmuxName(buffer, "buffer name");
-    await this.run(["load-buffer", "-b", buffer, "-"], text);
+    await this.run(["load-buffer", "-b", buffer, "-"], typedText(text));
   }
 
   /**
    * Pastes the named buffer as one bracketed paste and deletes it, then presses Enter `enterCount` times: one tmux
-   * command, so once it ran the buffer is gone, and a buffer still there means it was never pasted.
+   * command, so once it ran the buffer is gone, and a buffer still there means it was never pasted. Refused like
+   * pasteText (the buffer then stays), returning the pane's state.
    */
-  async pasteBuffer(session: string, window: string, buffer: string, enterCount: number): Promise<void> {
+  async pasteBuffer(session: string, window: string, buffer: string, enterCount: number): Promise<PaneState | undefined> {
     assertTmuxName(buffer, "buffer name");
     const target = this.target(session, window);
-    const enters = Array.from({ length: enterCount }, () => [";", "send-keys", "-t", target, "Enter"]).flat();
-    await this.run(["paste-buffer", "-p", "-d", "-b", buffer, "-t", target, ...enters]);
+    const enters = Array.from({ length: enterCount }, () => ["send-keys", "-t", target, "Enter"]);
+    return refusal(await this.run(this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters])));
   }
 
   /** Names of the tmux server's paste buffers (none when no server runs). */
   async bufferNames(): Promise<Set<string>> {
     try {
       return new Set((await this.run(["list-buffers", "-F", "#{buffer_name}"])).split("\n").filter(Boolean));
-    } catch {
-      return new Set();
+    } catch (error) {
+      if (error instanceof TmuxGoneError) return new Set(); // no server running: no buffers
+      throw error;
     }
   }
 
@@ -145,26 +213,41 @@ export class TmuxClient {
     await this.run(["delete-buffer", "-b", buffer]);
   }
 
-  /** tmux key names (`C-c`, `C-d`, `Enter`, `Escape`, …), sent as keys, not text. */
-  async sendKeys(session: string, window: string, keys: string[]): Promise<void> {
+  /**
+   * tmux key names (`C-c`, `C-d`, `Enter`, `Escape`, …), sent as keys, not text; refused like pasteText, returning
+   * the pane's state.
+   */
+  async sendKeys(session: string, window: string, keys: string[]): Promise<PaneState | undefined> {
     for (const key of keys) {
       if (!/^(?:[CM]-[a-zA-Z]|Enter|Escape|Tab|BSpace|Up|Down|Left|Right|[a-zA-Z0-9])$/.test(key)) {
         throw new TypeError(`refusing to send unknown tmux key ${JSON.stringify(key)}`);
       }
     }
-    await this.run(["send-keys", "-t", this.target(session, window), ...keys]);
+    const target = this.target(session, window);
+    return refusal(await this.run(this.unlessExited(target, [["send-keys", "-t", target, ...keys]])));
   }
 
-  /** Types `text` literally (no key-name interpretation), without Enter. */
-  async sendLiteral(session: string, window: string, text: string): Promise<void> {
-    await this.run(["send-keys", "-t", this.target(session, window), "-l", text]);
+  /**
+   * Starts the agent in a window made by newSession/newWindow: `exec <commandLine>` typed into its fresh shell. With
+   * exec the agent replaces the shell, so when the agent exits no shell is left to take the next message.
+   */
+  async launchAgent(session: string, window: string, commandLine: string): Promise<void> {
+    const target = this.target(session, window);
+    await this.run(["send-keys", "-t", target, "-l", `exec ${commandLine}`, ";", "send-keys", "-t", target, "Enter"]);
   }
 
   /** The visible screen (and `historyLines` above it), wrapped lines joined. */
   async capture(session: string, window: string, historyLines = 0): Promise<string> {
-    const args = ["capture-pane", "-p", "-J", "-t", this.target(session, window)];
-    if (historyLines > 0) args.push("-S", `-${historyLines}`);
-    return this.run(args);
+    return this.run(this.captureArgs(this.target(session, window), historyLines));
+  }
+
+  /** The pane's state and its visible screen, in one invocation (status checks are frequent). */
+  async probe(session: string, window: string): Promise<PaneProbe> {
+    const target = this.target(session, window);
+    const out = await this.run(["display-message", "-p", "-t", target, PANE_FORMAT, ";", ...this.captureArgs(target, 0)]);
+    const newline = out.indexOf("\n");
+    if (newline < 0) return { pane: parsePane(out), screen: "" };
+    return { pane: parsePane(out.slice(0, newline)), screen: out.slice(newline + 1) };
   }
 
   /** Appends everything the pane prints to `logFile` (tmux runs the pipe command through sh; the path is quoted). */
@@ -175,6 +258,11 @@ export class TmuxClient {
   async paneCurrentPath(session: string, window: string): Promise<string> {
     const out = await this.run(["display-message", "-p", "-t", this.target(session, window), "#{pane_current_path}"]);
     return out.trim();
+  }
+
+  async paneProcessId(session: string, window: string): Promise<number> {
+    const out = await this.run(["display-message", "-p", "-t", this.target(session, window), "#{pane_pid}"]);
+    return Number(out.trim());
   }
 
   async killWindow(session: string, window: string): Promise<void> {
@@ -195,11 +283,51 @@ export class TmuxClient {
     }
   }
 
+  private agentWindowOptions(spec: NewWindow): string[] {
+    const target = `=${spec.session}:${spec.window}`;
+    return [";", "set-option", "-w", "-t", target, "remain-on-exit", "on", ";", "set-option", "-w", "-t", target, EXEC_MARK, "1"];
+  }
+
+  private captureArgs(target: string, historyLines: number): string[] {
+    const args = ["capture-pane", "-p", "-J", "-t", target];
+    if (historyLines > 0) args.push("-S", `-${historyLines}`);
+    return args;
+  }
+
+  /** `if-shell -F`: runs `commands` unless the pane refuses input; then runs `onRefuse` and prints the pane's state. */
+  private unlessExited(target: string, commands: string[][], onRefuse: string[][] = []): string[] {
+    const refused = [...onRefuse, ["display-message", "-p", "-t", target, REFUSED + PANE_FORMAT]];
+    return ["if-shell", "-F", "-t", target, REFUSE_INPUT, commandString(refused), commandString(commands)];
+  }
+
   private target(session: string, window: string): string {
     assertTmuxName(session, "session name");
     assertTmuxName(window, "window name");
     return `=${session}:${window}`;
   }
+}
+
+/** The state printed by a refused guarded command, or undefined when it ran. */
+function refusal(out: string): PaneState | undefined {
+  const at = out.indexOf(REFUSED);
+  return at < 0 ? undefined : parsePane(out.slice(at + REFUSED.length).replace(/\n$/, ""));
+}
+
+/**
+ * Commands as a tmux command string (what if-shell parses). Every word is single-quoted; the words come from
+ * validated names and fixed formats, never from user text, and none may contain a quote.
+ */
+function commandString(commands: string[][]): string {
+  return commands
+    .map((words) =>
+      words
+        .map((word) => {
+          if (word.includes("'")) throw new TypeError(`tmux word ${JSON.stringify(word)} cannot be quoted`);
+          return `'${word}'`;
+        })
+        .join(" "),
+    )
+    .join(" ; ");
 }
 
 function envArgs(env: Record<string, string>): string[] {

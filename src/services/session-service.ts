@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
-import type { TmuxClient } from "../clients/tmux.js";
+import type { CaoDatabase } from "../clients/database.js";
+import { TmuxGoneError, type TmuxClient } from "../clients/tmux.js";
 import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/events.js";
 import type { EventSink } from "../plugins/registry.js";
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { normalizeSessionName, SESSION_PREFIX } from "../util/session-name.js";
 import { assertTmuxName } from "../util/validate.js";
+import type { Reconciler } from "./reconciler.js";
 import type { Terminal, TerminalService } from "./terminal-service.js";
 
 export { SESSION_PREFIX };
@@ -29,7 +30,7 @@ export class SessionService {
   private readonly creating = new Set<string>();
 
   constructor(
-    private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink },
+    private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink; reconciler: Reconciler },
   ) {}
 
   /** `name` or `cao-name` → `cao-name`, validated (normalizeSessionName); a random name when none is given. */
@@ -64,8 +65,9 @@ export class SessionService {
     return terminal;
   }
 
+  /** The tmux sessions named `cao-…`, read by a reconcile pass: a session that vanished is forgotten, not listed. */
   async list(): Promise<Session[]> {
-    const names = await this.deps.tmux.listSessions();
+    const { sessions: names } = await this.deps.reconciler.reconcile("live");
     return names.filter((n) => n.startsWith(SESSION_PREFIX)).map((name) => ({ id: name, name, status: "active" as const }));
   }
 
@@ -74,36 +76,26 @@ export class SessionService {
     return { session: { id: name, name, status: "active" }, terminals: await this.deps.terminals.listSession(name) };
   }
 
-  /** Kills the session and its terminals; emits terminal_killed for each, then session_killed. */
-  async delete(name: string): Promise<void> {
-    await this.assertExists(name);
-    const records = this.deps.db.terminalsOfSession(name);
-    await this.deps.tmux.killSession(name);
-    for (const record of records) this.deps.terminals.forget(record);
-    this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
-  }
-
   /**
-   * At start-up, forgets terminals whose tmux windows went away while the server was down (a reboot, a killed tmux
-   * server): their pending inbox messages fail with a reason instead of waiting forever, and plugins hear
-   * terminal_killed (and session_killed for a session that is gone entirely). Returns how many were forgotten.
+   * Kills the session and its terminals; emits terminal_killed for each, then session_killed. A session still on
+   * record whose tmux session already vanished is forgotten (with the same events) and the delete succeeds.
    */
-  async reconcile(): Promise<number> {
-    const bySession = new Map<string, TerminalRecord[]>();
-    for (const record of this.deps.db.allTerminals()) {
-      const records = bySession.get(record.session_name);
-      if (records) records.push(record);
-      else bySession.set(record.session_name, [record]);
+  async delete(name: string): Promise<void> {
+    assertTmuxName(name, "session_name");
+    if (!name.startsWith(SESSION_PREFIX)) throw new NotFoundError(`session ${name} not found`);
+    const records = this.deps.db.terminalsOfSession(name);
+    try {
+      await this.deps.tmux.killSession(name);
+    } catch (error) {
+      if (!(error instanceof TmuxGoneError)) throw error;
+      if (records.length === 0) throw new NotFoundError(`session ${name} not found`);
+      // It vanished under us but is still on record: forgetting it, with its events, is what a delete does.
+      await this.deps.reconciler.reconcile("live");
+      return;
     }
-    let forgotten = 0;
-    for (const [name, records] of bySession) {
-      const windows = await this.deps.tmux.listWindows(name).catch(() => [] as string[]); // no session: no windows
-      const gone = records.filter((record) => !windows.includes(record.window_name));
-      for (const record of gone) this.deps.terminals.forget(record, "its tmux window was gone when cao-server started");
-      forgotten += gone.length;
-      if (gone.length > 0 && !(await this.deps.tmux.hasSession(name))) this.sessionEnded(name);
-    }
-    return forgotten;
+    const forgotten = records.filter((record) => this.deps.terminals.forget(record));
+    // Forgotten meanwhile by a reconcile pass, which announced the session's end itself.
+    if (forgotten.length > 0 || records.length === 0) this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
   }
 
   /** After the last terminal of a session was deleted, the session went with it. */
@@ -113,6 +105,9 @@ export class SessionService {
 
   private async assertExists(name: string): Promise<void> {
     assertTmuxName(name, "session_name");
-    if (!name.startsWith(SESSION_PREFIX) || !(await this.deps.tmux.hasSession(name))) throw new NotFoundError(`session ${name} not found`);
+    if (name.startsWith(SESSION_PREFIX) && (await this.deps.tmux.hasSession(name))) return;
+    // Still on record but gone from tmux: forget it now, with its events, rather than at the next liveness pass.
+    if (this.deps.db.terminalsOfSession(name).length > 0) await this.deps.reconciler.reconcile("live");
+    throw new NotFoundError(`session ${name} not found`);
   }
 }

@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
-import { shellQuote, type TmuxClient } from "../clients/tmux.js";
+import { agentExited, describeExit } from "../clients/tmux-pane.js";
+import { shellQuote, TmuxGoneError, type PaneProbe, type PaneState, type TmuxClient } from "../clients/tmux.js";
 import { MessageSentEvent, TerminalCreatedEvent, TerminalKilledEvent, type OrchestrationType } from "../plugins/events.js";
 import type { EventSink } from "../plugins/registry.js";
 import type { ProfileStore } from "../profiles/profiles.js";
@@ -13,6 +14,8 @@ import type { McpServerConfig, Provider, TerminalStatus } from "../providers/pro
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import { readTail } from "../util/tail.js";
+import { typedText } from "../util/typed-text.js";
+import { AbandonedWindows } from "./abandoned-windows.js";
 import { removeLaunchFiles, writeLaunchFiles } from "./launch-files.js";
 
 /** A terminal as the HTTP API shows it. */
@@ -42,6 +45,8 @@ export interface TerminalServiceDeps {
   apiPort: number;
   /** The server's CAO_API_TOKEN, handed to each terminal's cao-mcp-server (launch files are 0600). */
   apiToken?: string;
+  /** Forgets whatever vanished from tmux (Reconciler.reconcile); called when a tmux call shows a terminal gone. */
+  reconcile: () => Promise<unknown>;
 }
 
 export interface CreateTerminal {
@@ -63,6 +68,14 @@ const POLL_MS = 100;
 
 /** Terminals: one tmux window each, running one agent CLI; the operations emit terminal events when they succeed. */
 export class TerminalService {
+  /** Terminals between their record and their agent's first ready screen: their create decides their fate. */
+  private readonly starting = new Set<string>();
+  /** Terminals whose agent was seen exited: once before its exit status was known, or already reported. */
+  private readonly exitSeen = new Set<string>();
+  private readonly exitReported = new Set<string>();
+  /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
+  readonly abandoned = new AbandonedWindows();
+
   constructor(private readonly deps: TerminalServiceDeps) {}
 
   runtimeDir(id: string): string {
@@ -86,10 +99,17 @@ export class TerminalService {
     const env = { CAO_TERMINAL_ID: id };
     if (spec.newSession) {
       if (await tmux.hasSession(spec.sessionName)) throw new ConflictError(`session ${spec.sessionName} already exists`);
-      await tmux.newSession({ session: spec.sessionName, window, cwd, env });
+      // Records left by a session of this name that vanished (its tmux server was killed) must not be adopted by
+      // the new one: forget them first, with their events.
+      if (db.terminalsOfSession(spec.sessionName).length > 0) await this.deps.reconcile();
+      await tmux.newSession({ session: spec.sessionName, window, cwd, env }).catch((error: unknown) => {
+        throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
+      });
     } else {
       if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
-      await tmux.newWindow({ session: spec.sessionName, window, cwd, env });
+      await tmux.newWindow({ session: spec.sessionName, window, cwd, env }).catch((error: unknown) => {
+        throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
+      });
     }
     const now = new Date().toISOString();
     const record: TerminalRecord = {
@@ -102,6 +122,7 @@ export class TerminalService {
       created_at: now,
       last_active: now,
     };
+    this.starting.add(id);
     try {
       db.insertTerminal(record);
       fs.mkdirSync(path.dirname(this.logFile(id)), { recursive: true });
@@ -115,12 +136,13 @@ export class TerminalService {
         caoMcpServer: this.mcpServerFor(id),
       });
       writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
-      await tmux.sendLiteral(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
-      await tmux.sendKeys(spec.sessionName, window, ["Enter"]);
+      await tmux.launchAgent(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
       await this.waitForStart(record, provider);
     } catch (error) {
       await this.discard(record, spec.newSession);
       throw error;
+    } finally {
+      this.starting.delete(id);
     }
     this.deps.sink.dispatch(
       new TerminalCreatedEvent({ sessionId: spec.sessionName, terminalId: id, agentName: profile.name, provider: provider.name }),
@@ -142,16 +164,51 @@ export class TerminalService {
 
   async listSession(sessionName: string): Promise<Terminal[]> {
     const records = this.deps.db.terminalsOfSession(sessionName);
-    return Promise.all(records.map(async (r) => this.toTerminal(r, await this.statusOf(r))));
+    const terminals = await Promise.all(
+      records.map(async (r) => {
+        try {
+          return this.toTerminal(r, await this.statusOf(r));
+        } catch (error) {
+          if (error instanceof NotFoundError) return undefined; // vanished while listed: forgotten, not shown
+          throw error;
+        }
+      }),
+    );
+    return terminals.filter((t): t is Terminal => t !== undefined);
   }
 
+  /** `error` once the agent has exited; otherwise what the provider reads on the screen. 404 gone, 503 tmux unavailable. */
   async statusOf(record: TerminalRecord): Promise<TerminalStatus> {
-    try {
-      const screen = await this.deps.tmux.capture(record.session_name, record.window_name);
-      return this.deps.providers.get(record.provider).getStatus(screen);
-    } catch {
-      return "error"; // the window is gone or tmux failed: nothing usable is running there
+    const { pane, screen } = await this.probe(record);
+    if (this.checkAgent(record, pane)) return "error";
+    return this.deps.providers.get(record.provider).getStatus(screen);
+  }
+
+  /**
+   * Whether the terminal's agent has exited (its pane is dead, or back at a shell its agent left). If so, its
+   * pending inbox messages fail with the reason — every time, since messages can still be posted to it.
+   */
+  checkAgent(record: TerminalRecord, pane: PaneState): boolean {
+    if (!agentExited(pane)) return false;
+    // tmux marks a pane dead when its output ends and learns the exit status when it reaps the agent, which can lag
+    // (with pipe-pane, tmux 3.3 may leave it a zombie until its next child exits). Wait one more check for the
+    // status, no longer, so the reason names the status or signal when it can.
+    const statusKnown = !pane.dead || pane.exitStatus !== undefined || pane.exitSignal !== undefined;
+    if (!statusKnown && !this.exitSeen.has(record.id)) {
+      this.exitSeen.add(record.id);
+      return true;
     }
+    const reason = describeExit(pane);
+    this.deps.db.failPendingFor(record.id, reason);
+    if (!this.exitReported.has(record.id)) {
+      this.exitReported.add(record.id);
+      this.deps.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
+    }
+    return true;
+  }
+
+  isStarting(id: string): boolean {
+    return this.starting.has(id);
   }
 
   /** The cheap idle check: the provider's prompt at the end of the pane log, without asking tmux (undefined: no log to read). */
@@ -171,16 +228,15 @@ export class TerminalService {
 
   async workingDirectory(id: string): Promise<string> {
     const record = this.record(id);
-    try {
-      return await this.deps.tmux.paneCurrentPath(record.session_name, record.window_name);
-    } catch {
-      return record.working_directory;
-    }
+    // A dead pane has no current path: the directory it was started in is the answer then.
+    return (await this.onTmux(record, () => this.deps.tmux.paneCurrentPath(record.session_name, record.window_name))) || record.working_directory;
   }
 
   /** Types `message` into the terminal; emits message_sent when a sender and orchestration type are named. */
   async sendInput(id: string, message: string, options: InputOptions = {}): Promise<void> {
     assertMessage(message);
+    const text = typedText(message);
+    if (text.trim() === "") throw new ValidationError("message has no text once control characters are removed");
     const record = this.record(id);
     if ((options.senderId === undefined) !== (options.orchestrationType === undefined)) {
       throw new ValidationError("sender_id and orchestration_type go together: give both or neither");
@@ -189,14 +245,17 @@ export class TerminalService {
     const provider = this.deps.providers.get(record.provider);
     // Recorded before typing: if storage refuses (503), nothing has been typed and the request changed nothing.
     this.deps.db.touchTerminal(id, new Date().toISOString());
-    await this.deps.tmux.pasteText(record.session_name, record.window_name, message, provider.pasteEnterCount);
+    const refused = await this.onTmux(record, () =>
+      this.deps.tmux.pasteText(record.session_name, record.window_name, text, provider.pasteEnterCount),
+    );
+    if (refused) throw this.refusal(record, refused, "takes no input");
     if (options.senderId !== undefined && options.orchestrationType !== undefined) {
       this.deps.sink.dispatch(
         new MessageSentEvent({
           sessionId: record.session_name,
           sender: options.senderId,
           receiver: id,
-          message,
+          message: text,
           orchestrationType: options.orchestrationType,
         }),
       );
@@ -208,13 +267,17 @@ export class TerminalService {
    * the named buffer, `beforePaste` runs (it records that typing begins; if it throws, nothing is typed), then one tmux
    * command pastes and deletes the buffer. Emits message_sent (send_message) once typed.
    */
-  async typeStaged(id: string, text: string, options: { buffer: string; senderId: string; beforePaste: () => void }): Promise<void> {
-    assertMessage(text);
+  async typeStaged(id: string, message: string, options: { buffer: string; senderId: string; beforePaste: () => void }): Promise<void> {
+    assertMessage(message);
+    const text = typedText(message);
+    if (text.trim() === "") throw new ValidationError("message has no text once control characters are removed");
     const record = this.record(id);
     const provider = this.deps.providers.get(record.provider);
-    await this.deps.tmux.loadBuffer(options.buffer, text);
+    const { tmux } = this.deps;
+    await this.onTmux(record, () => tmux.loadBuffer(options.buffer, text));
     options.beforePaste();
-    await this.deps.tmux.pasteBuffer(record.session_name, record.window_name, options.buffer, provider.pasteEnterCount);
+    const refused = await this.onTmux(record, () => tmux.pasteBuffer(record.session_name, record.window_name, options.buffer, provider.pasteEnterCount));
+    if (refused) throw this.refusal(record, refused, "takes no input");
     this.touch(id);
     this.reportTyped(id, text, options.senderId, "send_message");
   }
@@ -241,7 +304,13 @@ export class TerminalService {
   /** Whether terminal `id` is recorded and its tmux window still exists. */
   async isAlive(id: string): Promise<boolean> {
     const record = this.deps.db.getTerminal(id);
-    return record !== undefined && (await this.windowExists(record));
+    if (record === undefined) return false;
+    try {
+      return (await this.deps.tmux.listWindows(record.session_name)).includes(record.window_name);
+    } catch (error) {
+      if (error instanceof TmuxGoneError) return false;
+      throw error;
+    }
   }
 
   /** Emits message_sent for text that was typed into terminal `id` on behalf of `senderId`. */
@@ -254,7 +323,7 @@ export class TerminalService {
 
   async output(id: string, mode: "full" | "last"): Promise<string> {
     const record = this.record(id);
-    const screen = await this.deps.tmux.capture(record.session_name, record.window_name, HISTORY_LINES);
+    const screen = await this.onTmux(record, () => this.deps.tmux.capture(record.session_name, record.window_name, HISTORY_LINES));
     if (mode === "full") return screen;
     try {
       return this.deps.providers.get(record.provider).extractLastAnswer(screen);
@@ -266,8 +335,13 @@ export class TerminalService {
   async exit(id: string): Promise<void> {
     const record = this.record(id);
     const provider = this.deps.providers.get(record.provider);
-    if ("keys" in provider.exit) await this.deps.tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys);
-    else await this.deps.tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount);
+    const { tmux } = this.deps;
+    const refused = await this.onTmux(record, () =>
+      "keys" in provider.exit
+        ? tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys)
+        : tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount),
+    );
+    if (refused) throw this.refusal(record, refused, "cannot exit again");
   }
 
   /** Kills the window and forgets the terminal; returns whether its session went away with it. */
@@ -276,19 +350,35 @@ export class TerminalService {
     try {
       await this.deps.tmux.killWindow(record.session_name, record.window_name);
     } catch (error) {
-      // Already gone (the agent exited and its shell closed) is the state we want; anything else is a failure.
-      if (await this.windowExists(record)) throw error;
+      if (!(error instanceof TmuxGoneError)) throw error;
+      // Already gone, perhaps with its session or the whole tmux server: the reconciler forgets what vanished and
+      // emits its events (session_killed included), as for any vanished terminal.
+      await this.deps.reconcile();
+      this.forget(record); // in case the pass skipped it (still starting)
+      return { sessionGone: false, record };
     }
-    this.forget(record);
-    return { sessionGone: !(await this.deps.tmux.hasSession(record.session_name)), record };
+    // A reconcile pass may have forgotten it meanwhile; it reported the session then.
+    if (!this.forget(record)) return { sessionGone: false, record };
+    const sessionGone = await this.deps.tmux.hasSession(record.session_name).then(
+      (exists) => !exists,
+      () => false, // tmux stopped answering: the next reconcile pass sees the session
+    );
+    return { sessionGone, record };
   }
 
-  /** Drops the records of a terminal that is gone, fails its pending inbox, and emits terminal_killed. */
-  forget(record: TerminalRecord, why = "the receiving terminal was deleted"): void {
+  /**
+   * Drops the records of a terminal that is gone, fails its pending inbox, and emits terminal_killed. False when it
+   * was already forgotten (a deletion and a reconcile pass can meet), so events are never doubled.
+   */
+  forget(record: TerminalRecord, why = "the receiving terminal was deleted"): boolean {
+    if (!this.deps.db.getTerminal(record.id)) return false;
     this.deps.db.deleteTerminal(record.id);
     this.deps.db.failPendingFor(record.id, why);
     removeLaunchFiles(this.runtimeDir(record.id));
+    this.exitSeen.delete(record.id);
+    this.exitReported.delete(record.id);
     this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
+    return true;
   }
 
   toTerminal(record: TerminalRecord, status: TerminalStatus): Terminal {
@@ -321,20 +411,44 @@ export class TerminalService {
   private async waitForStart(record: TerminalRecord, provider: Provider): Promise<void> {
     const deadline = Date.now() + provider.startupTimeoutMs;
     let status: TerminalStatus = "processing";
+    let screen = "";
     while (Date.now() < deadline) {
-      status = await this.statusOf(record);
+      const probe = await this.probe(record);
+      screen = probe.screen;
+      if (probe.pane.dead) throw new Error(`${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`);
+      status = provider.getStatus(screen);
       if (status === "idle" || status === "completed") return;
       if (status === "waiting_user_answer") return; // e.g. a trust prompt: up, and waiting for the user
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    const screen = await this.deps.tmux.capture(record.session_name, record.window_name).catch(() => "");
-    const lastLines = screen.trimEnd().split("\n").slice(-5).join(" | ");
-    throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines})`);
+    throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`);
+  }
+
+  private probe(record: TerminalRecord): Promise<PaneProbe> {
+    return this.onTmux(record, () => this.deps.tmux.probe(record.session_name, record.window_name));
+  }
+
+  /** Runs a tmux call for `record`; when tmux says the window is gone, forgets what vanished and answers 404. */
+  private async onTmux<T>(record: TerminalRecord, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof TmuxGoneError)) throw error;
+      await this.deps.reconcile().catch((failure: unknown) => this.deps.logger.warn({ err: failure }, "reconciling after a vanished terminal failed"));
+      throw new NotFoundError(`terminal ${record.id} is gone: its tmux window vanished`);
+    }
+  }
+
+  /** The 409 for input to a terminal whose agent has exited (nothing was typed); its pending inbox fails too. */
+  private refusal(record: TerminalRecord, pane: PaneState, what: string): ConflictError {
+    this.checkAgent(record, pane);
+    return new ConflictError(`terminal ${record.id} ${what}: ${describeExit(pane)}; nothing was typed`);
   }
 
   /** Undoes a create that failed part way. Each step on its own: a storage fault (often the very reason the create
    * failed) must not leave the tmux session or window behind. */
   private async discard(record: TerminalRecord, wholeSession: boolean): Promise<void> {
+    this.exitSeen.delete(record.id);
     const steps: [string, () => unknown][] = [
       ["killing its tmux window", () => (wholeSession ? this.deps.tmux.killSession(record.session_name) : this.deps.tmux.killWindow(record.session_name, record.window_name))],
       ["removing its record", () => this.deps.db.deleteTerminal(record.id)],
@@ -344,18 +458,15 @@ export class TerminalService {
       try {
         await step();
       } catch (error) {
+        if (what === "killing its tmux window") this.abandoned.noteIfUnanswered(error, record.session_name, record.window_name);
         this.deps.logger.warn({ err: error, terminal: record.id }, `cleaning up terminal ${record.id} that failed to start: ${what} failed`);
       }
     }
   }
+}
 
-  private async windowExists(record: TerminalRecord): Promise<boolean> {
-    try {
-      return (await this.deps.tmux.listWindows(record.session_name)).includes(record.window_name);
-    } catch {
-      return false;
-    }
-  }
+function lastLines(screen: string): string {
+  return screen.trimEnd().split("\n").slice(-5).join(" | ");
 }
 
 function resolveWorkingDirectory(dir: string | undefined): string {
