@@ -44,20 +44,22 @@ it("tmux hung: requests answer 503 {detail} within the deadline instead of hangi
 
   process.kill(tmuxPid, "SIGSTOP");
   stoppedTmux = tmuxPid;
-  const requests: [string, string, unknown?][] = [
+  // Each round creates its own session name: a second create of one name while the first is in flight is a 409.
+  const round = (r: number): [string, string, unknown?][] => [
     ["GET", `/terminals/${terminal.id}`],
     ["POST", `/terminals/${terminal.id}/input`, { message: "typed while tmux is stopped" }],
     ["GET", `/terminals/${terminal.id}/output`],
-    ["POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: "during" }],
+    ["POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: `during-${r}` }],
     ["GET", "/sessions"],
     ["GET", "/sessions/cao-hung"],
     ["DELETE", "/sessions/cao-nothing-here"],
   ];
+  const requests = [...round(0), ...round(1)];
   // (No exit or delete of the terminal: a killed tmux client's command still runs when tmux resumes, see below.)
   // Twice over, all at once: without deadlines every one of these would leave a tmux client waiting.
-  const answers = await Promise.all([...requests, ...requests].map(([method, route, body]) => timed(server, method, route, body)));
+  const answers = await Promise.all(requests.map(([method, route, body]) => timed(server, method, route, body)));
   answers.forEach((answer, i) => {
-    const [method, route] = requests[i % requests.length]!;
+    const [method, route] = requests[i]!;
     expect(answer.status, `${method} ${route}: ${JSON.stringify(answer.body)}`).toBe(503);
     expect(answer.body.detail).toMatch(/tmux did not answer within 1000 ms/);
   });
@@ -71,7 +73,7 @@ it("tmux hung: requests answer 503 {detail} within the deadline instead of hangi
   const input = await server.http("POST", `/terminals/${terminal.id}/input`, { message: "after tmux resumed" });
   expect(input).toEqual({ status: 200, body: { success: true } });
   await waitFor(async () => (await server.client.output(terminal.id, "full")).output.includes("Mock answer (developer): after tmux resumed"), 10_000, "the answer");
-  const again = await server.http("POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: "during" });
+  const again = await server.http("POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: "during-0" });
   expect(again.status).toBe(201);
 });
 
