@@ -62,9 +62,11 @@ it("exited agent (/exit): status error; a message pending in its inbox fails nam
   ]);
   expect(await status(terminal.id)).toBe("error");
   await expectRefused(terminal.id, EXITED_0);
-  // A message posted now fails too, instead of waiting forever.
-  await t.client.sendToInbox(terminal.id, { sender_id: SENDER, message: "still nobody?" });
-  await waitFor(() => inboxOf(terminal.id)[1]?.status === "failed", 15_000, "the second message to fail");
+  // A message posted now is refused at once (409 naming the exit) instead of being stored to fail later.
+  const late = await t.http("POST", `/terminals/${terminal.id}/inbox/messages`, { body: { sender_id: SENDER, message: "still nobody?" } });
+  expect(late.status).toBe(409);
+  expect(late.body.detail).toMatch(new RegExp(`^terminal ${terminal.id} takes no messages: ${EXITED_0.source}$`));
+  expect(inboxOf(terminal.id)).toHaveLength(1);
   // Nothing was pasted into the dead pane (tmux 3.3 crashes when one is): its server and the session are fine.
   expect(await t.server.tmux.hasSession("cao-quits")).toBe(true);
   await t.client.deleteSession("cao-quits");

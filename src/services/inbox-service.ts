@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { INBOX_STATUSES, type CaoDatabase, type InboxRecord, type InboxStatus, type TerminalRecord } from "../clients/database.js";
 import { errorMessage } from "../plugins/recognise.js";
+import { ConflictError } from "../util/errors.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import type { PaneActivity } from "./pane-activity.js";
 import type { TerminalService } from "./terminal-service.js";
@@ -65,6 +66,8 @@ export class InboxService {
     assertTerminalId(senderId);
     assertMessage(message);
     this.deps.terminals.record(receiverId); // 404 for an unknown receiver, before anything is stored
+    const exited = this.deps.terminals.exitReason(receiverId);
+    if (exited !== undefined) throw new ConflictError(`terminal ${receiverId} takes no messages: ${exited}`);
     const record = this.deps.db.insertMessage(senderId, receiverId, message, new Date().toISOString());
     this.waiting.add(receiverId);
     this.kick(receiverId);

@@ -72,7 +72,8 @@ export class TerminalService {
   private readonly starting = new Set<string>();
   /** Terminals whose agent was seen exited: once before its exit status was known, or already reported. */
   private readonly exitSeen = new Set<string>();
-  private readonly exitReported = new Set<string>();
+  /** Why each terminal whose agent has exited takes no more input (its exit was reported once, with this reason). */
+  private readonly exitReasons = new Map<string, string>();
   /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
   readonly abandoned = new AbandonedWindows();
 
@@ -200,11 +201,16 @@ export class TerminalService {
     }
     const reason = describeExit(pane);
     this.deps.db.failPendingFor(record.id, reason);
-    if (!this.exitReported.has(record.id)) {
-      this.exitReported.add(record.id);
+    if (!this.exitReasons.has(record.id)) {
+      this.exitReasons.set(record.id, reason);
       this.deps.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
     }
     return true;
+  }
+
+  /** Why terminal `id` takes no more input, once its agent's exit has been seen; undefined while it runs. */
+  exitReason(id: string): string | undefined {
+    return this.exitReasons.get(id);
   }
 
   isStarting(id: string): boolean {
@@ -376,7 +382,7 @@ export class TerminalService {
     this.deps.db.failPendingFor(record.id, why);
     removeLaunchFiles(this.runtimeDir(record.id));
     this.exitSeen.delete(record.id);
-    this.exitReported.delete(record.id);
+    this.exitReasons.delete(record.id);
     this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
     return true;
   }
