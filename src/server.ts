@@ -18,11 +18,10 @@ import { PaneActivity } from "./services/pane-activity.js";
 import { DEFAULT_LIVENESS_MS, Reconciler } from "./services/reconciler.js";
 import { SessionService } from "./services/session-service.js";
 import { TerminalService } from "./services/terminal-service.js";
+import { apiAddressFrom, assertPort } from "./util/api-address.js";
 import { createLogger } from "./util/logger.js";
 import { PACKAGE_ROOT } from "./util/package-root.js";
 
-export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_PORT = 9889;
 
 export interface ServerOptions {
   env?: Record<string, string | undefined>;
@@ -78,9 +77,11 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ env });
   const caoHome = caoHomeFrom(env);
-  const host = options.host ?? (env.CAO_API_HOST || DEFAULT_HOST);
-  const port = options.port ?? (env.CAO_API_PORT ? Number(env.CAO_API_PORT) : DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${JSON.stringify(env.CAO_API_PORT ?? port)}`);
+  const fromEnv = apiAddressFrom(env);
+  const host = options.host ?? fromEnv.host;
+  const port = options.port ?? fromEnv.port;
+  assertPort(port, `port ${port}`);
+  let listeningPort = port;
   const exposure = resolveExposure({
     host,
     allowRemote: options.allowRemote ?? env.CAO_ALLOW_REMOTE === "1",
@@ -108,7 +109,8 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     mcpServer: options.mcpServer ?? { command: process.execPath, args: [path.join(PACKAGE_ROOT, "dist", "mcp", "main.js")] },
     // Agents run on this machine: for a wildcard bind they reach the API over loopback.
     apiHost: localClientHost(host),
-    apiPort: port,
+    // Read at each launch: the real port (port 0 picks one, as the tests do) is known once the server listens.
+    apiPort: () => listeningPort,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
     reconcile: (): Promise<unknown> => reconciler.reconcile("live"),
   });
@@ -164,9 +166,8 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     caoHome,
     async listen() {
       await app.listen({ host, port });
-      // Terminals learn the real port (port 0 in tests) for their MCP server configuration.
       const actual = app.server.address();
-      if (actual && typeof actual === "object") (terminals as unknown as { deps: { apiPort: number } }).deps.apiPort = actual.port;
+      if (actual && typeof actual === "object") listeningPort = actual.port;
       if (exposure.remote) {
         logger.warn(`the API is reachable from the network at ${urls().join(", ")}: every request must carry Authorization: Bearer <CAO_API_TOKEN>; the traffic is plain HTTP, not encrypted`);
       }

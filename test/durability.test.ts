@@ -9,7 +9,7 @@ import net from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, expect, it } from "vitest";
-import { CaoClient } from "../src/client/http-client.js";
+import { CaoClient } from "../src/clients/api-client.js";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 import { waitFor } from "./helpers/wait.js";

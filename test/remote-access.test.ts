@@ -11,7 +11,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CaoClient } from "../src/client/http-client.js";
+import { CaoClient } from "../src/clients/api-client.js";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { rawRequest } from "./helpers/raw-http.js";

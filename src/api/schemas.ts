@@ -1,10 +1,10 @@
 import { ORCHESTRATION_TYPES } from "../plugins/events.js";
-import { MAX_MESSAGE_LENGTH } from "../util/validate.js";
+import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 
-/** JSON-schema fragments shared by the routes; patterns mirror src/util/validate.ts. */
-export const terminalId = { type: "string", pattern: "^[0-9a-f]{8}$" } as const;
-export const sessionName = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
-export const profileName = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
+/** JSON-schema fragments shared by the routes; the patterns are src/util/validate.ts's own. */
+export const terminalId = { type: "string", pattern: TERMINAL_ID.source } as const;
+export const sessionName = { type: "string", pattern: NAME.source } as const;
+export const profileName = { type: "string", pattern: NAME.source } as const;
 export const providerName = { type: "string", minLength: 1, maxLength: 64 } as const;
 export const workingDirectory = { type: "string", minLength: 1, maxLength: 4096 } as const;
 export const message = { type: "string", minLength: 1, maxLength: MAX_MESSAGE_LENGTH } as const;

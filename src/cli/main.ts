@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ApiError, ServerUnreachableError } from "../client/http-client.js";
+import { ApiError, ServerUnreachableError } from "../clients/api-client.js";
 import { StorageError } from "../clients/storage-error.js";
 import { launchCommand } from "./commands/launch.js";
 import { pluginsCommand } from "./commands/plugins.js";

@@ -1,4 +1,4 @@
-import type { CaoClient } from "../client/http-client.js";
+import type { CaoClient } from "../clients/api-client.js";
 import type { Terminal } from "../services/terminal-service.js";
 
 export interface OrchestrationOptions {

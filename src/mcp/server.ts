@@ -1,12 +1,13 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
-import { CaoClient } from "../client/http-client.js";
+import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
+import { CaoClient } from "../clients/api-client.js";
 import { DEFAULT_HANDOFF_TIMEOUT_S, Orchestrator, type OrchestrationOptions } from "./orchestration.js";
 
-const terminalId = z.string().regex(/^[0-9a-f]{8}$/, "a terminal id is 8 lowercase hex characters");
-const profile = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an agent profile name: letters, digits, - or _");
-const message = z.string().min(1, "message must not be empty").max(100_000);
+const terminalId = z.string().regex(TERMINAL_ID, "a terminal id is 8 lowercase hex characters");
+const profile = z.string().regex(NAME, "an agent profile name: letters, digits, - or _");
+const message = z.string().min(1, "message must not be empty").max(MAX_MESSAGE_LENGTH);
 
 type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { AgentProfile, McpServerConfig } from "../providers/provider.js";
 import { PACKAGE_ROOT } from "../util/package-root.js";
-import { PROFILE_NAME, ValidationError } from "../util/validate.js";
+import { NAME, ValidationError } from "../util/validate.js";
 
 export const BUILTIN_PROFILE_DIR = path.join(PACKAGE_ROOT, "agent-store");
 
@@ -20,7 +20,7 @@ export class ProfileStore {
 
   /** The profile, or a 400 naming the profiles that exist. */
   load(name: string): AgentProfile {
-    if (typeof name !== "string" || !PROFILE_NAME.test(name)) {
+    if (typeof name !== "string" || !NAME.test(name)) {
       throw new ValidationError(`agent_profile must be 1-64 letters, digits, '-' or '_' (got ${JSON.stringify(name)})`);
     }
     for (const dir of this.dirs()) {
@@ -40,7 +40,7 @@ export class ProfileStore {
     const names = new Set<string>();
     for (const dir of this.dirs()) {
       try {
-        for (const file of fs.readdirSync(dir)) if (file.endsWith(".md") && PROFILE_NAME.test(file.slice(0, -3))) names.add(file.slice(0, -3));
+        for (const file of fs.readdirSync(dir)) if (file.endsWith(".md") && NAME.test(file.slice(0, -3))) names.add(file.slice(0, -3));
       } catch {
         // a missing directory has no profiles
       }

@@ -10,7 +10,7 @@ import {
   MOCK_WORKING,
 } from "../mock-agent/screen.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
-import { mcpServersFor } from "./screen-text.js";
+import { lastIndexMatching, mcpServersFor, screenLines, stripAnsi } from "./screen-text.js";
 
 /**
  * dist/mock-agent/main.js of this package (the bin cao-mock-agent). This file sits at src/providers or
@@ -23,17 +23,8 @@ export function mockAgentScript(): string {
 const PROMPT_LINE = MOCK_PROMPT.trimEnd();
 const SPINNER = new RegExp(`^[${MOCK_SPINNER_FRAMES.join("")}] ${MOCK_WORKING}`);
 
-function lines(screen: string): string[] {
-  const all = screen.replace(/\r/g, "").split("\n").map((l) => l.trimEnd());
-  while (all.length > 0 && all[all.length - 1] === "") all.pop();
-  return all;
-}
-
-/** Index of the last line where the user submitted something (`mock> text`), or -1. */
-function lastInput(all: string[], before: number): number {
-  for (let i = before - 1; i >= 0; i--) if (all[i]!.startsWith(MOCK_PROMPT) && all[i]!.length > MOCK_PROMPT.length) return i;
-  return -1;
-}
+/** A submitted input line: the prompt followed by text. */
+const INPUT_LINE = new RegExp(`^${MOCK_PROMPT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.`);
 
 export const mockProvider: Provider = {
   name: "mock",
@@ -47,12 +38,12 @@ export const mockProvider: Provider = {
     };
   },
   getStatus(screen: string): TerminalStatus {
-    const all = lines(screen);
+    const all = screenLines(screen);
     const last = all[all.length - 1] ?? "";
     if (SPINNER.test(last)) return "processing";
     if (last.startsWith(MOCK_ASK)) return "waiting_user_answer";
     if (last !== PROMPT_LINE) return "processing"; // typing, or output still streaming
-    const input = lastInput(all, all.length - 1);
+    const input = lastIndexMatching(all, INPUT_LINE, all.length - 1);
     if (input < 0) return "idle";
     const after = all.slice(input + 1, all.length - 1);
     if (after.some((l) => l.startsWith(MOCK_ERROR_MARK))) return "error";
@@ -60,9 +51,9 @@ export const mockProvider: Provider = {
     return "idle";
   },
   extractLastAnswer(screen: string): string {
-    const all = lines(screen);
+    const all = screenLines(screen);
     for (let end = all.length; end > 0; ) {
-      const input = lastInput(all, end);
+      const input = lastIndexMatching(all, INPUT_LINE, end);
       if (input < 0) break;
       const start = all.findIndex((l, i) => i > input && i < end && l.startsWith(MOCK_ANSWER_MARK));
       if (start >= 0) {
@@ -78,7 +69,7 @@ export const mockProvider: Provider = {
   pasteEnterCount: 1,
   idleTail(tail: string): boolean {
     // The log holds raw output: the prompt is the last thing printed when the agent waits for input.
-    return tail.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").trimEnd().endsWith(PROMPT_LINE);
+    return stripAnsi(tail).trimEnd().endsWith(PROMPT_LINE);
   },
   startupTimeoutMs: 15_000,
 };

@@ -98,9 +98,13 @@ export class SessionService {
     if (forgotten.length > 0 || records.length === 0) this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
   }
 
-  /** After the last terminal of a session was deleted, the session went with it. */
-  sessionEnded(name: string): void {
-    this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
+  /**
+   * Deletes one terminal. tmux closes a session with its last window, so deleting a session's last terminal ends the
+   * session too: session_killed then follows terminal_killed.
+   */
+  async deleteTerminal(id: string): Promise<void> {
+    const { sessionGone, record } = await this.deps.terminals.delete(id);
+    if (sessionGone) this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: record.session_name, sessionName: record.session_name }));
   }
 
   private async assertExists(name: string): Promise<void> {

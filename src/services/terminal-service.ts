@@ -42,7 +42,8 @@ export interface TerminalServiceDeps {
   /** How agents reach cao-mcp-server (command + args); the per-terminal env is added here. */
   mcpServer: McpServerConfig;
   apiHost: string;
-  apiPort: number;
+  /** The port agents' cao-mcp-server connects to, read at each launch. */
+  apiPort: () => number;
   /** The server's CAO_API_TOKEN, handed to each terminal's cao-mcp-server (launch files are 0600). */
   apiToken?: string;
   /** Forgets whatever vanished from tmux (Reconciler.reconcile); called when a tmux call shows a terminal gone. */
@@ -408,7 +409,7 @@ export class TerminalService {
         ...base.env,
         CAO_TERMINAL_ID: id,
         CAO_API_HOST: this.deps.apiHost,
-        CAO_API_PORT: String(this.deps.apiPort),
+        CAO_API_PORT: String(this.deps.apiPort()),
         ...(this.deps.apiToken !== undefined ? { CAO_API_TOKEN: this.deps.apiToken } : {}),
       },
     };

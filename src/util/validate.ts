@@ -10,14 +10,14 @@ export class ValidationError extends Error {
   }
 }
 
-const TMUX_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Session, window and agent-profile names: what tmux, file paths and shells can never misread. */
+export const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const TERMINAL_ID = /^[0-9a-f]{8}$/;
-export const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** The most characters one message may carry (input or inbox); tmux buffers and agent CLIs cope with far less. */
 export const MAX_MESSAGE_LENGTH = 100_000;
 
 export function assertTmuxName(value: string, what: string): void {
-  if (typeof value !== "string" || !TMUX_NAME.test(value)) {
+  if (typeof value !== "string" || !NAME.test(value)) {
     throw new ValidationError(`${what} must be 1-64 characters of letters, digits, '-' or '_' (got ${JSON.stringify(value)})`);
   }
 }

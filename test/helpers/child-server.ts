@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { CaoClient } from "../../src/client/http-client.js";
+import { CaoClient } from "../../src/clients/api-client.js";
 import { tempDir } from "./fs-fixtures.js";
 import { waitFor } from "./wait.js";
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { CaoClient } from "../../src/client/http-client.js";
+import { CaoClient } from "../../src/clients/api-client.js";
 import { waitFor } from "./wait.js";
 
 export const CAO_MAIN = path.resolve("dist/cli/main.js");

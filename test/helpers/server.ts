@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { CaoClient } from "../../src/client/http-client.js";
+import { CaoClient } from "../../src/clients/api-client.js";
 import { createServer, type CaoServer, type ServerOptions } from "../../src/server.js";
 import { captureLogs } from "./log-capture.js";
 import { tempDir } from "./fs-fixtures.js";

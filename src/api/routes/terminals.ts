@@ -54,8 +54,7 @@ export function terminalRoutes(app: FastifyInstance, deps: { terminals: Terminal
   });
 
   app.delete<{ Params: Params }>("/terminals/:terminal_id", { schema: { params: terminalParams } }, async (request) => {
-    const { sessionGone, record } = await terminals.delete(request.params.terminal_id);
-    if (sessionGone) sessions.sessionEnded(record.session_name);
+    await sessions.deleteTerminal(request.params.terminal_id);
     return { success: true };
   });
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { CaoClient } from "../../client/http-client.js";
+import { CaoClient } from "../../clients/api-client.js";
 import { UsageError } from "../usage.js";
 
 export const launchHelp = `usage: cao launch --agents <profile> [--provider P] [--session-name N] [--working-directory D] [--headless]

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { CaoClient } from "../../client/http-client.js";
+import { CaoClient } from "../../clients/api-client.js";
 import { normalizeSessionName } from "../../util/session-name.js";
 import { UsageError } from "../usage.js";
 

@@ -1,3 +1,4 @@
+import { apiAddressFrom, baseUrlOf } from "../util/api-address.js";
 import type { PluginInfo } from "../plugins/registry.js";
 import type { Terminal } from "../services/terminal-service.js";
 
@@ -28,9 +29,7 @@ export class ServerUnreachableError extends Error {
 }
 
 export function baseUrlFrom(env: Record<string, string | undefined>): string {
-  const host = env.CAO_API_HOST || "127.0.0.1";
-  const port = env.CAO_API_PORT || "9889";
-  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+  return baseUrlOf(apiAddressFrom(env));
 }
 
 /**
