@@ -45,7 +45,7 @@ export interface CaoServer {
   terminals: TerminalService;
   inbox: InboxService;
   caoHome: string;
-  /** Loads and sets up plugins, resumes the inbox, then listens. Resolves to the base URL. */
+  /** Loads and sets up plugins, then (fastify's onReady) reconciles and resumes the inbox, then listens. Resolves to the base URL. */
   listen(): Promise<string>;
   /** Stops accepting requests, drains and tears down plugins, stops the inbox, closes the database. */
   close(): Promise<void>;
@@ -53,8 +53,8 @@ export interface CaoServer {
 
 /**
  * Wires one isolated CAO server: no module-level state, so tests build as many as they like side by side.
- * Lifecycle follows fastify's: plugins load in onReady (before the first request can be served) and are
- * drained and torn down in onClose.
+ * Plugins load before fastify starts (so before the first request can be served), then onReady reconciles and starts
+ * the inbox; onClose drains and tears plugins down.
  */
 export function createServer(options: ServerOptions = {}): CaoServer {
   const env = options.env ?? process.env;
@@ -86,8 +86,14 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   const inbox = new InboxService({ db, terminals, logger }, options.inbox);
   const app = buildApp({ logger, sessions, terminals, inbox, providers, registry });
 
+  // Loading is not done inside onReady, whose hooks fastify cuts off after its plugin timeout (10 s) with a fatal
+  // error: the registry bounds each plugin itself (CAO_PLUGIN_SETUP_TIMEOUT_MS), and however many plugins there are,
+  // their loading must end in a listening server. listen() loads first; onReady only makes sure it happened (for
+  // callers of app.ready() alone).
+  let loading: Promise<void> | undefined;
+  const loadPlugins = (): Promise<void> => (loading ??= registry.load());
   app.addHook("onReady", async () => {
-    await registry.load();
+    await loadPlugins();
     const forgotten = await sessions.reconcile();
     if (forgotten > 0) logger.warn(`forgot ${forgotten} terminal(s) whose tmux windows were gone at start-up`);
     inbox.start();
@@ -110,6 +116,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     inbox,
     caoHome,
     async listen() {
+      await loadPlugins();
       const address = await app.listen({ host, port });
       // Terminals learn the real port (port 0 in tests) for their MCP server configuration.
       const actual = app.server.address();

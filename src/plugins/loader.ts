@@ -19,14 +19,21 @@ const TYPESCRIPT = /\.[mc]?ts$/;
 export class PluginModuleLoader {
   private jiti: Jiti | undefined;
 
-  async import(source: PluginSource): Promise<unknown> {
+  /**
+   * Starts importing `source`. Everything up to the module's first top-level await happens before this returns:
+   * reading the file (synchronously: it is small, and the caller's deadline for this plugin starts right before),
+   * transpiling it and running its top level. The promise is the rest, which may never settle.
+   */
+  import(source: PluginSource): Promise<unknown> {
     if (source.source === "npm" && !TYPESCRIPT.test(source.entry)) {
       return import(pathToFileURL(source.entry).href);
     }
+    // A FIFO or device named like a plugin would block the read forever.
+    if (!fs.statSync(source.entry).isFile()) throw new Error(`${source.entry} is not a regular file`);
+    const code = fs.readFileSync(source.entry, "utf8");
     // evalModule with forceTranspile rather than jiti.import: jiti hands .mjs files (and .js under "type": "module")
     // to Node's native import, whose cache never forgets a module, so a reload would get the old version back.
-    const code = await fs.promises.readFile(source.entry, "utf8");
-    return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true });
+    return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true }) as Promise<unknown>;
   }
 
   private getJiti(): Jiti {
