@@ -130,6 +130,16 @@ describe("plugin code outside its handlers cannot end the server", () => {
     await expectAliveThenCleanStop(server);
   });
 
+  it("a plugin's queueMicrotask callback that throws a non-Error (Node reports it outside the callback's context): one WARN naming the plugin", async () => {
+    const server = await spawnChildServer({
+      plugins: { ...GOOD, "micro.mjs": `setTimeout(() => queueMicrotask(() => { throw "from a microtask"; }), 300);\nexport default { hooks: {} };` },
+    });
+    await waitForHealth(server);
+    const warnings = await warningsOf(server, "micro");
+    expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([["micro", 'plugin "micro" threw outside any handler: from a microtask']]);
+    await expectAliveThenCleanStop(server);
+  });
+
   it("process.exit() called by plugin code is refused with one WARN naming the plugin; the server goes on", async () => {
     const server = await spawnChildServer({
       plugins: { ...GOOD, "quitter.mjs": `setTimeout(() => process.exit(3), 300);\nexport default { hooks: {} };` },
