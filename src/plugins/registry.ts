@@ -49,7 +49,7 @@ export interface EventSink {
 export class PluginRegistry implements EventSink {
   private readonly options: ResolvedOptions;
   private readonly log: Logger;
-  private readonly loader = new PluginModuleLoader();
+  private readonly loader: PluginModuleLoader;
   private readonly watchdog: Watchdog;
   private readonly entries = new Map<string, Entry>();
   /** eventType → queues to push to; rebuilt whenever the set of active plugins or their hooks change. */
@@ -68,6 +68,7 @@ export class PluginRegistry implements EventSink {
     this.options = resolveOptions(options);
     this.log = this.options.logger.child({ component: "plugins" });
     this.watchdog = new Watchdog(this.options.handlerTimeoutMs);
+    this.loader = new PluginModuleLoader(this.options.caoHome);
     this.scope = new PluginScope(this.options.guardUncaughtExceptions, () => this.locations());
   }
 
