@@ -10,6 +10,7 @@ import { root } from "./lib.mjs";
 const BENCHES = [
   { file: "dispatch-cost.mjs" },
   { file: "throughput.mjs" },
+  { file: "throughput-contained.mjs" },
   { file: "reload-latency.mjs" },
   { file: "discovery.mjs" },
   { file: "reload-memory.mjs", nodeArgs: ["--expose-gc"] },

@@ -5,9 +5,12 @@
  * exactly the expected WARN line, naming the plugin, was logged.
  */
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { MessageSentEvent, PluginRegistry } from "../src/plugins/index.js";
+import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 import { freePort, spawnChildServer, stopChildServer, stopChildServers, waitForHealth, type ChildServer } from "./helpers/child-server.js";
 import { waitFor } from "./helpers/wait.js";
@@ -242,5 +245,33 @@ describe("embedding the registry: load() always resolves", () => {
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
     expect(stdout.trim().split("\n")).toEqual(["DRAINED false", "TORN DOWN"]);
+  });
+});
+
+describe("hot reload cannot be blocked by a plugin", () => {
+  const registries: PluginRegistry[] = [];
+  afterEach(async () => {
+    for (const registry of registries.splice(0)) await registry.teardown();
+  });
+
+  it("a new version whose module top level never settles: not reloaded (one WARN), the running version keeps its events, teardown() still returns", async () => {
+    const home = tempDir();
+    const file = writeFile(path.join(home, "plugins", "live.mjs"), `export default { hooks: { message_sent(e) { (globalThis.__caoHungReload ??= []).push(e.message); } } };`);
+    const logs = captureLogs();
+    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: true, logger: logs.logger, setupTimeoutMs: 300 });
+    registries.push(registry);
+    await registry.load();
+    fs.writeFileSync(file, `await new Promise(() => {});\nexport default { hooks: {} };`);
+    await waitFor(() => logs.warnings().length > 0, 10_000, "the reload to give up");
+    expect(logs.warnings().map((w) => [w.plugin, w.msg])).toEqual([
+      ["live", 'plugin "live" not reloaded, the running version stays: import did not settle within 300 ms'],
+    ]);
+    registry.dispatch(new MessageSentEvent({ sessionId: "cao-x", sender: "0000aaaa", receiver: "1111bbbb", message: "after", orchestrationType: "assign" }));
+    expect(await registry.drain(5000)).toBe(true);
+    expect((globalThis as { __caoHungReload?: string[] }).__caoHungReload).toEqual(["after"]);
+    registries.splice(0);
+    let finished = false;
+    await Promise.race([registry.teardown().then(() => (finished = true)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    expect(finished).toBe(true);
   });
 });
