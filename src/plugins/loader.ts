@@ -51,6 +51,11 @@ export class PluginModuleLoader {
     return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true }) as Promise<unknown>;
   }
 
+  /** Resolves once the transpile cache has written what it was given. */
+  cacheWritten(): Promise<void> {
+    return this.cache.written();
+  }
+
   private getJiti(): Jiti {
     // Created on first use: it loads a Babel bundle, which a server without TypeScript plugins never needs.
     this.jiti ??= createJiti(import.meta.url, {

@@ -96,6 +96,8 @@ export class PluginRegistry implements EventSink {
     // transpiling the plugins before it never counts against a plugin; the imports' asynchronous rest and the
     // setups then proceed side by side.
     await Promise.all(sources.map((source) => this.loadFresh(source)));
+    // The cache was written in the background meanwhile; waiting here (bounded) leaves nothing half-done behind load().
+    await settlesWithin(this.loader.cacheWritten(), options.setupTimeoutMs);
     if (options.watch) {
       this.watcher = new DropInWatcher(options.pluginsDir, options.reloadDebounceMs, (name) => this.scheduleReload(name));
       try {
