@@ -85,6 +85,28 @@ describe("start-up cannot be blocked by a plugin", () => {
   });
 });
 
+describe("deadlines count a plugin's own time only", () => {
+  it("a quick async setup() is not failed because another plugin's import took longer than the setup timeout", async () => {
+    const home = tempDir();
+    // "a" is imported first; "z" then spends 600 ms of synchronous top-level work (as transpiling hundreds of drop-ins
+    // would), twice the setup timeout. "a"'s setup needs 50 ms of real time after that.
+    writeFile(path.join(home, "plugins", "a.mjs"), `export default { setup() { return new Promise((r) => setTimeout(r, 50)); }, hooks: { message_sent() {} } };`);
+    writeFile(path.join(home, "plugins", "z.mjs"), `const end = Date.now() + 600; while (Date.now() < end);\nexport default { hooks: { message_sent() {} } };`);
+    const logs = captureLogs();
+    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger, setupTimeoutMs: 300 });
+    await registry.load();
+    try {
+      expect(registry.list().map(({ name, status, error }) => ({ name, status, error }))).toEqual([
+        { name: "a", status: "active", error: undefined },
+        { name: "z", status: "active", error: undefined },
+      ]);
+      expect(logs.warnings()).toEqual([]);
+    } finally {
+      await registry.teardown();
+    }
+  });
+});
+
 describe("plugin code outside its handlers cannot end the server", () => {
   it("a plugin timer that throws a non-Error (throw \"x\"): one WARN naming the plugin, the server goes on", async () => {
     const server = await spawnChildServer({

@@ -92,10 +92,7 @@ export class PluginRegistry implements EventSink {
         contain: options.guardUncaughtExceptions,
       });
     }
-    // Every plugin's import starts in this one synchronous pass (its deadline right before it), so time spent
-    // transpiling the plugins before it never counts against a plugin; the imports' asynchronous rest and the
-    // setups then proceed side by side.
-    await Promise.all(sources.map((source) => this.loadFresh(source)));
+    await this.loadAll(sources);
     // The cache was written in the background meanwhile; waiting here (bounded) leaves nothing half-done behind load().
     await settlesWithin(this.loader.cacheWritten(), options.setupTimeoutMs);
     if (options.watch) {
@@ -195,15 +192,42 @@ export class PluginRegistry implements EventSink {
     return [...byName.values()];
   }
 
-  /** Import, recognise and set up one plugin, all within one deadline (the setup timeout). */
-  private async loadFresh(source: PluginSource): Promise<void> {
+  /**
+   * Every import starts in one synchronous pass (reading, transpiling and running each module's top level up to its
+   * first await is CPU work that would only contend), and only then do the plugins' deadlines start: no plugin's time
+   * is spent on transpiling the others. The imports' asynchronous rest and the setups proceed side by side.
+   * (A method of its own so that no closure made in load(), such as the watcher's callback, keeps the first imports'
+   * promises, and with them the first version of every module, alive.)
+   */
+  private async loadAll(sources: PluginSource[]): Promise<void> {
+    const imports = sources.map((source) => this.startImport(source));
+    await Promise.all(sources.map((source, i) => this.loadFresh(source, imports[i]!)));
+  }
+
+  /**
+   * Begins importing `source` inside the plugin's scope: everything up to the module's first top-level await has run
+   * when this returns. The promise is the rest, and carries a synchronous failure too.
+   */
+  private startImport(source: PluginSource): Promise<unknown> {
+    let imported: Promise<unknown>;
+    try {
+      imported = this.scope.run(source.name, () => this.loader.import(source));
+    } catch (error) {
+      imported = Promise.reject(error);
+    }
+    imported.catch(() => undefined); // handled where it is awaited; this only keeps it from counting as unhandled meanwhile
+    return imported;
+  }
+
+  /** Finish importing, recognise and set up one plugin, all within one deadline (the setup timeout) starting now. */
+  private async loadFresh(source: PluginSource, imported = this.startImport(source)): Promise<void> {
     const entry: Entry = { source, status: "failed" };
     this.entries.set(source.name, entry);
     const deadline = new Deadline(this.options.setupTimeoutMs);
     let plugin: PluginInstance | string;
     let failure: string | undefined;
     try {
-      plugin = await this.instantiate(source, deadline);
+      plugin = await this.instantiate(source, imported, deadline);
       if (typeof plugin !== "string") failure = await this.setupPlugin(source.name, plugin, deadline);
     } finally {
       deadline.clear();
@@ -222,13 +246,13 @@ export class PluginRegistry implements EventSink {
    * Import and recognise; returns the plugin or the reason it is not one. Runs no lifecycle method. An import still
    * pending at the deadline is abandoned: if it finishes later, nothing of it is instantiated.
    */
-  private async instantiate(source: PluginSource, deadline: Deadline): Promise<PluginInstance | string> {
+  private async instantiate(source: PluginSource, imported: Promise<unknown>, deadline: Deadline): Promise<PluginInstance | string> {
     const name = source.name;
     let exports: unknown;
     try {
-      const imported = await deadline.race(this.scope.run(name, () => this.loader.import(source)));
-      if (imported === TIMED_OUT) return `import did not settle within ${deadline.ms} ms`;
-      exports = imported;
+      const settled = await deadline.race(imported);
+      if (settled === TIMED_OUT) return `import did not settle within ${deadline.ms} ms`;
+      exports = settled;
     } catch (error) {
       return `import failed: ${errorMessage(error)}`;
     }
@@ -342,8 +366,9 @@ export class PluginRegistry implements EventSink {
       if (this.entries.get(name)?.status === "active") this.log.info({ plugin: name }, `plugin "${name}" loaded`);
       return;
     }
+    const imported = this.startImport(source);
     const deadline = new Deadline(this.options.setupTimeoutMs);
-    const next = await this.instantiate(source, deadline).finally(() => deadline.clear());
+    const next = await this.instantiate(source, imported, deadline).finally(() => deadline.clear());
     if (typeof next === "string") {
       this.log.warn({ plugin: name, path: source.path }, `plugin "${name}" not reloaded, the running version stays: ${next}`);
       return;
