@@ -156,6 +156,8 @@ export class PluginRegistry implements EventSink {
     this.state = "closed";
     await this.watcher?.close();
     await Promise.all(this.reloadChains.values());
+    // A reload may have left a transpile cache entry being written; nothing of the registry outlives teardown().
+    await settlesWithin(this.loader.cacheWritten(), this.options.teardownTimeoutMs);
     const drained = await this.drain(this.options.teardownTimeoutMs);
     if (!drained) this.log.warn(`plugins did not finish their queued events within ${this.options.teardownTimeoutMs} ms`);
     this.table = new Map();
