@@ -60,13 +60,14 @@ export function messageEvent(i) {
 
 /**
  * Prints a benchmark's summary for people and one `RESULT {json}` line for bench/run.mjs.
- * summary: { name, measured, baseline, ratio, target, pass } (measured/baseline are display strings).
+ * summary: { name, measured, baseline, ratio, target, pass } (measured/baseline are display strings; pass null for a
+ * reference row without a target).
  */
 export function report(summary, details = {}) {
   console.log(`${summary.name}`);
   console.log(`  measured: ${summary.measured}`);
   console.log(`  baseline: ${summary.baseline}`);
-  console.log(`  ratio:    ${summary.ratio}   target: ${summary.target}   ${summary.pass ? "PASS" : "MISS"}`);
+  console.log(`  ratio:    ${summary.ratio}   target: ${summary.target}   ${summary.pass === null ? "" : summary.pass ? "PASS" : "MISS"}`);
   console.log(`RESULT ${JSON.stringify({ ...summary, details })}`);
 }
 

@@ -11,10 +11,11 @@ const PLUGINS = 10;
 const EVENTS = 5000; // per round: 50,000 handler calls
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 
-export async function run() {
+/** `registryOptions` go to the registry (bench/throughput-contained.mjs turns containment on). */
+export async function run({ registryOptions = {} } = {}) {
   const files = {};
   for (let i = 0; i < PLUGINS; i++) files[`p${i}.mjs`] = "export default { hooks: { async message_sent() {} } };";
-  const registry = await loadRegistry(tempHome(files), { handlerTimeoutMs: 10_000, queueLimit: EVENTS * 2 });
+  const registry = await loadRegistry(tempHome(files), { handlerTimeoutMs: 10_000, queueLimit: EVENTS * 2, ...registryOptions });
   const hooks = createHooks();
   const emittery = new Emittery();
   for (let i = 0; i < PLUGINS; i++) {

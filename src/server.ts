@@ -60,7 +60,7 @@ export interface CaoServer {
   terminals: TerminalService;
   inbox: InboxService;
   caoHome: string;
-  /** Loads and sets up plugins, resumes the inbox, then listens. Resolves to the base URL. */
+  /** Loads and sets up plugins, then (fastify's onReady) reconciles and resumes the inbox, then listens. Resolves to the base URL. */
   listen(): Promise<string>;
   /** After listen: every URL the server answers at (one per interface address for a wildcard bind). */
   urls(): string[];
@@ -70,8 +70,8 @@ export interface CaoServer {
 
 /**
  * Wires one isolated CAO server: no module-level state, so tests build as many as they like side by side.
- * Lifecycle follows fastify's: plugins load in onReady (before the first request can be served) and are
- * drained and torn down in onClose.
+ * Plugins load before fastify starts (so before the first request can be served), then onReady reconciles and starts
+ * the inbox; onClose drains and tears plugins down.
  */
 export function createServer(options: ServerOptions = {}): CaoServer {
   const env = options.env ?? process.env;
@@ -134,8 +134,14 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     return address && typeof address === "object" ? listeningUrls(address) : [];
   };
 
+  // Loading is not done inside onReady, whose hooks fastify cuts off after its plugin timeout (10 s) with a fatal
+  // error: the registry bounds each plugin itself (CAO_PLUGIN_SETUP_TIMEOUT_MS), and however many plugins there are,
+  // their loading must end in a listening server. listen() loads first; onReady only makes sure it happened (for
+  // callers of app.ready() alone).
+  let loading: Promise<void> | undefined;
+  const loadPlugins = (): Promise<void> => (loading ??= registry.load());
   app.addHook("onReady", async () => {
-    await registry.load();
+    await loadPlugins();
     // tmux missing or hung must not stop the server from starting: its requests answer 503 meanwhile, and the
     // liveness check reconciles once tmux answers.
     await reconciler.reconcile("start-up").catch((error: unknown) => logger.warn(`cannot reconcile terminals with tmux at start-up: ${errorMessage(error)}`));
@@ -165,6 +171,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     inbox,
     caoHome,
     async listen() {
+      await loadPlugins();
       await app.listen({ host, port });
       const actual = app.server.address();
       if (actual && typeof actual === "object") listeningPort = actual.port;

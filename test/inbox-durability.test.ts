@@ -11,14 +11,14 @@ import { afterAll, expect, it } from "vitest";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { inboxBufferName } from "../src/services/inbox-service.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { freePort, killServerProcesses, startServerProcess } from "./helpers/server-process.js";
+import { freePort, stopServerProcesses, startServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const socket = `cao-inbox-durable-${process.pid}`;
 const tmux = new TmuxClient({ socketName: socket });
 
 afterAll(async () => {
-  killServerProcesses();
+  await stopServerProcesses();
   await tmux.killServer();
   removeTempDirs();
 });

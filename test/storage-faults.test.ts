@@ -14,7 +14,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
-import { CAO_MAIN, killServerProcesses, startServerProcess } from "./helpers/server-process.js";
+import { CAO_MAIN, stopServerProcesses, startServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const socket = `cao-storage-${process.pid}`;
@@ -32,7 +32,7 @@ function canMountTmpfs(): boolean {
 }
 
 afterAll(async () => {
-  killServerProcesses();
+  await stopServerProcesses();
   await new TmuxClient({ socketName: socket }).killServer();
   for (const dir of mounts.splice(0)) execFileSync("umount", ["-l", dir], { stdio: "ignore" });
   removeTempDirs();

@@ -8,13 +8,13 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
-import { startChildServer, stopChildServers } from "./helpers/child-server.js";
+import { startServerProcess, stopServerProcesses } from "./helpers/server-process.js";
 import { recorderSource, sink, type Received } from "./helpers/recorder.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { waitFor } from "./helpers/wait.js";
 
 afterEach(async () => {
-  await stopChildServers();
+  await stopServerProcesses();
 });
 
 afterAll(() => {
@@ -26,7 +26,7 @@ afterAll(() => {
 const BIG = "x".repeat(90_000);
 
 it("tmux gone: kill-server, then input and exit to its terminals, never crashes the server (EPIPE on tmux's stdin)", async () => {
-  const server = await startChildServer();
+  const server = await startServerProcess();
   for (let round = 0; round < 4; round++) {
     const terminal = await server.client.createSession({ provider: "mock", agent_profile: "developer", session_name: `gone-${round}` });
     server.tmux("kill-server");
@@ -36,14 +36,14 @@ it("tmux gone: kill-server, then input and exit to its terminals, never crashes 
     ]);
     for (const answer of answers) {
       // Status 0: the connection failed, i.e. the server died under the request.
-      expect(answer.status, `round ${round}: ${JSON.stringify(answer.body)}; stderr: ${server.stderr()}`).toBeGreaterThanOrEqual(400);
+      expect(answer.status, `round ${round}: ${JSON.stringify(answer.body)}; output: ${server.output()}`).toBeGreaterThanOrEqual(400);
       expect(answer.status).not.toBe(500);
       expect(typeof answer.body?.detail).toBe("string");
     }
   }
   expect((await server.client.health()).status).toBe("ok");
   expect(server.child.exitCode).toBeNull();
-  expect(server.stderr()).not.toMatch(/EPIPE|uncaught/i);
+  expect(server.output()).not.toMatch(/EPIPE|uncaught/i);
 });
 
 /** A drop-in that appends every V1 event it hears to `file`, one JSON line each (the child server runs it). */
@@ -59,7 +59,7 @@ function readJournal(file: string): Record<string, string>[] {
 
 it("tmux gone: after kill-server the liveness check forgets its sessions within seconds (no request needed): GET /sessions empty, terminals 404, inbox failed, plugins hear terminal_killed and session_killed", async () => {
   const journal = path.join(tempDir("cao-journal-"), "events.jsonl");
-  const server = await startChildServer({ plugins: { "journal.mjs": journalPlugin(journal) } });
+  const server = await startServerProcess({ plugins: { "journal.mjs": journalPlugin(journal) } });
   const a = await server.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "ghost" });
   const b = await server.client.createTerminal(a.session_name, { provider: "mock", agent_profile: "reviewer" });
   await server.client.sendInput(a.id, { message: "[[delay=60000]] busy" });

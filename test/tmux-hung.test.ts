@@ -7,7 +7,7 @@ import { afterAll, afterEach, expect, it } from "vitest";
 import { TmuxUnavailableError } from "../src/clients/tmux.js";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { startTestServer } from "./helpers/server.js";
-import { childrenNamed, startChildServer, stopChildServers, type ChildServer } from "./helpers/child-server.js";
+import { childrenNamed, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const TIMEOUT_MS = 1000;
@@ -20,14 +20,14 @@ afterEach(async () => {
   // Resume tmux even when the test failed, or its server (and the child cao-server's cleanup) would stay stuck.
   if (stoppedTmux !== undefined) process.kill(stoppedTmux, "SIGCONT");
   stoppedTmux = undefined;
-  await stopChildServers();
+  await stopServerProcesses();
 });
 
 afterAll(() => {
   removeTempDirs();
 });
 
-async function timed(server: ChildServer, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function timed(server: ServerProcess, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await Promise.race([
     server.http(method, route, body),
     new Promise<{ status: number; body: any }>((resolve) => setTimeout(() => resolve({ status: -1, body: { detail: "hung" } }), NOT_HUNG_MS)),
@@ -36,7 +36,7 @@ async function timed(server: ChildServer, method: string, route: string, body?: 
 }
 
 it("tmux hung: requests answer 503 {detail} within the deadline instead of hanging, no tmux children pile up, and it serves again after SIGCONT", async () => {
-  const server = await startChildServer({ env: { CAO_TMUX_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  const server = await startServerProcess({ env: { CAO_TMUX_TIMEOUT_MS: String(TIMEOUT_MS) } });
   const terminal = await server.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "hung" });
   const tmuxPid = Number(server.tmux("display-message", "-p", "#{pid}").trim());
   const serverPid = server.child.pid!;
@@ -78,7 +78,7 @@ it("tmux hung: requests answer 503 {detail} within the deadline instead of hangi
 });
 
 it("tmux missing: requests that need tmux answer 503 {detail}, the server keeps running", async () => {
-  const server = await startChildServer({ env: { PATH: "/nonexistent", CAO_TMUX_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  const server = await startServerProcess({ env: { PATH: "/nonexistent", CAO_TMUX_TIMEOUT_MS: String(TIMEOUT_MS) } });
   const created = await server.http("POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: "notmux" });
   expect(created.status).toBe(503);
   expect(created.body.detail).toMatch(/tmux is not installed/);

@@ -1,8 +1,12 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createJiti, type Jiti } from "jiti";
+import { createJiti, type Jiti, type JitiOptions } from "jiti";
+import { PACKAGE_ROOT } from "../util/package-root.js";
 import * as publicApi from "./index.js";
 import type { PluginSource } from "./source.js";
+import { TranspileCache } from "./transpile-cache.js";
 
 const TYPESCRIPT = /\.[mc]?ts$/;
 
@@ -15,31 +19,67 @@ const TYPESCRIPT = /\.[mc]?ts$/;
  *
  * `cli-agent-orchestrator/plugins` is served to jiti-loaded files as a virtual module holding the running server's
  * own exports, so a drop-in shares the server's classes instead of loading a second copy from disk.
+ *
+ * What Babel makes of each file is kept on disk by a TranspileCache under `<CAO_HOME>/cache/plugins`.
  */
 export class PluginModuleLoader {
   private jiti: Jiti | undefined;
+  private readonly cache: TranspileCache;
 
-  async import(source: PluginSource): Promise<unknown> {
+  constructor(caoHome: string) {
+    let babel: Jiti | undefined;
+    // jiti's own transform (Babel, loaded on first use) behind the cache; a second jiti instance is the public way
+    // to call it.
+    const transpile = (options: Parameters<Jiti["transform"]>[0]) => ({ code: (babel ??= createJiti(import.meta.url, JITI_OPTIONS)).transform(options) });
+    this.cache = new TranspileCache(path.join(caoHome, "cache", "plugins"), CACHE_VERSION, transpile);
+  }
+
+  /**
+   * Starts importing `source`. Everything up to the module's first top-level await happens before this returns:
+   * reading the file (synchronously: it is small, and the caller's deadline for this plugin starts right before),
+   * transpiling it and running its top level. The promise is the rest, which may never settle.
+   */
+  import(source: PluginSource): Promise<unknown> {
     if (source.source === "npm" && !TYPESCRIPT.test(source.entry)) {
       return import(pathToFileURL(source.entry).href);
     }
+    // A FIFO or device named like a plugin would block the read forever.
+    if (!fs.statSync(source.entry).isFile()) throw new Error(`${source.entry} is not a regular file`);
+    const code = fs.readFileSync(source.entry, "utf8");
     // evalModule with forceTranspile rather than jiti.import: jiti hands .mjs files (and .js under "type": "module")
     // to Node's native import, whose cache never forgets a module, so a reload would get the old version back.
-    const code = await fs.promises.readFile(source.entry, "utf8");
-    return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true });
+    return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true }) as Promise<unknown>;
+  }
+
+  /** Resolves once the transpile cache has written what it was given. */
+  cacheWritten(): Promise<void> {
+    return this.cache.written();
   }
 
   private getJiti(): Jiti {
     // Created on first use: it loads a Babel bundle, which a server without TypeScript plugins never needs.
     this.jiti ??= createJiti(import.meta.url, {
-      moduleCache: false,
-      fsCache: false,
-      interopDefault: false,
+      ...JITI_OPTIONS,
+      transform: this.cache.transform,
       virtualModules: {
         "cli-agent-orchestrator/plugins": publicApi,
         "cli-agent-orchestrator": publicApi,
       },
     });
     return this.jiti;
+  }
+}
+
+/** jiti's own disk cache stays off: ours lives in CAO_HOME (not a shared temp dir) and never fails an import. */
+const JITI_OPTIONS: JitiOptions = { moduleCache: false, fsCache: false, interopDefault: false };
+
+/** Cached code is reused only from the same versions of this package and of jiti (whose Babel setup made it). */
+const CACHE_VERSION = `${readVersion(path.join(PACKAGE_ROOT, "package.json"))}+jiti-${readVersion(createRequire(import.meta.url).resolve("jiti/package.json"))}`;
+
+function readVersion(file: string): string {
+  try {
+    return String((JSON.parse(fs.readFileSync(file, "utf8")) as { version?: unknown }).version);
+  } catch {
+    return "unknown";
   }
 }

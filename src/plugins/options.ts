@@ -11,7 +11,7 @@ export interface RegistryOptions {
   /** Hot reload of the drop-in directory (default true). */
   watch?: boolean;
   logger?: Logger;
-  /** Each plugin's setup() must settle within this (default 10 s, env CAO_PLUGIN_SETUP_TIMEOUT_MS). */
+  /** Each plugin's import + setup() must settle within this (default 10 s, env CAO_PLUGIN_SETUP_TIMEOUT_MS). */
   setupTimeoutMs?: number;
   /** Each plugin's teardown() must settle within this (default 5 s, env CAO_PLUGIN_TEARDOWN_TIMEOUT_MS). */
   teardownTimeoutMs?: number;
@@ -24,8 +24,10 @@ export interface RegistryOptions {
   /** Log, instead of crash on, unhandled rejections while plugins are loaded (default true). */
   guardUnhandledRejections?: boolean;
   /**
-   * Survive, with a WARN, uncaught exceptions thrown from a plugin's files (a throw in a plugin's timer callback);
-   * other uncaught exceptions still end the process. Default false; `cao server` turns it on.
+   * Contain plugin code: track which plugin runs (AsyncLocalStorage), survive with a WARN the uncaught exceptions of
+   * its timers, sockets and emitters (other uncaught exceptions still end the process), and refuse its process.exit().
+   * Default false, because it changes process-wide behaviour and, on Node 20, costs every promise of the process a
+   * hook call; `cao server` turns it on.
    */
   guardUncaughtExceptions?: boolean;
 }

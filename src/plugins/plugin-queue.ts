@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { CaoEvent } from "./events.js";
+import type { PluginScope } from "./plugin-scope.js";
 import type { HandlerEntry } from "./recognise.js";
 import { errorMessage } from "./recognise.js";
 import type { Watchdog, Watched } from "./watchdog.js";
@@ -12,6 +13,8 @@ export interface QueueOptions {
   logger: Logger;
   /** Called once when the queue goes from idle to having work; the registry batches these into one microtask. */
   kick: (queue: PluginQueue) => void;
+  /** Entered once per run of the delivery loop (not per handler call), so what the handlers start is attributed. */
+  scope?: PluginScope;
 }
 
 export interface QueueStats {
@@ -57,6 +60,8 @@ export class PluginQueue implements Watched {
     this.name = name;
     this.options = options;
     this.timeoutTicks = options.watchdog.ticksFor(options.handlerTimeoutMs);
+    const scope = options.scope;
+    this.run = scope?.tracking ? () => scope.run(this.name, this.deliver) : this.deliver;
   }
 
   get pending(): number {
@@ -101,7 +106,9 @@ export class PluginQueue implements Watched {
   }
 
   /** Entry point of the delivery loop (also re-entered after each async handler settles). */
-  readonly run = (): void => {
+  readonly run: () => void;
+
+  private readonly deliver = (): void => {
     let budget = SYNC_BUDGET;
     for (;;) {
       if (this.current === undefined) {

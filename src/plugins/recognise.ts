@@ -1,3 +1,4 @@
+import { inspect, types } from "node:util";
 import { DEFINED_PLUGIN_BRAND, HOOKS_KEY, INSTANCE_HOOKS_KEY, PLUGIN_BRAND } from "./brand.js";
 import type { InstanceHook, PluginContext, PluginLogger } from "./base.js";
 
@@ -143,6 +144,8 @@ function describe(value: unknown): string {
 }
 
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
+  if (error instanceof Error || types.isNativeError(error)) return error.message || error.name;
+  // Plugins throw anything; `{ code: 1 }` says more than "[object Object]".
+  if (typeof error === "object" && error !== null) return inspect(error, { depth: 2, breakLength: Infinity });
   return String(error);
 }

@@ -8,9 +8,10 @@ import { PluginModuleLoader } from "./loader.js";
 import { npmRoots } from "./npm-roots.js";
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from "./options.js";
 import { PluginQueue, type QueueStats } from "./plugin-queue.js";
+import { PluginScope, type PluginLocation } from "./plugin-scope.js";
+import { guardProcess } from "./process-guard.js";
 import { errorMessage, recognisePlugin, type PluginInstance } from "./recognise.js";
-import { guardUncaughtExceptions, guardUnhandledRejections } from "./rejection-guard.js";
-import { delay, settleWithin } from "./settle.js";
+import { Deadline, settlesWithin, settleWithin, TIMED_OUT } from "./settle.js";
 import type { DiscoveryProblem, PluginSource } from "./source.js";
 import { Watchdog } from "./watchdog.js";
 import { DropInWatcher } from "./watcher.js";
@@ -48,7 +49,7 @@ export interface EventSink {
 export class PluginRegistry implements EventSink {
   private readonly options: ResolvedOptions;
   private readonly log: Logger;
-  private readonly loader = new PluginModuleLoader();
+  private readonly loader: PluginModuleLoader;
   private readonly watchdog: Watchdog;
   private readonly entries = new Map<string, Entry>();
   /** eventType → queues to push to; rebuilt whenever the set of active plugins or their hooks change. */
@@ -57,7 +58,9 @@ export class PluginRegistry implements EventSink {
   private readonly reloading = new Set<PluginQueue>();
   private reloadChains = new Map<string, Promise<void>>();
   private watcher: DropInWatcher | undefined;
-  private readonly unguards: (() => void)[] = [];
+  /** Attributes running code to its plugin, for the process-level guards. */
+  private readonly scope: PluginScope;
+  private unguard: (() => void) | undefined;
   private readonly kicked: PluginQueue[] = [];
   private state: "new" | "loading" | "loaded" | "closed" = "new";
 
@@ -65,6 +68,8 @@ export class PluginRegistry implements EventSink {
     this.options = resolveOptions(options);
     this.log = this.options.logger.child({ component: "plugins" });
     this.watchdog = new Watchdog(this.options.handlerTimeoutMs);
+    this.loader = new PluginModuleLoader(this.options.caoHome);
+    this.scope = new PluginScope(this.options.guardUncaughtExceptions, () => this.locations());
   }
 
   /** Discover, import, instantiate and set up every plugin. Never throws because of a plugin. */
@@ -79,9 +84,17 @@ export class PluginRegistry implements EventSink {
       return;
     }
     const sources = this.discover(true);
-    if (options.guardUnhandledRejections) this.unguards.push(guardUnhandledRejections(this.log, () => this.pluginPaths()));
-    if (options.guardUncaughtExceptions) this.unguards.push(guardUncaughtExceptions(this.log, () => this.pluginPaths()));
-    await Promise.all(sources.map((source) => this.loadFresh(source)));
+    if (options.guardUnhandledRejections || options.guardUncaughtExceptions) {
+      this.unguard = guardProcess({
+        log: this.log,
+        scope: this.scope,
+        rejections: options.guardUnhandledRejections,
+        contain: options.guardUncaughtExceptions,
+      });
+    }
+    await this.loadAll(sources);
+    // The cache was written in the background meanwhile; waiting here (bounded) leaves nothing half-done behind load().
+    await settlesWithin(this.loader.cacheWritten(), options.setupTimeoutMs);
     if (options.watch) {
       this.watcher = new DropInWatcher(options.pluginsDir, options.reloadDebounceMs, (name) => this.scheduleReload(name));
       try {
@@ -112,8 +125,7 @@ export class PluginRegistry implements EventSink {
   /** Wait until every queued event has been handled, or `timeoutMs` passed. Resolves true when fully drained. */
   async drain(timeoutMs = 5000): Promise<boolean> {
     const queues = [...this.entries.values()].flatMap((entry) => (entry.queue ? [entry.queue] : []));
-    const idle = Promise.all(queues.map((queue) => queue.whenIdle())).then(() => true);
-    return Promise.race([idle, delay(timeoutMs).then(() => false)]);
+    return settlesWithin(Promise.all(queues.map((queue) => queue.whenIdle())), timeoutMs);
   }
 
   list(): PluginInfo[] {
@@ -144,6 +156,8 @@ export class PluginRegistry implements EventSink {
     this.state = "closed";
     await this.watcher?.close();
     await Promise.all(this.reloadChains.values());
+    // A reload may have left a transpile cache entry being written; nothing of the registry outlives teardown().
+    await settlesWithin(this.loader.cacheWritten(), this.options.teardownTimeoutMs);
     const drained = await this.drain(this.options.teardownTimeoutMs);
     if (!drained) this.log.warn(`plugins did not finish their queued events within ${this.options.teardownTimeoutMs} ms`);
     this.table = new Map();
@@ -154,7 +168,9 @@ export class PluginRegistry implements EventSink {
       }),
     );
     this.watchdog.stop();
-    for (const unguard of this.unguards.splice(0)) unguard();
+    this.unguard?.();
+    this.unguard = undefined;
+    this.scope.dispose();
   }
 
   private discover(report: boolean): PluginSource[] {
@@ -178,13 +194,48 @@ export class PluginRegistry implements EventSink {
     return [...byName.values()];
   }
 
-  private async loadFresh(source: PluginSource): Promise<void> {
+  /**
+   * Every import starts in one synchronous pass (reading, transpiling and running each module's top level up to its
+   * first await is CPU work that would only contend), and only then do the plugins' deadlines start: no plugin's time
+   * is spent on transpiling the others. The imports' asynchronous rest and the setups proceed side by side.
+   * (A method of its own so that no closure made in load(), such as the watcher's callback, keeps the first imports'
+   * promises, and with them the first version of every module, alive.)
+   */
+  private async loadAll(sources: PluginSource[]): Promise<void> {
+    const imports = sources.map((source) => this.startImport(source));
+    await Promise.all(sources.map((source, i) => this.loadFresh(source, imports[i]!)));
+  }
+
+  /**
+   * Begins importing `source` inside the plugin's scope: everything up to the module's first top-level await has run
+   * when this returns. The promise is the rest, and carries a synchronous failure too.
+   */
+  private startImport(source: PluginSource): Promise<unknown> {
+    let imported: Promise<unknown>;
+    try {
+      imported = this.scope.run(source.name, () => this.loader.import(source));
+    } catch (error) {
+      imported = Promise.reject(error);
+    }
+    imported.catch(() => undefined); // handled where it is awaited; this only keeps it from counting as unhandled meanwhile
+    return imported;
+  }
+
+  /** Finish importing, recognise and set up one plugin, all within one deadline (the setup timeout) starting now. */
+  private async loadFresh(source: PluginSource, imported = this.startImport(source)): Promise<void> {
     const entry: Entry = { source, status: "failed" };
     this.entries.set(source.name, entry);
-    const plugin = await this.instantiate(source);
+    const deadline = new Deadline(this.options.setupTimeoutMs);
+    let plugin: PluginInstance | string;
+    let failure: string | undefined;
+    try {
+      plugin = await this.instantiate(source, imported, deadline);
+      if (typeof plugin !== "string") failure = await this.setupPlugin(source.name, plugin, deadline);
+    } finally {
+      deadline.clear();
+    }
     if (typeof plugin === "string") return this.markFailed(entry, plugin);
-    const setup = await this.setupPlugin(source.name, plugin);
-    if (setup) return this.markFailed(entry, setup);
+    if (failure) return this.markFailed(entry, failure);
     entry.plugin = plugin;
     entry.status = "active";
     delete entry.error;
@@ -193,15 +244,21 @@ export class PluginRegistry implements EventSink {
     this.rebuildTable();
   }
 
-  /** Import and recognise; returns the plugin or the reason it is not one. Runs no lifecycle method. */
-  private async instantiate(source: PluginSource): Promise<PluginInstance | string> {
+  /**
+   * Import and recognise; returns the plugin or the reason it is not one. Runs no lifecycle method. An import still
+   * pending at the deadline is abandoned: if it finishes later, nothing of it is instantiated.
+   */
+  private async instantiate(source: PluginSource, imported: Promise<unknown>, deadline: Deadline): Promise<PluginInstance | string> {
+    const name = source.name;
     let exports: unknown;
     try {
-      exports = await this.loader.import(source);
+      const settled = await deadline.race(imported);
+      if (settled === TIMED_OUT) return `import did not settle within ${deadline.ms} ms`;
+      exports = settled;
     } catch (error) {
       return `import failed: ${errorMessage(error)}`;
     }
-    const recognised = recognisePlugin(exports, this.contextFor(source.name));
+    const recognised = this.scope.run(name, () => recognisePlugin(exports, this.contextFor(name)));
     if (!recognised.ok) return recognised.reason;
     const unknown = recognised.plugin.handlers.filter((h) => !isEventType(h.eventType)).map((h) => h.eventType);
     if (unknown.length > 0) {
@@ -213,23 +270,22 @@ export class PluginRegistry implements EventSink {
     return recognised.plugin;
   }
 
-  /** Returns undefined on success, else why setup failed. A setup that finishes after its timeout is torn down. */
-  private async setupPlugin(name: string, plugin: PluginInstance): Promise<string | undefined> {
-    const ms = this.options.setupTimeoutMs;
+  /** Returns undefined on success, else why setup failed. A setup that finishes after its deadline is torn down. */
+  private async setupPlugin(name: string, plugin: PluginInstance, deadline: Deadline): Promise<string | undefined> {
     const result = await settleWithin(
-      () => plugin.setup(),
-      ms,
+      () => this.scope.run(name, () => plugin.setup()),
+      deadline,
       (ok) => {
         if (ok) void this.teardownPlugin(name, plugin);
       },
     );
     if (result.ok) return undefined;
-    return result.timedOut ? `setup() did not settle within ${ms} ms` : `setup() threw: ${errorMessage(result.error)}`;
+    return result.timedOut ? `setup() did not settle within ${deadline.ms} ms` : `setup() threw: ${errorMessage(result.error)}`;
   }
 
   private async teardownPlugin(name: string, plugin: PluginInstance): Promise<void> {
     const ms = this.options.teardownTimeoutMs;
-    const result = await settleWithin(() => plugin.teardown(), ms);
+    const result = await settleWithin(() => this.scope.run(name, () => plugin.teardown()), ms);
     if (result.ok) return;
     const why = result.timedOut ? `did not settle within ${ms} ms` : `threw: ${errorMessage(result.error)}`;
     this.log.warn({ plugin: name, err: result.error }, `plugin "${name}" teardown() ${why}`);
@@ -248,6 +304,7 @@ export class PluginRegistry implements EventSink {
       watchdog: this.watchdog,
       logger: this.log,
       kick: this.kick,
+      scope: this.scope,
     });
     this.watchdog.add(queue);
     return queue;
@@ -267,20 +324,19 @@ export class PluginRegistry implements EventSink {
     for (const queue of queues) queue.run();
   };
 
+  /** Linear in the number of plugins: it runs once per plugin loaded, so anything more would be quadratic at start-up. */
   private rebuildTable(): void {
-    const table = new Map<string, PluginQueue[]>();
+    const active: PluginQueue[] = [];
+    for (const entry of this.entries.values()) if (entry.status === "active" && entry.queue) active.push(entry.queue);
     const allTypes = new Set<string>(EVENT_TYPES);
-    for (const entry of this.entries.values()) {
-      if (entry.status === "active" && entry.queue) for (const type of entry.queue.eventTypes()) allTypes.add(type);
-    }
-    for (const type of allTypes) {
-      const queues: PluginQueue[] = [];
-      for (const entry of this.entries.values()) {
-        const queue = entry.queue;
-        if (!queue || entry.status !== "active") continue;
-        if (this.reloading.has(queue) || queue.eventTypes().includes(type)) queues.push(queue);
+    for (const queue of active) for (const type of queue.eventTypes()) allTypes.add(type);
+    const table = new Map<string, PluginQueue[]>();
+    for (const queue of active) {
+      for (const type of this.reloading.has(queue) ? allTypes : queue.eventTypes()) {
+        const queues = table.get(type);
+        if (queues) queues.push(queue);
+        else table.set(type, [queue]);
       }
-      if (queues.length > 0) table.set(type, queues);
     }
     this.table = table;
   }
@@ -312,7 +368,9 @@ export class PluginRegistry implements EventSink {
       if (this.entries.get(name)?.status === "active") this.log.info({ plugin: name }, `plugin "${name}" loaded`);
       return;
     }
-    const next = await this.instantiate(source);
+    const imported = this.startImport(source);
+    const deadline = new Deadline(this.options.setupTimeoutMs);
+    const next = await this.instantiate(source, imported, deadline).finally(() => deadline.clear());
     if (typeof next === "string") {
       this.log.warn({ plugin: name, path: source.path }, `plugin "${name}" not reloaded, the running version stays: ${next}`);
       return;
@@ -328,7 +386,8 @@ export class PluginRegistry implements EventSink {
     this.rebuildTable();
     await queue.pause();
     await this.teardownPlugin(name, entry.plugin!);
-    const failure = await this.setupPlugin(name, next);
+    const deadline = new Deadline(this.options.setupTimeoutMs);
+    const failure = await this.setupPlugin(name, next, deadline).finally(() => deadline.clear());
     this.reloading.delete(queue);
     entry.source = source;
     if (failure) {
@@ -352,7 +411,7 @@ export class PluginRegistry implements EventSink {
     this.rebuildTable();
     if (entry.queue) {
       // Events it accepted before the file went away still reach it, within the teardown bound.
-      await Promise.race([entry.queue.whenIdle(), delay(this.options.teardownTimeoutMs)]);
+      await settlesWithin(entry.queue.whenIdle(), this.options.teardownTimeoutMs);
       this.watchdog.delete(entry.queue);
     }
     if (entry.status === "active" && entry.plugin) await this.teardownPlugin(name, entry.plugin);
@@ -378,8 +437,8 @@ export class PluginRegistry implements EventSink {
     };
   }
 
-  private *pluginPaths(): Iterable<{ name: string; path: string }> {
-    for (const entry of this.entries.values()) yield { name: entry.source.name, path: entry.source.path };
+  private *locations(): Iterable<PluginLocation> {
+    for (const entry of this.entries.values()) yield { name: entry.source.name, entry: entry.source.entry, path: entry.source.path };
   }
 
   private warnProblem(problem: DiscoveryProblem): void {

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { Logger } from "pino";
 import { ExposureRefusedError } from "../../api/exposure.js";
 import { createServer, type CaoServer } from "../../server.js";
 import { UsageError } from "../usage.js";
@@ -48,7 +49,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
       ...(port !== undefined ? { port } : {}),
       ...(values["allow-remote"] ? { allowRemote: true } : {}),
       watch: !values["no-watch"],
-      // This process is ours: a plugin's stray throw in a timer is logged, not fatal (see rejection-guard.ts).
+      // This process is ours: plugin code is contained (its stray throws and errors are WARNs, its process.exit() is
+      // refused; see process-guard.ts).
       plugins: { guardUncaughtExceptions: true },
     });
   } catch (error) {
@@ -74,5 +76,20 @@ export async function serverCommand(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+  exitIfKeptAlive(log);
   return 0;
+}
+
+/** How long after shutdown the process may take to end by itself (flushing output, closing sockets). */
+const EXIT_GRACE_MS = 2000;
+
+/**
+ * After shutdown nothing of ours is left running, but a plugin's interval or open socket (one its teardown() forgot)
+ * would keep Node alive forever. The unref'd timer fires only if something does; then the process is ended.
+ */
+function exitIfKeptAlive(log: Logger): void {
+  setTimeout(() => {
+    log.warn(`something (a plugin's timer or socket left open after its teardown) kept the process alive after shutdown; exiting`);
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
 }
