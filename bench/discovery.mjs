@@ -10,7 +10,7 @@ import { fixed, isMain, median, nowMs, report, root } from "./lib.mjs";
 
 const PACKAGES = Number(process.env.BENCH_PACKAGES ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const { discoverNpmPlugins } = await import(pathToFileURL(path.join(root, "dist/plugins/discover-npm.js")).href);
+const { discoverNpmPlugins } = await import(pathToFileURL(path.join(root, "dist/plugins/host/discovery/npm.js")).href);
 
 function makeNodeModules() {
   const nodeModules = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cao-bench-npm-")), "node_modules");

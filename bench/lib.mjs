@@ -8,8 +8,12 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The built package (npm run bench builds first): benchmarks measure what users run. */
-export const plugins = await import(pathToFileURL(path.join(root, "dist/plugins/index.js")).href);
+/** The built package (npm run bench builds first): benchmarks measure what users run. The plugin API and the host,
+ * as an embedder imports them (not the server: its modules would sit in every heap figure). */
+export const plugins = {
+  ...(await import(pathToFileURL(path.join(root, "dist/plugins/api/index.js")).href)),
+  ...(await import(pathToFileURL(path.join(root, "dist/plugins/host/index.js")).href)),
+};
 
 export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

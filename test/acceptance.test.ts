@@ -8,18 +8,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CaoEvent,
-  CaoPlugin,
-  EVENT_TYPES,
-  MessageSentEvent,
-  PluginRegistry,
-  SessionCreatedEvent,
-  SessionKilledEvent,
-  TerminalCreatedEvent,
-  TerminalKilledEvent,
-} from "../src/plugins/index.js";
-import { resolveOptions } from "../src/plugins/options.js";
+import { CaoEvent, CaoPlugin, EVENT_TYPES, MessageSentEvent, SessionCreatedEvent, SessionKilledEvent, TerminalCreatedEvent, TerminalKilledEvent } from "../src/plugins/api/index.js";
+import { PluginRegistry } from "../src/plugins/host/index.js";
+import { resolveOptions } from "../src/plugins/host/options.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
 import { sink } from "./helpers/recorder.js";
@@ -238,7 +229,11 @@ describe("design card", () => {
     const pkg = JSON.parse(fs.readFileSync("package.json", "utf8")) as Record<string, Record<string, string>>;
     for (const dep of ["fast-glob", "chokidar", "jiti", "pino", "fastify"]) expect(pkg.dependencies).toHaveProperty(dep);
     expect(pkg.devDependencies).toHaveProperty("vitest");
-    const sources = fs.readdirSync("src/plugins").map((f) => fs.readFileSync(path.join("src/plugins", f), "utf8")).join("\n");
+    const sources = fs
+      .readdirSync("src/plugins", { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => fs.readFileSync(path.join("src/plugins", f), "utf8"))
+      .join("\n");
     for (const used of ['from "fast-glob"', 'from "chokidar"', 'from "jiti"', 'from "pino"']) expect(sources).toContain(used);
   });
 

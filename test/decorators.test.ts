@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MessageSentEvent, PluginRegistry, SessionCreatedEvent, SessionKilledEvent } from "../src/plugins/index.js";
+import { MessageSentEvent, SessionCreatedEvent, SessionKilledEvent } from "../src/plugins/api/index.js";
+import { PluginRegistry } from "../src/plugins/host/index.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
 import { sink } from "./helpers/recorder.js";
@@ -137,7 +138,7 @@ describe("@hook under every decorator implementation", () => {
   });
 
   it("rejects @hook on something that is not a method, with a clear error", async () => {
-    const { hook } = await import("../src/plugins/index.js");
+    const { hook } = await import("../src/plugins/api/index.js");
     expect(() => (hook("message_sent") as unknown as (v: unknown, c: unknown) => void)(undefined, { kind: "field", name: "x", addInitializer() {} })).toThrow(
       /decorates methods, not a field/,
     );

@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { MessageSentEvent, PluginRegistry } from "../src/plugins/index.js";
-import { discoverNpmPlugins } from "../src/plugins/discover-npm.js";
-import { discoverDropIns } from "../src/plugins/discover-dir.js";
+import { MessageSentEvent } from "../src/plugins/api/index.js";
+import { PluginRegistry } from "../src/plugins/host/index.js";
+import { discoverNpmPlugins } from "../src/plugins/host/discovery/npm.js";
+import { discoverDropIns } from "../src/plugins/host/discovery/dir.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
 import { sink } from "./helpers/recorder.js";

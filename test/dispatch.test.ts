@@ -4,7 +4,8 @@
  */
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CaoEvent, PluginRegistry, type RegistryOptions } from "../src/plugins/index.js";
+import { CaoEvent } from "../src/plugins/api/index.js";
+import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
 import { eventAt, eventStream } from "./helpers/events.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { sink } from "./helpers/recorder.js";

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { PluginRegistry, type RegistryOptions } from "../src/plugins/index.js";
+import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
 import { eventStream, sessionIds } from "./helpers/events.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { recorderSource, sink, type Received } from "./helpers/recorder.js";
@@ -214,7 +214,7 @@ describe("a plugin's stray unhandled rejection", () => {
       `let count = 0;
        export default { hooks: { message_sent() { count++; } }, teardown() { console.log("GOOD RECEIVED " + count); } };`,
     );
-    const dist = path.resolve("dist/plugins/index.js");
+    const dist = path.resolve("dist/index.js");
     // The registry logs to stderr as JSON; the script prints the good plugin's count to stdout and exits 0.
     const script = `
       import pino from "pino";
@@ -253,7 +253,7 @@ describe("a plugin's exception thrown outside any handler (a timer callback)", (
       `export default { hooks: { message_sent() { setTimeout(() => { throw new Error("thrown from a timer"); }, 0); } } };`,
     );
     writeFile(path.join(home, "plugins", "good.ts"), `let n = 0; export default { hooks: { message_sent() { n++; } }, teardown() { console.log("GOOD RECEIVED " + n); } };`);
-    const dist = path.resolve("dist/plugins/index.js");
+    const dist = path.resolve("dist/index.js");
     const script = `
       import pino from "pino";
       import { PluginRegistry, MessageSentEvent } from ${JSON.stringify(dist)};

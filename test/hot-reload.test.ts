@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { PluginRegistry } from "../src/plugins/index.js";
+import { PluginRegistry } from "../src/plugins/host/index.js";
 import { eventAt, sessionIds } from "./helpers/events.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { recorderSource, sink, type Received } from "./helpers/recorder.js";
@@ -226,7 +226,7 @@ describe("old versions are released", () => {
         @hook("message_sent") async seen() { return moduleState.version; }
       }`;
     writeFile(file, source(0));
-    const dist = path.resolve("dist/plugins/index.js");
+    const dist = path.resolve("dist/index.js");
     const script = `
       import fs from "node:fs";
       import pino from "pino";

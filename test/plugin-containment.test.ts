@@ -7,8 +7,8 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { PluginRegistry } from "../src/plugins/index.js";
-import { PluginScope } from "../src/plugins/plugin-scope.js";
+import { PluginRegistry } from "../src/plugins/host/index.js";
+import { PluginScope } from "../src/plugins/host/containment/plugin-scope.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 
@@ -49,7 +49,7 @@ describe("process.exit() under containment", () => {
     const home = tempDir();
     writeFile(path.join(home, "plugins", "quitter.ts"), `export default { hooks: { async message_sent() { await Promise.resolve(); process.exit(5); } } };`);
     writeFile(path.join(home, "plugins", "good.mjs"), `let n = 0; export default { hooks: { message_sent() { n++; } }, teardown() { console.log("GOOD RECEIVED " + n); } };`);
-    const dist = path.resolve("dist/plugins/index.js");
+    const dist = path.resolve("dist/index.js");
     const script = `
       import pino from "pino";
       import { PluginRegistry, MessageSentEvent } from ${JSON.stringify(dist)};
@@ -82,7 +82,7 @@ describe("process.exit() under containment", () => {
   it("the host's process.exit() while the registry is loaded is not refused", async () => {
     const home = tempDir();
     writeFile(path.join(home, "plugins", "quiet.mjs"), `export default { hooks: { message_sent() {} } };`);
-    const dist = path.resolve("dist/plugins/index.js");
+    const dist = path.resolve("dist/index.js");
     const script = `
       import pino from "pino";
       import { PluginRegistry } from ${JSON.stringify(dist)};

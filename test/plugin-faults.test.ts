@@ -9,7 +9,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { MessageSentEvent, PluginRegistry } from "../src/plugins/index.js";
+import { MessageSentEvent } from "../src/plugins/api/index.js";
+import { PluginRegistry } from "../src/plugins/host/index.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 import { freePort, spawnServerProcess, stopServerProcesses, waitForHealth, type ServerProcess } from "./helpers/server-process.js";
@@ -226,7 +227,7 @@ describe("embedding the registry: load() always resolves", () => {
     writeFile(path.join(home, "plugins", "hung-setup.mjs"), `export default { setup() { return new Promise(() => {}); }, hooks: { message_sent() {} } };`);
     writeFile(path.join(home, "plugins", "hung-import.mjs"), `await new Promise(() => {});\nexport default { hooks: {} };`);
     writeFile(path.join(home, "plugins", "good.mjs"), `export default { hooks: { message_sent() {} } };`);
-    const dist = path.resolve("dist/plugins/index.js");
+    const dist = path.resolve("dist/index.js");
     // No process.exit anywhere: the script must end because nothing is left to do, not be cut short by Node's
     // "unsettled top-level await" (exit 13) while load() waits for a plugin.
     const script = `
@@ -253,7 +254,7 @@ describe("embedding the registry: load() always resolves", () => {
       path.join(home, "plugins", "stuck.mjs"),
       `export default { teardown() { return new Promise(() => {}); }, hooks: { message_sent() { return new Promise(() => {}); } } };`,
     );
-    const dist = path.resolve("dist/plugins/index.js");
+    const dist = path.resolve("dist/index.js");
     const script = `
       import { PluginRegistry, MessageSentEvent } from ${JSON.stringify(dist)};
       import pino from "pino";

@@ -3,18 +3,7 @@
  * the runtime assertions below only make the file a real test.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import {
-  CaoPlugin,
-  definePlugin,
-  hook,
-  MessageSentEvent,
-  SessionCreatedEvent,
-  type CaoEventMap,
-  type HookFunction,
-  type OrchestrationType,
-  type PluginContext,
-  type TerminalCreatedEvent,
-} from "../src/plugins/index.js";
+import { CaoPlugin, definePlugin, hook, MessageSentEvent, SessionCreatedEvent, type CaoEventMap, type HookFunction, type OrchestrationType, type PluginContext, type TerminalCreatedEvent } from "../src/plugins/api/index.js";
 
 describe("types follow the event name", () => {
   it("definePlugin hook handlers receive the event class named by their key", () => {

@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { PluginRegistry } from "../plugins/registry.js";
+import type { PluginRegistry } from "../plugins/host/registry.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import type { InboxService } from "../services/inbox-service.js";
 import type { SessionService } from "../services/session-service.js";

@@ -1,4 +1,4 @@
-import { ORCHESTRATION_TYPES } from "../plugins/events.js";
+import { ORCHESTRATION_TYPES } from "../plugins/api/events.js";
 import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 
 /** JSON-schema fragments shared by the routes; the patterns are src/util/validate.ts's own. */

@@ -1,5 +1,5 @@
 import { apiAddressFrom, baseUrlOf } from "../util/api-address.js";
-import type { PluginInfo } from "../plugins/registry.js";
+import type { PluginInfo } from "../plugins/host/registry.js";
 import type { Terminal } from "../services/terminal-service.js";
 
 export interface ClientOptions {

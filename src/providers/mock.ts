@@ -1,14 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  MOCK_ANSWER_MARK,
-  MOCK_ASK,
-  MOCK_CONTINUATION,
-  MOCK_ERROR_MARK,
-  MOCK_PROMPT,
-  MOCK_SPINNER_FRAMES,
-  MOCK_WORKING,
-} from "../mock-agent/screen.js";
+import { MOCK_ANSWER_MARK, MOCK_ASK, MOCK_CONTINUATION, MOCK_ERROR_MARK, MOCK_PROMPT, MOCK_SPINNER_FRAMES, MOCK_WORKING } from "../mock-agent/screen.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { lastIndexMatching, mcpServersFor, screenLines, stripAnsi } from "./screen-text.js";
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { INBOX_STATUSES, type CaoDatabase, type InboxRecord, type InboxStatus, type TerminalRecord } from "../clients/database.js";
-import { errorMessage } from "../plugins/recognise.js";
+import { errorMessage } from "../util/errors.js";
 import { ConflictError } from "../util/errors.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import type { PaneActivity } from "./pane-activity.js";

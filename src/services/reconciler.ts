@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import type { CaoDatabase } from "../clients/database.js";
 import type { ListedPane, TmuxClient } from "../clients/tmux.js";
-import { SessionKilledEvent } from "../plugins/events.js";
-import { errorMessage } from "../plugins/recognise.js";
-import type { EventSink } from "../plugins/registry.js";
+import { SessionKilledEvent } from "../plugins/api/events.js";
+import { errorMessage } from "../util/errors.js";
+import type { EventSink } from "./event-sink.js";
 import type { TerminalService } from "./terminal-service.js";
 
 /** `start-up`: what vanished while the server was down; `live`: what vanished (or exited) while it runs. */

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { CaoDatabase } from "../clients/database.js";
 import { TmuxGoneError, type TmuxClient } from "../clients/tmux.js";
-import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/events.js";
-import type { EventSink } from "../plugins/registry.js";
+import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/api/events.js";
+import type { EventSink } from "./event-sink.js";
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { normalizeSessionName, SESSION_PREFIX } from "../util/session-name.js";
 import { assertTmuxName } from "../util/validate.js";

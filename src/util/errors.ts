@@ -1,3 +1,5 @@
+import { inspect, types } from "node:util";
+
 export { ValidationError } from "./validate.js";
 
 /** An unknown session, terminal or message: HTTP 404. */
@@ -16,4 +18,12 @@ export class ConflictError extends Error {
     super(message);
     this.name = "ConflictError";
   }
+}
+
+/** The message of anything thrown: an Error's message (or name), otherwise the value as text. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error || types.isNativeError(error)) return error.message || error.name;
+  // Plugins throw anything; `{ code: 1 }` says more than "[object Object]".
+  if (typeof error === "object" && error !== null) return inspect(error, { depth: 2, breakLength: Infinity });
+  return String(error);
 }

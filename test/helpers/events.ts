@@ -1,11 +1,4 @@
-import {
-  MessageSentEvent,
-  SessionCreatedEvent,
-  SessionKilledEvent,
-  TerminalCreatedEvent,
-  TerminalKilledEvent,
-  type CaoEvent,
-} from "../../src/plugins/index.js";
+import { MessageSentEvent, SessionCreatedEvent, SessionKilledEvent, TerminalCreatedEvent, TerminalKilledEvent, type CaoEvent } from "../../src/plugins/api/index.js";
 
 /**
  * `count` events cycling through the five V1 types. Event i carries `sessionId: "cao-s<i>"`, so a recorder's

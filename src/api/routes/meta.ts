@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { PluginRegistry } from "../../plugins/registry.js";
+import type { PluginRegistry } from "../../plugins/host/registry.js";
 import type { ProviderRegistry } from "../../providers/index.js";
 
 export function metaRoutes(app: FastifyInstance, deps: { providers: ProviderRegistry; registry: PluginRegistry }): void {

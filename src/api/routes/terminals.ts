@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { OrchestrationType } from "../../plugins/events.js";
+import type { OrchestrationType } from "../../plugins/api/events.js";
 import type { SessionService } from "../../services/session-service.js";
 import type { TerminalService } from "../../services/terminal-service.js";
 import { message, orchestrationType, terminalId, terminalParams } from "../schemas.js";

@@ -1,5 +1,5 @@
 import { DEFINED_PLUGIN_BRAND } from "./brand.js";
-import type { PluginContext } from "./base.js";
+import type { PluginContext } from "./plugin.js";
 import type { CaoEventMap, CaoEventType } from "./events.js";
 
 export type HookFunction<K extends CaoEventType> = (event: CaoEventMap[K], context: PluginContext) => unknown;

@@ -136,25 +136,25 @@ export class MessageSentEvent extends CaoEvent {
   }
 }
 
-/** Event name → event class instance; this is what makes `hook("message_sent")` type its handler. */
-export interface CaoEventMap {
-  session_created: SessionCreatedEvent;
-  session_killed: SessionKilledEvent;
-  terminal_created: TerminalCreatedEvent;
-  terminal_killed: TerminalKilledEvent;
-  message_sent: MessageSentEvent;
-}
+/**
+ * Every event class by its type. The one list of event names: the map type that makes `hook("message_sent")` type its
+ * handler, EVENT_TYPES and the rebuilding of events from JSON all come from it.
+ */
+export const EVENT_CLASSES = {
+  session_created: SessionCreatedEvent,
+  session_killed: SessionKilledEvent,
+  terminal_created: TerminalCreatedEvent,
+  terminal_killed: TerminalKilledEvent,
+  message_sent: MessageSentEvent,
+} as const;
+
+/** Event name → event class instance. */
+export type CaoEventMap = { [K in keyof typeof EVENT_CLASSES]: InstanceType<(typeof EVENT_CLASSES)[K]> };
 
 export type CaoEventType = keyof CaoEventMap;
 
-export const EVENT_TYPES: readonly CaoEventType[] = [
-  "session_created",
-  "session_killed",
-  "terminal_created",
-  "terminal_killed",
-  "message_sent",
-];
+export const EVENT_TYPES = Object.freeze(Object.keys(EVENT_CLASSES)) as readonly CaoEventType[];
 
 export function isEventType(value: unknown): value is CaoEventType {
-  return typeof value === "string" && (EVENT_TYPES as readonly string[]).includes(value);
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(EVENT_CLASSES, value);
 }

@@ -1,10 +1,14 @@
 /**
- * The public plugin API: `import { CaoPlugin, hook, … } from "cli-agent-orchestrator/plugins"`.
+ * The plugin API: what plugin authors import, as `cli-agent-orchestrator/plugins`. Nothing here touches the file
+ * system or loads the server's machinery (jiti, chokidar, pino), so an npm plugin that imports it stays light.
+ * The registry that runs plugins is `cli-agent-orchestrator/host`.
  */
-export { CaoPlugin, hook, type HookDecorator, type PluginContext, type PluginLogger } from "./base.js";
+export { CaoPlugin, type PluginContext, type PluginLogger } from "./plugin.js";
+export { hook, type HookDecorator } from "./hook.js";
 export { definePlugin, type DefinedPlugin, type HookFunction, type HookTable, type PluginDefinition } from "./define.js";
 export {
   CaoEvent,
+  EVENT_CLASSES,
   EVENT_TYPES,
   EventTimestamp,
   isEventType,
@@ -18,6 +22,3 @@ export {
   type CaoEventType,
   type OrchestrationType,
 } from "./events.js";
-export { PluginRegistry, type EventSink, type PluginInfo, type PluginStatus } from "./registry.js";
-export { DEFAULTS as PLUGIN_DEFAULTS, type RegistryOptions } from "./options.js";
-export type { QueueStats } from "./plugin-queue.js";

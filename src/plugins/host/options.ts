@@ -1,7 +1,7 @@
-import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
-import { createLogger } from "../util/logger.js";
+import { caoHomeFrom } from "../../util/cao-home.js";
+import { createLogger } from "../../util/logger.js";
 
 export interface RegistryOptions {
   /** Environment to read CAO_* variables from (default process.env). */
@@ -58,9 +58,6 @@ export const DEFAULTS = {
   reloadDebounceMs: 25,
 } as const;
 
-export function caoHomeFrom(env: Record<string, string | undefined>): string {
-  return path.resolve(env.CAO_HOME || path.join(os.homedir(), ".cao"));
-}
 
 export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
   const env = options.env ?? process.env;

@@ -1,20 +1,21 @@
 import path from "node:path";
 import type { Logger } from "pino";
-import type { PluginContext } from "./base.js";
-import { discoverDropIns, dropInSource, DROP_IN_EXTENSIONS } from "./discover-dir.js";
-import { discoverNpmPlugins } from "./discover-npm.js";
-import { EVENT_TYPES, isEventType, type CaoEvent } from "./events.js";
-import { PluginModuleLoader } from "./loader.js";
-import { npmRoots } from "./npm-roots.js";
+import type { PluginContext } from "../api/plugin.js";
+import { discoverDropIns, dropInSource, DROP_IN_EXTENSIONS } from "./discovery/dir.js";
+import { discoverNpmPlugins } from "./discovery/npm.js";
+import { EVENT_TYPES, isEventType, type CaoEvent } from "../api/events.js";
+import { PluginModuleLoader } from "./loading/module-loader.js";
+import { npmRoots } from "./discovery/npm-roots.js";
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from "./options.js";
-import { PluginQueue, type QueueStats } from "./plugin-queue.js";
-import { PluginScope, type PluginLocation } from "./plugin-scope.js";
-import { guardProcess } from "./process-guard.js";
-import { errorMessage, recognisePlugin, type PluginInstance } from "./recognise.js";
-import { Deadline, settlesWithin, settleWithin, TIMED_OUT } from "./settle.js";
-import type { DiscoveryProblem, PluginSource } from "./source.js";
-import { Watchdog } from "./watchdog.js";
-import { DropInWatcher } from "./watcher.js";
+import { PluginQueue, type QueueStats } from "./delivery/plugin-queue.js";
+import { PluginScope, type PluginLocation } from "./containment/plugin-scope.js";
+import { guardProcess } from "./containment/process-guard.js";
+import { errorMessage } from "../../util/errors.js";
+import { recognisePlugin, type PluginInstance } from "./loading/recognise.js";
+import { Deadline, settlesWithin, settleWithin, TIMED_OUT } from "../../util/deadline.js";
+import type { DiscoveryProblem, PluginSource } from "./discovery/source.js";
+import { Watchdog } from "./delivery/timeout-clock.js";
+import { DropInWatcher } from "./hot-reload/drop-in-watcher.js";
 
 export type PluginStatus = "active" | "failed" | "disabled";
 

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { callerStack, type PluginScope } from "./plugin-scope.js";
-import { errorMessage } from "./recognise.js";
+import { errorMessage } from "../../../util/errors.js";
 
 /** What one registry asks of the process while it is loaded. */
 export interface ProcessGuard {

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { CaoEvent } from "./events.js";
-import type { PluginScope } from "./plugin-scope.js";
-import type { HandlerEntry } from "./recognise.js";
-import { errorMessage } from "./recognise.js";
-import type { Watchdog, Watched } from "./watchdog.js";
+import type { CaoEvent } from "../../api/events.js";
+import type { PluginScope } from "../containment/plugin-scope.js";
+import type { HandlerEntry } from "../loading/recognise.js";
+import { errorMessage } from "../../../util/errors.js";
+import type { Watchdog, Watched } from "./timeout-clock.js";
 
 export interface QueueOptions {
   /** Most events waiting for this plugin; beyond it new events are dropped (counted, warned). */

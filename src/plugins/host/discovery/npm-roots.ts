@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { safeRealpath } from "./discover-npm.js";
-import type { ResolvedOptions } from "./options.js";
+import { safeRealpath } from "../../../util/real-path.js";
+import type { ResolvedOptions } from "../options.js";
 
 /** The directory of this package (the one holding its package.json), found by walking up from this file. */
 export function ownPackageRoot(): string {

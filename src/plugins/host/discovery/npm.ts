@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import fg from "fast-glob";
+import { safeRealpath } from "../../../util/real-path.js";
 import type { DiscoveryResult, PluginSource } from "./source.js";
 
 export const PLUGIN_KEYWORD = "cao-plugin";
@@ -122,13 +123,5 @@ function isFile(file: string): boolean {
     return fs.statSync(file).isFile();
   } catch {
     return false;
-  }
-}
-
-export function safeRealpath(file: string): string {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return path.resolve(file);
   }
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
-import { dropInName, isDropInFile } from "./discover-dir.js";
+import { dropInName, isDropInFile } from "../discovery/dir.js";
 
 /**
  * Watches the drop-in directory and reports which plugin name a change concerns, debounced per name so an

@@ -3,9 +3,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createJiti, type Jiti, type JitiOptions } from "jiti";
-import { PACKAGE_ROOT } from "../util/package-root.js";
-import * as publicApi from "./index.js";
-import type { PluginSource } from "./source.js";
+import { PACKAGE_ROOT } from "../../../util/package-root.js";
+import * as publicApi from "../../api/index.js";
+import type { PluginSource } from "../discovery/source.js";
 import { TranspileCache } from "./transpile-cache.js";
 
 const TYPESCRIPT = /\.[mc]?ts$/;

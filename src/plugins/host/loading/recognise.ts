@@ -1,6 +1,7 @@
-import { inspect, types } from "node:util";
-import { DEFINED_PLUGIN_BRAND, HOOKS_KEY, INSTANCE_HOOKS_KEY, PLUGIN_BRAND } from "./brand.js";
-import type { InstanceHook, PluginContext, PluginLogger } from "./base.js";
+import { errorMessage } from "../../../util/errors.js";
+import { DEFINED_PLUGIN_BRAND, HOOKS_KEY, INSTANCE_HOOKS_KEY, PLUGIN_BRAND } from "../../api/brand.js";
+import type { InstanceHook } from "../../api/hook.js";
+import type { PluginContext, PluginLogger } from "../../api/plugin.js";
 
 /** One handler, ready to call as `fn.call(thisArg, event, context)`. */
 export interface HandlerEntry {
@@ -141,11 +142,4 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return `an object with keys ${Object.keys(value).slice(0, 5).join(", ") || "(none)"}`;
   return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error || types.isNativeError(error)) return error.message || error.name;
-  // Plugins throw anything; `{ code: 1 }` says more than "[object Object]".
-  if (typeof error === "object" && error !== null) return inspect(error, { depth: 2, breakLength: Infinity });
-  return String(error);
 }

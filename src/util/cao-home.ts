@@ -1,0 +1,7 @@
+import os from "node:os";
+import path from "node:path";
+
+/** `CAO_HOME` (default `~/.cao`): where all of CAO's state lives (DESIGN §3). */
+export function caoHomeFrom(env: Record<string, string | undefined>): string {
+  return path.resolve(env.CAO_HOME || path.join(os.homedir(), ".cao"));
+}
