@@ -3,15 +3,16 @@ import type { CaoEvent } from "../../api/events.js";
 import type { PluginScope } from "../containment/plugin-scope.js";
 import type { HandlerEntry } from "../loading/recognise.js";
 import { errorMessage } from "../../../util/errors.js";
-import type { Watchdog, Watched } from "./timeout-clock.js";
+import type { TimeoutClock, Timed } from "./timeout-clock.js";
 
 export interface QueueOptions {
   /** Most events waiting for this plugin; beyond it new events are dropped (counted, warned). */
   limit: number;
   handlerTimeoutMs: number;
-  watchdog: Watchdog;
+  clock: TimeoutClock;
   logger: Logger;
-  /** Called once when the queue goes from idle to having work; the registry batches these into one microtask. */
+  /** Called once when the queue goes from idle to having work; the registry starts such queues together, once per
+   * dispatch burst, on the next setImmediate. */
   kick: (queue: PluginQueue) => void;
   /** Entered once per run of the delivery loop (not per handler call), so what the handlers start is attributed. */
   scope?: PluginScope;
@@ -36,7 +37,7 @@ const SYNC_BUDGET = 1000;
  * The queue outlives the plugin instance it feeds: on hot reload the registry pauses it, swaps the handlers and
  * resumes it, so events dispatched meanwhile wait here and reach the new version exactly once, in order.
  */
-export class PluginQueue implements Watched {
+export class PluginQueue implements Timed {
   readonly name: string;
   private readonly options: QueueOptions;
   private byType = new Map<string, readonly HandlerEntry[]>();
@@ -59,7 +60,7 @@ export class PluginQueue implements Watched {
   constructor(name: string, options: QueueOptions) {
     this.name = name;
     this.options = options;
-    this.timeoutTicks = options.watchdog.ticksFor(options.handlerTimeoutMs);
+    this.timeoutTicks = options.clock.ticksFor(options.handlerTimeoutMs);
     const scope = options.scope;
     this.run = scope?.tracking ? () => scope.run(this.name, this.deliver) : this.deliver;
   }
@@ -132,7 +133,7 @@ export class PluginQueue implements Watched {
       if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
         const token = ++this.token;
         this.inflight = handler;
-        this.inflightTick = this.options.watchdog.tick;
+        this.inflightTick = this.options.clock.tick;
         (result as PromiseLike<unknown>).then(
           () => this.settle(token),
           (error: unknown) => this.reject(token, error),

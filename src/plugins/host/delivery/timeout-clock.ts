@@ -4,14 +4,14 @@
  * so it never keeps the process alive) ticks and asks each queue whether its in-flight handler is overdue.
  * A timeout therefore fires between `timeoutMs` and `timeoutMs + periodMs` after the handler started.
  */
-export interface Watched {
+export interface Timed {
   checkOverdue(tick: number): void;
 }
 
-export class Watchdog {
+export class TimeoutClock {
   tick = 0;
   readonly periodMs: number;
-  private readonly watched = new Set<Watched>();
+  private readonly timed = new Set<Timed>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(shortestTimeoutMs: number) {
@@ -23,17 +23,17 @@ export class Watchdog {
     return Math.ceil(timeoutMs / this.periodMs) + 1;
   }
 
-  add(item: Watched): void {
-    this.watched.add(item);
+  add(item: Timed): void {
+    this.timed.add(item);
     if (!this.timer) {
       this.timer = setInterval(() => this.onTick(), this.periodMs);
       this.timer.unref();
     }
   }
 
-  delete(item: Watched): void {
-    this.watched.delete(item);
-    if (this.watched.size === 0) this.stop();
+  delete(item: Timed): void {
+    this.timed.delete(item);
+    if (this.timed.size === 0) this.stop();
   }
 
   stop(): void {
@@ -43,6 +43,6 @@ export class Watchdog {
 
   private onTick(): void {
     this.tick++;
-    for (const item of this.watched) item.checkOverdue(this.tick);
+    for (const item of this.timed) item.checkOverdue(this.tick);
   }
 }

@@ -1,0 +1,93 @@
+import type { Logger } from "pino";
+import { settlesWithin } from "../../util/deadline.js";
+import type { ActiveEntry, Catalog, CatalogEntry } from "./catalog.js";
+import type { Deliveries } from "./delivery/deliveries.js";
+import type { PluginSource } from "./discovery/source.js";
+import { failed, type Lifecycle, type Outcome } from "./lifecycle.js";
+import type { PluginInstance } from "./loading/recognise.js";
+import type { Router } from "./router.js";
+
+/**
+ * Moves plugins in and out of the running set, keeping the catalog, the queues and the router in step: a plugin
+ * becomes active (its queue created and routed), is swapped for a new version (its queue held so no event is lost or
+ * reordered), or goes away (its queue drained, bounded, then teardown()).
+ */
+export class Activation {
+  constructor(
+    private readonly deps: {
+      catalog: Catalog;
+      lifecycle: Lifecycle;
+      router: Router;
+      deliveries: Deliveries;
+      log: Logger;
+      teardownTimeoutMs: number;
+    },
+  ) {}
+
+  /** Starts `source` (import, recognise, setup; bounded) and makes it active, or records why it failed. */
+  async activate(source: PluginSource, imported?: Promise<unknown>): Promise<CatalogEntry> {
+    const outcome = await this.deps.lifecycle.start(source, imported);
+    return this.settle(source, outcome);
+  }
+
+  /** Makes a started plugin active, or records the failure (one WARN). */
+  settle(source: PluginSource, outcome: Outcome): CatalogEntry {
+    const { catalog, router, deliveries } = this.deps;
+    if (failed(outcome)) return this.fail(source, outcome.failed);
+    const queue = deliveries.create(source.name);
+    queue.setHandlers(outcome.handlers);
+    const entry: ActiveEntry = { status: "active", source, plugin: outcome, queue };
+    catalog.set(entry);
+    router.rebuild(catalog.active());
+    return entry;
+  }
+
+  /**
+   * teardown(old) → setup(new) → swap. Meanwhile the queue holds back (and keeps) every event dispatched, and the new
+   * version gets them, in order, exactly once. If the new version's setup fails, the plugin is failed and its queued
+   * events are discarded.
+   */
+  async replace(entry: ActiveEntry, source: PluginSource, next: PluginInstance): Promise<CatalogEntry> {
+    const { catalog, router, lifecycle, deliveries } = this.deps;
+    const { queue } = entry;
+    const name = source.name;
+    router.hold(queue);
+    await queue.pause();
+    await lifecycle.stop(name, entry.plugin);
+    const failure = await lifecycle.setup(name, next);
+    if (failure) {
+      const discarded = queue.clear();
+      deliveries.retire(queue);
+      const failedEntry = this.fail(source, `${failure} (after reload; ${discarded} queued events discarded)`);
+      router.release(queue, catalog.active());
+      return failedEntry;
+    }
+    queue.setHandlers(next.handlers);
+    const active: ActiveEntry = { status: "active", source, plugin: next, queue };
+    catalog.set(active);
+    router.release(queue, catalog.active());
+    queue.resume();
+    return active;
+  }
+
+  /** Removes plugin `name`: events it already accepted still reach it (within the teardown bound), then teardown(). */
+  async deactivate(name: string): Promise<void> {
+    const { catalog, router, lifecycle, deliveries, teardownTimeoutMs } = this.deps;
+    const entry = catalog.get(name);
+    if (!entry) return;
+    catalog.delete(name);
+    router.rebuild(catalog.active());
+    if (entry.status !== "active") return;
+    await settlesWithin(entry.queue.whenIdle(), teardownTimeoutMs);
+    deliveries.retire(entry.queue);
+    await lifecycle.stop(name, entry.plugin);
+  }
+
+  /** Records that `source` failed, with one WARN naming it and why. */
+  fail(source: PluginSource, reason: string): CatalogEntry {
+    const entry: CatalogEntry = { status: "failed", source, error: reason };
+    this.deps.catalog.set(entry);
+    this.deps.log.warn({ plugin: source.name, path: source.path }, `plugin "${source.name}" skipped: ${reason}`);
+    return entry;
+  }
+}
