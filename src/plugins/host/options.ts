@@ -3,7 +3,19 @@ import type { Logger } from "pino";
 import { caoHomeFrom } from "../../util/cao-home.js";
 import { createLogger } from "../../util/logger.js";
 
+/** Per-plugin settings (DESIGN §13's `plugins.<name>` section; until the config file exists, given as an option). */
+export interface PluginSettings {
+  /** false: discovered and listed as "disabled", never imported (default true). */
+  enabled?: boolean;
+  /** "worker" runs the plugin in its own worker thread (DESIGN §14); default "inline". */
+  isolation?: "inline" | "worker";
+  /** The plugin's `config:` value, validated by its schema (DESIGN §13). */
+  config?: unknown;
+}
+
 export interface RegistryOptions {
+  /** Settings per plugin name (enabled, isolation, config). */
+  plugins?: Record<string, PluginSettings>;
   /** Environment to read CAO_* variables from (default process.env). */
   env?: Record<string, string | undefined>;
   /** Where `<cwd>/node_modules` is looked for (default process.cwd()). */
@@ -33,6 +45,7 @@ export interface RegistryOptions {
 }
 
 export interface ResolvedOptions {
+  plugins: Record<string, PluginSettings>;
   env: Record<string, string | undefined>;
   cwd: string;
   caoHome: string;
@@ -70,6 +83,7 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     return positive(Number(raw), variable, fallback, logger);
   };
   return {
+    plugins: { ...options.plugins },
     env,
     cwd: path.resolve(options.cwd ?? process.cwd()),
     caoHome,
