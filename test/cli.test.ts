@@ -123,7 +123,7 @@ describe("against a running cao server", () => {
     const code = await new Promise((resolve) => server.once("exit", (c) => resolve(c)));
     expect(code).toBe(0);
     expect(fs.readFileSync(marks, "utf8")).toMatch(/^setup \d+\nteardown \d+\n$/);
-  });
+  }, 90_000); // four CLI processes and an agent start one after another: slow on a loaded two-core machine
 
   it("SIGINT stops it cleanly too", async () => {
     const home = tempDir("cao-cli-");
