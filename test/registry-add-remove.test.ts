@@ -11,6 +11,7 @@ import { eventAt, eventStream } from "./helpers/events.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { sink } from "./helpers/recorder.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { waitFor } from "./helpers/wait.js";
 
 const registries: PluginRegistry[] = [];
 afterEach(async () => {
@@ -111,6 +112,25 @@ describe("registry.add()", () => {
     registry.dispatch(message(0));
     expect(await registry.drain(2000)).toBe(true);
     expect(sink<string>("clash-after")).toEqual(["disk:imported", "disk:#2"]);
+  });
+
+  it("a name clash with a drop-in that load() is still setting up: add() is refused, nothing is lost or leaked", async () => {
+    const out: string[] = [];
+    const key = "clash-during-load";
+    const { registry } = registryOver({
+      twin: `const out = ((globalThis as any).__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= [];
+        export default {
+          async setup() { out.push("disk:setup started"); await new Promise((r) => setTimeout(r, 300)); },
+          hooks: { message_sent(e: any) { out.push("disk:" + e.message); } },
+        };`,
+    });
+    const loading = registry.load();
+    await waitFor(() => sink<string>(key).length > 0, 10_000, "the drop-in's setup to start");
+    await expect(registry.add("twin", memoryRecorder("mem", out))).rejects.toThrow('a plugin named "twin" is already registered');
+    await loading;
+    expect(registry.list().map((p) => [p.name, p.source, p.status])).toEqual([["twin", "dir", "active"]]);
+    await registry.teardown();
+    expect(out).toEqual([]); // never set up, so nothing to tear down either
   });
 
   it("a name clash with another add(): the second is refused, the first keeps its place and its events", async () => {
