@@ -38,6 +38,8 @@ export class PluginRegistry implements EventSink {
   private hotReload: HotReload | undefined;
   private unguard: (() => void) | undefined;
   private state: "new" | "loading" | "loaded" | "closed" = "new";
+  /** Names load() is importing and setting up: not yet in the catalog, but no longer free for add(). */
+  private readonly loadingNames = new Set<string>();
 
   constructor(options: RegistryOptions = {}) {
     const resolved = (this.options = resolveOptions(options));
@@ -99,11 +101,11 @@ export class PluginRegistry implements EventSink {
   async add(name: string, plugin: unknown): Promise<PluginInfo> {
     if (typeof name !== "string" || name.trim() === "") throw new TypeError("registry.add() needs a plugin name");
     if (this.state === "closed") throw new Error("the registry is torn down");
-    if (this.catalog.get(name)) throw new Error(`a plugin named "${name}" is already registered`);
+    if (this.isTaken(name)) throw new Error(`a plugin named "${name}" is already registered`);
     this.guard();
     const source = memorySource(name);
     const outcome = await this.lifecycle.start(source, Promise.resolve({ default: plugin }));
-    if (this.catalog.get(name)) {
+    if (this.isTaken(name)) {
       // Registered meanwhile (a concurrent add or load): ours must not replace it.
       if (!failed(outcome)) await this.lifecycle.stop(name, outcome);
       throw new Error(`a plugin named "${name}" is already registered`);
@@ -170,9 +172,18 @@ export class PluginRegistry implements EventSink {
    * outcomes are then recorded in discovery order, so the list and its WARNs read the same on every start.
    */
   private async loadAll(sources: readonly PluginSource[]): Promise<void> {
-    const imports = sources.map((source) => this.lifecycle.beginImport(source));
-    const outcomes = await Promise.all(sources.map((source, i) => this.lifecycle.start(source, imports[i]!)));
-    sources.forEach((source, i) => this.activation.settle(source, outcomes[i]!));
+    for (const { name } of sources) this.loadingNames.add(name);
+    try {
+      const imports = sources.map((source) => this.lifecycle.beginImport(source));
+      const outcomes = await Promise.all(sources.map((source, i) => this.lifecycle.start(source, imports[i]!)));
+      sources.forEach((source, i) => this.activation.settle(source, outcomes[i]!));
+    } finally {
+      this.loadingNames.clear();
+    }
+  }
+
+  private isTaken(name: string): boolean {
+    return this.catalog.get(name) !== undefined || this.loadingNames.has(name);
   }
 
   /** Installs the process-level guards the options ask for, once. */
