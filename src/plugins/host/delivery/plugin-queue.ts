@@ -122,7 +122,13 @@ export class PluginQueue implements Timed {
         this.finishEvent();
         continue;
       }
-      const handler = this.current[this.index++]!;
+      const handler = this.current[this.index]!;
+      if (handler.ready !== undefined) {
+        // A worker plugin being restarted: wait for it before calling, so the wait does not count as handler time.
+        const wait = handler.ready();
+        if (wait !== undefined) return void wait.then(this.run, this.run);
+      }
+      this.index++;
       const event = this.events[this.head]!;
       let result: unknown;
       try {

@@ -185,6 +185,7 @@ export class WorkerPlugin implements PluginInstance {
         thisArg: undefined,
         context: this.options.context,
         abandon: () => this.abandon(name),
+        ready: () => (this.state === "restarting" ? this.whenRunning() : undefined),
       }),
     );
   }

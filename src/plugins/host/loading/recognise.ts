@@ -16,6 +16,11 @@ export interface HandlerEntry {
    * cannot cancel a call); a worker plugin ends its worker, the only way to stop a handler stuck in a loop.
    */
   readonly abandon?: () => void;
+  /**
+   * A promise when the plugin cannot take a call yet (a worker plugin being restarted), else undefined: the queue
+   * waits for it before calling, so the handler timeout counts only the handler's own time.
+   */
+  readonly ready?: () => PromiseLike<unknown> | undefined;
 }
 
 /**
