@@ -232,3 +232,136 @@ describe("a worker plugin that misbehaves is ended and restarted; later events r
     expect(logs.warnings()).toHaveLength(3);
   });
 });
+
+/** Threads of this process now (Linux): a worker plugin's thread shows here while it runs. */
+const threads = () => fs.readdirSync("/proc/self/task").length;
+
+describe("lifecycle of a worker plugin", () => {
+  it("teardown() runs in the worker, then the thread ends: no thread is left behind", async () => {
+    await fs.promises.readFile(__filename); // libuv's thread pool starts on first use: start it before counting
+    const before = threads();
+    const home = tempDir();
+    const markFile = path.join(home, "marks");
+    writeFile(
+      path.join(home, "plugins", "tidy.ts"),
+      fileRecorderSource(path.join(home, "tidy.jsonl"), "tidy", {
+        isolation: "worker",
+        preamble: `const MARKS = ${JSON.stringify(markFile)};`,
+        body: `override async setup() { fs.appendFileSync(MARKS, "setup " + threadId + "\\n"); }
+               override async teardown() { await new Promise((r) => setTimeout(r, 50)); fs.appendFileSync(MARKS, "teardown " + threadId + "\\n"); }`,
+      }),
+    );
+    const { registry, logs } = await load(home);
+    expect(threads()).toBe(before + 1);
+    await registry.teardown();
+    const [setup, teardown] = marks(markFile);
+    expect(teardown).toBe(setup!.replace("setup", "teardown"));
+    expect(threads()).toBe(before);
+    expect(logs.warnings()).toEqual([]);
+  });
+
+  it("a setup() that never settles in the worker: failed at the setup timeout, and its thread is ended", async () => {
+    await fs.promises.readFile(__filename);
+    const before = threads();
+    const home = tempDir();
+    writeFile(
+      path.join(home, "plugins", "stuck.ts"),
+      fileRecorderSource(path.join(home, "stuck.jsonl"), "stuck", { isolation: "worker", body: `override setup() { return new Promise<void>(() => {}); }` }),
+    );
+    const { registry, logs } = await load(home, { setupTimeoutMs: 4000 });
+    expect(registry.list()).toMatchObject([{ name: "stuck", status: "failed", isolation: "worker", error: "setup() did not settle within 4000 ms" }]);
+    expect(logs.warnings()).toHaveLength(1);
+    await waitFor(() => threads() === before, 5000, "the worker thread to end");
+  });
+
+  it("a module that fails to import in its worker is failed with the import error, like inline", async () => {
+    const home = tempDir();
+    writeFile(path.join(home, "plugins", "broken.ts"), `throw new Error("exploded at import"); export default {};`);
+    const { registry } = await load(home, { plugins: { broken: { isolation: "worker" } } });
+    expect(registry.list()).toMatchObject([{ name: "broken", status: "failed", isolation: "worker", error: "import failed: exploded at import" }]);
+  });
+
+  it("what the plugin logs through its logger reaches the server's log, named after the plugin", async () => {
+    const home = tempDir();
+    writeFile(
+      path.join(home, "plugins", "talker.ts"),
+      `import { definePlugin } from "cli-agent-orchestrator/plugins";
+       let log: any;
+       export default definePlugin({
+         isolation: "worker",
+         setup(context) { log = context.logger; log.info({ step: "setup" }, "hello from %s", "the worker"); },
+         hooks: { message_sent(e) { log.warn({ message: e.message }, "saw a message"); } },
+       });`,
+    );
+    const { registry, logs } = await load(home);
+    for (const event of eventStream(3)) registry.dispatch(event);
+    expect(await registry.drain(10_000)).toBe(true);
+    expect(logs.lines.find((l) => l.msg === "hello from the worker")).toMatchObject({ level: 30, plugin: "talker", step: "setup" });
+    expect(logs.warnings()).toEqual([expect.objectContaining({ plugin: "talker", message: "#2", msg: "saw a message" })]);
+  });
+
+  it("hot reload of a worker drop-in: the new version runs in a new worker, the old one is torn down, no event lost", async () => {
+    const home = tempDir();
+    const file = path.join(home, "hot.jsonl");
+    const markFile = path.join(home, "marks");
+    const version = (v: number) =>
+      fileRecorderSource(file, "hot", {
+        isolation: "worker",
+        version: v,
+        preamble: `const MARKS = ${JSON.stringify(markFile)};`,
+        body: `override async teardown() { fs.appendFileSync(MARKS, "teardown v${v} " + threadId + "\\n"); }`,
+      });
+    writeFile(path.join(home, "plugins", "hot.ts"), version(1));
+    const { registry, logs } = await load(home, { watch: true });
+    const events = eventStream(40);
+    for (const event of events.slice(0, 20)) registry.dispatch(event);
+    writeFile(path.join(home, "plugins", "hot.ts"), version(2));
+    for (const event of events.slice(20, 30)) registry.dispatch(event);
+    await waitFor(() => logs.infos().some((l) => l.msg === `plugin "hot" reloaded`), 20_000, "the reload");
+    for (const event of events.slice(30)) registry.dispatch(event);
+    expect(await registry.drain(10_000)).toBe(true);
+    const records = readRecords(file);
+    expect(sessions(records)).toEqual(events.map((e) => e.sessionId));
+    const versions = records.map((r) => r.version);
+    expect(versions.at(-1)).toBe(2);
+    expect(versions).toEqual([...versions].sort()); // all of v1, then all of v2
+    const v1Thread = records.find((r) => r.version === 1)!.threadId;
+    const v2Thread = records.find((r) => r.version === 2)!.threadId;
+    expect(v2Thread).not.toBe(v1Thread);
+    expect(marks(markFile)).toEqual([`teardown v1 ${v1Thread}`]);
+    expect(registry.list()).toMatchObject([{ name: "hot", status: "active", isolation: "worker" }]);
+    expect(logs.warnings()).toEqual([]);
+  });
+});
+
+describe("what a worker plugin does to its globals stays in its thread", () => {
+  it("replacing Object.prototype, Array.prototype.push, Array.prototype.map, JSON.parse/stringify and fetch: this process and an inline plugin are untouched", async () => {
+    const { home, files } = homeWithRecorders({
+      vandal: {
+        isolation: "worker",
+        body: `@hook("message_sent") vandalise() {
+          (Object.prototype as any).polluted = "yes";
+          Array.prototype.push = function () { throw new Error("push hijacked"); };
+          Array.prototype.map = function () { return ["hijacked"]; } as any;
+          JSON.parse = () => ({ hijacked: true });
+          JSON.stringify = () => "hijacked";
+          (globalThis as any).fetch = () => { throw new Error("fetch hijacked"); };
+        }`,
+      },
+      bystander: {},
+    });
+    const { registry } = await load(home);
+    const events = eventStream(20);
+    for (const event of events) registry.dispatch(event);
+    expect(await registry.drain(10_000)).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const list: number[] = [];
+    list.push(1);
+    expect([1, 2].map((n) => n * 2)).toEqual([2, 4]);
+    expect(JSON.parse(JSON.stringify({ a: 1 }))).toEqual({ a: 1 });
+    expect(typeof fetch).toBe("function");
+    expect(sessions(readRecords(files.bystander!))).toEqual(events.map((e) => e.sessionId));
+    // The vandal itself keeps receiving (its recorder appends with JSON.stringify, now "hijacked", after the first message).
+    expect(registry.stats().vandal).toMatchObject({ delivered: 20 + 4, failed: 0, timedOut: 0 }); // 20 records, 4 vandalisms
+  });
+});
