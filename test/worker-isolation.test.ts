@@ -207,6 +207,18 @@ describe("a worker plugin that misbehaves is ended and restarted; later events r
     expect(registry.stats().faulty).toMatchObject({ timedOut: 1, pending: 0 });
   });
 
+  it("a stray promise rejection in the worker is a WARN naming the plugin, as inline; the worker goes on (no restart)", async () => {
+    const home = tempDir();
+    const { file, markFile } = faultyRecorder(home, `void Promise.reject(new Error("nobody awaited me"));`, "true");
+    const { registry, logs } = await load(home, { plugins: { faulty: { isolation: "worker" } } });
+    const expected = await dispatchAll(registry);
+    expect(await registry.drain(15_000)).toBe(true);
+    await waitFor(() => logs.warnings().length >= 4, 5000, "four WARNs");
+    expect(sessions(readRecords(file))).toEqual(expected);
+    expect(marks(markFile).filter((m) => m.startsWith("setup"))).toHaveLength(1);
+    expect(logs.warnings().map((w) => [w.plugin, w.msg])).toEqual(Array(4).fill(["faulty", `plugin "faulty" left a promise rejection unhandled: nobody awaited me`]));
+  });
+
   it("3 deaths within 60 s: the plugin is failed with the reason, stops receiving, and the other plugin gets every event", async () => {
     const home = tempDir();
     faultyRecorder(home, "process.exit(3);", "true");
