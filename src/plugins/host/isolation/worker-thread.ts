@@ -1,5 +1,7 @@
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { PACKAGE_ROOT } from "../../../util/package-root.js";
 import type { WorkerData } from "./protocol.js";
 
 /**
@@ -13,6 +15,9 @@ export function startWorkerThread(data: WorkerData, heapMb: number): Worker {
   const here = import.meta.url;
   if (!here.endsWith(".ts")) return new Worker(new URL("./worker-main.js", here), options);
   const entry = fileURLToPath(new URL("./worker-main.ts", here));
-  const bootstrap = `require("jiti").createJiti(${JSON.stringify(entry)}).import(${JSON.stringify(entry)}).catch((e) => { throw e; });`;
+  // Its transpiled host modules are cached in the checkout's .tmp/ (git-ignored), not in jiti's default shared temp
+  // dir (see docs/decisions.md on the transpile cache): each worker start then skips Babel.
+  const jitiOptions = JSON.stringify({ fsCache: path.join(PACKAGE_ROOT, ".tmp", "worker-from-source") });
+  const bootstrap = `require("jiti").createJiti(${JSON.stringify(entry)}, ${jitiOptions}).import(${JSON.stringify(entry)}).catch((e) => { throw e; });`;
   return new Worker(bootstrap, { ...options, eval: true });
 }
