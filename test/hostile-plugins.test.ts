@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
 import { eventStream, sessionIds } from "./helpers/events.js";
 import { waitFor } from "./helpers/wait.js";
@@ -44,6 +44,7 @@ async function withHostile(mode: Mode, hostile: string, options: Partial<Registr
     watch: false,
     logger: logs.logger,
     plugins: { hostile: { isolation: mode } },
+    ...(mode === "worker" ? WORKER_OPTIONS : {}),
     ...options,
   });
   registries.push(registry);
@@ -63,8 +64,13 @@ const out = { push(record: unknown) { fs.appendFileSync(__OUT__, JSON.stringify(
 
 type Mode = "inline" | "worker";
 
-/** Starting a worker (a thread, then the loader) takes a while, more so from the TypeScript sources on a busy machine. */
-const SETUP_TIMEOUT: Record<Mode, number> = { inline: 200, worker: 10_000 };
+/**
+ * Starting a worker (a thread, then the loader, Babel on a cold transpile cache) takes seconds from the TypeScript
+ * sources on a busy machine, and the setup deadline covers it: worker cases get room (nothing here is timed).
+ */
+const SETUP_TIMEOUT: Record<Mode, number> = { inline: 200, worker: 20_000 };
+const WORKER_OPTIONS: Partial<RegistryOptions> = { setupTimeoutMs: 30_000 };
+vi.setConfig({ testTimeout: 120_000 });
 
 // Every case runs with the hostile plugin inline, and again with it in a worker thread (DESIGN §14): the good plugin
 // must get everything either way, and the WARNs are the same, except where isolation changes the outcome on purpose.
@@ -75,7 +81,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
         @hook("message_sent") boom(): void { throw new Error("sync boom"); }
         @hook("message_sent") after(e: any) { out.push({ plugin: "hostile", fields: { sessionId: e.sessionId } }); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(hostileRecords()).toHaveLength(MESSAGES);
     const warnings = logs.warnings();
@@ -90,7 +96,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
       export default class H extends CaoPlugin {
         @hook("terminal_created") async rejects() { await Promise.resolve(); throw new Error("async boom"); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     const warnings = logs.warnings();
     expect(warnings).toHaveLength(EVENTS / 5);
@@ -131,7 +137,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
       return;
     }
     // In a worker a timed-out call ends the thread: restarted twice, and the third death within 60 s fails it.
-    await waitFor(() => registry.list().find((p) => p.name === "hostile")!.status === "failed", 30_000, "the hostile plugin to be failed");
+    await waitFor(() => registry.list().find((p) => p.name === "hostile")!.status === "failed", 90_000, "the hostile plugin to be failed");
     expect(await registry.drain(10_000)).toBe(true);
     expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({
       status: "failed",
@@ -151,7 +157,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
         override async setup() { throw new Error("no token"); }
         @hook("message_sent") never() { out.push({ plugin: "hostile", fields: {} }); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({ status: "failed", error: "setup() threw: no token" });
     expect(logs.warnings()).toHaveLength(1);
@@ -168,7 +174,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
       }`,
       { setupTimeoutMs: SETUP_TIMEOUT[mode] },
     );
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(hostileRecords()).toEqual([]);
     expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({ status: "failed", error: `setup() did not settle within ${SETUP_TIMEOUT[mode]} ms` });
@@ -185,7 +191,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
       }`,
       { teardownTimeoutMs: 200 },
     );
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(0);
     await registry.teardown();
@@ -197,7 +203,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
 
   it("the module throws at import: skipped with one WARN carrying the error", async () => {
     const { registry, logs, good, expected } = await withHostile(mode, `throw new Error("exploded at import"); export default {};`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]!.msg).toMatch(/"hostile" skipped: import failed: exploded at import/);
@@ -205,7 +211,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
 
   it("a syntax error: skipped with one WARN", async () => {
     const { registry, logs, good, expected } = await withHostile(mode, `export default class { @hook("message_sent" async x( {} }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]!.msg).toMatch(/"hostile" skipped: import failed/);
@@ -214,7 +220,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
 
   it("a default export that is not a plugin: skipped with one WARN saying what was found", async () => {
     const { registry, logs, good, expected } = await withHostile(mode, `export default { hello: "world" };`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]!.msg).toMatch(/"hostile" skipped: .*not a plugin/i);
@@ -226,7 +232,7 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
         @hook("message_sent") rewrite(e: any) { e.message = "HIJACKED"; }
         @hook("message_sent") retime(e: any) { e.timestamp.setTime(0); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     for (const r of good().filter((r) => r.eventType === "message_sent")) {
       expect(r.fields.message).toMatch(/^#\d+$/);

@@ -146,7 +146,10 @@ export class Lifecycle {
   /** Starts `source` in a worker thread of its own; imported and recognised there within `deadline`. */
   private async startWorker(source: PluginSource, deadline: Deadline): Promise<Outcome> {
     if (source.source === "memory") return { failed: MEMORY_PLUGIN_IN_WORKER, isolation: "worker" };
-    const { options, log } = this.deps;
+    const { options, log, loader } = this.deps;
+    // A plugin that declared its isolation was just transpiled here: once that is in the transpile cache, its worker
+    // reads it instead of loading Babel again.
+    await deadline.race(loader.cacheWritten());
     const started = await WorkerPlugin.load(
       {
         source,
