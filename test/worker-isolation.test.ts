@@ -315,10 +315,10 @@ describe("lifecycle of a worker plugin", () => {
     writePackage(path.join(home, "node_modules"), "cao-plugin-npm-worker", { keywords: ["cao-plugin"], type: "module", main: "index.js" }, {
       "index.js": `import fs from "node:fs";
         import { threadId } from "node:worker_threads";
-        export default { hooks: { message_sent(e) { fs.appendFileSync(${JSON.stringify(file)}, threadId + " " + e.constructor.name + " " + e.message + "\n"); } } };`,
+        export default { hooks: { message_sent(e) { fs.appendFileSync(${JSON.stringify(file)}, threadId + " " + e.constructor.name + " " + e.message + "\\n"); } } };`,
     });
     const { registry } = await load(home, { plugins: { "cao-plugin-npm-worker": { isolation: "worker" } } });
-    expect(registry.list()).toMatchObject([{ name: "cao-plugin-npm-worker", source: "npm", status: "active", isolation: "worker" }]);
+    expect(registry.list(), registry.list()[0]?.error).toMatchObject([{ name: "cao-plugin-npm-worker", source: "npm", status: "active", isolation: "worker" }]);
     for (const event of eventStream(10)) registry.dispatch(event);
     expect(await registry.drain(60_000)).toBe(true);
     const lines = marks(file).map((line) => line.split(" "));
