@@ -410,3 +410,26 @@ describe("what a worker plugin does to its globals stays in its thread", () => {
     expect(registry.stats().vandal).toMatchObject({ delivered: 20 + 4, failed: 0, timedOut: 0 }); // 20 records, 4 vandalisms
   });
 });
+
+describe("a worker plugin that dies in teardown()", () => {
+  it("is not restarted: teardown() reports it (one WARN) and the thread is gone", async () => {
+    await fs.promises.readFile(__filename);
+    const before = threads();
+    const home = tempDir();
+    const markFile = path.join(home, "marks");
+    writeFile(
+      path.join(home, "plugins", "quitter.ts"),
+      fileRecorderSource(path.join(home, "quitter.jsonl"), "quitter", {
+        isolation: "worker",
+        preamble: `const MARKS = ${JSON.stringify(markFile)};`,
+        body: `override async setup() { fs.appendFileSync(MARKS, "setup\\n"); }
+               override async teardown() { process.exit(5); }`,
+      }),
+    );
+    const { registry, logs } = await load(home);
+    await registry.teardown();
+    expect(marks(markFile)).toEqual(["setup"]);
+    expect(logs.warnings().map((w) => w.msg)).toEqual([`plugin "quitter" teardown() threw: its worker exited with code 5`]);
+    await waitFor(() => threads() === before, 10_000, "the worker thread to end");
+  });
+});

@@ -50,7 +50,7 @@ export class WorkerPlugin implements PluginInstance {
   /** Restarts so far, for stats. */
   restarts = 0;
   private worker: Worker | undefined;
-  private state: "starting" | "running" | "restarting" | "failed" | "closed" = "starting";
+  private state: "starting" | "running" | "restarting" | "stopping" | "failed" | "closed" = "starting";
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /** Settles when the restart under way has finished (either way); `generation` tells a superseded one. */
@@ -87,6 +87,7 @@ export class WorkerPlugin implements PluginInstance {
 
   async teardown(): Promise<void> {
     if (!(await this.whenRunning())) return;
+    this.state = "stopping"; // a death from here on is the end, not a reason to restart
     await this.request({ type: "teardown", id: 0 });
   }
 
@@ -198,8 +199,8 @@ export class WorkerPlugin implements PluginInstance {
     void worker?.terminate();
     this.abandonAll(`its worker ${why}`);
     const { log, deaths } = this.options;
-    if (this.state === "starting") {
-      // Not running yet: there is nothing to restart; the start-up that was waiting reports the failure.
+    if (this.state === "starting" || this.state === "stopping") {
+      // Not running yet, or being torn down: nothing to restart; the start-up or teardown that waits reports it.
       this.state = "closed";
       return;
     }
