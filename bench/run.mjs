@@ -17,6 +17,8 @@ const BENCHES = [
   { file: "input-latency.mjs" },
   { file: "inbox-delivery.mjs" },
   { file: "startup.mjs" },
+  { file: "worker-throughput.mjs" },
+  { file: "worker-spin-health.mjs" },
 ];
 
 function runOne({ file, nodeArgs = [] }) {
