@@ -300,6 +300,22 @@ describe("config.yaml while the server runs (real file events)", () => {
   });
 });
 
+describe("enabled: false and hot reload", () => {
+  it("a disabled drop-in edited or added while the server runs is listed disabled and never imported", async () => {
+    const home = tempDir("cao-config-");
+    const marker = path.join(home, "imported");
+    const source = (n: number) => `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "v${n}");\n${RAW_PLUGIN("off")}`;
+    const r = await start({ home, plugins: { "off.js": source(1), "on.js": RAW_PLUGIN("on") }, config: `plugins:\n  off: { enabled: false }\n  late: { enabled: false }\n` });
+    writeFile(path.join(home, "plugins", "off.js"), source(2));
+    writeFile(path.join(home, "plugins", "late.js"), source(3));
+    writeFile(path.join(home, "plugins", "on.js"), RAW_PLUGIN("on").replace("config: context.config ?? null", "config: 2"));
+    await waitFor(() => r.record("on").length === 3, 10_000, "the enabled drop-in to reload");
+    await waitFor(() => row(r, "late")?.status === "disabled", 10_000, "late to be listed");
+    expect(row(r, "off")?.status).toBe("disabled");
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+});
+
 describe("REST: GET /plugins/:name, POST reload | enable | disable | rescan", () => {
   const COMMENTED = `# CAO settings, edited by hand
 server_note: keep me   # a key CAO does not use
