@@ -262,6 +262,20 @@ describe("config.yaml while the server runs (real file events)", () => {
     expect(r.record("b")).toHaveLength(1);
   });
 
+  it("CAO_CONFIG names the file; an isolation change restarts the plugin and GET /plugins/:name shows it", async () => {
+    const elsewhere = path.join(tempDir("cao-config-file-"), "settings", "cao.yaml");
+    writeFile(elsewhere, `plugins:\n  a:\n    config: { level: 1 }\n`);
+    const r = await start({ plugins: { "a.js": RAW_PLUGIN("a") }, env: { CAO_CONFIG: elsewhere }, config: `plugins:\n  a:\n    config: { level: 99 }\n` });
+    expect(r.record("a")).toEqual([{ at: "setup", config: { level: 1 } }]); // $CAO_HOME/config.yaml is not read
+    expect((await r.http("GET", "/plugins/a")).body).toMatchObject({ isolation: "inline", config: { level: 1 } });
+    fs.writeFileSync(elsewhere, `plugins:\n  a:\n    isolation: worker\n    config: { level: 1 }\n`);
+    await waitFor(() => r.record("a").length === 3, 10_000, "plugin a to restart");
+    expect((await r.http("GET", "/plugins/a")).body).toMatchObject({ isolation: "worker", status: "active" });
+    expect((await r.http("POST", "/plugins/a/disable")).status).toBe(200);
+    expect(fs.readFileSync(elsewhere, "utf8")).toContain("enabled: false");
+    expect(fs.readFileSync(r.configFile, "utf8")).not.toContain("enabled");
+  });
+
   it("a section that becomes invalid fails that plugin; fixing it loads it again", async () => {
     const r = await start({
       plugins: { "zodded.ts": ZOD_PLUGIN("zodded") },
