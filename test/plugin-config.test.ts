@@ -383,6 +383,25 @@ plugins:
     expect(row(again, "a")?.status).toBe("disabled");
   });
 
+  it("a config.yaml that is a symlink stays one, and keeps its permissions", async () => {
+    const dotfiles = tempDir("cao-dotfiles-");
+    const real = writeFile(path.join(dotfiles, "cao.yaml"), `# from my dotfiles\nplugins: {}\n`);
+    fs.chmodSync(real, 0o600);
+    const home = tempDir("cao-config-");
+    fs.symlinkSync(real, path.join(home, "config.yaml"));
+    const r = await start({ home, plugins: { "a.js": RAW_PLUGIN("a") }, watch: false });
+    expect((await r.http("POST", "/plugins/a/disable")).status).toBe(200);
+    expect(fs.lstatSync(r.configFile).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(real, "utf8")).toBe(`# from my dotfiles\nplugins: { a: { enabled: false } }\n`);
+    expect(fs.statSync(real).mode & 0o777).toBe(0o600);
+    await r.server.close();
+    // Edited at its target while a server runs: the watcher sees it through the link.
+    const watching = await start({ home, watch: true });
+    expect(row(watching, "a")?.status).toBe("disabled");
+    fs.writeFileSync(real, `plugins: { a: { enabled: true } }\n`);
+    await waitFor(() => row(watching, "a")?.status === "active", 10_000, "a to be enabled through the link");
+  });
+
   it("disable creates config.yaml when there is none", async () => {
     const r = await start({ plugins: { "a.js": RAW_PLUGIN("a") }, watch: false });
     expect(fs.existsSync(r.configFile)).toBe(false);
