@@ -433,3 +433,45 @@ describe("a worker plugin that dies in teardown()", () => {
     await waitFor(() => threads() === before, 10_000, "the worker thread to end");
   });
 });
+
+describe("a worker plugin's config (DESIGN §13 with §14)", () => {
+  /** A definePlugin drop-in whose hand-written Standard Schema requires `{ greeting: string }`; setup writes what it got. */
+  function configuredDropIn(home: string, out: string): void {
+    writeFile(
+      path.join(home, "plugins", "configured.ts"),
+      `import fs from "node:fs";
+       import { threadId } from "node:worker_threads";
+       const schema = { "~standard": { version: 1, vendor: "test", validate(value: any) {
+         if (typeof value?.greeting !== "string") return { issues: [{ message: "expected a string", path: ["greeting"] }] };
+         return { value: { greeting: value.greeting.toUpperCase() } };
+       } } };
+       export default { config: schema, hooks: {},
+         setup(context: any) { fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify({ config: context.config, threadId })); } };`,
+    );
+  }
+
+  it("is interpolated in the server and validated by the plugin's schema in its worker; the plugin sees the output", async () => {
+    const home = tempDir();
+    const out = path.join(home, "setup.json");
+    configuredDropIn(home, out);
+    const { registry } = await load(home, {
+      env: { CAO_HOME: home, GREETING: "hello" },
+      plugins: { configured: { isolation: "worker", config: { greeting: "${GREETING}" } } },
+    });
+    expect(registry.list().map((p) => [p.name, p.status, p.isolation])).toEqual([["configured", "active", "worker"]]);
+    const seen = JSON.parse(fs.readFileSync(out, "utf8"));
+    expect(seen.config).toEqual({ greeting: "HELLO" });
+    expect(seen.threadId).toBeGreaterThan(0);
+  });
+
+  it("an invalid config fails the worker plugin with the field named, and its setup never runs", async () => {
+    const home = tempDir();
+    const out = path.join(home, "setup.json");
+    configuredDropIn(home, out);
+    const { registry } = await load(home, { plugins: { configured: { isolation: "worker", config: { greeting: 42 } } } });
+    const [row] = registry.list();
+    expect(row).toMatchObject({ name: "configured", status: "failed", isolation: "worker" });
+    expect(row!.error).toMatch(/config\.greeting: expected a string/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});

@@ -9,6 +9,8 @@ import type { PluginModuleLoader } from "./loading/module-loader.js";
 import { declaredIsolation, recognisePlugin, type PluginInstance } from "./loading/recognise.js";
 import { chooseIsolation, isolationSetting } from "./isolation/choose.js";
 import { WorkerPlugin } from "./isolation/worker-plugin.js";
+import { interpolate, InterpolationError } from "./config/interpolate.js";
+import { validateConfig } from "./config/validate-config.js";
 import type { ResolvedOptions } from "./options.js";
 
 /** A plugin instance, or why there is none (and where it ran, when it got as far as a worker thread). */
@@ -129,14 +131,25 @@ export class Lifecycle {
     // The setting wins; without one, the plugin's own declaration counts (so it was imported here to read it).
     const isolation = chooseIsolation(setting, setting === undefined ? declaredIsolation(exports) : undefined);
     if (!isolation.ok) return { failed: isolation.reason };
+    // `${VAR}`s are replaced here, from the server's environment, in both modes; the schema runs where the plugin does.
+    let rawConfig: unknown;
+    try {
+      rawConfig = interpolate(this.deps.options.plugins[name]?.config, this.deps.options.env);
+    } catch (error) {
+      if (error instanceof InterpolationError) return { failed: `invalid config: ${error.message}`, isolation: isolation.isolation };
+      throw error;
+    }
     let plugin: PluginInstance;
     if (isolation.isolation === "worker") {
-      const started = await this.startWorker(source, deadline);
+      const started = await this.startWorker(source, rawConfig, deadline);
       if (failed(started)) return started;
       plugin = started;
     } else {
-      const recognised = this.deps.scope.run(name, () => recognisePlugin(exports, this.contextFor(name)));
+      const context = this.contextFor(name);
+      const recognised = this.deps.scope.run(name, () => recognisePlugin(exports, context));
       if (!recognised.ok) return { failed: recognised.reason };
+      const configured = await this.configure(name, recognised.plugin, context, rawConfig, deadline);
+      if (configured !== undefined) return { failed: configured };
       plugin = recognised.plugin;
     }
     this.warnUnknownHooks(name, plugin);
@@ -144,7 +157,7 @@ export class Lifecycle {
   }
 
   /** Starts `source` in a worker thread of its own; imported and recognised there within `deadline`. */
-  private async startWorker(source: PluginSource, deadline: Deadline): Promise<Outcome> {
+  private async startWorker(source: PluginSource, config: unknown, deadline: Deadline): Promise<Outcome> {
     if (source.source === "memory") return { failed: MEMORY_PLUGIN_IN_WORKER, isolation: "worker" };
     const { options, log, loader } = this.deps;
     // A plugin that declared its isolation was just transpiled here: once that is in the transpile cache, its worker
@@ -154,6 +167,7 @@ export class Lifecycle {
       {
         source,
         context: this.contextFor(source.name),
+        config,
         heapMb: options.workerHeapMb,
         handlerTimeoutMs: options.handlerTimeoutMs,
         setupTimeoutMs: options.setupTimeoutMs,
@@ -178,8 +192,22 @@ export class Lifecycle {
     }
   }
 
-  private contextFor(name: string): PluginContext {
+  /**
+   * The plugin's `config:` section (DESIGN §13), as the settings hold it now: `${VAR}`s replaced, validated by the
+   * plugin's schema (within the plugin's deadline: a schema may be async), and handed to the plugin and its context.
+   * Undefined on success, else why the plugin cannot run with it.
+   */
+  private async configure(name: string, plugin: PluginInstance, context: { config: unknown }, raw: unknown, deadline: Deadline): Promise<string | undefined> {
+    const validated = await deadline.race(this.deps.scope.run(name, () => validateConfig(plugin.configSchema, raw)));
+    if (validated === TIMED_OUT) return `its config schema did not settle within ${deadline.ms} ms`;
+    if (!validated.ok) return validated.error;
+    context.config = validated.value;
+    plugin.configure(validated.value);
+    return undefined;
+  }
+
+  private contextFor(name: string): PluginContext & { config: unknown } {
     const { options } = this.deps;
-    return { name, logger: options.logger.child({ plugin: name }), caoHome: options.caoHome, env: options.env };
+    return { name, logger: options.logger.child({ plugin: name }), caoHome: options.caoHome, env: options.env, config: undefined };
   }
 }

@@ -11,6 +11,8 @@ export interface WorkerData {
   source: PluginSource;
   caoHome: string;
   env: Record<string, string | undefined>;
+  /** The plugin's `config:` section with `${VAR}`s replaced; the worker validates it with the plugin's schema. */
+  config: unknown;
 }
 
 export type HostRequest =

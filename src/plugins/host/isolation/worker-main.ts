@@ -11,6 +11,7 @@ import { eventFromJSON, isEventType } from "../../api/events.js";
 import type { PluginContext, PluginLogger } from "../../api/plugin.js";
 import { PluginModuleLoader } from "../loading/module-loader.js";
 import { recognisePlugin, type PluginInstance } from "../loading/recognise.js";
+import { validateConfig } from "../config/validate-config.js";
 import { LOG_LEVELS, type HostRequest, type LogLevel, type SerializedError, type WorkerData, type WorkerMessage } from "./protocol.js";
 
 if (!parentPort) throw new Error("worker-main runs as a plugin's worker thread, started by the plugin host");
@@ -21,7 +22,7 @@ const name = data.source.name;
 const post = port.postMessage.bind(port) as (message: WorkerMessage) => void;
 
 const logger = forwardingLogger();
-const context: PluginContext = { name, logger, caoHome: data.caoHome, env: data.env };
+const context: PluginContext & { config: unknown } = { name, logger, caoHome: data.caoHome, env: data.env, config: undefined };
 let plugin: PluginInstance | undefined;
 
 // Inline, a plugin's stray rejection is a WARN (the process guard); the same here, instead of Node ending the thread.
@@ -55,6 +56,11 @@ async function load(): Promise<void> {
   }
   const recognised = recognisePlugin(exports, context);
   if (!recognised.ok) return reply(0, new Error(recognised.reason));
+  // The schema is the plugin's own code, so it runs here, beside the plugin (as inline it runs beside it there).
+  const validated = await validateConfig(recognised.plugin.configSchema, data.config);
+  if (!validated.ok) return reply(0, new Error(validated.error));
+  context.config = validated.value;
+  recognised.plugin.configure(validated.value);
   plugin = recognised.plugin;
   post({
     type: "settled",

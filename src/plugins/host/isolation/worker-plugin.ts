@@ -15,6 +15,8 @@ export interface WorkerPluginOptions {
   source: PluginSource;
   /** Handed to the plugin's setup() in its worker (the logger is replaced there by one that forwards here). */
   context: PluginContext;
+  /** The plugin's interpolated `config:` section, validated in the worker by the plugin's own schema. */
+  config: unknown;
   heapMb: number;
   handlerTimeoutMs: number;
   setupTimeoutMs: number;
@@ -47,6 +49,8 @@ export class WorkerPlugin implements PluginInstance {
   readonly name: string;
   style: PluginInstance["style"] = "class";
   handlers: readonly HandlerEntry[] = [];
+  /** The schema lives in the worker, which validates the config it was started with before the plugin's setup. */
+  readonly configSchema = undefined;
   /** Restarts so far, for stats. */
   restarts = 0;
   private worker: Worker | undefined;
@@ -92,6 +96,9 @@ export class WorkerPlugin implements PluginInstance {
   }
 
   /** Ends the worker thread (resolves once it is gone); every call still waiting is abandoned. */
+  /** Nothing to do here: the worker configured its plugin with the validated config before reporting it loaded. */
+  configure(): void {}
+
   async close(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
@@ -139,7 +146,7 @@ export class WorkerPlugin implements PluginInstance {
   /** Starts a worker thread; resolves with what it loaded (request 0), rejects if the plugin cannot be loaded there. */
   private spawn(): Promise<Loaded> {
     const { source, context, heapMb } = this.options;
-    const worker = startWorkerThread({ source, caoHome: context.caoHome, env: { ...context.env } }, heapMb);
+    const worker = startWorkerThread({ source, caoHome: context.caoHome, env: { ...context.env }, config: this.options.config }, heapMb);
     this.worker = worker;
     worker.on("message", (message: WorkerMessage) => {
       if (worker === this.worker) this.onMessage(message);

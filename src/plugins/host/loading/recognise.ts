@@ -32,6 +32,10 @@ export interface PluginInstance {
   readonly style: "class" | "instance" | "definePlugin";
   readonly isolation: PluginIsolation;
   readonly handlers: readonly HandlerEntry[];
+  /** `static configSchema` of a class plugin, `config` of a definePlugin object (DESIGN §13); undefined if none. */
+  readonly configSchema: unknown;
+  /** Hands the validated config to the plugin (`this.config` of a class plugin); called before setup(). */
+  configure(config: unknown): void;
   setup(): unknown;
   teardown(): unknown;
   /** Releases what the plugin holds beyond its own teardown (a worker thread); called last, exactly once. */
@@ -124,10 +128,15 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
     handlers.push({ eventType: h.eventType, name: h.name, fn: h.fn as HandlerEntry["fn"], thisArg: instance, context });
   }
   target.logger = context.logger;
+  const constructor = (instance as { constructor?: { configSchema?: unknown } }).constructor;
   return {
     style,
     isolation: "inline",
     handlers,
+    configSchema: typeof constructor === "function" ? (constructor as { configSchema?: unknown }).configSchema : undefined,
+    configure: (config) => {
+      (target as { config?: unknown }).config = config;
+    },
     setup: () => target.setup?.(context),
     teardown: () => target.teardown?.(),
     close: nothingToClose,
@@ -157,6 +166,8 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
       style: "definePlugin",
       isolation: "inline",
       handlers,
+      configSchema: definition.config,
+      configure: () => undefined, // definePlugin hooks and setup read it from their context
       setup: () => setup?.call(definition, context),
       teardown: () => teardown?.call(definition),
       close: nothingToClose,
