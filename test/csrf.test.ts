@@ -49,6 +49,11 @@ const STATE_CHANGING: [string, string, () => string][] = [
   ["POST", "/terminals/:terminal_id/exit", () => `/terminals/${live}/exit`],
   ["DELETE", "/terminals/:terminal_id", () => `/terminals/${live}`],
   ["POST", "/terminals/:receiver_id/inbox/messages", () => `/terminals/${live}/inbox/messages?sender_id=0000aaaa&message=hi`],
+  // Reaching these would answer 404 for a plugin this server does not have: the 403 shows the gate stands before routing.
+  ["POST", "/plugins/:name/reload", () => "/plugins/webhook/reload"],
+  ["POST", "/plugins/:name/enable", () => "/plugins/webhook/enable"],
+  ["POST", "/plugins/:name/disable", () => "/plugins/webhook/disable"],
+  ["POST", "/plugins/rescan", () => "/plugins/rescan"],
 ];
 
 const FOREIGN_ORIGINS = () => [
@@ -100,6 +105,7 @@ describe("the CSRF attack: state-changing requests from a foreign Origin are ref
   for (const [method, route, path] of STATE_CHANGING) {
     it(`${method} ${route} from http://evil.example is 403 and changes nothing`, async () => {
       const inboxBefore = await t.client.request<unknown[]>("GET", `/terminals/${live}/inbox/messages`, undefined, { limit: 1000 });
+      const pluginsBefore = await t.client.request<unknown[]>("GET", "/plugins");
       tmuxCalls.mockClear();
       expectRefused(await fromPage("http://evil.example", method, path()), `${method} ${path()}`);
       expect(tmuxCalls).not.toHaveBeenCalled();
@@ -107,6 +113,7 @@ describe("the CSRF attack: state-changing requests from a foreign Origin are ref
       expect((await t.client.getTerminal(live)).status).toBe("idle");
       expect(await t.server.tmux.listWindows("cao-live")).toHaveLength(1);
       expect(await t.client.request<unknown[]>("GET", `/terminals/${live}/inbox/messages`, undefined, { limit: 1000 })).toEqual(inboxBefore);
+      expect(await t.client.request<unknown[]>("GET", "/plugins")).toEqual(pluginsBefore);
     });
   }
 
