@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ApiError, ServerUnreachableError } from "../clients/api-client.js";
 import { StorageError } from "../clients/storage-error.js";
-import { UsageError } from "./usage.js";
+import { CommandError, UsageError } from "./usage.js";
 
 const HELP = `cao — CLI Agent Orchestrator
 
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cao ${name}: ${error.message}; check that CAO_HOME (${process.env.CAO_HOME || "~/.cao"}) is writable and has space\n`);
       return 1;
     }
-    if (error instanceof ServerUnreachableError || error instanceof ApiError) {
+    if (error instanceof ServerUnreachableError || error instanceof ApiError || error instanceof CommandError) {
       process.stderr.write(`cao ${name}: ${error.message}\n`);
       return 1;
     }

@@ -1,5 +1,6 @@
 import { apiAddressFrom, baseUrlOf } from "../util/api-address.js";
 import type { PluginInfo } from "../plugins/host/registry.js";
+import type { QueueStats } from "../plugins/host/delivery/plugin-queue.js";
 import type { Terminal } from "../services/terminal-service.js";
 
 export interface ClientOptions {
@@ -127,4 +128,27 @@ export class CaoClient {
   plugins(): Promise<PluginInfo[]> {
     return this.request("GET", "/plugins");
   }
+
+  /** GET /plugins/:name (DESIGN §13): the row plus the `config:` section as written, isolation and delivery stats. */
+  plugin(name: string): Promise<PluginDetails> {
+    return this.request("GET", `/plugins/${encodeURIComponent(name)}`);
+  }
+
+  /** POST /plugins/:name/reload | enable | disable: the row after the change. */
+  changePlugin(name: string, action: PluginAction): Promise<PluginInfo> {
+    return this.request("POST", `/plugins/${encodeURIComponent(name)}/${action}`);
+  }
+
+  /** POST /plugins/rescan: discover again; the rows after it. */
+  rescanPlugins(): Promise<PluginInfo[]> {
+    return this.request("POST", "/plugins/rescan");
+  }
+}
+
+export type PluginAction = "reload" | "enable" | "disable";
+
+export interface PluginDetails extends PluginInfo {
+  config?: unknown;
+  isolation?: string;
+  stats?: Partial<QueueStats>;
 }
