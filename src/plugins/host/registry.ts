@@ -262,7 +262,7 @@ export class PluginRegistry implements EventSink {
 
   private memorySources(): Map<string, PluginSource> {
     const taken = new Map<string, PluginSource>();
-    for (const entry of this.catalog.all()) taken.set(entry.source.name, entry.source);
+    for (const entry of this.catalog.all()) if (entry.source.source === "memory") taken.set(entry.source.name, entry.source);
     return taken;
   }
 
