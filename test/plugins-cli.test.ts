@@ -41,6 +41,21 @@ function run(command: string, args: string[], env: Record<string, string> = {}, 
 /** env for the CLI against `server` (its home, its port). */
 const envOf = (server: ServerProcess) => ({ CAO_HOME: server.home, CAO_API_PORT: String(server.port) });
 
+describe("help", () => {
+  it("cao plugins --help names every subcommand; each has its own --help; exit 0", async () => {
+    const SUBCOMMANDS = ["list", "info", "enable", "disable", "reload", "new", "install", "uninstall"];
+    const top = await cao(["plugins", "--help"]);
+    expect(top.code).toBe(0);
+    for (const sub of SUBCOMMANDS) expect(top.stdout).toMatch(new RegExp(`^  ${sub} `, "m"));
+    for (const sub of SUBCOMMANDS) {
+      const help = await cao(["plugins", sub, "--help"], { CAO_API_PORT: "1" });
+      expect(help, sub).toMatchObject({ code: 0, stderr: "" });
+      expect(help.stdout).toMatch(new RegExp(`^usage: cao plugins ${sub}`));
+    }
+    expect((await cao(["--help"])).stdout).toMatch(/plugins list\|info\|enable\|disable\|reload\|new\|install\|uninstall/);
+  });
+});
+
 describe("cao plugins new", () => {
   it("writes a plugin that hooks every event, a tsconfig and type links; tsc passes, and fails on a wrong event field", async () => {
     const home = tempDir("cao-new-");

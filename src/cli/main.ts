@@ -11,7 +11,8 @@ usage: cao <command> [options]
   launch        start a session with an agent profile
   shutdown      kill sessions (--all or --session <name>)
   mcp-server    the MCP server agent CLIs start over stdio (handoff, assign, send_message)
-  plugins list  show the server's plugins
+  plugins list|info|enable|disable|reload|new|install|uninstall
+                manage plugins ("cao plugins --help")
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
