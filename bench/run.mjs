@@ -17,6 +17,7 @@ const BENCHES = [
   { file: "input-latency.mjs" },
   { file: "inbox-delivery.mjs" },
   { file: "startup.mjs" },
+  { file: "cli-startup.mjs" },
 ];
 
 function runOne({ file, nodeArgs = [] }) {
