@@ -7,6 +7,7 @@ import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { EVENT_TYPES } from "../src/plugins/api/events.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 import { startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
@@ -66,7 +67,9 @@ describe("cao plugins new", () => {
     const js = await cao(["plugins", "new", "plain", "--js"], { CAO_HOME: home });
     expect(js.code, js.stderr).toBe(0);
     const source = fs.readFileSync(path.join(dir, "audit-log.ts"), "utf8");
-    for (const event of ["session_created", "session_killed", "terminal_created", "terminal_killed", "message_sent"]) {
+    // Every event the API knows, so the template cannot fall behind a new one.
+    expect(EVENT_TYPES.length).toBeGreaterThanOrEqual(5);
+    for (const event of EVENT_TYPES) {
       expect(source).toContain(`@hook("${event}")`);
       expect(fs.readFileSync(path.join(dir, "plain.js"), "utf8")).toContain(`async ${event}(event, context)`);
     }
