@@ -188,6 +188,7 @@ describe("cao plugins info | enable | disable | reload, against a running server
     writeFile(path.join(home, "plugins", "flaky.mjs"), "export default { hooks: { session_created() {} } };\n");
     const server = await startServerProcess({ home });
     const env = envOf(server);
+    expect((await cao(["plugins", "info", "flaky"], env)).stdout).toMatch(/^config\s+\(no section in config\.yaml\)$/m);
     for (const sub of ["info", "enable", "disable", "reload"]) {
       const result = await cao(["plugins", sub, "nope"], env);
       expect(result, sub).toMatchObject({ code: 1, stdout: "", stderr: "cao plugins: no plugin named nope\n" });

@@ -145,9 +145,11 @@ export class CaoClient {
 export type PluginAction = "reload" | "enable" | "disable";
 
 export interface PluginDetails extends PluginInfo {
+  /** The `config:` section as written (not interpolated); null when config.yaml has none for this plugin. */
   config?: unknown;
   isolation?: string;
-  stats?: Partial<QueueStats>;
+  /** Delivery counts of an active plugin; null otherwise. */
+  stats?: Partial<QueueStats> | null;
 }
 
 /**

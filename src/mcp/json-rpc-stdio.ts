@@ -72,5 +72,7 @@ export function serveJsonRpc(input: Readable, output: Writable, handle: RequestH
   return new Promise<void>((resolve) => {
     input.once("end", resolve);
     input.once("close", resolve);
+    // EPIPE and the like: the client is gone, so is the conversation (and an unhandled stream error would crash).
+    output.on("error", () => resolve());
   });
 }

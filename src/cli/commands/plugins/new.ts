@@ -48,7 +48,7 @@ export async function newCommand(argv: string[]): Promise<number> {
   process.stdout.write(`wrote ${file}\n`);
   for (const extra of written) process.stdout.write(`wrote ${extra}\n`);
   process.stdout.write(
-    `\nA running cao-server loads it now (or at its next start); "cao plugins info ${name}" shows it.\n` +
+    `\nA running cao-server loads it now (unless started with --no-watch; else at its next start); "cao plugins info ${name}" shows it.\n` +
       `Type-check: npx tsc --noEmit -p ${dir}\n`,
   );
   return 0;
