@@ -114,7 +114,7 @@ describe("cao plugins new", () => {
       expect(result.stderr).toMatch(/^cao plugins: /);
     }
     expect(fs.readdirSync(dir).sort()).toEqual(["folder", "mine.mjs"]);
-  });
+  }, 90_000);
 
   it("the scaffold loads in a real server with its config.yaml section, and every handler fires on real events", async () => {
     const home = tempDir("cao-new-");
