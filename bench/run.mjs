@@ -20,6 +20,7 @@ const BENCHES = [
   { file: "startup.mjs" },
   { file: "worker-throughput.mjs" },
   { file: "worker-spin-health.mjs" },
+  { file: "cli-startup.mjs" },
 ];
 
 function runOne({ file, nodeArgs = [] }) {

@@ -1,11 +1,7 @@
 #!/usr/bin/env node
 import { ApiError, ServerUnreachableError } from "../clients/api-client.js";
 import { StorageError } from "../clients/storage-error.js";
-import { launchCommand } from "./commands/launch.js";
-import { pluginsCommand } from "./commands/plugins.js";
-import { serverCommand } from "./commands/server.js";
-import { shutdownCommand } from "./commands/shutdown.js";
-import { UsageError } from "./usage.js";
+import { CommandError, UsageError } from "./usage.js";
 
 const HELP = `cao — CLI Agent Orchestrator
 
@@ -15,17 +11,25 @@ usage: cao <command> [options]
   launch        start a session with an agent profile
   shutdown      kill sessions (--all or --session <name>)
   mcp-server    the MCP server agent CLIs start over stdio (handoff, assign, send_message)
-  plugins list  show the server's plugins
+  plugins list|info|enable|disable|reload|new|install|uninstall
+                manage plugins ("cao plugins --help")
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
 `;
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  server: serverCommand,
-  launch: launchCommand,
-  shutdown: shutdownCommand,
-  plugins: pluginsCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+/**
+ * Each command's module is imported only when that command runs: `cao server` needs fastify, SQLite and the plugin
+ * host (half a second of imports), the client commands need none of it and must start in a fraction of that
+ * (bench/cli-startup.mjs). Nothing above this line may import a heavy module.
+ */
+const commands: Record<string, Command> = {
+  server: async (argv) => (await import("./commands/server.js")).serverCommand(argv),
+  launch: async (argv) => (await import("./commands/launch.js")).launchCommand(argv),
+  shutdown: async (argv) => (await import("./commands/shutdown.js")).shutdownCommand(argv),
+  plugins: async (argv) => (await import("./commands/plugins.js")).pluginsCommand(argv),
   "mcp-server": async () => {
     const { runMcpServer } = await import("../mcp/server.js");
     await runMcpServer();
@@ -55,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cao ${name}: ${error.message}; check that CAO_HOME (${process.env.CAO_HOME || "~/.cao"}) is writable and has space\n`);
       return 1;
     }
-    if (error instanceof ServerUnreachableError || error instanceof ApiError) {
+    if (error instanceof ServerUnreachableError || error instanceof ApiError || error instanceof CommandError) {
       process.stderr.write(`cao ${name}: ${error.message}\n`);
       return 1;
     }

@@ -5,3 +5,11 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/** The command was called right but cannot do what was asked (a file exists, npm failed): printed, exit code 1. */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CommandError";
+  }
+}

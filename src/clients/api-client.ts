@@ -1,5 +1,7 @@
+import http from "node:http";
 import { apiAddressFrom, baseUrlOf } from "../util/api-address.js";
 import type { PluginInfo } from "../plugins/host/registry.js";
+import type { QueueStats } from "../plugins/host/delivery/plugin-queue.js";
 import type { Terminal } from "../services/terminal-service.js";
 
 export interface ClientOptions {
@@ -49,27 +51,23 @@ export class CaoClient {
   async request<T>(method: string, path: string, body?: Record<string, unknown>, query?: Record<string, string | number | undefined>): Promise<T> {
     const url = new URL(path, this.baseUrl);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          ...(body ? { "content-type": "application/json" } : {}),
-          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
+      response = await send(url, method, {
+        ...(body ? { "content-type": "application/json" } : {}),
+        ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+      }, body ? JSON.stringify(body) : undefined);
     } catch {
       throw new ServerUnreachableError(this.baseUrl);
     }
-    const text = await response.text();
+    const text = response.text;
     let data: unknown;
     try {
       data = text ? JSON.parse(text) : undefined;
     } catch {
       data = text;
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       const detail = (data as { detail?: string } | undefined)?.detail ?? `HTTP ${response.status}`;
       throw new ApiError(response.status, detail);
     }
@@ -127,4 +125,46 @@ export class CaoClient {
   plugins(): Promise<PluginInfo[]> {
     return this.request("GET", "/plugins");
   }
+
+  /** GET /plugins/:name (DESIGN §13): the row plus the `config:` section as written, isolation and delivery stats. */
+  plugin(name: string): Promise<PluginDetails> {
+    return this.request("GET", `/plugins/${encodeURIComponent(name)}`);
+  }
+
+  /** POST /plugins/:name/reload | enable | disable: the row after the change. */
+  changePlugin(name: string, action: PluginAction): Promise<PluginInfo> {
+    return this.request("POST", `/plugins/${encodeURIComponent(name)}/${action}`);
+  }
+
+  /** POST /plugins/rescan: discover again; the rows after it. */
+  rescanPlugins(): Promise<PluginInfo[]> {
+    return this.request("POST", "/plugins/rescan");
+  }
+}
+
+export type PluginAction = "reload" | "enable" | "disable";
+
+export interface PluginDetails extends PluginInfo {
+  /** The `config:` section as written (not interpolated); null when config.yaml has none for this plugin. */
+  config?: unknown;
+  /** Delivery counts of an active plugin; null otherwise. */
+  stats?: Partial<QueueStats> | null;
+}
+
+/**
+ * One HTTP exchange with node:http rather than fetch: fetch's implementation (undici) is loaded on first use, which
+ * was a visible part of every short `cao` command's start-up (bench/cli-startup.mjs). No keep-alive: a CLI makes one
+ * or two calls and must not hold its process open for an idle socket.
+ */
+function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: { ...headers, "content-length": Buffer.byteLength(body ?? "") }, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.once("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      response.once("error", reject);
+    });
+    request.once("error", reject);
+    request.end(body);
+  });
 }

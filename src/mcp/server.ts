@@ -1,88 +1,119 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { z } from "zod";
-import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 import { CaoClient } from "../clients/api-client.js";
+import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
+import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, serveJsonRpc, type RequestHandler } from "./json-rpc-stdio.js";
 import { DEFAULT_HANDOFF_TIMEOUT_S, Orchestrator, type OrchestrationOptions } from "./orchestration.js";
+import { checkArguments, jsonSchemaOf, type Param, type Params } from "./tool-params.js";
 
-const terminalId = z.string().regex(TERMINAL_ID, "a terminal id is 8 lowercase hex characters");
-const profile = z.string().regex(NAME, "an agent profile name: letters, digits, - or _");
-const message = z.string().min(1, "message must not be empty").max(MAX_MESSAGE_LENGTH);
+/**
+ * The MCP server agents start over stdio: three tools, each a thin client of cao-server. It speaks the protocol itself
+ * (initialize, ping, tools/list, tools/call over line-delimited JSON-RPC) instead of through the MCP SDK's server,
+ * whose imports (the whole protocol's zod schemas, ajv) took ~250 ms of every agent's start for three tools
+ * (docs/decisions.md; bench/cli-startup.mjs). The SDK's client drives it in the tests, as agent CLIs do.
+ */
+
+/** Protocol versions this server speaks (their differences do not touch tools); the newest is offered by default. */
+export const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
+const SERVER_INFO = { name: "cao-mcp-server", version: "0.1.0" };
 
 type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
 
-function text(value: string): ToolResult {
-  return { content: [{ type: "text", text: value }] };
+const text = (value: string): ToolResult => ({ content: [{ type: "text", text: value }] });
+const failure = (message: string): ToolResult => ({ content: [{ type: "text", text: message }], isError: true });
+
+const profile = (description: string): Param => ({
+  type: "string",
+  description,
+  pattern: { regex: NAME, message: "an agent profile name: letters, digits, - or _" },
+});
+const message = (description: string): Param => ({
+  type: "string",
+  description,
+  minLength: { value: 1, message: "message must not be empty" },
+  maxLength: MAX_MESSAGE_LENGTH,
+});
+
+interface Tool {
+  description: string;
+  params: Params;
+  run(orchestrator: Orchestrator, args: Record<string, unknown>): Promise<string>;
 }
 
-function failure(error: unknown): ToolResult {
-  return { content: [{ type: "text", text: error instanceof Error ? error.message : String(error) }], isError: true };
-}
+const TOOLS: Record<string, Tool> = {
+  handoff: {
+    description:
+      "Start a worker agent with the given profile, give it the message as its task, wait until it finishes, and return its answer. The worker is closed afterwards.",
+    params: {
+      agent_profile: profile("agent profile of the worker, e.g. developer"),
+      message: message("the task"),
+      timeout: { type: "integer", optional: true, minimum: 1, maximum: 86_400, description: `seconds to wait (default ${DEFAULT_HANDOFF_TIMEOUT_S})` },
+    },
+    run: (o, a) => o.handoff(a.agent_profile as string, a.message as string, a.timeout as number | undefined),
+  },
+  assign: {
+    description:
+      "Start a worker agent with the given profile and give it the message as its task; return at once with the worker's terminal id. Ask the worker to report back to you with send_message.",
+    params: { agent_profile: profile("agent profile of the worker"), message: message("the task") },
+    async run(o, a) {
+      const worker = await o.assign(a.agent_profile as string, a.message as string);
+      return JSON.stringify({ success: true, terminal_id: worker.id, agent_profile: worker.agent_profile, session_name: worker.session_name });
+    },
+  },
+  send_message: {
+    description: "Send a message to another terminal's inbox; it is typed into that terminal when its agent is idle.",
+    params: {
+      receiver_id: { type: "string", description: "the receiving terminal id", pattern: { regex: TERMINAL_ID, message: "a terminal id is 8 lowercase hex characters" } },
+      message: message("the message"),
+    },
+    run: async (o, a) => JSON.stringify(await o.sendMessage(a.receiver_id as string, a.message as string)),
+  },
+};
 
-/** The MCP server agents start over stdio: three tools, each a thin client of cao-server. */
-export function createMcpServer(options: { env?: Record<string, string | undefined>; orchestration?: OrchestrationOptions } = {}): McpServer {
+const TOOL_LIST = Object.entries(TOOLS).map(([name, tool]) => ({ name, description: tool.description, inputSchema: jsonSchemaOf(tool.params) }));
+
+/** The request handler of the MCP server: what each method answers. */
+export function mcpHandler(options: { env?: Record<string, string | undefined>; orchestration?: OrchestrationOptions } = {}): RequestHandler {
   const env = options.env ?? process.env;
-  const server = new McpServer({ name: "cao-mcp-server", version: "0.1.0" });
   const orchestrator = (): Orchestrator => {
     const self = env.CAO_TERMINAL_ID;
     if (!self) throw new Error("CAO_TERMINAL_ID is not set: cao-mcp-server must be started by an agent inside a CAO terminal");
     return new Orchestrator(new CaoClient({ env }), self, options.orchestration);
   };
-  const run = async (action: () => Promise<string>): Promise<ToolResult> => {
+  const callTool = async (params: unknown): Promise<ToolResult> => {
+    const { name, arguments: args } = (params ?? {}) as { name?: unknown; arguments?: unknown };
+    const tool = typeof name === "string" && Object.hasOwn(TOOLS, name) ? TOOLS[name]! : undefined;
+    // As the SDK's server did: problems with the call are tool results the agent can read, not protocol errors.
+    if (!tool) return failure(`Tool ${String(name)} not found`);
+    const checked = checkArguments(tool.params, args);
+    if (!checked.ok) return failure(`Invalid arguments for tool ${String(name)}: ${checked.error}`);
     try {
-      return text(await action());
+      return text(await tool.run(orchestrator(), checked.values));
     } catch (error) {
-      return failure(error);
+      return failure(error instanceof Error ? error.message : String(error));
     }
   };
-
-  server.registerTool(
-    "handoff",
-    {
-      description:
-        "Start a worker agent with the given profile, give it the message as its task, wait until it finishes, and return its answer. The worker is closed afterwards.",
-      inputSchema: {
-        agent_profile: profile.describe("agent profile of the worker, e.g. developer"),
-        message: message.describe("the task"),
-        timeout: z.number().int().min(1).max(86_400).optional().describe(`seconds to wait (default ${DEFAULT_HANDOFF_TIMEOUT_S})`),
-      },
-    },
-    ({ agent_profile, message: task, timeout }) => run(() => orchestrator().handoff(agent_profile, task, timeout)),
-  );
-
-  server.registerTool(
-    "assign",
-    {
-      description:
-        "Start a worker agent with the given profile and give it the message as its task; return at once with the worker's terminal id. Ask the worker to report back to you with send_message.",
-      inputSchema: { agent_profile: profile.describe("agent profile of the worker"), message: message.describe("the task") },
-    },
-    ({ agent_profile, message: task }) =>
-      run(async () => {
-        const worker = await orchestrator().assign(agent_profile, task);
-        return JSON.stringify({ success: true, terminal_id: worker.id, agent_profile: worker.agent_profile, session_name: worker.session_name });
-      }),
-  );
-
-  server.registerTool(
-    "send_message",
-    {
-      description: "Send a message to another terminal's inbox; it is typed into that terminal when its agent is idle.",
-      inputSchema: { receiver_id: terminalId.describe("the receiving terminal id"), message: message.describe("the message") },
-    },
-    ({ receiver_id, message: body }) =>
-      run(async () => JSON.stringify(await orchestrator().sendMessage(receiver_id, body))),
-  );
-
-  return server;
+  return async (method, params) => {
+    switch (method) {
+      case "initialize": {
+        const asked = (params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+        if (asked !== undefined && typeof asked !== "string") throw new RpcError(INVALID_PARAMS, "protocolVersion must be a string");
+        return {
+          protocolVersion: asked && PROTOCOL_VERSIONS.includes(asked) ? asked : PROTOCOL_VERSIONS[0],
+          capabilities: { tools: {} },
+          serverInfo: SERVER_INFO,
+        };
+      }
+      case "ping":
+        return {};
+      case "tools/list":
+        return { tools: TOOL_LIST };
+      case "tools/call":
+        return callTool(params);
+      default:
+        throw new RpcError(METHOD_NOT_FOUND, `Method not found: ${method}`);
+    }
+  };
 }
 
 export async function runMcpServer(): Promise<void> {
-  const server = createMcpServer();
-  await server.connect(new StdioServerTransport());
-  await new Promise<void>((resolve) => {
-    process.stdin.once("close", resolve);
-    process.stdin.once("end", resolve);
-  });
-  await server.close();
+  await serveJsonRpc(process.stdin, process.stdout, mcpHandler());
 }

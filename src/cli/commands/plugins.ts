@@ -1,33 +1,42 @@
-import { parseArgs } from "node:util";
-import { CaoClient } from "../../clients/api-client.js";
 import { UsageError } from "../usage.js";
 
-export const pluginsHelp = `usage: cao plugins list [--json]
+export const pluginsHelp = `usage: cao plugins <command> [options]
 
-Lists the plugins of the running cao-server: name, source (npm or dir), status, isolation
-(inline or worker), hooks, and why a failed plugin failed.
+  list [--json]              the running server's plugins: name, source, version, status, isolation, hooks, error
+  info <name> [--json]       one plugin: its row, its config section as written, isolation, delivery counts
+  enable <name>              load it and write "enabled: true" into config.yaml
+  disable <name>             tear it down, stop delivering to it, write "enabled: false"
+  reload <name>              re-import it and swap it in (drop-ins and npm plugins alike)
+  new <name> [--js]          scaffold $CAO_PLUGINS_DIR/<name>.ts (or .js) that hooks every event, with editor types
+  install <npm-spec>         npm install into $CAO_HOME, then the running server loads it
+  uninstall <name>           npm uninstall from $CAO_HOME, then the running server unloads it
+
+Run "cao plugins <command> --help" for one command. list, info, enable, disable and reload talk to the running
+cao-server (CAO_API_HOST / CAO_API_PORT); new works without one; install and uninstall work without one (the
+plugin then loads or goes at the next start).
 `;
+
+type Subcommand = (argv: string[]) => Promise<number>;
+
+/** Each subcommand's module is imported when it runs (see main.ts: start-up time). */
+const subcommands: Record<string, Subcommand> = {
+  list: async (argv) => (await import("./plugins/list.js")).listCommand(argv),
+  info: async (argv) => (await import("./plugins/info.js")).infoCommand(argv),
+  enable: async (argv) => (await import("./plugins/change.js")).changeCommand("enable", argv),
+  disable: async (argv) => (await import("./plugins/change.js")).changeCommand("disable", argv),
+  reload: async (argv) => (await import("./plugins/change.js")).changeCommand("reload", argv),
+  new: async (argv) => (await import("./plugins/new.js")).newCommand(argv),
+  install: async (argv) => (await import("./plugins/install.js")).installCommand(argv),
+  uninstall: async (argv) => (await import("./plugins/install.js")).uninstallCommand(argv),
+};
 
 export async function pluginsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === "--help" || sub === "-h") {
+  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
     process.stdout.write(pluginsHelp);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== "list") throw new UsageError(`unknown plugins command "${sub}" (try: cao plugins list)`);
-  const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } } });
-  const plugins = await new CaoClient().plugins();
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(plugins, null, 2)}\n`);
-    return 0;
-  }
-  if (plugins.length === 0) {
-    process.stdout.write("no plugins (drop a .ts file into ~/.cao/plugins, or install an npm package tagged cao-plugin)\n");
-    return 0;
-  }
-  const rows = plugins.map((p) => [p.name, p.source, p.version ?? "", p.status, p.isolation, p.hooks.join(",") || "-", p.error ?? p.path]);
-  const header = ["NAME", "SOURCE", "VERSION", "STATUS", "ISOLATION", "HOOKS", "PATH / ERROR"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")}\n`);
-  return 0;
+  const run = subcommands[sub];
+  if (!run) throw new UsageError(`unknown plugins command "${sub}" (one of: ${Object.keys(subcommands).join(", ")})`);
+  return run(rest);
 }

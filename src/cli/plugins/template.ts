@@ -1,0 +1,182 @@
+import { EVENT_CLASSES, type CaoEventType } from "../../plugins/api/events.js";
+
+/**
+ * The source `cao plugins new` writes: a plugin that hooks every event, with setup, teardown, a config schema and an
+ * interceptor stub, commented for someone writing their first plugin. The event list, each handler's parameter type
+ * and the fields it shows all come from EVENT_CLASSES, so a new event appears in new scaffolds by itself.
+ */
+
+/** When each event is emitted (DESIGN §4); an event missing here still gets its handler, without this line. */
+const WHEN: Partial<Record<CaoEventType, string>> = {
+  session_created: "after a session and its first terminal exist",
+  session_killed: "after a session, its terminals and their records are gone",
+  terminal_created: "after a terminal is up and recorded",
+  terminal_killed: "after a terminal is gone",
+  message_sent: "after a message was typed into its receiver (handoff, assign, send_message)",
+};
+
+/** Fields every event has; the handlers show the others. */
+const BASE_FIELDS = new Set(["eventType", "timestamp", "sessionId"]);
+
+interface EventShape {
+  type: CaoEventType;
+  className: string;
+  fields: string[];
+}
+
+/** Each event's own fields, read off an instance: the classes assign every field in their constructors. */
+export function eventShapes(): EventShape[] {
+  return (Object.keys(EVENT_CLASSES) as CaoEventType[]).map((type) => {
+    const EventClass = EVENT_CLASSES[type] as unknown as new (fields: object) => object;
+    const fields = Object.keys(new EventClass({})).filter((key) => !BASE_FIELDS.has(key));
+    return { type, className: EventClass.name, fields };
+  });
+}
+
+const pascal = (text: string) => text.replace(/(^|[-_.])([a-z0-9])/gi, (_m, _sep, c: string) => c.toUpperCase());
+
+/** A class name for the plugin: `audit-log` → `AuditLog`; one starting with a digit gets a `Plugin` prefix. */
+export function className(name: string): string {
+  const base = pascal(name).replace(/[^A-Za-z0-9]/g, "");
+  return /^[A-Za-z]/.test(base) ? base : `Plugin${base}`;
+}
+
+const logFields = (fields: string[], from: string) => `{ ${fields.map((f) => `${f}: ${from}.${f}`).join(", ")} }`;
+
+function header(name: string, file: string): string {
+  return `/**
+ * ${name}: a CAO plugin. The server loads every file in this folder at start and reloads this one when it changes
+ * (\`cao plugins reload ${name}\` does so by hand). \`cao plugins list\` shows whether it loaded, and why not.
+ *
+ * Type-check this folder: npx tsc --noEmit -p ${file}
+ * Settings: the \`plugins.${name}.config\` section of $CAO_HOME/config.yaml (see configSchema below).
+ */`;
+}
+
+const SETTINGS = `/**
+ * The \`config:\` section of this plugin in $CAO_HOME/config.yaml, checked by this schema before setup() runs. Any
+ * Standard Schema works (zod, valibot, arktype); an invalid section marks the plugin failed, naming the field.
+ * \`.prefault({})\`: with no section at all the plugin gets the defaults.
+ *
+ *   plugins:
+ *     NAME:
+ *       config:
+ *         greeting: hi
+ *         ignoredAgents: [reviewer]
+ */
+const Settings = z
+  .object({
+    greeting: z.string().default("hello"),
+    ignoredAgents: z.array(z.string()).default([]),
+  })
+  .prefault({});`;
+
+export function typescriptTemplate(name: string, pluginsDir: string): string {
+  const shapes = eventShapes();
+  const Name = className(name);
+  const handlers = shapes
+    .map(
+      ({ type, className: eventClass, fields }) => `
+  /** ${type}${WHEN[type] ? `: ${WHEN[type]}` : ""}. Fields: ${fields.join(", ")} (and eventType, timestamp, sessionId). */
+  @hook("${type}")
+  async on${pascal(type)}(event: ${eventClass}) {
+    this.logger.info(${logFields(fields, "event")}, \`\${this.config.greeting}: \${event.eventType} in \${event.sessionId}\`);
+  }`,
+    )
+    .join("\n");
+  return `${header(name, pluginsDir)}
+import { z } from "zod";
+import {
+  CaoPlugin,
+  hook,
+  type PluginContext,
+${shapes.map((s) => `  type ${s.className},`).join("\n")}
+} from "cli-agent-orchestrator/plugins";
+
+${SETTINGS.replace("NAME", name)}
+
+export default class ${Name} extends CaoPlugin<typeof Settings> {
+  /** What the registry validates the config with; the type argument above gives \`this.config\` its type. */
+  static configSchema = Settings;
+
+  /**
+   * Runs once before the server accepts requests, and again after every reload; the server waits for it (bounded).
+   * Open connections, create files here. \`this.config\` is already validated.
+   */
+  async setup(context: PluginContext<z.output<typeof Settings>>) {
+    this.logger.info({ config: this.config, caoHome: context.caoHome }, "${name} ready");
+  }
+
+  /** Runs at shutdown and before a reload swaps this instance out: close what setup() opened. */
+  async teardown() {
+    this.logger.info("${name} stopped");
+  }
+
+  // One handler per event. Handlers run after the operation succeeded and cannot fail it; a handler that throws or
+  // takes too long is logged as a WARN. Delete the ones you do not need.
+${handlers}
+
+  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; in a coming release). Once
+  // your cli-agent-orchestrator exports \`intercept\`, add \`intercept, deny, modify, type PreSendMessage\` to the import
+  // above and uncomment:
+  //
+  // @intercept("pre_send_message", { priority: 10 })
+  // async check(op: PreSendMessage) {
+  //   if (op.message.includes("rm -rf /")) return deny("destructive command");
+  //   return modify({ message: op.message.replaceAll(/AKIA[0-9A-Z]{16}/g, "[redacted]") });
+  //   // returning nothing (or allow()) lets the operation through unchanged
+  // }
+}
+`;
+}
+
+export function javascriptTemplate(name: string, pluginsDir: string): string {
+  const shapes = eventShapes();
+  const handlers = shapes
+    .map(
+      ({ type, fields }) => `
+    /** ${type}${WHEN[type] ? `: ${WHEN[type]}` : ""}. Fields: ${fields.join(", ")} (and eventType, timestamp, sessionId). */
+    async ${type}(event, context) {
+      context.logger.info(${logFields(fields, "event")}, \`\${context.config.greeting}: \${event.eventType} in \${event.sessionId}\`);
+    },`,
+    )
+    .join("\n");
+  return `// @ts-check — the tsconfig.json beside this file type-checks plain JavaScript too.
+${header(name, pluginsDir)}
+import { z } from "zod";
+import { definePlugin } from "cli-agent-orchestrator/plugins";
+
+${SETTINGS.replace("NAME", name)}
+
+export default definePlugin({
+  /** What the registry validates the config with; \`context.config\` is typed from it. */
+  config: Settings,
+
+  /**
+   * Runs once before the server accepts requests, and again after every reload; the server waits for it (bounded).
+   * Open connections, create files here. \`context.config\` is already validated.
+   */
+  async setup(context) {
+    context.logger.info({ config: context.config, caoHome: context.caoHome }, "${name} ready");
+  },
+
+  /** Runs at shutdown and before a reload swaps this plugin out: close what setup() opened. */
+  async teardown() {},
+
+  // One handler per event. Handlers run after the operation succeeded and cannot fail it; a handler that throws or
+  // takes too long is logged as a WARN. Delete the ones you do not need.
+  hooks: {${handlers}
+  },
+
+  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; in a coming release). Once
+  // your cli-agent-orchestrator exports \`deny\` and \`modify\`, import them above and uncomment:
+  //
+  // intercepts: {
+  //   async pre_send_message(op) {
+  //     if (op.message.includes("rm -rf /")) return deny("destructive command");
+  //     return modify({ message: op.message.replaceAll(/AKIA[0-9A-Z]{16}/g, "[redacted]") });
+  //   },
+  // },
+});
+`;
+}
