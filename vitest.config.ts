@@ -13,6 +13,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: run two files at a time; tests that touch tmux or timing stay robust under that load.
     maxWorkers: 2,
+    // tmux takes a new server's default shell from SHELL. Agents' panes run /bin/sh in tests, so the machine's
+    // interactive rc files (a pyenv rehash that waits on a lock a killed shell left behind) cannot stall their start.
+    env: { SHELL: "/bin/sh" },
     reporters: ["default"],
   },
 });
