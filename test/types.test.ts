@@ -22,7 +22,7 @@ describe("types follow the event name", () => {
         message_snet() {},
       },
     });
-    expect(Object.keys(plugin.hooks)).toContain("message_sent");
+    expect(Object.keys(plugin.hooks ?? {})).toContain("message_sent");
   });
 
   it("the event map and HookFunction agree", () => {

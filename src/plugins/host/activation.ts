@@ -5,6 +5,7 @@ import type { Deliveries } from "./delivery/deliveries.js";
 import type { PluginSource } from "./discovery/source.js";
 import { failed, type Lifecycle, type Outcome } from "./lifecycle.js";
 import type { PluginInstance } from "./loading/recognise.js";
+import type { InterceptorTable } from "./intercept/interceptor-table.js";
 import type { Router } from "./router.js";
 
 /**
@@ -18,6 +19,7 @@ export class Activation {
       catalog: Catalog;
       lifecycle: Lifecycle;
       router: Router;
+      interceptors: InterceptorTable;
       deliveries: Deliveries;
       log: Logger;
       teardownTimeoutMs: number;
@@ -39,6 +41,7 @@ export class Activation {
     const entry: ActiveEntry = { status: "active", source, plugin: outcome, queue };
     catalog.set(entry);
     router.rebuild(catalog.active());
+    this.deps.interceptors.rebuild(catalog.active());
     return entry;
   }
 
@@ -60,12 +63,15 @@ export class Activation {
       deliveries.retire(queue);
       const failedEntry = this.fail(source, `${failure} (after reload; ${discarded} queued events discarded)`);
       router.release(queue, catalog.active());
+      this.deps.interceptors.rebuild(catalog.active());
       return failedEntry;
     }
     queue.setHandlers(next.handlers);
     const active: ActiveEntry = { status: "active", source, plugin: next, queue };
     catalog.set(active);
     router.release(queue, catalog.active());
+    // The new version's interceptors replace the old one's from here on (until now the old instance answered).
+    this.deps.interceptors.rebuild(catalog.active());
     queue.resume();
     return active;
   }
@@ -77,6 +83,7 @@ export class Activation {
     if (!entry) return;
     catalog.delete(name);
     router.rebuild(catalog.active());
+    this.deps.interceptors.rebuild(catalog.active());
     if (entry.status !== "active") return;
     await settlesWithin(entry.queue.whenIdle(), teardownTimeoutMs);
     deliveries.retire(entry.queue);

@@ -29,6 +29,8 @@ export interface RegistryOptions {
   teardownTimeoutMs?: number;
   /** Each handler call must settle within this (default 10 s, env CAO_PLUGIN_HANDLER_TIMEOUT_MS). */
   handlerTimeoutMs?: number;
+  /** Each interceptor call must answer within this (default 2 s, env CAO_PLUGIN_INTERCEPT_TIMEOUT_MS). */
+  interceptTimeoutMs?: number;
   /** Events waiting per plugin before new ones are dropped (default 10,000, env CAO_PLUGIN_QUEUE_LIMIT). */
   queueLimit?: number;
   /** Quiet time after a file change before it is reloaded, coalescing editors' multi-step saves (default 25 ms). */
@@ -57,6 +59,7 @@ export interface ResolvedOptions {
   setupTimeoutMs: number;
   teardownTimeoutMs: number;
   handlerTimeoutMs: number;
+  interceptTimeoutMs: number;
   queueLimit: number;
   reloadDebounceMs: number;
   guardUnhandledRejections: boolean;
@@ -67,6 +70,7 @@ export const DEFAULTS = {
   setupTimeoutMs: 10_000,
   teardownTimeoutMs: 5_000,
   handlerTimeoutMs: 10_000,
+  interceptTimeoutMs: 2_000,
   queueLimit: 10_000,
   reloadDebounceMs: 25,
 } as const;
@@ -95,6 +99,7 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     setupTimeoutMs: number(options.setupTimeoutMs, "CAO_PLUGIN_SETUP_TIMEOUT_MS", DEFAULTS.setupTimeoutMs),
     teardownTimeoutMs: number(options.teardownTimeoutMs, "CAO_PLUGIN_TEARDOWN_TIMEOUT_MS", DEFAULTS.teardownTimeoutMs),
     handlerTimeoutMs: number(options.handlerTimeoutMs, "CAO_PLUGIN_HANDLER_TIMEOUT_MS", DEFAULTS.handlerTimeoutMs),
+    interceptTimeoutMs: number(options.interceptTimeoutMs, "CAO_PLUGIN_INTERCEPT_TIMEOUT_MS", DEFAULTS.interceptTimeoutMs),
     queueLimit: number(options.queueLimit, "CAO_PLUGIN_QUEUE_LIMIT", DEFAULTS.queueLimit),
     reloadDebounceMs: options.reloadDebounceMs ?? DEFAULTS.reloadDebounceMs,
     guardUnhandledRejections: options.guardUnhandledRejections ?? true,
