@@ -3,38 +3,28 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { z } from "zod";
 import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 import { CaoClient } from "../clients/api-client.js";
-import { DEFAULT_HANDOFF_TIMEOUT_S, Orchestrator, type OrchestrationOptions } from "./orchestration.js";
+import { DEFAULT_HANDOFF_TIMEOUT_S, MAX_HANDOFF_TIMEOUT_S, Orchestrator, type OrchestrationOptions } from "./orchestration.js";
+import { assignResult, handoffResult, sendMessageResult } from "./results.js";
 
 const terminalId = z.string().regex(TERMINAL_ID, "a terminal id is 8 lowercase hex characters");
 const profile = z.string().regex(NAME, "an agent profile name: letters, digits, - or _");
 const message = z.string().min(1, "message must not be empty").max(MAX_MESSAGE_LENGTH);
+const workingDirectory = z.string().min(1).max(4096).optional().describe("where the worker starts (default: the caller's working directory)");
 
-type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
+type Structured = { success: boolean } & Record<string, unknown>;
 
-function text(value: string): ToolResult {
-  return { content: [{ type: "text", text: value }] };
-}
-
-function failure(error: unknown): ToolResult {
-  return { content: [{ type: "text", text: error instanceof Error ? error.message : String(error) }], isError: true };
+/** A result as JSON text (what agents read) and as structuredContent (what the outputSchema describes). */
+function result(value: Structured) {
+  return { content: [{ type: "text" as const, text: JSON.stringify(value) }], structuredContent: value, ...(value.success ? {} : { isError: true }) };
 }
 
 /** The MCP server agents start over stdio: three tools, each a thin client of cao-server. */
 export function createMcpServer(options: { env?: Record<string, string | undefined>; orchestration?: OrchestrationOptions } = {}): McpServer {
   const env = options.env ?? process.env;
   const server = new McpServer({ name: "cao-mcp-server", version: "0.1.0" });
-  const orchestrator = (): Orchestrator => {
-    const self = env.CAO_TERMINAL_ID;
-    if (!self) throw new Error("CAO_TERMINAL_ID is not set: cao-mcp-server must be started by an agent inside a CAO terminal");
-    return new Orchestrator(new CaoClient({ env }), self, options.orchestration);
-  };
-  const run = async (action: () => Promise<string>): Promise<ToolResult> => {
-    try {
-      return text(await action());
-    } catch (error) {
-      return failure(error);
-    }
-  };
+  const self = env.CAO_TERMINAL_ID;
+  const orchestrator = self ? new Orchestrator(new CaoClient({ env }), self, options.orchestration) : undefined;
+  const noTerminal = "CAO_TERMINAL_ID is not set: cao-mcp-server must be started by an agent inside a CAO terminal";
 
   server.registerTool(
     "handoff",
@@ -44,10 +34,23 @@ export function createMcpServer(options: { env?: Record<string, string | undefin
       inputSchema: {
         agent_profile: profile.describe("agent profile of the worker, e.g. developer"),
         message: message.describe("the task"),
-        timeout: z.number().int().min(1).max(86_400).optional().describe(`seconds to wait (default ${DEFAULT_HANDOFF_TIMEOUT_S})`),
+        timeout: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_HANDOFF_TIMEOUT_S)
+          .default(DEFAULT_HANDOFF_TIMEOUT_S)
+          .describe(`seconds to wait for the worker (1–${MAX_HANDOFF_TIMEOUT_S}, default ${DEFAULT_HANDOFF_TIMEOUT_S})`),
+        working_directory: workingDirectory,
       },
+      outputSchema: handoffResult,
     },
-    ({ agent_profile, message: task, timeout }) => run(() => orchestrator().handoff(agent_profile, task, timeout)),
+    async ({ agent_profile, message: task, timeout, working_directory }) =>
+      result(
+        orchestrator
+          ? await orchestrator.handoff(agent_profile, task, timeout, working_directory)
+          : { success: false, message: `Handoff failed: ${noTerminal}`, output: null, terminal_id: null },
+      ),
   );
 
   server.registerTool(
@@ -55,13 +58,15 @@ export function createMcpServer(options: { env?: Record<string, string | undefin
     {
       description:
         "Start a worker agent with the given profile and give it the message as its task; return at once with the worker's terminal id. Ask the worker to report back to you with send_message.",
-      inputSchema: { agent_profile: profile.describe("agent profile of the worker"), message: message.describe("the task") },
+      inputSchema: { agent_profile: profile.describe("agent profile of the worker"), message: message.describe("the task"), working_directory: workingDirectory },
+      outputSchema: assignResult,
     },
-    ({ agent_profile, message: task }) =>
-      run(async () => {
-        const worker = await orchestrator().assign(agent_profile, task);
-        return JSON.stringify({ success: true, terminal_id: worker.id, agent_profile: worker.agent_profile, session_name: worker.session_name });
-      }),
+    async ({ agent_profile, message: task, working_directory }) =>
+      result(
+        orchestrator
+          ? await orchestrator.assign(agent_profile, task, working_directory)
+          : { success: false, terminal_id: null, message: `Assignment failed: ${noTerminal}` },
+      ),
   );
 
   server.registerTool(
@@ -69,9 +74,10 @@ export function createMcpServer(options: { env?: Record<string, string | undefin
     {
       description: "Send a message to another terminal's inbox; it is typed into that terminal when its agent is idle.",
       inputSchema: { receiver_id: terminalId.describe("the receiving terminal id"), message: message.describe("the message") },
+      outputSchema: sendMessageResult,
     },
-    ({ receiver_id, message: body }) =>
-      run(async () => JSON.stringify(await orchestrator().sendMessage(receiver_id, body))),
+    async ({ receiver_id, message: body }) =>
+      result(orchestrator ? await orchestrator.sendMessage(receiver_id, body) : { success: false, error: noTerminal }),
   );
 
   return server;
