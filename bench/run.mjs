@@ -15,6 +15,7 @@ const BENCHES = [
   { file: "discovery.mjs" },
   { file: "reload-memory.mjs", nodeArgs: ["--expose-gc"] },
   { file: "input-latency.mjs" },
+  { file: "intercept-latency.mjs" },
   { file: "inbox-delivery.mjs" },
   { file: "startup.mjs" },
 ];
