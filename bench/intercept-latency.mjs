@@ -29,9 +29,11 @@ function baselineBuild(ref) {
   return main;
 }
 
-async function withTerminal(server) {
-  const created = await server.call("POST", "/sessions?provider=mock&agent_profile=developer&session_name=bench");
-  return { ...server, terminal: created.id };
+/** Starts a server (recorded in `servers` at once, so it is stopped even if its terminal fails to start) with a terminal. */
+async function start(servers, label, options) {
+  const server = await startServerProcess(label, options);
+  servers.push(server);
+  server.terminal = (await server.call("POST", "/sessions?provider=mock&agent_profile=developer&session_name=bench")).id;
 }
 
 async function timedInput(server, i) {
@@ -50,8 +52,8 @@ export async function run() {
   const env = { CAO_MOCK_DELAY_MS: "1" };
   const servers = [];
   try {
-    servers.push(await withTerminal(await startServerProcess("baseline", { env, main })));
-    for (const n of [0, 1, 10]) servers.push(await withTerminal(await startServerProcess(`i${n}`, { env, plugins: interceptors(n) })));
+    await start(servers, "baseline", { env, main });
+    for (const n of [0, 1, 10]) await start(servers, `i${n}`, { env, plugins: interceptors(n) });
     const active = await Promise.all(servers.slice(1).map(async (s) => (await s.call("GET", "/plugins")).filter((p) => p.hooks.includes("pre_send_message")).length));
     if (active.join() !== "0,1,10") throw new Error(`expected 0, 1 and 10 interceptors, got ${active.join(", ")}`);
     const times = servers.map(() => []);

@@ -18,6 +18,7 @@ import {
   type OrchestrationType,
   type PatchOf,
   type PluginContext,
+  type StandardSchemaV1,
   type PreCreateSession,
   type PreCreateTerminal,
   type PreSendMessage,
@@ -165,5 +166,49 @@ describe("interceptor types follow the point", () => {
     }
     definePlugin({ hooks: { post_kill_terminal: (event) => expectTypeOf(event).toEqualTypeOf<TerminalKilledEvent>() } });
     expect(new Ported()).toBeInstanceOf(CaoPlugin);
+  });
+});
+
+describe("config types follow the schema (DESIGN §13)", () => {
+  it("this.config of a class plugin and context.config of definePlugin are the schema's output", async () => {
+    const { z } = await import("zod");
+    const v = await import("valibot");
+    const Zod = z.object({ url: z.string(), retries: z.number().default(5) });
+    class Zoddy extends CaoPlugin<typeof Zod> {
+      static configSchema = Zod;
+      override async setup(context: PluginContext<{ url: string; retries: number }>) {
+        expectTypeOf(this.config).toEqualTypeOf<{ url: string; retries: number }>();
+        expectTypeOf(context.config.retries).toBeNumber();
+      }
+    }
+    const Vali = v.object({ port: v.optional(v.number(), 8080) });
+    const defined = definePlugin({
+      config: Vali,
+      setup(context) {
+        expectTypeOf(context.config).toEqualTypeOf<{ port: number }>();
+      },
+      hooks: {
+        message_sent(_event, context) {
+          expectTypeOf(context.config.port).toBeNumber();
+        },
+        // @ts-expect-error -- still an excess-property error with a config schema
+        message_snet() {},
+      },
+    });
+    const hand: StandardSchemaV1<unknown, { on: boolean }> = { "~standard": { version: 1, vendor: "hand", validate: () => ({ value: { on: true } }) } };
+    class Handy extends CaoPlugin<typeof hand> {
+      check() {
+        expectTypeOf(this.config).toEqualTypeOf<{ on: boolean }>();
+      }
+    }
+    class Plain extends CaoPlugin {
+      check() {
+        expectTypeOf(this.config).toBeUnknown();
+      }
+    }
+    expect([new Zoddy(), new Handy(), new Plain()].every((p) => p instanceof CaoPlugin)).toBe(true);
+    expect(defined.config).toBe(Vali);
+    expect(Zoddy.configSchema["~standard"].vendor).toBe("zod");
+    expect(Vali["~standard"].vendor).toBe("valibot");
   });
 });

@@ -5,47 +5,51 @@ import type { CaoEventMap } from "./events.js";
 import type { InterceptOptions } from "./intercept.js";
 import type { InterceptPoint, InterceptPointMap } from "./points.js";
 import type { PluginContext } from "./plugin.js";
+import type { ConfigOf, StandardSchemaV1 } from "./standard-schema.js";
 
-export type HookFunction<K extends HookName> = (event: CaoEventMap[CanonicalOf<K>], context: PluginContext) => unknown;
+export type HookFunction<K extends HookName, Config = unknown> = (event: CaoEventMap[CanonicalOf<K>], context: PluginContext<Config>) => unknown;
 
-export type HookTable = { [K in HookName]?: HookFunction<K> | HookFunction<K>[] };
+export type HookTable<Config = unknown> = { [K in HookName]?: HookFunction<K, Config> | HookFunction<K, Config>[] };
 
-export type InterceptFunction<K extends InterceptPoint> = (
+export type InterceptFunction<K extends InterceptPoint, Config = unknown> = (
   op: InterceptPointMap[K],
-  context: PluginContext,
+  context: PluginContext<Config>,
 ) => InterceptResult<K> | PromiseLike<InterceptResult<K>>;
 
 /** An interceptor with options: `{ intercept: fn, priority: 10, failClosed: true }`. */
-export interface InterceptSpec<K extends InterceptPoint> extends InterceptOptions {
-  intercept: InterceptFunction<K>;
+export interface InterceptSpec<K extends InterceptPoint, Config = unknown> extends InterceptOptions {
+  intercept: InterceptFunction<K, Config>;
 }
 
-type InterceptEntry<K extends InterceptPoint> = InterceptFunction<K> | InterceptSpec<K>;
+type InterceptEntry<K extends InterceptPoint, Config> = InterceptFunction<K, Config> | InterceptSpec<K, Config>;
 
-export type InterceptTable = { [K in InterceptPoint]?: InterceptEntry<K> | InterceptEntry<K>[] };
+export type InterceptTable<Config = unknown> = { [K in InterceptPoint]?: InterceptEntry<K, Config> | InterceptEntry<K, Config>[] };
 
-export interface PluginDefinition {
+export interface PluginDefinition<Schema extends StandardSchemaV1 | undefined = undefined> {
   /** Shown in logs when set; the registry still names the plugin by its package or file. */
   name?: string;
-  setup?(context: PluginContext): unknown;
+  /** A Standard Schema (zod 4, valibot, arktype …) for the plugin's `config:` section (DESIGN §13). */
+  config?: Schema;
+  setup?(context: PluginContext<ConfigOf<Schema>>): unknown;
   teardown?(): unknown;
-  /** Observers: event type → handler(s). */
-  hooks?: HookTable;
+  /** Observers: event type (or its Python CAO name) → handler(s). */
+  hooks?: HookTable<ConfigOf<Schema>>;
   /** Interceptors (DESIGN §11): interception point → function(s), each optionally with priority / failClosed. */
-  intercepts?: InterceptTable;
+  intercepts?: InterceptTable<ConfigOf<Schema>>;
 }
 
-export interface DefinedPlugin extends PluginDefinition {
+export interface DefinedPlugin<Schema extends StandardSchemaV1 | undefined = undefined> extends PluginDefinition<Schema> {
   readonly [DEFINED_PLUGIN_BRAND]: true;
 }
 
 /**
  * Class-free plugins, for plain JavaScript: `export default definePlugin({ hooks: { message_sent(e) {…} } })`.
- * Not generic on purpose: a misspelt event key in `hooks` is then an excess-property error in the editor.
+ * Generic only over the config schema, so `context.config` is typed from it; `hooks` and `intercepts` are not
+ * generic, so a misspelt event or point key is still an excess-property error in the editor.
  */
-export function definePlugin(definition: PluginDefinition): DefinedPlugin {
+export function definePlugin<Schema extends StandardSchemaV1 | undefined = undefined>(definition: PluginDefinition<Schema>): DefinedPlugin<Schema> {
   if (typeof definition !== "object" || definition === null) {
-    throw new TypeError("definePlugin expects an object: { setup?, teardown?, hooks?: { event_type: handler }, intercepts?: { point: fn } }");
+    throw new TypeError("definePlugin expects an object: { setup?, teardown?, config?, hooks?: { event_type: handler }, intercepts?: { point: fn } }");
   }
   const tables = (["hooks", "intercepts"] as const).filter((key) => definition[key] !== undefined);
   for (const key of tables) {
@@ -54,5 +58,5 @@ export function definePlugin(definition: PluginDefinition): DefinedPlugin {
   if (tables.length === 0) {
     throw new TypeError("definePlugin needs a `hooks` object mapping event types to handlers, or an `intercepts` object mapping points to interceptors");
   }
-  return Object.defineProperty({ ...definition }, DEFINED_PLUGIN_BRAND, { value: true }) as DefinedPlugin;
+  return Object.defineProperty({ ...definition }, DEFINED_PLUGIN_BRAND, { value: true }) as DefinedPlugin<Schema>;
 }

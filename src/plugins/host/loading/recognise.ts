@@ -33,6 +33,10 @@ export interface PluginInstance {
   readonly style: "class" | "instance" | "definePlugin";
   readonly handlers: readonly HandlerEntry[];
   readonly interceptors: readonly InterceptorEntry[];
+  /** `static configSchema` of a class plugin, `config` of a definePlugin object (DESIGN §13); undefined if none. */
+  readonly configSchema: unknown;
+  /** Hands the validated config to the plugin (`this.config` of a class plugin); called before setup(). */
+  configure(config: unknown): void;
   setup(): unknown;
   teardown(): unknown;
 }
@@ -120,10 +124,15 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
     interceptors.push({ point: i.point, priority: i.priority, failClosed: i.failClosed, name: i.name, fn: i.fn as InterceptorEntry["fn"], thisArg: instance, context });
   }
   target.logger = context.logger;
+  const constructor = (instance as { constructor?: { configSchema?: unknown } }).constructor;
   return {
     style,
     handlers,
     interceptors,
+    configSchema: typeof constructor === "function" ? (constructor as { configSchema?: unknown }).configSchema : undefined,
+    configure: (config) => {
+      (target as { config?: unknown }).config = config;
+    },
     setup: () => target.setup?.(context),
     teardown: () => target.teardown?.(),
   };
@@ -155,6 +164,8 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
       style: "definePlugin",
       handlers,
       interceptors,
+      configSchema: definition.config,
+      configure: () => undefined, // definePlugin hooks and setup read it from their context
       setup: () => setup?.call(definition, context),
       teardown: () => teardown?.call(definition),
     },
