@@ -43,4 +43,14 @@ describe("hot reload of an interceptor", () => {
     await waitFor(async () => (await send()).status === 200, 10_000, "the deleted interceptor to stop");
     expect(t.server.registry.intercepts("pre_send_message")).toBe(false);
   });
+
+  it("a disabled plugin's interceptors stop; enabled again, they decide again", async () => {
+    const file = path.join(t.home, "plugins", "gate.mjs");
+    fs.writeFileSync(file, gate("switchable"));
+    await waitFor(async () => (await send()).status === 403, 10_000, "the interceptor to deny");
+    expect((await t.http("POST", "/plugins/gate/disable")).body).toMatchObject({ name: "gate", status: "disabled", hooks: [] });
+    expect((await send()).status).toBe(200);
+    expect((await t.http("POST", "/plugins/gate/enable")).body).toMatchObject({ status: "active", hooks: ["pre_send_message"] });
+    expect((await send()).body).toEqual({ detail: "denied by plugin gate: switchable" });
+  });
 });
