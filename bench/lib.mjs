@@ -107,7 +107,7 @@ export async function startServerProcess(label, { plugins = {}, env = {}, main =
     try {
       if ((await fetch(`${base}/health`)).ok) break;
     } catch {}
-    if (i > 400) throw new Error(`${label} server did not start`);
+    if (i > 2400) throw new Error(`${label} server did not start within 60 s`); // generous: a loaded machine starts slowly
     await sleep(25);
   }
   return {
