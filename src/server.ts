@@ -105,6 +105,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     providers,
     profiles,
     sink: registry,
+    gate: registry,
     caoHome,
     logger,
     mcpServer: options.mcpServer ?? { command: process.execPath, args: [packagePath("dist", "mcp", "main.js")] },
@@ -116,9 +117,9 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     reconcile: (): Promise<unknown> => reconciler.reconcile("live"),
   });
   const reconciler = new Reconciler({ tmux, db, terminals, sink: registry, logger });
-  const sessions = new SessionService({ tmux, db, terminals, sink: registry, reconciler });
+  const sessions = new SessionService({ tmux, db, terminals, sink: registry, reconciler, gate: registry });
   const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
-  const inbox = new InboxService({ db, terminals, logger, activity }, options.inbox);
+  const inbox = new InboxService({ db, terminals, logger, activity, gate: registry }, options.inbox);
   let stopGuardingDatabase: (() => void) | undefined;
   const app = buildApp({
     logger,

@@ -136,6 +136,46 @@ export class MessageSentEvent extends CaoEvent {
   }
 }
 
+export interface OperationDeniedFields extends BaseFields {
+  /** The interception point (`pre_send_message`, …). */
+  point: string;
+  /** The plugin whose interceptor denied it. */
+  plugin: string;
+  reason: string;
+  /** The intercepted operation's fields, as the denying interceptor saw them. */
+  operation: Readonly<Record<string, unknown>>;
+}
+
+/** An interceptor denied an operation (DESIGN §12); dispatched after the caller was told. */
+export class OperationDeniedEvent extends CaoEvent {
+  readonly eventType = "operation_denied" as const;
+  readonly point: string;
+  readonly plugin: string;
+  readonly reason: string;
+  readonly operation: Readonly<Record<string, unknown>>;
+  constructor(fields: OperationDeniedFields) {
+    super(fields);
+    this.point = fields.point;
+    this.plugin = fields.plugin;
+    this.reason = fields.reason;
+    this.operation = Object.freeze({ ...fields.operation });
+    Object.freeze(this);
+  }
+
+  /** The operation's fields are snake_case in JSON too, like every event's (DESIGN §11). */
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    out.operation = snakeKeys(this.operation);
+    return out;
+  }
+}
+
+function snakeKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+  return out;
+}
+
 /**
  * Every event class by its type. The one list of event names: the map type that makes `hook("message_sent")` type its
  * handler, EVENT_TYPES and the rebuilding of events from JSON all come from it.
@@ -146,6 +186,7 @@ export const EVENT_CLASSES = {
   terminal_created: TerminalCreatedEvent,
   terminal_killed: TerminalKilledEvent,
   message_sent: MessageSentEvent,
+  operation_denied: OperationDeniedEvent,
 } as const;
 
 /** Event name → event class instance. */

@@ -6,7 +6,31 @@
 export { CaoPlugin, type PluginContext, type PluginIsolation, type PluginLogger } from "./plugin.js";
 export type { ConfigOf, StandardSchemaV1 } from "./standard-schema.js";
 export { hook, type HookDecorator } from "./hook.js";
-export { definePlugin, type DefinedPlugin, type HookFunction, type HookTable, type PluginDefinition } from "./define.js";
+export { HOOK_ALIASES, canonicalEventType, type HookAlias, type HookName } from "./aliases.js";
+export { intercept, type InterceptDecorator, type InterceptOptions } from "./intercept.js";
+export { allow, deny, modify, type AllowDecision, type Decision, type DenyDecision, type InterceptResult, type ModifyDecision } from "./decisions.js";
+export {
+  CHANGEABLE_FIELDS,
+  INTERCEPT_POINTS,
+  isInterceptPoint,
+  type ChangeableField,
+  type InterceptPoint,
+  type InterceptPointMap,
+  type PatchOf,
+  type PreCreateSession,
+  type PreCreateTerminal,
+  type PreSendMessage,
+} from "./points.js";
+export {
+  definePlugin,
+  type DefinedPlugin,
+  type HookFunction,
+  type HookTable,
+  type InterceptFunction,
+  type InterceptSpec,
+  type InterceptTable,
+  type PluginDefinition,
+} from "./define.js";
 export {
   CaoEvent,
   EVENT_CLASSES,
@@ -15,6 +39,7 @@ export {
   EventTimestamp,
   isEventType,
   MessageSentEvent,
+  OperationDeniedEvent,
   ORCHESTRATION_TYPES,
   SessionCreatedEvent,
   SessionKilledEvent,
@@ -22,5 +47,6 @@ export {
   TerminalKilledEvent,
   type CaoEventMap,
   type CaoEventType,
+  type OperationDeniedFields,
   type OrchestrationType,
 } from "./events.js";

@@ -6,7 +6,7 @@ import type { CaoEvent } from "../../api/events.js";
 import type { PluginContext } from "../../api/plugin.js";
 import { AbandonedCall } from "../delivery/abandoned-call.js";
 import type { PluginSource } from "../discovery/source.js";
-import type { HandlerEntry, PluginInstance } from "../loading/recognise.js";
+import type { HandlerEntry, InterceptorEntry, PluginInstance } from "../loading/recognise.js";
 import { LOG_LEVELS, type HostRequest, type WorkerMessage } from "./protocol.js";
 import { RestartBudget } from "./restart-budget.js";
 import { startWorkerThread } from "./worker-thread.js";
@@ -49,6 +49,7 @@ export class WorkerPlugin implements PluginInstance {
   readonly name: string;
   style: PluginInstance["style"] = "class";
   handlers: readonly HandlerEntry[] = [];
+  interceptors: readonly InterceptorEntry[] = [];
   /** The schema lives in the worker, which validates the config it was started with before the plugin's setup. */
   readonly configSchema = undefined;
   /** Restarts so far, for stats. */
