@@ -8,7 +8,6 @@ import { CaoDatabase } from "./clients/database.js";
 import { guardDatabaseFile } from "./clients/database-file-guard.js";
 import { DEFAULT_TMUX_TIMEOUT_MS, TmuxClient, type TmuxOptions } from "./clients/tmux.js";
 import { caoHomeFrom } from "./util/cao-home.js";
-import type { TerminalCreatedEvent } from "./plugins/api/events.js";
 import { type RegistryOptions } from "./plugins/host/options.js";
 import { errorMessage } from "./util/errors.js";
 import { PluginRegistry } from "./plugins/host/registry.js";
@@ -126,16 +125,14 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     apiPort: () => listeningPort,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
     reconcile: (): Promise<unknown> => reconciler.reconcile("live"),
+    onStarted: (id, status) => statusMonitor.baseline(id, status),
   });
   const reconciler = new Reconciler({ tmux, db, terminals, sink: journal, logger });
   const sessions = new SessionService({ tmux, db, terminals, sink: journal, reconciler });
   const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
   const inbox = new InboxService({ db, terminals, logger, sink: journal, activity }, options.inbox);
   const statusMonitor = new StatusMonitor({ db, terminals, sink: journal, logger, activity }, options.status);
-  // A new terminal's status is read right away, so its first change is measured against the status it started with.
-  journal.subscribe((_row, event) => {
-    if (event.eventType === "terminal_created") statusMonitor.schedule((event as TerminalCreatedEvent).terminalId);
-  });
+
   let stopGuardingDatabase: (() => void) | undefined;
   const app = buildApp({
     logger,

@@ -64,6 +64,11 @@ export class StatusMonitor {
     await Promise.all(this.running);
   }
 
+  /** A new terminal's status as its create() saw it ready: the baseline its first change is measured against. */
+  baseline(terminalId: string, status: TerminalStatus): void {
+    if (!this.known.has(terminalId)) this.known.set(terminalId, status);
+  }
+
   /** Reads terminal `id`'s status soon (a new terminal: its baseline). Unknown ids cost one database lookup. */
   schedule(terminalId: string): void {
     if (this.stopped) return;

@@ -48,6 +48,8 @@ export interface TerminalServiceDeps {
   apiToken?: string;
   /** Forgets whatever vanished from tmux (Reconciler.reconcile); called when a tmux call shows a terminal gone. */
   reconcile: () => Promise<unknown>;
+  /** Told the status a new terminal's agent was ready with, before terminal_created: the status monitor's baseline. */
+  onStarted?: (id: string, status: TerminalStatus) => void;
 }
 
 export interface CreateTerminal {
@@ -139,7 +141,8 @@ export class TerminalService {
       });
       writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
       await tmux.launchAgent(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
-      await this.waitForStart(record, provider);
+      const ready = await this.waitForStart(record, provider);
+      this.deps.onStarted?.(id, ready);
     } catch (error) {
       await this.discard(record, spec.newSession);
       throw error;
@@ -425,7 +428,7 @@ export class TerminalService {
     };
   }
 
-  private async waitForStart(record: TerminalRecord, provider: Provider): Promise<void> {
+  private async waitForStart(record: TerminalRecord, provider: Provider): Promise<TerminalStatus> {
     const deadline = Date.now() + provider.startupTimeoutMs;
     let status: TerminalStatus = "processing";
     let screen = "";
@@ -434,8 +437,8 @@ export class TerminalService {
       screen = probe.screen;
       if (probe.pane.dead) throw new Error(`${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`);
       status = provider.getStatus(screen);
-      if (status === "idle" || status === "completed") return;
-      if (status === "waiting_user_answer") return; // e.g. a trust prompt: up, and waiting for the user
+      if (status === "idle" || status === "completed") return status;
+      if (status === "waiting_user_answer") return status; // e.g. a trust prompt: up, and waiting for the user
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`);
