@@ -7,7 +7,7 @@ import net from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { rawRequest } from "./helpers/raw-http.js";
-import { InboxMessageQueuedEvent } from "../src/plugins/api/events.js";
+import { EVENT_CLASSES, EVENT_TYPES, InboxMessageQueuedEvent, type CaoEvent } from "../src/plugins/api/events.js";
 import { startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { openSse, type SseClient } from "./helpers/sse.js";
@@ -64,6 +64,29 @@ async function keepBusy(server: ServerProcess, terminal: string, ms: number): Pr
 const seqs = (events: { seq?: number; id?: number }[]) => events.map((e) => e.seq ?? e.id);
 
 describe("new events (DESIGN §12)", () => {
+  it("each is in EVENT_CLASSES with exactly §12's fields in its JSON", () => {
+    const at = new Date("2026-01-02T03:04:05.000Z");
+    const base = { timestamp: at, sessionId: "cao-x" };
+    const json = (type: keyof typeof EVENT_CLASSES, fields: Record<string, unknown>) => {
+      const Class = EVENT_CLASSES[type] as unknown as new (f: Record<string, unknown>) => CaoEvent;
+      const event = new Class({ ...base, ...fields });
+      expect(Object.isFrozen(event)).toBe(true);
+      return event.toJSON();
+    };
+    const common = { event_type: expect.any(String), timestamp: "2026-01-02T03:04:05.000Z", session_id: "cao-x" };
+    expect(json("terminal_status_changed", { terminalId: "0a1b2c3d", agentName: "dev", previousStatus: "idle", status: "processing" })).toEqual({
+      ...common, terminal_id: "0a1b2c3d", agent_name: "dev", previous_status: "idle", status: "processing",
+    });
+    expect(json("inbox_message_queued", { messageId: 7, sender: "s", receiver: "r", message: "m" })).toEqual({ ...common, message_id: 7, sender: "s", receiver: "r", message: "m" });
+    expect(json("inbox_message_delivered", { messageId: 7, sender: "s", receiver: "r" })).toEqual({ ...common, message_id: 7, sender: "s", receiver: "r" });
+    expect(json("inbox_message_failed", { messageId: 7, sender: "s", receiver: "r", reason: "gone" })).toEqual({ ...common, message_id: 7, sender: "s", receiver: "r", reason: "gone" });
+    for (const type of ["plugin_loaded", "plugin_reloaded", "plugin_unloaded"] as const) {
+      expect(json(type, { plugin: "p", source: "npm", version: "1.2.3" })).toEqual({ ...common, event_type: type, plugin: "p", source: "npm", version: "1.2.3" });
+    }
+    expect(json("plugin_failed", { plugin: "p", source: "dir", error: "boom" })).toEqual({ ...common, plugin: "p", source: "dir", version: null, error: "boom" });
+    expect(EVENT_TYPES).toEqual(expect.arrayContaining(["terminal_status_changed", "inbox_message_queued", "inbox_message_delivered", "inbox_message_failed", "plugin_loaded", "plugin_reloaded", "plugin_unloaded", "plugin_failed"]));
+  });
+
   it("terminal_status_changed follows the mock agent's screen: idle → processing → completed, each change once", async () => {
     const server = await startServerProcess();
     const terminal = await session(server);
