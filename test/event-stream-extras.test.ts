@@ -7,7 +7,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { definePlugin, type CaoEvent, type PluginLoadedEvent } from "../src/plugins/api/index.js";
+import { PluginRegistry } from "../src/plugins/host/index.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { captureLogs } from "./helpers/log-capture.js";
 import { CAO_MAIN, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { openSse, type SseClient } from "./helpers/sse.js";
@@ -86,6 +89,24 @@ describe("plugin lifecycle events", () => {
     await waitFor(() => heardTypes().length === journaled, 10_000, "the listener to hear every plugin event");
     expect(heardTypes()).toEqual((await history()).map((e) => `${e.event_type}:${e.plugin}`));
   }, 60_000);
+});
+
+describe("plugin lifecycle events of registry.add() and remove()", () => {
+  it("add gives plugin_loaded (or plugin_failed), remove gives plugin_unloaded after teardown; a registry without a journal hears its own", async () => {
+    const home = tempDir("cao-reg-");
+    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: captureLogs().logger });
+    await registry.load();
+    const heard: string[] = [];
+    const record = (e: CaoEvent) => void heard.push(`${e.eventType}:${(e as PluginLoadedEvent).plugin}`);
+    await registry.add("watcher", definePlugin({ hooks: { plugin_loaded: record, plugin_unloaded: record, plugin_failed: record } }));
+    await registry.add("other", definePlugin({ hooks: { session_created() {} }, teardown() { heard.push("teardown:other"); } }));
+    await registry.add("bad", definePlugin({ hooks: { session_created() {} }, setup() { throw new Error("nope"); } }));
+    await registry.remove("other");
+    await registry.drain(2000);
+    expect(heard.filter((h) => h.startsWith("plugin_"))).toEqual(["plugin_loaded:watcher", "plugin_loaded:other", "plugin_failed:bad", "plugin_unloaded:other"]);
+    expect(heard).toContain("teardown:other");
+    await registry.teardown();
+  });
 });
 
 describe("the stream's keep-alive", () => {
