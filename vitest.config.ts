@@ -6,6 +6,8 @@ export default defineConfig({
   oxc: { decorator: { legacy: true } },
   test: {
     include: ["test/**/*.test.ts"],
+    // Builds dist/ first when src/ is newer, so a bare `npx vitest run` never tests stale compiled code.
+    globalSetup: ["test/global-setup.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 30_000,

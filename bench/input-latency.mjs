@@ -6,10 +6,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { isMain, report } from "./lib.mjs";
+import { isMain, report, root } from "./lib.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SAMPLES = Number(process.env.BENCH_INPUT_SAMPLES ?? 4000);
 const BLOCK = 800; // p99 ratios per block of this many samples show the run-to-run spread
 const WARMUP = 30;

@@ -17,10 +17,15 @@ const BENCHES = [
   { file: "input-latency.mjs" },
   { file: "inbox-delivery.mjs" },
   { file: "startup.mjs" },
+<<<<<<< HEAD
   { file: "journal-cost.mjs" },
   { file: "sse-fanout.mjs" },
   { file: "status-latency.mjs" },
   { file: "status-idle-cpu.mjs" },
+=======
+  { file: "worker-throughput.mjs" },
+  { file: "worker-spin-health.mjs" },
+>>>>>>> main
 ];
 
 function runOne({ file, nodeArgs = [] }) {

@@ -23,7 +23,7 @@ import { StatusMonitor, type StatusMonitorOptions } from "./services/status-moni
 import { TerminalService } from "./services/terminal-service.js";
 import { apiAddressFrom, assertPort } from "./util/api-address.js";
 import { createLogger } from "./util/logger.js";
-import { PACKAGE_ROOT } from "./util/package-root.js";
+import { packagePath } from "./util/package-root.js";
 
 
 export interface ServerOptions {
@@ -118,7 +118,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     sink: journal,
     caoHome,
     logger,
-    mcpServer: options.mcpServer ?? { command: process.execPath, args: [path.join(PACKAGE_ROOT, "dist", "mcp", "main.js")] },
+    mcpServer: options.mcpServer ?? { command: process.execPath, args: [packagePath("dist", "mcp", "main.js")] },
     // Agents run on this machine: for a wildcard bind they reach the API over loopback.
     apiHost: localClientHost(host),
     // Read at each launch: the real port (port 0 picks one, as the tests do) is known once the server listens.

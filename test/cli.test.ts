@@ -110,8 +110,8 @@ describe("against a running cao server", () => {
 
     const table = await cao(["plugins", "list"], env);
     expect(table.code).toBe(0);
-    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+SOURCE\s+VERSION\s+STATUS\s+HOOKS\s+PATH \/ ERROR$/);
-    expect(table.stdout).toMatch(/slow-start\s+dir\s+active\s+session_created/);
+    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+SOURCE\s+VERSION\s+STATUS\s+ISOLATION\s+HOOKS\s+PATH \/ ERROR$/);
+    expect(table.stdout).toMatch(/slow-start\s+dir\s+active\s+inline\s+session_created/);
     const json = await cao(["plugins", "list", "--json"], env);
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ name: "slow-start", source: "dir", status: "active", hooks: ["session_created"] })]);
 
@@ -123,7 +123,7 @@ describe("against a running cao server", () => {
     const code = await new Promise((resolve) => server.once("exit", (c) => resolve(c)));
     expect(code).toBe(0);
     expect(fs.readFileSync(marks, "utf8")).toMatch(/^setup \d+\nteardown \d+\n$/);
-  });
+  }, 90_000); // four CLI processes and an agent start one after another: slow on a loaded two-core machine
 
   it("SIGINT stops it cleanly too", async () => {
     const home = tempDir("cao-cli-");

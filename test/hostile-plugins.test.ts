@@ -6,10 +6,12 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
 import { eventStream, sessionIds } from "./helpers/events.js";
+import { waitFor } from "./helpers/wait.js";
 import { captureLogs } from "./helpers/log-capture.js";
+import { readRecords } from "./helpers/file-recorder.js";
 import { recorderSource, sink, type Received } from "./helpers/recorder.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 
@@ -25,37 +27,63 @@ afterEach(async () => {
 
 let caseNo = 0;
 
-/** Loads `good.ts` (a recorder of every event) and `hostile.ts` (the given source), dispatches EVENTS events. */
-async function withHostile(hostile: string, options: Partial<RegistryOptions> = {}) {
+/**
+ * Loads `good.ts` (an inline recorder of every event) and `hostile.ts` (the given source; isolation `mode`), dispatches
+ * EVENTS events. The hostile plugin records to a file (`__OUT__`), which works from a worker thread too.
+ */
+async function withHostile(mode: Mode, hostile: string, options: Partial<RegistryOptions> = {}) {
   const key = `hostile-${++caseNo}`;
   const home = tempDir();
+  const out = path.join(home, "hostile.jsonl");
   writeFile(path.join(home, "plugins", "good.ts"), recorderSource(key, "good"));
-  writeFile(path.join(home, "plugins", "hostile.ts"), hostile.replaceAll("__KEY__", JSON.stringify(key)));
+  writeFile(path.join(home, "plugins", "hostile.ts"), hostile.replaceAll("__OUT__", JSON.stringify(out)));
   const logs = captureLogs();
-  const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger, ...options });
+  const registry = new PluginRegistry({
+    env: { CAO_HOME: home },
+    cwd: home,
+    watch: false,
+    logger: logs.logger,
+    plugins: { hostile: { isolation: mode } },
+    ...(mode === "worker" ? WORKER_OPTIONS : {}),
+    ...options,
+  });
   registries.push(registry);
   await registry.load();
   const events = eventStream(EVENTS);
   for (const event of events) expect(registry.dispatch(event)).toBeUndefined();
   const received = sink<Received>(key);
   const good = () => received.filter((r) => r.plugin === "good");
+  const hostileRecords = () => readRecords(out);
   const expected = events.map((e) => e.sessionId);
-  return { registry, logs, received, good, expected, key };
+  return { registry, logs, good, hostileRecords, expected, key };
 }
 
-const PREAMBLE = `import { CaoPlugin, hook } from "cli-agent-orchestrator/plugins";
-const out = ((globalThis as any).__caoTestSinks ??= {})[__KEY__] ??= [];`;
+const PREAMBLE = `import fs from "node:fs";
+import { CaoPlugin, hook } from "cli-agent-orchestrator/plugins";
+const out = { push(record: unknown) { fs.appendFileSync(__OUT__, JSON.stringify(record) + "\\n"); } };`;
 
-describe("hostile plugins beside a well-behaved one", () => {
+type Mode = "inline" | "worker";
+
+/**
+ * Starting a worker (a thread, then the loader, Babel on a cold transpile cache) takes seconds from the TypeScript
+ * sources on a busy machine, and the setup deadline covers it: worker cases get room (nothing here is timed).
+ */
+const SETUP_TIMEOUT: Record<Mode, number> = { inline: 200, worker: 20_000 };
+const WORKER_OPTIONS: Partial<RegistryOptions> = { setupTimeoutMs: 30_000 };
+vi.setConfig({ testTimeout: 120_000 });
+
+// Every case runs with the hostile plugin inline, and again with it in a worker thread (DESIGN §14): the good plugin
+// must get everything either way, and the WARNs are the same, except where isolation changes the outcome on purpose.
+describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved one (hostile plugin %s)", (mode) => {
   it("a handler that throws synchronously: one WARN per call, its other handler and the good plugin get everything", async () => {
-    const { registry, logs, good, expected, received } = await withHostile(`${PREAMBLE}
+    const { registry, logs, good, expected, hostileRecords } = await withHostile(mode, `${PREAMBLE}
       export default class H extends CaoPlugin {
         @hook("message_sent") boom(): void { throw new Error("sync boom"); }
         @hook("message_sent") after(e: any) { out.push({ plugin: "hostile", fields: { sessionId: e.sessionId } }); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
-    expect(received.filter((r) => r.plugin === "hostile")).toHaveLength(MESSAGES);
+    expect(hostileRecords()).toHaveLength(MESSAGES);
     const warnings = logs.warnings();
     expect(warnings).toHaveLength(MESSAGES);
     for (const w of warnings) expect(w).toMatchObject({ plugin: "hostile", handler: "boom", eventType: "message_sent" });
@@ -64,11 +92,11 @@ describe("hostile plugins beside a well-behaved one", () => {
   });
 
   it("a handler that rejects: one WARN per call naming plugin, handler and event type", async () => {
-    const { registry, logs, good, expected } = await withHostile(`${PREAMBLE}
+    const { registry, logs, good, expected } = await withHostile(mode, `${PREAMBLE}
       export default class H extends CaoPlugin {
         @hook("terminal_created") async rejects() { await Promise.resolve(); throw new Error("async boom"); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     const warnings = logs.warnings();
     expect(warnings).toHaveLength(EVENTS / 5);
@@ -78,6 +106,7 @@ describe("hostile plugins beside a well-behaved one", () => {
 
   it("a handler that never settles: the good plugin is not held up; each call times out with one WARN", async () => {
     const { registry, logs, good, expected } = await withHostile(
+      mode,
       `${PREAMBLE}
       export default class H extends CaoPlugin {
         @hook("message_sent") hang() { return new Promise(() => {}); }
@@ -98,21 +127,37 @@ describe("hostile plugins beside a well-behaved one", () => {
       }, 5);
     });
     expect(sessionIds(good())).toEqual(expected);
+    if (mode === "inline") {
+      expect(await registry.drain(10_000)).toBe(true);
+      expect(registry.stats().hostile).toMatchObject({ timedOut: MESSAGES, pending: 0 });
+      const warnings = logs.warnings();
+      expect(warnings).toHaveLength(MESSAGES);
+      for (const w of warnings) expect(w).toMatchObject({ plugin: "hostile", handler: "hang", eventType: "message_sent" });
+      expect(warnings[0]!.msg).toMatch(/timed out after 400 ms/);
+      return;
+    }
+    // In a worker a timed-out call ends the thread: restarted twice, and the third death within 60 s fails it.
+    await waitFor(() => registry.list().find((p) => p.name === "hostile")!.status === "failed", 90_000, "the hostile plugin to be failed");
     expect(await registry.drain(10_000)).toBe(true);
-    expect(registry.stats().hostile).toMatchObject({ timedOut: MESSAGES, pending: 0 });
-    const warnings = logs.warnings();
-    expect(warnings).toHaveLength(MESSAGES);
-    for (const w of warnings) expect(w).toMatchObject({ plugin: "hostile", handler: "hang", eventType: "message_sent" });
-    expect(warnings[0]!.msg).toMatch(/timed out after 400 ms/);
+    expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({
+      status: "failed",
+      isolation: "worker",
+      error: "its worker died 3 times within 60 s (last: it was terminated: handler hang ran past the 400 ms handler timeout)",
+    });
+    const messages = logs.warnings().map((w) => w.msg);
+    expect(messages.filter((m) => m === `plugin "hostile" handler hang timed out after 400 ms on message_sent`)).toHaveLength(3);
+    expect(messages.filter((m) => /^plugin "hostile" worker was terminated: .*; restarting it/.test(m))).toHaveLength(2);
+    expect(messages.filter((m) => /^plugin "hostile" failed: its worker died 3 times/.test(m))).toHaveLength(1);
+    expect(messages).toHaveLength(6);
   });
 
   it("setup() throws: skipped with one WARN, status failed with the cause", async () => {
-    const { registry, logs, good, expected } = await withHostile(`${PREAMBLE}
+    const { registry, logs, good, expected } = await withHostile(mode, `${PREAMBLE}
       export default class H extends CaoPlugin {
         override async setup() { throw new Error("no token"); }
         @hook("message_sent") never() { out.push({ plugin: "hostile", fields: {} }); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({ status: "failed", error: "setup() threw: no token" });
     expect(logs.warnings()).toHaveLength(1);
@@ -120,23 +165,25 @@ describe("hostile plugins beside a well-behaved one", () => {
   });
 
   it("setup() never settles: load() still finishes after the setup timeout, one WARN, the plugin is skipped", async () => {
-    const { registry, logs, good, expected, received } = await withHostile(
+    const { registry, logs, good, expected, hostileRecords } = await withHostile(
+      mode,
       `${PREAMBLE}
       export default class H extends CaoPlugin {
         override setup() { return new Promise<void>(() => {}); }
         @hook("message_sent") never() { out.push({ plugin: "hostile", fields: {} }); }
       }`,
-      { setupTimeoutMs: 200 },
+      { setupTimeoutMs: SETUP_TIMEOUT[mode] },
     );
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
-    expect(received.filter((r) => r.plugin === "hostile")).toEqual([]);
-    expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({ status: "failed", error: "setup() did not settle within 200 ms" });
+    expect(hostileRecords()).toEqual([]);
+    expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({ status: "failed", error: `setup() did not settle within ${SETUP_TIMEOUT[mode]} ms` });
     expect(logs.warnings()).toHaveLength(1);
   });
 
   it("teardown() never settles: registry.teardown() still returns after the teardown timeout, with one WARN", async () => {
     const { registry, logs, good, expected } = await withHostile(
+      mode,
       `${PREAMBLE}
       export default class H extends CaoPlugin {
         override teardown() { return new Promise<void>(() => {}); }
@@ -144,7 +191,7 @@ describe("hostile plugins beside a well-behaved one", () => {
       }`,
       { teardownTimeoutMs: 200 },
     );
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(0);
     await registry.teardown();
@@ -155,16 +202,16 @@ describe("hostile plugins beside a well-behaved one", () => {
   });
 
   it("the module throws at import: skipped with one WARN carrying the error", async () => {
-    const { registry, logs, good, expected } = await withHostile(`throw new Error("exploded at import"); export default {};`);
-    expect(await registry.drain(5000)).toBe(true);
+    const { registry, logs, good, expected } = await withHostile(mode, `throw new Error("exploded at import"); export default {};`);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]!.msg).toMatch(/"hostile" skipped: import failed: exploded at import/);
   });
 
   it("a syntax error: skipped with one WARN", async () => {
-    const { registry, logs, good, expected } = await withHostile(`export default class { @hook("message_sent" async x( {} }`);
-    expect(await registry.drain(5000)).toBe(true);
+    const { registry, logs, good, expected } = await withHostile(mode, `export default class { @hook("message_sent" async x( {} }`);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]!.msg).toMatch(/"hostile" skipped: import failed/);
@@ -172,20 +219,20 @@ describe("hostile plugins beside a well-behaved one", () => {
   });
 
   it("a default export that is not a plugin: skipped with one WARN saying what was found", async () => {
-    const { registry, logs, good, expected } = await withHostile(`export default { hello: "world" };`);
-    expect(await registry.drain(5000)).toBe(true);
+    const { registry, logs, good, expected } = await withHostile(mode, `export default { hello: "world" };`);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]!.msg).toMatch(/"hostile" skipped: .*not a plugin/i);
   });
 
   it("a handler that mutates its event: the write fails (one WARN each), and the good plugin sees the original", async () => {
-    const { registry, logs, good, expected } = await withHostile(`${PREAMBLE}
+    const { registry, logs, good, expected } = await withHostile(mode, `${PREAMBLE}
       export default class H extends CaoPlugin {
         @hook("message_sent") rewrite(e: any) { e.message = "HIJACKED"; }
         @hook("message_sent") retime(e: any) { e.timestamp.setTime(0); }
       }`);
-    expect(await registry.drain(5000)).toBe(true);
+    expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     for (const r of good().filter((r) => r.eventType === "message_sent")) {
       expect(r.fields.message).toMatch(/^#\d+$/);

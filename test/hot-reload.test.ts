@@ -252,6 +252,9 @@ describe("old versions are released", () => {
       await registry.teardown();
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--input-type=module", "-e", script]);
-    expect(JSON.parse(stdout)).toEqual({ instances: 21, modules: 21, aliveInstances: 1, aliveModules: 1, current: 20 });
+    // At least 21 versions ran (one more when a loaded machine makes chokidar report one write twice); one is reachable.
+    const result = JSON.parse(stdout);
+    expect(result.instances).toBeGreaterThanOrEqual(21);
+    expect(result).toEqual({ instances: result.instances, modules: result.instances, aliveInstances: 1, aliveModules: 1, current: 20 });
   });
 });

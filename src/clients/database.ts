@@ -22,8 +22,16 @@ export interface EventRow {
   data: string;
 }
 
-export type InboxStatus = "pending" | "delivered" | "failed";
-export const INBOX_STATUSES: readonly InboxStatus[] = ["pending", "delivered", "failed"];
+/**
+ * The states of an inbox message: the one list the type, the API's enum and validation read. The schema's CHECK
+ * constraint (migrations.ts, append-only SQL) spells the same list; test/inbox-status.test.ts holds the two together.
+ */
+export const INBOX_STATUSES = ["pending", "delivered", "failed"] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+export function isInboxStatus(value: unknown): value is InboxStatus {
+  return (INBOX_STATUSES as readonly unknown[]).includes(value);
+}
 
 export interface InboxRecord {
   id: number;

@@ -2,10 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { AgentProfile, McpServerConfig } from "../providers/provider.js";
-import { PACKAGE_ROOT } from "../util/package-root.js";
+import { packagePath } from "../util/package-root.js";
 import { NAME, ValidationError } from "../util/validate.js";
 
-export const BUILTIN_PROFILE_DIR = path.join(PACKAGE_ROOT, "agent-store");
+export const BUILTIN_PROFILE_DIR = packagePath("agent-store");
 
 /**
  * Agent profiles are markdown files with YAML front matter; the body is the system prompt. Local profiles in

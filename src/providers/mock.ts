@@ -1,15 +1,12 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { MOCK_ANSWER_MARK, MOCK_ASK, MOCK_CONTINUATION, MOCK_ERROR_MARK, MOCK_PROMPT, MOCK_SPINNER_FRAMES, MOCK_WORKING } from "../mock-agent/screen.js";
+import { packagePath } from "../util/package-root.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { lastIndexMatching, mcpServersFor, screenLines, stripAnsi } from "./screen-text.js";
 
-/**
- * dist/mock-agent/main.js of this package (the bin cao-mock-agent). This file sits at src/providers or
- * dist/providers, so the package root is two levels up either way; the agent always runs compiled.
- */
+/** dist/mock-agent/main.js of this package (the bin cao-mock-agent): the agent always runs compiled. */
 export function mockAgentScript(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/mock-agent/main.js");
+  return packagePath("dist", "mock-agent", "main.js");
 }
 
 const PROMPT_LINE = MOCK_PROMPT.trimEnd();

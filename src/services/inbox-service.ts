@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { INBOX_STATUSES, type CaoDatabase, type InboxRecord, type InboxStatus, type TerminalRecord } from "../clients/database.js";
+import { INBOX_STATUSES, isInboxStatus, type CaoDatabase, type InboxRecord, type TerminalRecord } from "../clients/database.js";
 import { InboxMessageDeliveredEvent, InboxMessageFailedEvent, InboxMessageQueuedEvent } from "../plugins/api/events.js";
 import { errorMessage } from "../util/errors.js";
 import { ConflictError } from "../util/errors.js";
@@ -84,10 +84,9 @@ export class InboxService {
     this.deps.terminals.record(receiverId);
     const limit = options.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError("limit must be an integer from 1 to 1000");
-    if (options.status !== undefined && !(INBOX_STATUSES as readonly string[]).includes(options.status)) {
-      throw new ValidationError(`status must be one of ${INBOX_STATUSES.join(", ")}`);
-    }
-    return this.deps.db.listMessages(receiverId, { limit, ...(options.status ? { status: options.status as InboxStatus } : {}) });
+    const { status } = options;
+    if (status !== undefined && !isInboxStatus(status)) throw new ValidationError(`status must be one of ${INBOX_STATUSES.join(", ")}`);
+    return this.deps.db.listMessages(receiverId, { limit, ...(status ? { status } : {}) });
   }
 
   /** Settles deliveries a previous run left half done, then resumes every receiver's queue. */

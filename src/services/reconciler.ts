@@ -34,7 +34,7 @@ export class Reconciler {
   private inFlight: Promise<Reconciled> | undefined;
   private queued: Promise<Reconciled> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private watching = false;
+  private running = false;
   private unavailable = false;
 
   constructor(private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink; logger: Logger }) {}
@@ -55,13 +55,13 @@ export class Reconciler {
 
   /** Checks every `periodMs` until stop(); the timer never keeps the process alive. */
   start(periodMs = DEFAULT_LIVENESS_MS): void {
-    this.watching = true;
+    this.running = true;
     const tick = () => {
       this.timer = setTimeout(() => {
         void this.reconcile("live")
           .then(() => this.recovered(), (error: unknown) => this.failed(error))
           .finally(() => {
-            if (this.watching) tick();
+            if (this.running) tick();
           });
       }, periodMs);
       this.timer.unref();
@@ -70,7 +70,7 @@ export class Reconciler {
   }
 
   async stop(): Promise<void> {
-    this.watching = false;
+    this.running = false;
     clearTimeout(this.timer);
     await this.queued?.catch(ignore);
     await this.inFlight?.catch(ignore);

@@ -4,8 +4,8 @@ import { UsageError } from "../usage.js";
 
 export const pluginsHelp = `usage: cao plugins list [--json]
 
-Lists the plugins of the running cao-server: name, source (npm or dir), status, hooks,
-and why a failed plugin failed.
+Lists the plugins of the running cao-server: name, source (npm or dir), status, isolation
+(inline or worker), hooks, and why a failed plugin failed.
 `;
 
 export async function pluginsCommand(argv: string[]): Promise<number> {
@@ -25,8 +25,8 @@ export async function pluginsCommand(argv: string[]): Promise<number> {
     process.stdout.write("no plugins (drop a .ts file into ~/.cao/plugins, or install an npm package tagged cao-plugin)\n");
     return 0;
   }
-  const rows = plugins.map((p) => [p.name, p.source, p.version ?? "", p.status, p.hooks.join(",") || "-", p.error ?? p.path]);
-  const header = ["NAME", "SOURCE", "VERSION", "STATUS", "HOOKS", "PATH / ERROR"];
+  const rows = plugins.map((p) => [p.name, p.source, p.version ?? "", p.status, p.isolation, p.hooks.join(",") || "-", p.error ?? p.path]);
+  const header = ["NAME", "SOURCE", "VERSION", "STATUS", "ISOLATION", "HOOKS", "PATH / ERROR"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")}\n`);
   return 0;

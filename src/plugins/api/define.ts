@@ -1,5 +1,5 @@
 import { DEFINED_PLUGIN_BRAND } from "./brand.js";
-import type { PluginContext } from "./plugin.js";
+import type { PluginContext, PluginIsolation } from "./plugin.js";
 import type { CaoEventMap, CaoEventType } from "./events.js";
 
 export type HookFunction<K extends CaoEventType> = (event: CaoEventMap[K], context: PluginContext) => unknown;
@@ -9,6 +9,8 @@ export type HookTable = { [K in CaoEventType]?: HookFunction<K> | HookFunction<K
 export interface PluginDefinition {
   /** Shown in logs when set; the registry still names the plugin by its package or file. */
   name?: string;
+  /** "worker" runs the plugin in a worker thread of its own (DESIGN §14); default "inline". */
+  isolation?: PluginIsolation;
   setup?(context: PluginContext): unknown;
   teardown?(): unknown;
   hooks: HookTable;

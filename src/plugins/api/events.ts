@@ -319,3 +319,21 @@ export const EVENT_TYPES = Object.freeze(Object.keys(EVENT_CLASSES)) as readonly
 export function isEventType(value: unknown): value is CaoEventType {
   return typeof value === "string" && Object.prototype.hasOwnProperty.call(EVENT_CLASSES, value);
 }
+
+/**
+ * The event a `toJSON()` shape describes, rebuilt as its own class (frozen, `instanceof`-correct): how events reach a
+ * plugin in a worker thread, and how a forwarding plugin's receiver can revive what it was sent. Throws for a shape
+ * whose `event_type` is not one of EVENT_TYPES.
+ */
+export function eventFromJSON(json: Readonly<Record<string, unknown>>): CaoEvent {
+  const type = json.event_type;
+  if (!isEventType(type)) throw new TypeError(`not a known event type: ${JSON.stringify(type)}`);
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (key === "event_type") continue;
+    fields[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  }
+  if (typeof fields.timestamp === "string") fields.timestamp = new Date(fields.timestamp);
+  const EventClass = EVENT_CLASSES[type] as new (fields: never) => CaoEvent;
+  return new EventClass(fields as never);
+}

@@ -3,13 +3,14 @@
  * system or loads the server's machinery (jiti, chokidar, pino), so an npm plugin that imports it stays light.
  * The registry that runs plugins is `cli-agent-orchestrator/host`.
  */
-export { CaoPlugin, type PluginContext, type PluginLogger } from "./plugin.js";
+export { CaoPlugin, type PluginContext, type PluginIsolation, type PluginLogger } from "./plugin.js";
 export { hook, type HookDecorator } from "./hook.js";
 export { definePlugin, type DefinedPlugin, type HookFunction, type HookTable, type PluginDefinition } from "./define.js";
 export {
   CaoEvent,
   EVENT_CLASSES,
   EVENT_TYPES,
+  eventFromJSON,
   EventTimestamp,
   InboxMessageDeliveredEvent,
   InboxMessageFailedEvent,

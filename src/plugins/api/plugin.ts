@@ -20,11 +20,22 @@ export interface PluginContext {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Where a plugin runs: "inline" in the server's own thread (the default, fastest), or "worker" in a worker thread of
+ * its own with a heap limit, restarted if it loops, runs out of memory or dies (DESIGN §14). A class plugin declares
+ * it as `static isolation = "worker"`, a definePlugin object as `isolation: "worker"`; the registry's per-plugin
+ * setting, when given, wins over the plugin's own.
+ */
+export type PluginIsolation = "inline" | "worker";
+
 const silent: PluginLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Base class of class-style plugins. Subclass it, give methods `@hook("event_type")`, and optionally
  * implement `setup()` and `teardown()`. The registry instantiates each plugin once.
+ *
+ * `static isolation = "worker"` on the subclass runs it in a worker thread (see PluginIsolation). It is not declared
+ * here on purpose: a declaration would make every subclass write `static override isolation = "worker" as const`.
  */
 export class CaoPlugin {
   static {

@@ -4,6 +4,7 @@ import type { ActiveEntry, Catalog, CatalogEntry } from "./catalog.js";
 import type { Deliveries } from "./delivery/deliveries.js";
 import type { PluginSource } from "./discovery/source.js";
 import { failed, type Lifecycle, type Outcome } from "./lifecycle.js";
+import type { PluginIsolation } from "../api/plugin.js";
 import type { PluginInstance } from "./loading/recognise.js";
 import type { Router } from "./router.js";
 
@@ -40,7 +41,7 @@ export class Activation {
   /** Makes a started plugin active, or records the failure (one WARN). */
   settle(source: PluginSource, outcome: Outcome): CatalogEntry {
     const { catalog, router, deliveries } = this.deps;
-    if (failed(outcome)) return this.fail(source, outcome.failed);
+    if (failed(outcome)) return this.fail(source, outcome.failed, outcome.isolation);
     const queue = deliveries.create(source.name);
     queue.setHandlers(outcome.handlers);
     const entry: ActiveEntry = { status: "active", source, plugin: outcome, queue };
@@ -66,7 +67,7 @@ export class Activation {
     if (failure) {
       const discarded = queue.clear();
       deliveries.retire(queue);
-      const failedEntry = this.fail(source, `${failure} (after reload; ${discarded} queued events discarded)`);
+      const failedEntry = this.fail(source, `${failure} (after reload; ${discarded} queued events discarded)`, next.isolation);
       router.release(queue, catalog.active());
       return failedEntry;
     }
@@ -93,9 +94,30 @@ export class Activation {
     this.deps.onChange?.({ kind: "unloaded", source: entry.source });
   }
 
+  /**
+   * A running plugin is gone for good (a worker plugin that died too often): it is failed, stops receiving events, and
+   * the events still queued for it are discarded (counted in the WARN). Ignored if `plugin` is no longer the one
+   * running under `name` (it was reloaded or removed meanwhile).
+   */
+  async retire(name: string, plugin: PluginInstance, reason: string): Promise<void> {
+    const { catalog, router, deliveries } = this.deps;
+    const entry = catalog.get(name);
+    if (entry?.status !== "active" || entry.plugin !== plugin) return;
+    catalog.set({ status: "failed", source: entry.source, error: reason, isolation: plugin.isolation });
+    router.rebuild(catalog.active());
+    await entry.queue.pause(); // the dead plugin abandons its call in flight at once
+    const discarded = entry.queue.clear();
+    deliveries.retire(entry.queue);
+    await plugin.close();
+    this.deps.log.warn(
+      { plugin: name, path: entry.source.path, discarded },
+      `plugin "${name}" failed: ${reason}; ${discarded} queued events discarded`,
+    );
+  }
+
   /** Records that `source` failed, with one WARN naming it and why. */
-  fail(source: PluginSource, reason: string): CatalogEntry {
-    const entry: CatalogEntry = { status: "failed", source, error: reason };
+  fail(source: PluginSource, reason: string, isolation?: PluginIsolation): CatalogEntry {
+    const entry: CatalogEntry = isolation ? { status: "failed", source, error: reason, isolation } : { status: "failed", source, error: reason };
     this.deps.catalog.set(entry);
     this.deps.log.warn({ plugin: source.name, path: source.path }, `plugin "${source.name}" skipped: ${reason}`);
     this.deps.onChange?.({ kind: "failed", source, error: reason });

@@ -1,3 +1,4 @@
+import type { PluginIsolation } from "../api/plugin.js";
 import type { PluginLocation } from "./containment/plugin-scope.js";
 import type { PluginQueue } from "./delivery/plugin-queue.js";
 import type { PluginSource } from "./discovery/source.js";
@@ -12,6 +13,8 @@ export interface PluginInfo {
   version?: string;
   path: string;
   status: PluginStatus;
+  /** Where it runs: in the server's thread, or in a worker thread of its own (DESIGN §14). */
+  isolation: PluginIsolation;
   hooks: string[];
   error?: string;
 }
@@ -27,7 +30,7 @@ export interface ActiveEntry {
 /** A plugin the registry knows, in exactly one state; entries are values, replaced whole on every change. */
 export type CatalogEntry =
   | { readonly status: "disabled"; readonly source: PluginSource }
-  | { readonly status: "failed"; readonly source: PluginSource; readonly error: string }
+  | { readonly status: "failed"; readonly source: PluginSource; readonly error: string; readonly isolation?: PluginIsolation }
   | ActiveEntry;
 
 /** The registry's plugins by name, in the order they were first known (GET /plugins lists them so). */
@@ -74,6 +77,7 @@ export function describe(entry: CatalogEntry): PluginInfo {
     source: source.source,
     path: source.path,
     status: entry.status,
+    isolation: entry.status === "active" ? entry.plugin.isolation : entry.status === "failed" ? (entry.isolation ?? "inline") : "inline",
     hooks: entry.status === "active" ? [...new Set(entry.plugin.handlers.map((h) => h.eventType))] : [],
   };
   if (source.version !== undefined) info.version = source.version;

@@ -2,19 +2,30 @@ import type { Logger } from "pino";
 import { Deadline, settleWithin, TIMED_OUT } from "../../util/deadline.js";
 import { errorMessage } from "../../util/errors.js";
 import { EVENT_TYPES, isEventType } from "../api/events.js";
-import type { PluginContext } from "../api/plugin.js";
+import type { PluginContext, PluginIsolation } from "../api/plugin.js";
 import type { PluginScope } from "./containment/plugin-scope.js";
 import type { PluginSource } from "./discovery/source.js";
 import type { PluginModuleLoader } from "./loading/module-loader.js";
-import { recognisePlugin, type PluginInstance } from "./loading/recognise.js";
+import { declaredIsolation, recognisePlugin, type PluginInstance } from "./loading/recognise.js";
+import { chooseIsolation, isolationSetting } from "./isolation/choose.js";
+import { WorkerPlugin } from "./isolation/worker-plugin.js";
 import type { ResolvedOptions } from "./options.js";
 
-/** A plugin instance, or why there is none. */
-export type Outcome = PluginInstance | { failed: string };
+/** A plugin instance, or why there is none (and where it ran, when it got as far as a worker thread). */
+export type Outcome = PluginInstance | Failure;
 
-export function failed(outcome: Outcome): outcome is { failed: string } {
+export interface Failure {
+  failed: string;
+  isolation?: PluginIsolation;
+}
+
+export function failed(outcome: Outcome): outcome is Failure {
   return "failed" in outcome;
 }
+
+/** Why registry.add() refuses worker isolation: an object lives in the server's heap and cannot be sent to a thread. */
+export const MEMORY_PLUGIN_IN_WORKER =
+  'a plugin given to add() as an object cannot run in a worker thread: it lives in the server\'s heap and a worker imports its plugin from a file; use a drop-in file or an npm package for isolation "worker"';
 
 /**
  * Starting and stopping one plugin, every step bounded: import, recognition and `setup()` share one deadline (the
@@ -28,6 +39,8 @@ export class Lifecycle {
       scope: PluginScope;
       options: ResolvedOptions;
       log: Logger;
+      /** A worker plugin died too often and stays down (DESIGN §14): the registry marks it failed. */
+      onWorkerFailed(name: string, plugin: PluginInstance, reason: string): void;
     },
   ) {}
 
@@ -36,6 +49,8 @@ export class Lifecycle {
    * when this returns. The promise is the rest, and carries a synchronous failure too.
    */
   beginImport(source: PluginSource): Promise<unknown> {
+    // Set to run in a worker: imported there, never here, so not even its top-level code runs in the server.
+    if (this.setting(source.name) === "worker") return Promise.resolve(undefined);
     let imported: Promise<unknown>;
     try {
       imported = this.deps.scope.run(source.name, () => this.deps.loader.import(source));
@@ -50,10 +65,10 @@ export class Lifecycle {
   async start(source: PluginSource, imported: Promise<unknown> = this.beginImport(source)): Promise<Outcome> {
     const deadline = new Deadline(this.deps.options.setupTimeoutMs);
     try {
-      const plugin = await this.instantiate(source.name, imported, deadline);
+      const plugin = await this.instantiate(source, imported, deadline);
       if (failed(plugin)) return plugin;
       const setup = await this.setup(source.name, plugin, deadline);
-      return setup === undefined ? plugin : { failed: setup };
+      return setup === undefined ? plugin : { failed: setup, isolation: plugin.isolation };
     } finally {
       deadline.clear();
     }
@@ -63,7 +78,7 @@ export class Lifecycle {
   async prepare(source: PluginSource): Promise<Outcome> {
     const deadline = new Deadline(this.deps.options.setupTimeoutMs);
     try {
-      return await this.instantiate(source.name, this.beginImport(source), deadline);
+      return await this.instantiate(source, this.beginImport(source), deadline);
     } finally {
       deadline.clear();
     }
@@ -78,16 +93,19 @@ export class Lifecycle {
         if (ok) void this.stop(name, plugin);
       });
       if (result.ok) return undefined;
+      // A worker plugin's thread ends now (so a late setup never comes back); inline, close() has nothing to do.
+      void plugin.close();
       return result.timedOut ? `setup() did not settle within ${limit.ms} ms` : `setup() threw: ${errorMessage(result.error)}`;
     } finally {
       if (!deadline) limit.clear();
     }
   }
 
-  /** Runs `teardown()` within the teardown timeout; a throw or a timeout is a WARN. */
+  /** Runs `teardown()` within the teardown timeout (a throw or a timeout is a WARN), then close() (a worker ends). */
   async stop(name: string, plugin: PluginInstance): Promise<void> {
     const ms = this.deps.options.teardownTimeoutMs;
     const result = await settleWithin(() => this.deps.scope.run(name, () => plugin.teardown()), ms);
+    await plugin.close();
     if (result.ok) return;
     const why = result.timedOut ? `did not settle within ${ms} ms` : `threw: ${errorMessage(result.error)}`;
     this.deps.log.warn({ plugin: name, err: result.error }, `plugin "${name}" teardown() ${why}`);
@@ -97,7 +115,9 @@ export class Lifecycle {
    * Import and recognise; returns the plugin or why it is not one. Runs no lifecycle method. An import still pending
    * at the deadline is abandoned: if it finishes later, nothing of it is instantiated.
    */
-  private async instantiate(name: string, imported: Promise<unknown>, deadline: Deadline): Promise<Outcome> {
+  private async instantiate(source: PluginSource, imported: Promise<unknown>, deadline: Deadline): Promise<Outcome> {
+    const { name } = source;
+    const setting = this.setting(name);
     let exports: unknown;
     try {
       const settled = await deadline.race(imported);
@@ -106,13 +126,56 @@ export class Lifecycle {
     } catch (error) {
       return { failed: `import failed: ${errorMessage(error)}` };
     }
-    const recognised = this.deps.scope.run(name, () => recognisePlugin(exports, this.contextFor(name)));
-    if (!recognised.ok) return { failed: recognised.reason };
-    const unknown = recognised.plugin.handlers.filter((h) => !isEventType(h.eventType)).map((h) => h.eventType);
+    // The setting wins; without one, the plugin's own declaration counts (so it was imported here to read it).
+    const isolation = chooseIsolation(setting, setting === undefined ? declaredIsolation(exports) : undefined);
+    if (!isolation.ok) return { failed: isolation.reason };
+    let plugin: PluginInstance;
+    if (isolation.isolation === "worker") {
+      const started = await this.startWorker(source, deadline);
+      if (failed(started)) return started;
+      plugin = started;
+    } else {
+      const recognised = this.deps.scope.run(name, () => recognisePlugin(exports, this.contextFor(name)));
+      if (!recognised.ok) return { failed: recognised.reason };
+      plugin = recognised.plugin;
+    }
+    this.warnUnknownHooks(name, plugin);
+    return plugin;
+  }
+
+  /** Starts `source` in a worker thread of its own; imported and recognised there within `deadline`. */
+  private async startWorker(source: PluginSource, deadline: Deadline): Promise<Outcome> {
+    if (source.source === "memory") return { failed: MEMORY_PLUGIN_IN_WORKER, isolation: "worker" };
+    const { options, log, loader } = this.deps;
+    // A plugin that declared its isolation was just transpiled here: once that is in the transpile cache, its worker
+    // reads it instead of loading Babel again.
+    await deadline.race(loader.cacheWritten());
+    const started = await WorkerPlugin.load(
+      {
+        source,
+        context: this.contextFor(source.name),
+        heapMb: options.workerHeapMb,
+        handlerTimeoutMs: options.handlerTimeoutMs,
+        setupTimeoutMs: options.setupTimeoutMs,
+        deaths: { limit: options.workerDeathLimit, windowMs: options.workerDeathWindowMs },
+        log,
+        pluginLog: options.logger.child({ plugin: source.name }),
+        onFailed: (plugin, reason) => this.deps.onWorkerFailed(source.name, plugin, reason),
+      },
+      deadline,
+    );
+    return failed(started) ? { ...started, isolation: "worker" } : started;
+  }
+
+  private setting(name: string): unknown {
+    return isolationSetting(this.deps.options.plugins, name);
+  }
+
+  private warnUnknownHooks(name: string, plugin: PluginInstance): void {
+    const unknown = plugin.handlers.filter((h) => !isEventType(h.eventType)).map((h) => h.eventType);
     if (unknown.length > 0) {
       this.deps.log.warn({ plugin: name, unknown }, `plugin "${name}" hooks unknown event types ${unknown.join(", ")} (known: ${EVENT_TYPES.join(", ")})`);
     }
-    return recognised.plugin;
   }
 
   private contextFor(name: string): PluginContext {

@@ -29,6 +29,12 @@ export interface RegistryOptions {
   teardownTimeoutMs?: number;
   /** Each handler call must settle within this (default 10 s, env CAO_PLUGIN_HANDLER_TIMEOUT_MS). */
   handlerTimeoutMs?: number;
+  /** Old-space heap limit of each worker plugin's thread, in MB (default 128, env CAO_PLUGIN_WORKER_HEAP_MB). */
+  workerHeapMb?: number;
+  /** A worker plugin that dies this many times within `workerDeathWindowMs` is failed (default 3). */
+  workerDeathLimit?: number;
+  /** The window of `workerDeathLimit` (default 60 s). */
+  workerDeathWindowMs?: number;
   /** Events waiting per plugin before new ones are dropped (default 10,000, env CAO_PLUGIN_QUEUE_LIMIT). */
   queueLimit?: number;
   /** Quiet time after a file change before it is reloaded, coalescing editors' multi-step saves (default 25 ms). */
@@ -57,6 +63,9 @@ export interface ResolvedOptions {
   setupTimeoutMs: number;
   teardownTimeoutMs: number;
   handlerTimeoutMs: number;
+  workerHeapMb: number;
+  workerDeathLimit: number;
+  workerDeathWindowMs: number;
   queueLimit: number;
   reloadDebounceMs: number;
   guardUnhandledRejections: boolean;
@@ -69,6 +78,9 @@ export const DEFAULTS = {
   handlerTimeoutMs: 10_000,
   queueLimit: 10_000,
   reloadDebounceMs: 25,
+  workerHeapMb: 128,
+  workerDeathLimit: 3,
+  workerDeathWindowMs: 60_000,
 } as const;
 
 
@@ -95,6 +107,9 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     setupTimeoutMs: number(options.setupTimeoutMs, "CAO_PLUGIN_SETUP_TIMEOUT_MS", DEFAULTS.setupTimeoutMs),
     teardownTimeoutMs: number(options.teardownTimeoutMs, "CAO_PLUGIN_TEARDOWN_TIMEOUT_MS", DEFAULTS.teardownTimeoutMs),
     handlerTimeoutMs: number(options.handlerTimeoutMs, "CAO_PLUGIN_HANDLER_TIMEOUT_MS", DEFAULTS.handlerTimeoutMs),
+    workerHeapMb: number(options.workerHeapMb, "CAO_PLUGIN_WORKER_HEAP_MB", DEFAULTS.workerHeapMb),
+    workerDeathLimit: options.workerDeathLimit ?? DEFAULTS.workerDeathLimit,
+    workerDeathWindowMs: options.workerDeathWindowMs ?? DEFAULTS.workerDeathWindowMs,
     queueLimit: number(options.queueLimit, "CAO_PLUGIN_QUEUE_LIMIT", DEFAULTS.queueLimit),
     reloadDebounceMs: options.reloadDebounceMs ?? DEFAULTS.reloadDebounceMs,
     guardUnhandledRejections: options.guardUnhandledRejections ?? true,

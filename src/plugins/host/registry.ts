@@ -12,7 +12,9 @@ import type { QueueStats } from "./delivery/plugin-queue.js";
 import { discoverPlugins } from "./discovery/discover.js";
 import { memorySource, type PluginSource } from "./discovery/source.js";
 import { HotReload } from "./hot-reload/hot-reload.js";
-import { failed, Lifecycle } from "./lifecycle.js";
+import { chooseIsolation, isolationSetting } from "./isolation/choose.js";
+import { failed, Lifecycle, MEMORY_PLUGIN_IN_WORKER } from "./lifecycle.js";
+import { declaredIsolation } from "./loading/recognise.js";
 import { PluginModuleLoader } from "./loading/module-loader.js";
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from "./options.js";
 import { Router } from "./router.js";
@@ -38,6 +40,8 @@ export class PluginRegistry implements EventSink {
   private hotReload: HotReload | undefined;
   private unguard: (() => void) | undefined;
   private state: "new" | "loading" | "loaded" | "closed" = "new";
+  /** Names load() is importing and setting up: not yet in the catalog, but no longer free for add(). */
+  private readonly loadingNames = new Set<string>();
   /** Where plugin lifecycle events go: the registry itself, or the server's journal in front of it (announceTo). */
   private lifecycleSink: EventSink = this;
   /** Lifecycle events of start-up, held until every plugin's setup has finished so every plugin hears all of them. */
@@ -48,7 +52,13 @@ export class PluginRegistry implements EventSink {
     const log = (this.log = resolved.logger.child({ component: "plugins" }));
     this.scope = new PluginScope(resolved.guardUncaughtExceptions, () => this.catalog.locations());
     this.loader = new PluginModuleLoader(resolved.caoHome);
-    this.lifecycle = new Lifecycle({ loader: this.loader, scope: this.scope, options: resolved, log });
+    this.lifecycle = new Lifecycle({
+      loader: this.loader,
+      scope: this.scope,
+      options: resolved,
+      log,
+      onWorkerFailed: (name, plugin, reason) => void this.activation.retire(name, plugin, reason),
+    });
     this.deliveries = new Deliveries({ queueLimit: resolved.queueLimit, handlerTimeoutMs: resolved.handlerTimeoutMs, logger: log, scope: this.scope });
     this.activation = new Activation({
       catalog: this.catalog,
@@ -107,16 +117,20 @@ export class PluginRegistry implements EventSink {
   /**
    * Registers a plugin given as an object (a CaoPlugin subclass or instance, or a definePlugin object) under `name`,
    * sets it up (bounded) and returns its row: for embedders and tests, which need no file. Works before and after
-   * load(); a name already in use is refused.
+   * load(); a name already in use is refused, and so is worker isolation (an object cannot cross to a thread).
    */
   async add(name: string, plugin: unknown): Promise<PluginInfo> {
     if (typeof name !== "string" || name.trim() === "") throw new TypeError("registry.add() needs a plugin name");
     if (this.state === "closed") throw new Error("the registry is torn down");
-    if (this.catalog.get(name)) throw new Error(`a plugin named "${name}" is already registered`);
+    if (this.isTaken(name)) throw new Error(`a plugin named "${name}" is already registered`);
+    const setting = isolationSetting(this.options.plugins, name);
+    const isolation = chooseIsolation(setting, setting === undefined ? declaredIsolation({ default: plugin }) : undefined);
+    if (!isolation.ok) throw new TypeError(`plugin "${name}": ${isolation.reason}`);
+    if (isolation.isolation === "worker") throw new TypeError(`plugin "${name}": ${MEMORY_PLUGIN_IN_WORKER}`);
     this.guard();
     const source = memorySource(name);
     const outcome = await this.lifecycle.start(source, Promise.resolve({ default: plugin }));
-    if (this.catalog.get(name)) {
+    if (this.isTaken(name)) {
       // Registered meanwhile (a concurrent add or load): ours must not replace it.
       if (!failed(outcome)) await this.lifecycle.stop(name, outcome);
       throw new Error(`a plugin named "${name}" is already registered`);
@@ -183,15 +197,22 @@ export class PluginRegistry implements EventSink {
    * outcomes are then recorded in discovery order, so the list and its WARNs read the same on every start.
    */
   private async loadAll(sources: readonly PluginSource[]): Promise<void> {
-    const imports = sources.map((source) => this.lifecycle.beginImport(source));
-    const outcomes = await Promise.all(sources.map((source, i) => this.lifecycle.start(source, imports[i]!)));
-    const held: CaoEvent[] = (this.heldAnnouncements = []);
+    for (const { name } of sources) this.loadingNames.add(name);
+    const held: CaoEvent[] = [];
     try {
+      const imports = sources.map((source) => this.lifecycle.beginImport(source));
+      const outcomes = await Promise.all(sources.map((source, i) => this.lifecycle.start(source, imports[i]!)));
+      this.heldAnnouncements = held;
       sources.forEach((source, i) => this.activation.settle(source, outcomes[i]!));
     } finally {
       this.heldAnnouncements = undefined;
+      this.loadingNames.clear();
     }
     for (const event of held) this.lifecycleSink.dispatch(event);
+  }
+
+  private isTaken(name: string): boolean {
+    return this.catalog.get(name) !== undefined || this.loadingNames.has(name);
   }
 
   private announce(change: LifecycleChange): void {

@@ -19,7 +19,7 @@ export class Deliveries {
     this.clock = new TimeoutClock(options.handlerTimeoutMs);
   }
 
-  /** A queue for plugin `name`, watched by the timeout clock until retired. */
+  /** A queue for plugin `name`; its handler calls are timed by the shared clock until the queue is retired. */
   create(name: string): PluginQueue {
     const queue = new PluginQueue(name, {
       limit: this.options.queueLimit,

@@ -3,6 +3,7 @@ import type { CaoEvent } from "../../api/events.js";
 import type { PluginScope } from "../containment/plugin-scope.js";
 import type { HandlerEntry } from "../loading/recognise.js";
 import { errorMessage } from "../../../util/errors.js";
+import { AbandonedCall } from "./abandoned-call.js";
 import type { TimeoutClock, Timed } from "./timeout-clock.js";
 
 export interface QueueOptions {
@@ -121,7 +122,13 @@ export class PluginQueue implements Timed {
         this.finishEvent();
         continue;
       }
-      const handler = this.current[this.index++]!;
+      const handler = this.current[this.index]!;
+      if (handler.ready !== undefined) {
+        // A worker plugin being restarted: wait for it before calling, so the wait does not count as handler time.
+        const wait = handler.ready();
+        if (wait !== undefined) return void wait.then(this.run, this.run);
+      }
+      this.index++;
       const event = this.events[this.head]!;
       let result: unknown;
       try {
@@ -159,6 +166,7 @@ export class PluginQueue implements Timed {
       { plugin: this.name, handler: handler.name, eventType: event.eventType, timeoutMs: this.options.handlerTimeoutMs },
       `plugin "${this.name}" handler ${handler.name} timed out after ${this.options.handlerTimeoutMs} ms on ${event.eventType}`,
     );
+    handler.abandon?.();
     this.run();
   }
 
@@ -207,7 +215,8 @@ export class PluginQueue implements Timed {
     }
     const handler = this.inflight!;
     this.inflight = undefined;
-    this.fail(handler, this.events[this.head]!, error);
+    if (error instanceof AbandonedCall) this.stats.timedOut++; // its plugin's host already said why
+    else this.fail(handler, this.events[this.head]!, error);
     this.run();
   }
 

@@ -1,25 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PACKAGE_ROOT } from "../../../util/package-root.js";
 import { safeRealpath } from "../../../util/real-path.js";
 import type { ResolvedOptions } from "../options.js";
-
-/** The directory of this package (the one holding its package.json), found by walking up from this file. */
-export function ownPackageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = path.join(dir, "package.json");
-    try {
-      const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string };
-      if (pkg.name === "cli-agent-orchestrator") return dir;
-    } catch {
-      // keep walking
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(fileURLToPath(import.meta.url), "../../..");
-    dir = parent;
-  }
-}
 
 /**
  * The node_modules directories scanned for npm plugins (DESIGN §6), existing ones only, each once:
@@ -27,7 +10,7 @@ export function ownPackageRoot(): string {
  * <cwd>/node_modules, then every CAO_PLUGIN_PATHS entry.
  */
 export function npmRoots(options: Pick<ResolvedOptions, "caoHome" | "cwd" | "extraNodeModules">): string[] {
-  const own = ownPackageRoot();
+  const own = PACKAGE_ROOT;
   const holder = enclosingNodeModules(own);
   const candidates = [
     path.join(options.caoHome, "node_modules"),

@@ -85,7 +85,10 @@ export class HotReload {
       activation.reloadRefused(source, `not reloaded, the running version stays: ${next.failed}`);
       return;
     }
-    if (this.closed || catalog.get(name) !== entry) return; // removed or replaced while the new version was imported
+    if (this.closed || catalog.get(name) !== entry) {
+      await next.close(); // removed or replaced while the new version was imported: it never runs (a worker ends)
+      return;
+    }
     if ((await activation.replace(entry, source, next)).status === "active") log.info({ plugin: name }, `plugin "${name}" reloaded`);
   }
 

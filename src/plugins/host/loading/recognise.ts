@@ -1,7 +1,7 @@
 import { errorMessage } from "../../../util/errors.js";
 import { DEFINED_PLUGIN_BRAND, HOOKS_KEY, INSTANCE_HOOKS_KEY, PLUGIN_BRAND } from "../../api/brand.js";
 import type { InstanceHook } from "../../api/hook.js";
-import type { PluginContext, PluginLogger } from "../../api/plugin.js";
+import type { PluginContext, PluginIsolation, PluginLogger } from "../../api/plugin.js";
 
 /** One handler, ready to call as `fn.call(thisArg, event, context)`. */
 export interface HandlerEntry {
@@ -11,14 +11,31 @@ export interface HandlerEntry {
   readonly fn: (this: unknown, event: unknown, context: PluginContext) => unknown;
   readonly thisArg: unknown;
   readonly context: PluginContext;
+  /**
+   * Called by the queue when this handler's call timed out and was given up. Inline there is nothing to stop (JS
+   * cannot cancel a call); a worker plugin ends its worker, the only way to stop a handler stuck in a loop.
+   */
+  readonly abandon?: () => void;
+  /**
+   * A promise when the plugin cannot take a call yet (a worker plugin being restarted), else undefined: the queue
+   * waits for it before calling, so the handler timeout counts only the handler's own time.
+   */
+  readonly ready?: () => PromiseLike<unknown> | undefined;
 }
 
-/** A plugin reduced to what the registry needs, whatever style it was written in. */
+/**
+ * A plugin reduced to what the registry needs, whatever style it was written in and wherever it runs: the one handle
+ * the lifecycle, the queues and hot reload deal with, for inline plugins (here) and worker plugins
+ * (isolation/worker-plugin.ts) alike.
+ */
 export interface PluginInstance {
   readonly style: "class" | "instance" | "definePlugin";
+  readonly isolation: PluginIsolation;
   readonly handlers: readonly HandlerEntry[];
   setup(): unknown;
   teardown(): unknown;
+  /** Releases what the plugin holds beyond its own teardown (a worker thread); called last, exactly once. */
+  close(): Promise<void>;
 }
 
 export type Recognition = { ok: true; plugin: PluginInstance } | { ok: false; reason: string };
@@ -55,6 +72,18 @@ export function recognisePlugin(moduleExports: unknown, context: PluginContext):
     ok: false,
     reason: `its export is not a plugin (${describe(candidate)}); export a CaoPlugin subclass, instance or definePlugin({ hooks })`,
   };
+}
+
+/**
+ * The isolation a module's plugin asks for (`static isolation` on a class, on an instance's class, or `isolation` on a
+ * definePlugin object), read without instantiating anything; undefined when it says nothing.
+ */
+export function declaredIsolation(moduleExports: unknown): unknown {
+  const candidate: unknown = pickExport(moduleExports);
+  if (candidate === null || (typeof candidate !== "object" && typeof candidate !== "function")) return undefined;
+  const record = candidate as Record<PropertyKey, unknown>;
+  if (typeof candidate === "object" && record[PLUGIN_BRAND] === true) return (record.constructor as { isolation?: unknown } | undefined)?.isolation;
+  return record.isolation;
 }
 
 function pickExport(moduleExports: unknown): unknown {
@@ -97,9 +126,11 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
   target.logger = context.logger;
   return {
     style,
+    isolation: "inline",
     handlers,
     setup: () => target.setup?.(context),
     teardown: () => target.teardown?.(),
+    close: nothingToClose,
   };
 }
 
@@ -124,12 +155,16 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
     ok: true,
     plugin: {
       style: "definePlugin",
+      isolation: "inline",
       handlers,
       setup: () => setup?.call(definition, context),
       teardown: () => teardown?.call(definition),
+      close: nothingToClose,
     },
   };
 }
+
+const nothingToClose = (): Promise<void> => Promise.resolve();
 
 /** A plain `{ hooks: { … } }` object is accepted without definePlugin, so plain JS needs no import at all. */
 function isHookTableShape(record: Record<PropertyKey, unknown>): boolean {

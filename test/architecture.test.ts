@@ -1,0 +1,143 @@
+/**
+ * The architecture rules of the brief, checked on the code itself: no import cycle anywhere in src/ (static imports,
+ * `export … from`, `import()` of a literal, type-only imports included), and the plugin API (src/plugins/api/, what
+ * plugin authors import as `cli-agent-orchestrator/plugins`) imports nothing outside itself — no fs, pino, jiti,
+ * chokidar, fast-glob, host or services. The last test checks the built package in a real Node process: importing
+ * `./plugins` resolves no module outside dist/plugins/api/, while `./host` (the control) does load jiti, chokidar, pino.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../src/util/package-root.js";
+import { findCycles, importGraph, importsOf, sourceFiles, type ImportGraph } from "./helpers/import-graph.js";
+import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+
+const run = promisify(execFile);
+afterAll(removeTempDirs);
+
+const SRC = path.join(PACKAGE_ROOT, "src");
+const API_DIR = path.join(SRC, "plugins", "api");
+/** src modules outside api/ that api/ may import: pure ones only (no I/O, no dependency). None is needed today. */
+const API_MAY_IMPORT: readonly string[] = [];
+const rel = (file: string) => path.relative(PACKAGE_ROOT, file);
+
+describe("the import graph of src/", () => {
+  it("the cycle finder finds a cycle and names its path (so the check below can fail)", () => {
+    const graph: ImportGraph = new Map([
+      ["a", ["b"]],
+      ["b", ["c"]],
+      ["c", ["a", "d"]],
+      ["d", []],
+      ["e", ["e"]],
+    ]);
+    expect(findCycles(graph)).toEqual([["a", "b", "c", "a"], ["e", "e"]]);
+    expect(findCycles(new Map([["a", ["b"]], ["b", []]]))).toEqual([]);
+  });
+
+  it("reads static imports, export-from, import() and require() of literals, and ignores comments and strings", () => {
+    const dir = tempDir();
+    for (const name of ["a", "b", "c", "d", "e", "f"]) writeFile(path.join(dir, `${name}.ts`), "export {};\n");
+    const file = writeFile(
+      path.join(dir, "main.ts"),
+      `import { x } from "./a.js";
+       import type { T } from "./b.js";
+       export * from "./c.js";
+       const later = await import("./d.js");
+       // import "./commented.js";
+       const text = 'import("./in-a-string.js")';
+       export { type U } from "./e.js";
+       import "node:fs";
+       const cjs = require("./f.js");`,
+    );
+    const edges = importsOf(file).map((e) => [e.specifier, e.target && path.basename(e.target), e.typeOnly]);
+    expect(edges).toEqual([
+      ["./a.js", "a.ts", false],
+      ["./b.js", "b.ts", true],
+      ["./c.js", "c.ts", false],
+      ["./d.js", "d.ts", false],
+      ["./e.js", "e.ts", true],
+      ["node:fs", undefined, false],
+      ["./f.js", "f.ts", false],
+    ]);
+  });
+
+  it("has no import cycle (type-only imports count too: a type cycle is a design cycle)", () => {
+    const graph = importGraph(sourceFiles(SRC));
+    expect(graph.size).toBeGreaterThan(50);
+    const cycles = findCycles(graph).map((cycle) => cycle.map(rel).join("\n  → "));
+    expect(cycles, `import cycles in src/:\n  ${cycles.join("\n\n  ")}`).toEqual([]);
+  });
+
+  it("src/plugins/api/ imports only itself (no node builtins, no packages, nothing of host/, services/, util/)", () => {
+    const files = sourceFiles(API_DIR);
+    expect(files.map((f) => path.basename(f))).toContain("index.ts");
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const edge of importsOf(file)) {
+        const inside = edge.target !== undefined && (edge.target.startsWith(API_DIR + path.sep) || API_MAY_IMPORT.includes(rel(edge.target)));
+        if (!inside) violations.push(`${rel(file)} imports "${edge.specifier}"${edge.target ? ` (${rel(edge.target)})` : ""}`);
+      }
+    }
+    expect(violations, "the plugin API must stay free of fs, pino, jiti, chokidar, fast-glob, host/ and services/").toEqual([]);
+  });
+});
+
+describe("the built entry points", () => {
+  /**
+   * Runs Node with a module-resolution hook that appends every URL it resolves to a file, imports `entry` from dist,
+   * and returns the resolved URLs. The hook sees every import of the process (static, dynamic, createRequire'd ESM
+   * included), so a module that is loaded at all shows up here.
+   */
+  async function resolvedBy(entry: string): Promise<string[]> {
+    const dir = tempDir();
+    const log = path.join(dir, "resolved.txt");
+    const hooks = writeFile(
+      path.join(dir, "hooks.mjs"),
+      `import fs from "node:fs";
+       let log;
+       export function initialize(data) { log = data.log; }
+       export async function resolve(specifier, context, next) {
+         const result = await next(specifier, context);
+         fs.appendFileSync(log, result.url + "\\n");
+         return result;
+       }`,
+    );
+    const register = writeFile(
+      path.join(dir, "register.mjs"),
+      `import { register } from "node:module";
+       register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(log)} } });`,
+    );
+    const target = pathToFileURL(path.join(PACKAGE_ROOT, "dist", entry)).href;
+    await run(process.execPath, ["--import", pathToFileURL(register).href, "--input-type=module", "-e", `await import(${JSON.stringify(target)});`], {
+      cwd: dir,
+      timeout: 20_000,
+    });
+    return fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
+  }
+
+  const loaded = (urls: string[], pkg: string) => urls.some((u) => u.includes(`/node_modules/${pkg}/`));
+
+  it("cli-agent-orchestrator/plugins (dist/plugins/api) loads nothing outside itself: no jiti, chokidar, pino, fast-glob, fs", async () => {
+    const urls = await resolvedBy("plugins/api/index.js");
+    const apiDist = pathToFileURL(path.join(PACKAGE_ROOT, "dist", "plugins", "api")).href + "/";
+    expect(urls.length).toBeGreaterThan(1);
+    expect(urls.filter((u) => !u.startsWith(apiDist))).toEqual([]);
+    for (const pkg of ["jiti", "chokidar", "pino", "fast-glob"]) expect(loaded(urls, pkg), pkg).toBe(false);
+    expect(urls.filter((u) => u === "node:fs" || u === "node:fs/promises")).toEqual([]);
+  });
+
+  it("the control: cli-agent-orchestrator/host does load jiti, chokidar and pino, so the check above would see them", async () => {
+    const urls = await resolvedBy("plugins/host/index.js");
+    for (const pkg of ["jiti", "chokidar", "pino"]) expect(loaded(urls, pkg), pkg).toBe(true);
+    expect(urls).toContain("node:fs");
+  });
+
+  it("package.json maps ./plugins and ./host to those files", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { exports: Record<string, { default: string }> };
+    expect(manifest.exports["./plugins"]!.default).toBe("./dist/plugins/api/index.js");
+    expect(manifest.exports["./host"]!.default).toBe("./dist/plugins/host/index.js");
+  });
+});
