@@ -4,7 +4,7 @@
  * duplicate, across a server restart; a stalled client under a burst).
  */
 import net from "node:net";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { rawRequest } from "./helpers/raw-http.js";
 import { EVENT_CLASSES, EVENT_TYPES, InboxMessageQueuedEvent, type CaoEvent } from "../src/plugins/api/events.js";
@@ -21,6 +21,8 @@ afterEach(async () => {
   await stopServerProcesses();
 });
 afterAll(() => removeTempDirs());
+// Each test drives real agents through a real server: generous on a loaded two-core machine (no timing is asserted).
+vi.setConfig({ testTimeout: 90_000 });
 
 async function history(server: ServerProcess, query = ""): Promise<any[]> {
   const { status, body } = await server.http("GET", `/events/history${query}`);

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { definePlugin, type CaoEvent, type PluginLoadedEvent } from "../src/plugins/api/index.js";
 import { PluginRegistry } from "../src/plugins/host/index.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
@@ -26,6 +26,8 @@ afterEach(async () => {
   await stopServerProcesses();
 });
 afterAll(() => removeTempDirs());
+// Each test drives real agents through a real server: generous on a loaded two-core machine (no timing is asserted).
+vi.setConfig({ testTimeout: 90_000 });
 
 const PLUGIN_EVENTS = "plugin_loaded,plugin_reloaded,plugin_unloaded,plugin_failed";
 
