@@ -14,6 +14,7 @@ const BENCHES = [
   { file: "reload-latency.mjs" },
   { file: "discovery.mjs" },
   { file: "reload-memory.mjs", nodeArgs: ["--expose-gc"] },
+  { file: "npm-reload-memory.mjs", nodeArgs: ["--expose-gc"] },
   { file: "input-latency.mjs" },
   { file: "inbox-delivery.mjs" },
   { file: "startup.mjs" },

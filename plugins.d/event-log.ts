@@ -2,25 +2,57 @@
  * event-log: every CAO event as one JSON line in $CAO_HOME/logs/events.jsonl — a durable, greppable record of
  * what your agents did, and a feed for `tail -f`, jq, or a log shipper.
  *
- * Rotation: when the file would pass CAO_EVENT_LOG_MAX_BYTES (default 10 MiB) it becomes events.jsonl.1
- * (older ones shift to .2, .3, …) and a new file starts; CAO_EVENT_LOG_KEEP (default 3) rotated files are kept.
+ * Rotation: when the file would pass `maxBytes` (default 10 MiB) it becomes events.jsonl.1 (older ones shift to
+ * .2, .3, …) and a new file starts; `keep` (default 3) rotated files are kept. Settings, in $CAO_HOME/config.yaml:
+ *
+ *   plugins:
+ *     event-log:
+ *       config: { maxBytes: 10485760, keep: 3 }
+ *
+ * Without a `config:` section, CAO_EVENT_LOG_MAX_BYTES and CAO_EVENT_LOG_KEEP are read as before.
  * Install: copy this file into ~/.cao/plugins/.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { CaoPlugin, hook, type CaoEvent, type PluginContext } from "cli-agent-orchestrator/plugins";
+import { CaoPlugin, hook, type CaoEvent, type PluginContext, type StandardSchemaV1 } from "cli-agent-orchestrator/plugins";
 
-export default class EventLog extends CaoPlugin {
+interface EventLogSettings {
+  maxBytes?: number;
+  keep?: number;
+}
+
+/** A hand-written Standard Schema: this file is copied alone into ~/.cao/plugins, where no schema library resolves. */
+const Settings: StandardSchemaV1<unknown, EventLogSettings | undefined> = {
+  "~standard": {
+    version: 1,
+    vendor: "cao-event-log",
+    validate(value) {
+      if (value === undefined || value === null) return { value: undefined };
+      if (typeof value !== "object" || Array.isArray(value)) return { issues: [{ message: "expected a mapping with maxBytes, keep" }] };
+      const issues: StandardSchemaV1.Issue[] = [];
+      for (const [key, setting] of Object.entries(value)) {
+        if (key !== "maxBytes" && key !== "keep") issues.push({ message: "unknown setting (known: maxBytes, keep)", path: [key] });
+        else if (!(Number.isInteger(setting) && (setting as number) > 0)) issues.push({ message: "expected a positive integer", path: [key] });
+      }
+      return issues.length > 0 ? { issues } : { value: value as EventLogSettings };
+    },
+  },
+};
+
+export default class EventLog extends CaoPlugin<typeof Settings> {
+  static configSchema = Settings;
   private file = "";
   private maxBytes = 10 * 1024 * 1024;
   private keep = 3;
   private handle: fs.FileHandle | undefined;
   private size = 0;
 
-  override async setup(context: PluginContext): Promise<void> {
+  override async setup(context: PluginContext<EventLogSettings | undefined>): Promise<void> {
     this.file = path.join(context.caoHome, "logs", "events.jsonl");
-    this.maxBytes = positive(context.env.CAO_EVENT_LOG_MAX_BYTES, this.maxBytes);
-    this.keep = positive(context.env.CAO_EVENT_LOG_KEEP, this.keep);
+    const settings = this.config;
+    // No `config:` section: the environment variables of earlier versions.
+    this.maxBytes = settings ? (settings.maxBytes ?? this.maxBytes) : positive(context.env.CAO_EVENT_LOG_MAX_BYTES, this.maxBytes);
+    this.keep = settings ? (settings.keep ?? this.keep) : positive(context.env.CAO_EVENT_LOG_KEEP, this.keep);
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     await this.open();
     this.logger.info(`event-log writing to ${this.file} (rotates at ${this.maxBytes} bytes, keeps ${this.keep})`);

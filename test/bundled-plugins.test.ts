@@ -22,8 +22,9 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-async function loadBundled(env: Record<string, string>) {
+async function loadBundled(env: Record<string, string>, configYaml?: string) {
   const home = tempDir("cao-bundled-");
+  if (configYaml !== undefined) fs.writeFileSync(path.join(home, "config.yaml"), configYaml);
   const logs = captureLogs();
   const registry = new PluginRegistry({ env: { CAO_HOME: home, CAO_PLUGINS_DIR: PLUGINS_D, ...env }, cwd: home, watch: false, logger: logs.logger });
   registries.push(registry);
@@ -69,6 +70,31 @@ describe("event-log", () => {
     const numbers = files.flatMap((f) => fs.readFileSync(f, "utf8").trim().split("\n").map((l) => Number(JSON.parse(l).message.split(" ")[1])));
     expect(numbers.at(-1)).toBe(59);
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => numbers[0]! + i)); // contiguous, in order
+  });
+});
+
+describe("settings from config.yaml (DESIGN §13)", () => {
+  it("event-log takes maxBytes and keep from its config section, which wins over the environment variables", async () => {
+    const { home, registry } = await loadBundled(
+      { CAO_EVENT_LOG_MAX_BYTES: "999999", CAO_EVENT_LOG_KEEP: "5", LOG_KEEP: "1" },
+      `plugins:\n  event-log:\n    config:\n      maxBytes: 2000\n      keep: \${LOG_KEEP}\n`,
+    );
+    expect(registry.list().find((p) => p.name === "event-log")?.status).toBe("failed"); // "1" from the environment is a string
+    await registry.teardown();
+    const again = await loadBundled({ CAO_EVENT_LOG_MAX_BYTES: "999999", CAO_EVENT_LOG_KEEP: "5" }, `plugins:\n  event-log:\n    config: { maxBytes: 2000, keep: 1 }\n`);
+    for (let n = 0; n < 60; n++) again.registry.dispatch(message(n));
+    await again.registry.drain(5000);
+    expect(fs.readdirSync(path.join(again.home, "logs")).sort()).toEqual(["events.jsonl", "events.jsonl.1"]);
+    expect(fs.statSync(path.join(again.home, "logs", "events.jsonl.1")).size).toBeLessThanOrEqual(2000);
+    expect(home).not.toBe(again.home);
+  });
+
+  it("an invalid section fails that bundled plugin only, naming the field", async () => {
+    const { registry } = await loadBundled({}, `plugins:\n  event-log:\n    config: { keep: 0, colour: red }\n  webhook:\n    config: { url: "ftp://x", events: [message_sent, lunch] }\n`);
+    const rows = Object.fromEntries(registry.list().map((p) => [p.name, p]));
+    expect(rows["event-log"]).toMatchObject({ status: "failed", error: "invalid config: config.keep: expected a positive integer; config.colour: unknown setting (known: maxBytes, keep)" });
+    expect(rows.webhook).toMatchObject({ status: "failed", error: expect.stringMatching(/^invalid config: config\.url: expected an http\(s\) URL; config\.events\[1\]: unknown event type/) });
+    expect(rows.hello?.status).toBe("active");
   });
 });
 
@@ -138,6 +164,19 @@ describe("webhook", () => {
     expect(hits.every((h) => h.body.content === undefined)).toBe(true);
     const warned = logs.warnings().map((w) => w.msg);
     expect(warned).toEqual(["webhook: giving up on a message after 3 attempts", "webhook: HTTP 400 is not retryable; message dropped"]);
+  });
+
+  it("takes url (a ${VAR} from the environment), format and events from its config section", async () => {
+    const { url, hits } = await receiver([]);
+    const { registry } = await loadBundled(
+      { HOOK_URL: url, CAO_WEBHOOK_FORMAT: "slack" },
+      `plugins:\n  webhook:\n    config:\n      url: \${HOOK_URL}\n      format: discord\n      events: [message_sent]\n`,
+    );
+    registry.dispatch(new SessionCreatedEvent({ sessionId: "cao-b", sessionName: "cao-b" })); // not in events: not posted
+    registry.dispatch(message(1));
+    await waitFor(() => hits.length === 1, 10_000, "one post");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(hits.map((h) => h.body.content?.split("\n")[1])).toEqual(["message 1"]);
   });
 
   it("stays idle with one INFO line when CAO_WEBHOOK_URL is not set", async () => {

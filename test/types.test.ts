@@ -3,7 +3,7 @@
  * the runtime assertions below only make the file a real test.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { CaoPlugin, definePlugin, hook, MessageSentEvent, SessionCreatedEvent, type CaoEventMap, type HookFunction, type OrchestrationType, type PluginContext, type TerminalCreatedEvent } from "../src/plugins/api/index.js";
+import { CaoPlugin, definePlugin, hook, MessageSentEvent, SessionCreatedEvent, type CaoEventMap, type HookFunction, type OrchestrationType, type PluginContext, type StandardSchemaV1, type TerminalCreatedEvent } from "../src/plugins/api/index.js";
 
 describe("types follow the event name", () => {
   it("definePlugin hook handlers receive the event class named by their key", () => {
@@ -57,5 +57,49 @@ describe("types follow the event name", () => {
     expect(event.eventType).toBe("message_sent");
     expect(event.timestamp).toBeInstanceOf(Date);
     expect(event.sessionId).toBeNull();
+  });
+});
+
+describe("config types follow the schema (DESIGN §13)", () => {
+  it("this.config of a class plugin and context.config of definePlugin are the schema's output", async () => {
+    const { z } = await import("zod");
+    const v = await import("valibot");
+    const Zod = z.object({ url: z.string(), retries: z.number().default(5) });
+    class Zoddy extends CaoPlugin<typeof Zod> {
+      static configSchema = Zod;
+      override async setup(context: PluginContext<{ url: string; retries: number }>) {
+        expectTypeOf(this.config).toEqualTypeOf<{ url: string; retries: number }>();
+        expectTypeOf(context.config.retries).toBeNumber();
+      }
+    }
+    const Vali = v.object({ port: v.optional(v.number(), 8080) });
+    const defined = definePlugin({
+      config: Vali,
+      setup(context) {
+        expectTypeOf(context.config).toEqualTypeOf<{ port: number }>();
+      },
+      hooks: {
+        message_sent(_event, context) {
+          expectTypeOf(context.config.port).toBeNumber();
+        },
+        // @ts-expect-error -- still an excess-property error with a config schema
+        message_snet() {},
+      },
+    });
+    const hand: StandardSchemaV1<unknown, { on: boolean }> = { "~standard": { version: 1, vendor: "hand", validate: () => ({ value: { on: true } }) } };
+    class Handy extends CaoPlugin<typeof hand> {
+      check() {
+        expectTypeOf(this.config).toEqualTypeOf<{ on: boolean }>();
+      }
+    }
+    class Plain extends CaoPlugin {
+      check() {
+        expectTypeOf(this.config).toBeUnknown();
+      }
+    }
+    expect([new Zoddy(), new Handy(), new Plain()].every((p) => p instanceof CaoPlugin)).toBe(true);
+    expect(defined.config).toBe(Vali);
+    expect(Zoddy.configSchema["~standard"].vendor).toBe("zod");
+    expect(Vali["~standard"].vendor).toBe("valibot");
   });
 });

@@ -13,6 +13,7 @@ import { installParameterMerge } from "./params.js";
 import { createRequestGate, type Refusal } from "./request-gate.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
+import { pluginRoutes } from "./routes/plugins.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { terminalRoutes } from "./routes/terminals.js";
 
@@ -60,6 +61,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installParameterMerge(app);
   installErrorHandling(app);
   metaRoutes(app, deps);
+  pluginRoutes(app, deps);
   sessionRoutes(app, deps);
   terminalRoutes(app, deps);
   inboxRoutes(app, deps);

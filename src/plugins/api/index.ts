@@ -4,6 +4,7 @@
  * The registry that runs plugins is `cli-agent-orchestrator/host`.
  */
 export { CaoPlugin, type PluginContext, type PluginLogger } from "./plugin.js";
+export type { ConfigOf, StandardSchemaV1 } from "./standard-schema.js";
 export { hook, type HookDecorator } from "./hook.js";
 export { definePlugin, type DefinedPlugin, type HookFunction, type HookTable, type PluginDefinition } from "./define.js";
 export {

@@ -1,4 +1,5 @@
 import { PLUGIN_BRAND } from "./brand.js";
+import type { ConfigOf, StandardSchemaV1 } from "./standard-schema.js";
 
 /** The logging surface a plugin receives: a pino child logger named after the plugin. */
 export interface PluginLogger {
@@ -10,7 +11,7 @@ export interface PluginLogger {
 }
 
 /** What the registry hands to `setup()` (and to definePlugin hooks as their second argument). */
-export interface PluginContext {
+export interface PluginContext<Config = unknown> {
   /** The plugin's name: its npm package name or its drop-in file/folder name. */
   readonly name: string;
   readonly logger: PluginLogger;
@@ -18,6 +19,11 @@ export interface PluginContext {
   readonly caoHome: string;
   /** The environment the registry was given (process.env by default). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The plugin's `config:` section of `$CAO_HOME/config.yaml` (DESIGN §13), `${VAR}`s replaced, validated by the
+   * plugin's schema (its output); the raw value without a schema; undefined when the file has no section for it.
+   */
+  readonly config: Config;
 }
 
 const silent: PluginLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -25,8 +31,12 @@ const silent: PluginLogger = { trace() {}, debug() {}, info() {}, warn() {}, err
 /**
  * Base class of class-style plugins. Subclass it, give methods `@hook("event_type")`, and optionally
  * implement `setup()` and `teardown()`. The registry instantiates each plugin once.
+ *
+ * A plugin with settings declares their schema twice, once for the registry and once for the type checker:
+ * `class Mine extends CaoPlugin<typeof Settings> { static configSchema = Settings; … }` — `this.config` is then the
+ * schema's output type. (A static member cannot type an instance member, hence the type argument.)
  */
-export class CaoPlugin {
+export class CaoPlugin<Schema extends StandardSchemaV1 | undefined = undefined> {
   static {
     // The brand sits on the prototype so that subclasses and instances carry it; never enumerable.
     Object.defineProperty(CaoPlugin.prototype, PLUGIN_BRAND, { value: true });
@@ -35,7 +45,10 @@ export class CaoPlugin {
   /** Replaced by the registry before `setup()` with a logger named after the plugin. */
   logger: PluginLogger = silent;
 
-  async setup(_context: PluginContext): Promise<void> {}
+  /** Set by the registry before `setup()`: the validated config (see PluginContext.config). */
+  config: ConfigOf<Schema> = undefined as ConfigOf<Schema>;
+
+  async setup(_context: PluginContext<ConfigOf<Schema>>): Promise<void> {}
 
   async teardown(): Promise<void> {}
 }

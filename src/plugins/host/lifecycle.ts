@@ -7,6 +7,8 @@ import type { PluginScope } from "./containment/plugin-scope.js";
 import type { PluginSource } from "./discovery/source.js";
 import type { PluginModuleLoader } from "./loading/module-loader.js";
 import { recognisePlugin, type PluginInstance } from "./loading/recognise.js";
+import { interpolate, InterpolationError } from "./config/interpolate.js";
+import { validateConfig } from "./config/validate-config.js";
 import type { ResolvedOptions } from "./options.js";
 
 /** A plugin instance, or why there is none. */
@@ -106,8 +108,11 @@ export class Lifecycle {
     } catch (error) {
       return { failed: `import failed: ${errorMessage(error)}` };
     }
-    const recognised = this.deps.scope.run(name, () => recognisePlugin(exports, this.contextFor(name)));
+    const context = this.contextFor(name);
+    const recognised = this.deps.scope.run(name, () => recognisePlugin(exports, context));
     if (!recognised.ok) return { failed: recognised.reason };
+    const configured = await this.configure(name, recognised.plugin, context, deadline);
+    if (configured !== undefined) return { failed: configured };
     const unknown = recognised.plugin.handlers.filter((h) => !isEventType(h.eventType)).map((h) => h.eventType);
     if (unknown.length > 0) {
       this.deps.log.warn({ plugin: name, unknown }, `plugin "${name}" hooks unknown event types ${unknown.join(", ")} (known: ${EVENT_TYPES.join(", ")})`);
@@ -115,8 +120,30 @@ export class Lifecycle {
     return recognised.plugin;
   }
 
-  private contextFor(name: string): PluginContext {
+  /**
+   * The plugin's `config:` section (DESIGN §13), as the settings hold it now: `${VAR}`s replaced, validated by the
+   * plugin's schema (within the plugin's deadline: a schema may be async), and handed to the plugin and its context.
+   * Undefined on success, else why the plugin cannot run with it.
+   */
+  private async configure(name: string, plugin: PluginInstance, context: { config: unknown }, deadline: Deadline): Promise<string | undefined> {
     const { options } = this.deps;
-    return { name, logger: options.logger.child({ plugin: name }), caoHome: options.caoHome, env: options.env };
+    let raw: unknown;
+    try {
+      raw = interpolate(options.plugins[name]?.config, options.env);
+    } catch (error) {
+      if (error instanceof InterpolationError) return `invalid config: ${error.message}`;
+      throw error;
+    }
+    const validated = await deadline.race(this.deps.scope.run(name, () => validateConfig(plugin.configSchema, raw)));
+    if (validated === TIMED_OUT) return `its config schema did not settle within ${deadline.ms} ms`;
+    if (!validated.ok) return validated.error;
+    context.config = validated.value;
+    plugin.configure(validated.value);
+    return undefined;
+  }
+
+  private contextFor(name: string): PluginContext & { config: unknown } {
+    const { options } = this.deps;
+    return { name, logger: options.logger.child({ plugin: name }), caoHome: options.caoHome, env: options.env, config: undefined };
   }
 }

@@ -14,6 +14,8 @@ export interface PluginSettings {
 }
 
 export interface RegistryOptions {
+  /** The config file (DESIGN §13); default CAO_CONFIG, else `$CAO_HOME/config.yaml`. */
+  configFile?: string;
   /** Settings per plugin name (enabled, isolation, config). */
   plugins?: Record<string, PluginSettings>;
   /** Environment to read CAO_* variables from (default process.env). */
@@ -45,7 +47,9 @@ export interface RegistryOptions {
 }
 
 export interface ResolvedOptions {
+  /** The settings in force per plugin: kept up to date, in place, with config.yaml while the server runs. */
   plugins: Record<string, PluginSettings>;
+  configFile: string;
   env: Record<string, string | undefined>;
   cwd: string;
   caoHome: string;
@@ -84,6 +88,7 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
   };
   return {
     plugins: { ...options.plugins },
+    configFile: path.resolve(options.configFile ?? (env.CAO_CONFIG || path.join(caoHome, "config.yaml"))),
     env,
     cwd: path.resolve(options.cwd ?? process.cwd()),
     caoHome,

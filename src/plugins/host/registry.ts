@@ -5,6 +5,8 @@ import type { EventSink } from "../../services/event-sink.js";
 import type { CaoEvent } from "../api/events.js";
 import { Activation } from "./activation.js";
 import { Catalog, describe, type PluginInfo } from "./catalog.js";
+import { ConfigWatcher } from "./config/config-watcher.js";
+import { PluginConfig } from "./config/plugin-config.js";
 import { PluginScope } from "./containment/plugin-scope.js";
 import { guardProcess } from "./containment/process-guard.js";
 import { Deliveries } from "./delivery/deliveries.js";
@@ -14,10 +16,13 @@ import { memorySource, type PluginSource } from "./discovery/source.js";
 import { HotReload } from "./hot-reload/hot-reload.js";
 import { failed, Lifecycle } from "./lifecycle.js";
 import { PluginModuleLoader } from "./loading/module-loader.js";
+import { Management, type PluginDetails } from "./management.js";
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from "./options.js";
 import { Router } from "./router.js";
+import { KeyedSerial } from "./serial.js";
 
 export type { PluginInfo, PluginStatus } from "./catalog.js";
+export type { PluginDetails } from "./management.js";
 
 /**
  * Discovers, loads and runs plugins, and dispatches events to them (DESIGN §5–§7): the facade over the host's parts
@@ -35,6 +40,11 @@ export class PluginRegistry implements EventSink {
   private readonly lifecycle: Lifecycle;
   private readonly deliveries: Deliveries;
   private readonly activation: Activation;
+  /** config.yaml (DESIGN §13): the settings in force, and its watcher while running. */
+  private readonly config: PluginConfig;
+  private configWatcher: ConfigWatcher | undefined;
+  private readonly serial = new KeyedSerial();
+  private readonly management: Management;
   private hotReload: HotReload | undefined;
   private unguard: (() => void) | undefined;
   private state: "new" | "loading" | "loaded" | "closed" = "new";
@@ -54,6 +64,18 @@ export class PluginRegistry implements EventSink {
       log,
       teardownTimeoutMs: resolved.teardownTimeoutMs,
     });
+    this.config = new PluginConfig(resolved.configFile, resolved.plugins);
+    this.management = new Management({
+      options: resolved,
+      catalog: this.catalog,
+      lifecycle: this.lifecycle,
+      activation: this.activation,
+      loader: this.loader,
+      config: this.config,
+      serial: this.serial,
+      log,
+      memoryNames: () => this.memorySources(),
+    });
   }
 
   /** Discover, import, instantiate and set up every plugin. Never throws because of a plugin. */
@@ -61,6 +83,7 @@ export class PluginRegistry implements EventSink {
     if (this.state !== "new") throw new Error(`PluginRegistry.load() called twice (state: ${this.state})`);
     this.state = "loading";
     const { options } = this;
+    this.readConfig("start-up");
     const found = discoverPlugins(options, this.memorySources());
     if (options.disabled) {
       for (const source of found.sources) this.catalog.set({ status: "disabled", source });
@@ -73,7 +96,9 @@ export class PluginRegistry implements EventSink {
       this.log.warn(clash, `two plugins are named "${clash.name}": keeping ${clash.kept}, skipping ${clash.skipped}`);
     }
     this.guard();
-    await this.loadAll(found.sources);
+    const enabled = found.sources.filter((source) => this.config.enabled(source.name));
+    for (const source of found.sources) if (!this.config.enabled(source.name)) this.catalog.set({ status: "disabled", source });
+    await this.loadAll(enabled);
     // The cache was written in the background meanwhile; waiting here (bounded) leaves nothing half-done behind load().
     await settlesWithin(this.loader.cacheWritten(), options.setupTimeoutMs);
     if (options.watch) {
@@ -84,8 +109,11 @@ export class PluginRegistry implements EventSink {
         catalog: this.catalog,
         lifecycle: this.lifecycle,
         activation: this.activation,
+        serial: this.serial,
+        enabled: (name) => this.config.enabled(name),
       });
       await this.hotReload.start();
+      await this.watchConfig();
     }
     this.state = "loaded";
     this.logSummary(found.sources.length);
@@ -109,6 +137,32 @@ export class PluginRegistry implements EventSink {
       throw new Error(`a plugin named "${name}" is already registered`);
     }
     return describe(this.activation.settle(source, outcome));
+  }
+
+  /** The row of `name` plus its config.yaml section as written, isolation and queue counters; NotFoundError (404) if unknown. */
+  info(name: string): PluginDetails {
+    return this.management.info(name);
+  }
+
+  /** Re-import `name` (npm plugins afresh too) and swap it in; ConflictError (409) if the new version cannot run. */
+  reload(name: string): Promise<PluginInfo> {
+    return this.management.reload(name);
+  }
+
+  /** Write `enabled: true` into config.yaml and load the plugin if it is not running; ConflictError (409) if that fails. */
+  enable(name: string): Promise<PluginInfo> {
+    return this.management.enable(name);
+  }
+
+  /** Write `enabled: false` into config.yaml; the plugin is torn down and listed "disabled". */
+  disable(name: string): Promise<PluginInfo> {
+    return this.management.disable(name);
+  }
+
+  /** Discover again: new plugins load, vanished ones unload. Returns every row. */
+  rescan(): Promise<PluginInfo[]> {
+    if (this.state !== "loaded") return Promise.reject(new Error(`the registry is ${this.state === "closed" ? "torn down" : "not loaded yet"}`));
+    return this.management.rescan();
   }
 
   /** Unregisters plugin `name` (its queued events are delivered first, bounded; then teardown()); false if unknown. */
@@ -150,7 +204,9 @@ export class PluginRegistry implements EventSink {
   async teardown(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
+    await this.configWatcher?.close();
     await this.hotReload?.close();
+    await this.serial.idle();
     // A reload may have left a transpile cache entry being written; nothing of the registry outlives teardown().
     await settlesWithin(this.loader.cacheWritten(), this.options.teardownTimeoutMs);
     const drained = await this.drain(this.options.teardownTimeoutMs);
@@ -175,6 +231,28 @@ export class PluginRegistry implements EventSink {
     sources.forEach((source, i) => this.activation.settle(source, outcomes[i]!));
   }
 
+  /** Reads config.yaml; a file that cannot be used is a WARN, and the settings stay as they were. */
+  private readConfig(when: string): string[] {
+    const read = this.config.reread();
+    if (read.ok) return read.changed;
+    this.log.warn({ file: this.config.file }, `plugin configuration not applied (${when}), keeping the running state: ${read.error}`);
+    return [];
+  }
+
+  private async watchConfig(): Promise<void> {
+    const watcher = new ConfigWatcher(this.config.file, this.options.reloadDebounceMs, () => {
+      if (this.state === "closed") return;
+      const changed = this.readConfig("after an edit");
+      if (changed.length > 0) void this.management.applySections(changed);
+    });
+    try {
+      await watcher.start();
+      this.configWatcher = watcher;
+    } catch (error) {
+      this.log.warn({ err: error }, `cannot watch ${this.config.file} for changes: ${errorMessage(error)}`);
+    }
+  }
+
   /** Installs the process-level guards the options ask for, once. */
   private guard(): void {
     const { guardUnhandledRejections: rejections, guardUncaughtExceptions: contain } = this.options;
@@ -184,7 +262,7 @@ export class PluginRegistry implements EventSink {
 
   private memorySources(): Map<string, PluginSource> {
     const taken = new Map<string, PluginSource>();
-    for (const entry of this.catalog.all()) taken.set(entry.source.name, entry.source);
+    for (const entry of this.catalog.all()) if (entry.source.source === "memory") taken.set(entry.source.name, entry.source);
     return taken;
   }
 

@@ -6,6 +6,7 @@ import type { Catalog } from "../catalog.js";
 import { DROP_IN_EXTENSIONS, dropInSource } from "../discovery/dir.js";
 import type { PluginSource } from "../discovery/source.js";
 import { failed, type Lifecycle } from "../lifecycle.js";
+import type { KeyedSerial } from "../serial.js";
 import { DropInWatcher } from "./drop-in-watcher.js";
 
 /**
@@ -15,7 +16,6 @@ import { DropInWatcher } from "./drop-in-watcher.js";
  */
 export class HotReload {
   private watcher: DropInWatcher | undefined;
-  private readonly chains = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -26,6 +26,10 @@ export class HotReload {
       catalog: Catalog;
       lifecycle: Lifecycle;
       activation: Activation;
+      /** Per-plugin queue shared with the management operations and config.yaml edits. */
+      serial: KeyedSerial;
+      /** Whether config.yaml lets plugin `name` run (a disabled drop-in is listed, never imported). */
+      enabled: (name: string) => boolean;
     },
   ) {}
 
@@ -46,19 +50,14 @@ export class HotReload {
     this.closed = true;
     await this.watcher?.close();
     this.watcher = undefined;
-    await Promise.all(this.chains.values());
+    await this.deps.serial.idle();
   }
 
   schedule(name: string): void {
     if (this.closed) return;
-    const previous = this.chains.get(name) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.sync(name))
+    void this.deps.serial
+      .run(name, () => this.sync(name))
       .catch((error: unknown) => this.deps.log.warn({ plugin: name, err: error }, `reloading plugin "${name}" failed: ${errorMessage(error)}`));
-    this.chains.set(name, next);
-    void next.then(() => {
-      if (this.chains.get(name) === next) this.chains.delete(name);
-    });
   }
 
   /** Brings drop-in `name` in line with the disk: load it, swap in its new version, or unload it. */
@@ -73,6 +72,10 @@ export class HotReload {
         await activation.deactivate(name);
         log.info({ plugin: name }, `plugin "${name}" unloaded`);
       }
+      return;
+    }
+    if (!this.deps.enabled(name)) {
+      if (entry?.status !== "disabled" || entry.source.path !== source.path) catalog.set({ status: "disabled", source });
       return;
     }
     if (entry?.status !== "active") {

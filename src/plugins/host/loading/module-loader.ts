@@ -1,9 +1,10 @@
 import fs from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, register } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createJiti, type Jiti, type JitiOptions } from "jiti";
 import { PACKAGE_ROOT } from "../../../util/package-root.js";
+import { safeRealpath } from "../../../util/real-path.js";
 import * as publicApi from "../../api/index.js";
 import type { PluginSource } from "../discovery/source.js";
 import { TranspileCache } from "./transpile-cache.js";
@@ -24,6 +25,8 @@ const TYPESCRIPT = /\.[mc]?ts$/;
  */
 export class PluginModuleLoader {
   private jiti: Jiti | undefined;
+  /** npm plugins asked to be imported afresh (reload), by name: how many times. */
+  private readonly generations = new Map<string, number>();
   private readonly cache: TranspileCache;
 
   constructor(caoHome: string) {
@@ -41,7 +44,9 @@ export class PluginModuleLoader {
    */
   import(source: PluginSource): Promise<unknown> {
     if (source.source === "npm" && !TYPESCRIPT.test(source.entry)) {
-      return import(pathToFileURL(source.entry).href);
+      const generation = this.generations.get(source.name);
+      if (generation === undefined) return import(pathToFileURL(source.entry).href);
+      return freshNativeImport(source, generation);
     }
     // A FIFO or device named like a plugin would block the read forever.
     if (!fs.statSync(source.entry).isFile()) throw new Error(`${source.entry} is not a regular file`);
@@ -49,6 +54,17 @@ export class PluginModuleLoader {
     // evalModule with forceTranspile rather than jiti.import: jiti hands .mjs files (and .js under "type": "module")
     // to Node's native import, whose cache never forgets a module, so a reload would get the old version back.
     return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true }) as Promise<unknown>;
+  }
+
+  /**
+   * From now on, `source` is imported afresh (DESIGN §13's reload, for npm plugins too). Drop-ins and TypeScript
+   * entries always are (jiti, module cache off); a compiled npm package is imported natively, which Node caches for
+   * good, so its next import carries a new query string (see fresh-import-hooks.ts). The cost: every reload of an npm
+   * plugin leaves that version's modules in Node's module map for the life of the process (bench/npm-reload-memory.mjs).
+   */
+  renew(source: PluginSource): void {
+    if (source.source !== "npm") return;
+    this.generations.set(source.name, (this.generations.get(source.name) ?? 0) + 1);
   }
 
   /** Resolves once the transpile cache has written what it was given. */
@@ -82,4 +98,21 @@ function readVersion(file: string): string {
   } catch {
     return "unknown";
   }
+}
+
+let hooksRegistered = false;
+
+function freshNativeImport(source: PluginSource, generation: number): Promise<unknown> {
+  if (!hooksRegistered) {
+    register(new URL("./fresh-import-hooks.js", import.meta.url));
+    hooksRegistered = true;
+  }
+  // CommonJS files are cached by file name, not URL: forget the package's own so they run again.
+  // Real paths: an `npm install ../dir` package is a symlink, and Node resolves the package's own imports to real paths.
+  const real = safeRealpath(source.path);
+  const root = real.endsWith(path.sep) ? real : real + path.sep;
+  const cache = createRequire(import.meta.url).cache;
+  for (const file of Object.keys(cache)) if (file.startsWith(root)) delete cache[file];
+  const rootUrl = pathToFileURL(root).href;
+  return import(`${pathToFileURL(safeRealpath(source.entry)).href}?cao-reload=${generation}&cao-root=${encodeURIComponent(rootUrl)}`);
 }

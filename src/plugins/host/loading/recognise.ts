@@ -17,6 +17,10 @@ export interface HandlerEntry {
 export interface PluginInstance {
   readonly style: "class" | "instance" | "definePlugin";
   readonly handlers: readonly HandlerEntry[];
+  /** `static configSchema` of a class plugin, `config` of a definePlugin object (DESIGN §13); undefined if none. */
+  readonly configSchema: unknown;
+  /** Hands the validated config to the plugin (`this.config` of a class plugin); called before setup(). */
+  configure(config: unknown): void;
   setup(): unknown;
   teardown(): unknown;
 }
@@ -95,9 +99,14 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
     handlers.push({ eventType: h.eventType, name: h.name, fn: h.fn as HandlerEntry["fn"], thisArg: instance, context });
   }
   target.logger = context.logger;
+  const constructor = (instance as { constructor?: { configSchema?: unknown } }).constructor;
   return {
     style,
     handlers,
+    configSchema: typeof constructor === "function" ? (constructor as { configSchema?: unknown }).configSchema : undefined,
+    configure: (config) => {
+      (target as { config?: unknown }).config = config;
+    },
     setup: () => target.setup?.(context),
     teardown: () => target.teardown?.(),
   };
@@ -125,6 +134,8 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
     plugin: {
       style: "definePlugin",
       handlers,
+      configSchema: definition.config,
+      configure: () => undefined, // definePlugin hooks and setup read it from their context
       setup: () => setup?.call(definition, context),
       teardown: () => teardown?.call(definition),
     },
