@@ -18,6 +18,10 @@ const BENCHES = [
   { file: "input-latency.mjs" },
   { file: "inbox-delivery.mjs" },
   { file: "startup.mjs" },
+  { file: "journal-cost.mjs" },
+  { file: "sse-fanout.mjs" },
+  { file: "status-latency.mjs" },
+  { file: "status-idle-cpu.mjs" },
 ];
 
 function runOne({ file, nodeArgs = [] }) {

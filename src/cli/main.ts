@@ -16,6 +16,7 @@ usage: cao <command> [options]
   shutdown      kill sessions (--all or --session <name>)
   mcp-server    the MCP server agent CLIs start over stdio (handoff, assign, send_message)
   plugins list  show the server's plugins
+  events        print the server's events (--follow to stream them live)
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
@@ -26,6 +27,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   launch: launchCommand,
   shutdown: shutdownCommand,
   plugins: pluginsCommand,
+  events: async (argv) => (await import("./commands/events.js")).eventsCommand(argv),
   "mcp-server": async () => {
     const { runMcpServer } = await import("../mcp/server.js");
     await runMcpServer();

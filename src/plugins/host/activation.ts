@@ -7,6 +7,11 @@ import { failed, type Lifecycle, type Outcome } from "./lifecycle.js";
 import type { PluginInstance } from "./loading/recognise.js";
 import type { Router } from "./router.js";
 
+/** What happened to a plugin, as the registry announces it (DESIGN §12's plugin_* events). */
+export type LifecycleChange =
+  | { kind: "loaded" | "reloaded" | "unloaded"; source: PluginSource }
+  | { kind: "failed"; source: PluginSource; error: string };
+
 /**
  * Moves plugins in and out of the running set, keeping the catalog, the queues and the router in step: a plugin
  * becomes active (its queue created and routed), is swapped for a new version (its queue held so no event is lost or
@@ -21,6 +26,8 @@ export class Activation {
       deliveries: Deliveries;
       log: Logger;
       teardownTimeoutMs: number;
+      /** Told of every plugin loaded, reloaded, unloaded or failed (the registry turns these into events). */
+      onChange?: (change: LifecycleChange) => void;
     },
   ) {}
 
@@ -39,6 +46,7 @@ export class Activation {
     const entry: ActiveEntry = { status: "active", source, plugin: outcome, queue };
     catalog.set(entry);
     router.rebuild(catalog.active());
+    this.deps.onChange?.({ kind: "loaded", source });
     return entry;
   }
 
@@ -67,6 +75,7 @@ export class Activation {
     catalog.set(active);
     router.release(queue, catalog.active());
     queue.resume();
+    this.deps.onChange?.({ kind: "reloaded", source });
     return active;
   }
 
@@ -81,6 +90,7 @@ export class Activation {
     await settlesWithin(entry.queue.whenIdle(), teardownTimeoutMs);
     deliveries.retire(entry.queue);
     await lifecycle.stop(name, entry.plugin);
+    this.deps.onChange?.({ kind: "unloaded", source: entry.source });
   }
 
   /** Records that `source` failed, with one WARN naming it and why. */
@@ -88,6 +98,12 @@ export class Activation {
     const entry: CatalogEntry = { status: "failed", source, error: reason };
     this.deps.catalog.set(entry);
     this.deps.log.warn({ plugin: source.name, path: source.path }, `plugin "${source.name}" skipped: ${reason}`);
+    this.deps.onChange?.({ kind: "failed", source, error: reason });
     return entry;
+  }
+
+  /** A new version that could not be loaded while the running one stays: announced as a failure, nothing changes. */
+  reloadRefused(source: PluginSource, reason: string): void {
+    this.deps.onChange?.({ kind: "failed", source, error: reason });
   }
 }

@@ -2,8 +2,8 @@ import type { Logger } from "pino";
 import { settlesWithin } from "../../util/deadline.js";
 import { errorMessage } from "../../util/errors.js";
 import type { EventSink } from "../../services/event-sink.js";
-import type { CaoEvent } from "../api/events.js";
-import { Activation } from "./activation.js";
+import { PluginFailedEvent, PluginLoadedEvent, PluginReloadedEvent, PluginUnloadedEvent, type CaoEvent } from "../api/events.js";
+import { Activation, type LifecycleChange } from "./activation.js";
 import { Catalog, describe, type PluginInfo } from "./catalog.js";
 import { ConfigWatcher } from "./config/config-watcher.js";
 import { PluginConfig } from "./config/plugin-config.js";
@@ -48,6 +48,10 @@ export class PluginRegistry implements EventSink {
   private hotReload: HotReload | undefined;
   private unguard: (() => void) | undefined;
   private state: "new" | "loading" | "loaded" | "closed" = "new";
+  /** Where plugin lifecycle events go: the registry itself, or the server's journal in front of it (announceTo). */
+  private lifecycleSink: EventSink = this;
+  /** Lifecycle events of start-up, held until every plugin's setup has finished so every plugin hears all of them. */
+  private heldAnnouncements: CaoEvent[] | undefined;
 
   constructor(options: RegistryOptions = {}) {
     const resolved = (this.options = resolveOptions(options));
@@ -63,6 +67,7 @@ export class PluginRegistry implements EventSink {
       deliveries: this.deliveries,
       log,
       teardownTimeoutMs: resolved.teardownTimeoutMs,
+      onChange: (change) => this.announce(change),
     });
     this.config = new PluginConfig(resolved.configFile, resolved.plugins);
     this.management = new Management({
@@ -76,6 +81,14 @@ export class PluginRegistry implements EventSink {
       log,
       memoryNames: () => this.memorySources(),
     });
+  }
+
+  /**
+   * Sends the plugin lifecycle events (plugin_loaded, …) to `sink` instead of straight to the plugins: a server puts
+   * its event journal there, which journals them and passes them back to dispatch().
+   */
+  announceTo(sink: EventSink): void {
+    this.lifecycleSink = sink;
   }
 
   /** Discover, import, instantiate and set up every plugin. Never throws because of a plugin. */
@@ -228,7 +241,28 @@ export class PluginRegistry implements EventSink {
   private async loadAll(sources: readonly PluginSource[]): Promise<void> {
     const imports = sources.map((source) => this.lifecycle.beginImport(source));
     const outcomes = await Promise.all(sources.map((source, i) => this.lifecycle.start(source, imports[i]!)));
-    sources.forEach((source, i) => this.activation.settle(source, outcomes[i]!));
+    const held: CaoEvent[] = (this.heldAnnouncements = []);
+    try {
+      sources.forEach((source, i) => this.activation.settle(source, outcomes[i]!));
+    } finally {
+      this.heldAnnouncements = undefined;
+    }
+    for (const event of held) this.lifecycleSink.dispatch(event);
+  }
+
+  private announce(change: LifecycleChange): void {
+    const { name, source, version } = change.source;
+    const fields = { plugin: name, source, version: version ?? null };
+    const event =
+      change.kind === "failed"
+        ? new PluginFailedEvent({ ...fields, error: change.error })
+        : change.kind === "loaded"
+          ? new PluginLoadedEvent(fields)
+          : change.kind === "reloaded"
+            ? new PluginReloadedEvent(fields)
+            : new PluginUnloadedEvent(fields);
+    if (this.heldAnnouncements) this.heldAnnouncements.push(event);
+    else this.lifecycleSink.dispatch(event);
   }
 
   /** Reads config.yaml; a file that cannot be used is a WARN, and the settings stay as they were. */
