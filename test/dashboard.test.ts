@@ -37,7 +37,8 @@ async function openDashboard(): Promise<Page> {
   pages.push(page);
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(error.message));
-  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
+  // Chromium logs every non-2xx answer as a console error; the tests that provoke one check the page's own alert instead.
+  page.on("console", (message) => message.type() === "error" && !message.text().startsWith("Failed to load resource") && problems.push(message.text()));
   (page as Page & { problems?: string[] }).problems = problems;
   await page.goto(server.url + "/");
   await page.getByTestId("feed-status").filter({ hasText: "live" }).waitFor();
@@ -108,7 +109,8 @@ describe("the dashboard route", () => {
   });
 });
 
-describe("the dashboard in a headless browser", () => {
+// Each test starts mock agents in tmux and waits for real screens: generous on a loaded two-core machine.
+describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
   it("renders the sessions, their terminals with agent, provider and status, and the plugins with their hooks", async () => {
     const terminal = await launch("render");
     const page = await openDashboard();
@@ -151,7 +153,7 @@ describe("the dashboard in a headless browser", () => {
     const form = page.getByTestId("launch-form");
     await form.getByLabel("Provider").selectOption("mock");
     await form.getByLabel("Agent profile").fill("reviewer");
-    await form.getByLabel(/Session name/).fill("from-page");
+    await form.getByLabel("Session name").fill("from-page");
     await page.getByRole("button", { name: "Launch session" }).click();
     await form.getByRole("status").filter({ hasText: "launched cao-from-page" }).waitFor();
     await page.locator('[data-session="cao-from-page"] td', { hasText: "reviewer" }).waitFor();
@@ -162,7 +164,7 @@ describe("the dashboard in a headless browser", () => {
 
     // A bad launch shows the server's reason and creates nothing.
     await form.getByLabel("Agent profile").fill("no-such-profile");
-    await form.getByLabel(/Session name/).fill("never");
+    await form.getByLabel("Session name").fill("never");
     await page.getByRole("button", { name: "Launch session" }).click();
     await form.getByRole("alert").waitFor();
     expect((await server.http("GET", "/sessions/cao-never")).status).toBe(404);
@@ -178,7 +180,7 @@ describe("the dashboard in a headless browser", () => {
     await page.getByRole("button", { name: `Send a message to terminal ${receiver.id}` }).click();
     const form = page.getByTestId("send-form");
     await form.getByLabel("From").selectOption(sender.id);
-    await form.getByLabel("Message").fill("please review the parser");
+    await form.getByLabel("Message", { exact: true }).fill("please review the parser");
     await page.getByRole("button", { name: "Send message" }).click();
     await form.getByRole("status").filter({ hasText: "queued as inbox message" }).waitFor();
 
@@ -191,7 +193,7 @@ describe("the dashboard in a headless browser", () => {
 
     // Typed directly ("you"): reaches the terminal (it gets busy), with no sender to draw.
     await form.getByLabel("From").selectOption("");
-    await form.getByLabel("Message").fill("and add a test [[delay=2500]]");
+    await form.getByLabel("Message", { exact: true }).fill("and add a test [[delay=2500]]");
     await page.getByRole("button", { name: "Send message" }).click();
     await form.getByRole("status").filter({ hasText: `typed into ${receiver.id}` }).waitFor();
     await statusOf(page, receiver.id).filter({ hasText: "processing" }).waitFor({ timeout: 20_000 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
+import { Field } from "./Field.js";
 import type { ProviderInfo, Terminal } from "../types.js";
 
 const BUILT_IN_PROFILES = ["code_supervisor", "developer", "reviewer"];
@@ -45,9 +46,8 @@ export function LaunchForm() {
     <section class="panel" aria-labelledby="launch-title">
       <h2 id="launch-title">Launch a session</h2>
       <form class="form" onSubmit={submit} data-testid="launch-form">
-        <label>
-          Provider
-          <select name="provider" value={provider} onChange={(e) => setProvider(e.currentTarget.value)} required>
+        <Field id="launch-provider" label="Provider">
+          <select id="launch-provider" name="provider" value={provider} onChange={(e) => setProvider(e.currentTarget.value)} required>
             {providers.map((p) => (
               <option key={p.name} value={p.name}>
                 {p.name}
@@ -55,24 +55,21 @@ export function LaunchForm() {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Agent profile
-          <input name="agent_profile" list="profiles" value={profile} onInput={(e) => setProfile(e.currentTarget.value)} required />
+        </Field>
+        <Field id="launch-profile" label="Agent profile">
+          <input id="launch-profile" name="agent_profile" list="profiles" value={profile} onInput={(e) => setProfile(e.currentTarget.value)} required />
           <datalist id="profiles">
             {BUILT_IN_PROFILES.map((p) => (
               <option key={p} value={p} />
             ))}
           </datalist>
-        </label>
-        <label>
-          Session name <span class="hint">optional</span>
-          <input name="session_name" value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="generated" />
-        </label>
-        <label>
-          Working directory <span class="hint">optional</span>
-          <input name="working_directory" value={directory} onInput={(e) => setDirectory(e.currentTarget.value)} placeholder="the server's" />
-        </label>
+        </Field>
+        <Field id="launch-name" label="Session name" hint="optional">
+          <input id="launch-name" name="session_name" value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="generated" />
+        </Field>
+        <Field id="launch-directory" label="Working directory" hint="optional">
+          <input id="launch-directory" name="working_directory" value={directory} onInput={(e) => setDirectory(e.currentTarget.value)} placeholder="the server's" />
+        </Field>
         <button type="submit" disabled={busy || !provider} aria-label="Launch session">
           {busy ? "Launching…" : "Launch"}
         </button>

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, enc } from "../api.js";
 import type { Terminal } from "../types.js";
+import { Field } from "./Field.js";
 
 const DIRECT = "";
 
@@ -41,9 +42,8 @@ export function SendForm(props: { terminals: Terminal[]; target: string; onTarge
     <section class="panel" aria-labelledby="send-title">
       <h2 id="send-title">Send a message</h2>
       <form class="form" onSubmit={submit} data-testid="send-form">
-        <label>
-          To
-          <select name="receiver" value={target} onChange={(e) => props.onTarget(e.currentTarget.value)} required>
+        <Field id="send-to" label="To">
+          <select id="send-to" name="receiver" value={target} onChange={(e) => props.onTarget(e.currentTarget.value)} required>
             <option value="">choose a terminal</option>
             {props.terminals.map((t) => (
               <option key={t.id} value={t.id}>
@@ -51,10 +51,9 @@ export function SendForm(props: { terminals: Terminal[]; target: string; onTarge
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          From
-          <select name="sender" value={sender} onChange={(e) => setSender(e.currentTarget.value)}>
+        </Field>
+        <Field id="send-from" label="From">
+          <select id="send-from" name="sender" value={sender} onChange={(e) => setSender(e.currentTarget.value)}>
             <option value={DIRECT}>you (typed directly)</option>
             {props.terminals
               .filter((t) => t.id !== target)
@@ -64,11 +63,10 @@ export function SendForm(props: { terminals: Terminal[]; target: string; onTarge
                 </option>
               ))}
           </select>
-        </label>
-        <label class="wide">
-          Message
-          <textarea name="message" rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
-        </label>
+        </Field>
+        <Field id="send-message" label="Message" wide>
+          <textarea id="send-message" name="message" rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
+        </Field>
         <button type="submit" disabled={busy || !text.trim()} aria-label="Send message">
           {busy ? "Sending…" : "Send"}
         </button>
