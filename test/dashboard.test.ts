@@ -197,6 +197,14 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Send message" }).click();
     await form.getByRole("status").filter({ hasText: `typed into ${receiver.id}` }).waitFor();
     await statusOf(page, receiver.id).filter({ hasText: "processing" }).waitFor({ timeout: 20_000 });
+
+    // Messages sent elsewhere (an agent's assign, a reply through the inbox) are drawn live too.
+    const assigned = await server.http("POST", `/terminals/${receiver.id}/input`, { message: "write the docs", sender_id: sender.id, orchestration_type: "assign" });
+    expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
+    const reply = await server.http("POST", `/terminals/${sender.id}/inbox/messages`, { sender_id: receiver.id, message: "parser reviewed: two nits" });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    await page.locator(`[data-testid="flow"] g.message.kind-assign[data-sender="${sender.id}"][data-receiver="${receiver.id}"]`).waitFor();
+    await page.locator(`[data-testid="flow"] g.message[data-sender="${receiver.id}"][data-receiver="${sender.id}"][data-state="delivered"]`).waitFor({ timeout: 20_000 });
     await stillSameDocument(page);
 
     const screenshot = await page.screenshot({ fullPage: true });

@@ -1,3 +1,4 @@
+import { clock } from "../time.js";
 import type { CaoEventJson } from "../types.js";
 
 const BASE = new Set(["seq", "event_type", "timestamp", "session_id"]);
@@ -25,7 +26,7 @@ export function EventLog(props: { log: CaoEventJson[] }) {
           <li key={event.seq} data-seq={event.seq}>
             <span class="mono seq">#{event.seq}</span>
             <time class="mono" dateTime={event.timestamp}>
-              {new Date(event.timestamp).toLocaleTimeString()}
+              {clock(event.timestamp)}
             </time>
             <span class={`type type-${event.event_type.split("_")[0]}`}>{event.event_type}</span>
             <span class="fields">{summary(event)}</span>

@@ -1,9 +1,10 @@
 import type { FlowMessage } from "../state.js";
+import { clock } from "../time.js";
 import type { Terminal } from "../types.js";
 
 const SHOWN = 30;
-const COLUMN = 150;
-const LEFT = 78; // room for the time of each message
+const COLUMN = 180;
+const LEFT = 64; // room for the time of each message
 const HEAD = 52;
 const ROW = 38;
 
@@ -64,7 +65,7 @@ export function MessageFlow(props: { flow: FlowMessage[]; terminals: Record<stri
                 <g key={m.key} class={`message message-${m.state} kind-${m.kind}`} data-sender={m.sender} data-receiver={m.receiver} data-state={m.state}>
                   <title>{`${m.sender} → ${m.receiver} · ${m.kind} · ${m.state}${m.reason ? ` (${m.reason})` : ""} · ${new Date(m.time).toLocaleString()}\n${m.message}`}</title>
                   <text x={6} y={y + 4} class="time">
-                    {new Date(m.time).toLocaleTimeString()}
+                    {clock(m.time)}
                   </text>
                   {self ? (
                     <path d={`M${from},${y - 6} h34 v14 h-30`} class="arrow" marker-end={`url(#arrow-${m.state})`} fill="none" />
