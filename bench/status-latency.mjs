@@ -2,6 +2,7 @@
 // `cao server` child with one mock agent: the time from POST /terminals/:id/input returning (the text is pasted, the
 // agent's screen turns busy within a millisecond) to the idle → processing event arriving on GET /events. Baseline in
 // the same run: a client polling GET /terminals/:id every 500 ms, the way a dashboard without the stream would.
+// The agent stays busy 1.2 s per message, longer than the poll period, so the poller cannot miss a change.
 // Target: p99 <= 1000 ms.
 import http from "node:http";
 import { fixed, isMain, median, quantile, report, sleep, startServerProcess } from "./lib.mjs";
@@ -40,7 +41,7 @@ async function until(predicate, what, timeoutMs = 30_000) {
 }
 
 export async function run() {
-  const server = await startServerProcess("status", { env: { CAO_MOCK_DELAY_MS: "300" } });
+  const server = await startServerProcess("status", { env: { CAO_MOCK_DELAY_MS: "1200" } });
   try {
     const terminal = await server.call("POST", "/sessions?provider=mock&agent_profile=developer&session_name=status");
     const id = terminal.id;

@@ -8,8 +8,10 @@ import type { PaneActivity } from "./pane-activity.js";
 import type { TerminalService } from "./terminal-service.js";
 
 export interface StatusMonitorOptions {
-  /** Every terminal is re-read this often whatever its output (default 10 s): the net under a missed watch event. */
+  /** How often the safety poll looks at every terminal's log size (default 10 s): the net under a missed watch event. */
   safetyPollMs?: number;
+  /** A terminal whose log did not grow is still re-read after this long (default 60 s). */
+  fullCheckMs?: number;
   /** At most one status read per terminal per this many ms (default 200): a spinner prints ~12 times a second. */
   minIntervalMs?: number;
 }
@@ -20,6 +22,8 @@ interface Lane {
   again: boolean;
   timer: NodeJS.Timeout | undefined;
   lastCheckAt: number;
+  /** The pane log's size when the last check began: the safety poll skips a terminal that printed nothing since. */
+  logSizeAtCheck: number;
 }
 
 /**
@@ -27,11 +31,12 @@ interface Lane {
  * everything a pane prints to its log, so the monitor re-reads a terminal's status when its log grows (PaneActivity:
  * one inotify watch for all terminals, shared with the inbox) — throttled per terminal, with a trailing check so the
  * last change of a burst is never missed — and on a slow safety poll. An idle fleet costs one status read per terminal
- * per safety period. The first status read of a terminal is its baseline; events are emitted only on a change.
+ * per full-check period (60 s) and a stat per safety period (10 s). The first status read of a terminal is its baseline; events are emitted only on a change.
  */
 export class StatusMonitor {
   private readonly safetyPollMs: number;
   private readonly minIntervalMs: number;
+  private readonly fullCheckMs: number;
   private readonly known = new Map<string, TerminalStatus>();
   private readonly lanes = new Map<string, Lane>();
   private readonly running = new Set<Promise<void>>();
@@ -45,6 +50,7 @@ export class StatusMonitor {
   ) {
     this.safetyPollMs = options.safetyPollMs ?? 10_000;
     this.minIntervalMs = options.minIntervalMs ?? 200;
+    this.fullCheckMs = options.fullCheckMs ?? 60_000;
   }
 
   start(): void {
@@ -73,7 +79,7 @@ export class StatusMonitor {
   schedule(terminalId: string): void {
     if (this.stopped) return;
     let lane = this.lanes.get(terminalId);
-    if (!lane) this.lanes.set(terminalId, (lane = { running: false, again: false, timer: undefined, lastCheckAt: 0 }));
+    if (!lane) this.lanes.set(terminalId, (lane = { running: false, again: false, timer: undefined, lastCheckAt: 0, logSizeAtCheck: -1 }));
     if (lane.running) {
       lane.again = true;
       return;
@@ -92,6 +98,7 @@ export class StatusMonitor {
     if (this.stopped) return;
     lane.running = true;
     lane.lastCheckAt = Date.now();
+    lane.logSizeAtCheck = this.deps.terminals.logSize(terminalId);
     const check = this.check(terminalId)
       .catch((error: unknown) => this.deps.logger.debug({ err: error, terminal: terminalId }, `status check of ${terminalId} failed: ${errorMessage(error)}`))
       .finally(() => {
@@ -139,13 +146,21 @@ export class StatusMonitor {
     }
   }
 
-  /** The safety poll: every recorded terminal is read, the forgotten ones dropped. */
+  /**
+   * The safety poll: a terminal is re-read when its log grew without a watch event reaching us, or when it was last
+   * read a full-check period ago; a stat per terminal otherwise (no tmux call). Forgotten terminals are dropped.
+   */
   private sweep(): void {
     if (this.stopped) return;
     try {
       const ids = new Set(this.deps.db.allTerminals().map((r) => r.id));
       for (const id of this.known.keys()) if (!ids.has(id)) this.forget(id);
-      for (const id of ids) this.schedule(id);
+      const now = Date.now();
+      for (const id of ids) {
+        const lane = this.lanes.get(id);
+        const stale = lane === undefined || !this.known.has(id) || now - lane.lastCheckAt >= this.fullCheckMs;
+        if (stale || this.deps.terminals.logSize(id) !== lane.logSizeAtCheck) this.schedule(id);
+      }
     } catch (error) {
       this.deps.logger.warn({ err: error }, `status safety poll failed: ${errorMessage(error)}`);
     }
