@@ -262,6 +262,20 @@ describe("config.yaml while the server runs (real file events)", () => {
     expect(r.record("b")).toHaveLength(1);
   });
 
+  it("CAO_CONFIG names the file; an isolation change restarts the plugin and GET /plugins/:name shows it", async () => {
+    const elsewhere = path.join(tempDir("cao-config-file-"), "settings", "cao.yaml");
+    writeFile(elsewhere, `plugins:\n  a:\n    config: { level: 1 }\n`);
+    const r = await start({ plugins: { "a.js": RAW_PLUGIN("a") }, env: { CAO_CONFIG: elsewhere }, config: `plugins:\n  a:\n    config: { level: 99 }\n` });
+    expect(r.record("a")).toEqual([{ at: "setup", config: { level: 1 } }]); // $CAO_HOME/config.yaml is not read
+    expect((await r.http("GET", "/plugins/a")).body).toMatchObject({ isolation: "inline", config: { level: 1 } });
+    fs.writeFileSync(elsewhere, `plugins:\n  a:\n    isolation: worker\n    config: { level: 1 }\n`);
+    await waitFor(() => r.record("a").length === 3, 10_000, "plugin a to restart");
+    expect((await r.http("GET", "/plugins/a")).body).toMatchObject({ isolation: "worker", status: "active" });
+    expect((await r.http("POST", "/plugins/a/disable")).status).toBe(200);
+    expect(fs.readFileSync(elsewhere, "utf8")).toContain("enabled: false");
+    expect(fs.readFileSync(r.configFile, "utf8")).not.toContain("enabled");
+  });
+
   it("a section that becomes invalid fails that plugin; fixing it loads it again", async () => {
     const r = await start({
       plugins: { "zodded.ts": ZOD_PLUGIN("zodded") },
@@ -297,6 +311,22 @@ describe("config.yaml while the server runs (real file events)", () => {
     fs.writeFileSync(r.configFile, `plugins:\n  off:\n    enabled: true\n    config: { on: yes }\n`);
     await waitFor(() => row(r, "off")?.status === "active", 10_000, "off to load");
     expect(r.record("off")).toEqual([{ at: "setup", config: { on: "yes" } }]);
+  });
+});
+
+describe("enabled: false and hot reload", () => {
+  it("a disabled drop-in edited or added while the server runs is listed disabled and never imported", async () => {
+    const home = tempDir("cao-config-");
+    const marker = path.join(home, "imported");
+    const source = (n: number) => `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "v${n}");\n${RAW_PLUGIN("off")}`;
+    const r = await start({ home, plugins: { "off.js": source(1), "on.js": RAW_PLUGIN("on") }, config: `plugins:\n  off: { enabled: false }\n  late: { enabled: false }\n` });
+    writeFile(path.join(home, "plugins", "off.js"), source(2));
+    writeFile(path.join(home, "plugins", "late.js"), source(3));
+    writeFile(path.join(home, "plugins", "on.js"), RAW_PLUGIN("on").replace("config: context.config ?? null", "config: 2"));
+    await waitFor(() => r.record("on").length === 3, 10_000, "the enabled drop-in to reload");
+    await waitFor(() => row(r, "late")?.status === "disabled", 10_000, "late to be listed");
+    expect(row(r, "off")?.status).toBe("disabled");
+    expect(fs.existsSync(marker)).toBe(false);
   });
 });
 
@@ -351,6 +381,25 @@ plugins:
     await r.server.close();
     const again = await start({ home: r.home, watch: false });
     expect(row(again, "a")?.status).toBe("disabled");
+  });
+
+  it("a config.yaml that is a symlink stays one, and keeps its permissions", async () => {
+    const dotfiles = tempDir("cao-dotfiles-");
+    const real = writeFile(path.join(dotfiles, "cao.yaml"), `# from my dotfiles\nplugins: {}\n`);
+    fs.chmodSync(real, 0o600);
+    const home = tempDir("cao-config-");
+    fs.symlinkSync(real, path.join(home, "config.yaml"));
+    const r = await start({ home, plugins: { "a.js": RAW_PLUGIN("a") }, watch: false });
+    expect((await r.http("POST", "/plugins/a/disable")).status).toBe(200);
+    expect(fs.lstatSync(r.configFile).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(real, "utf8")).toBe(`# from my dotfiles\nplugins: { a: { enabled: false } }\n`);
+    expect(fs.statSync(real).mode & 0o777).toBe(0o600);
+    await r.server.close();
+    // Edited at its target while a server runs: the watcher sees it through the link.
+    const watching = await start({ home, watch: true });
+    expect(row(watching, "a")?.status).toBe("disabled");
+    fs.writeFileSync(real, `plugins: { a: { enabled: true } }\n`);
+    await waitFor(() => row(watching, "a")?.status === "active", 10_000, "a to be enabled through the link");
   });
 
   it("disable creates config.yaml when there is none", async () => {

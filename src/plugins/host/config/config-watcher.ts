@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
+import { safeRealpath } from "../../../util/real-path.js";
 
 /**
  * Watches config.yaml and calls `onChange` once per burst of changes (debounced). The directory is watched, not the
@@ -20,19 +21,22 @@ export class ConfigWatcher {
   async start(): Promise<void> {
     const dir = path.dirname(this.file);
     fs.mkdirSync(dir, { recursive: true });
-    const base = path.basename(this.file);
-    const watcher = watch(dir, { ignoreInitial: true, depth: 0, ignored: (p) => p !== dir && path.basename(p) !== base });
+    // A symlinked config.yaml (dotfiles) is edited at its target: that directory is watched too.
+    const real = safeRealpath(this.file);
+    const dirs = [...new Set([dir, path.dirname(real)])];
+    const bases = new Set([path.basename(this.file), path.basename(real)]);
+    const watcher = watch(dirs, { ignoreInitial: true, depth: 0, ignored: (p) => !dirs.includes(p) && !bases.has(path.basename(p)) });
     this.watcher = watcher;
     await new Promise<void>((resolve, reject) => {
       watcher.once("ready", () => resolve());
       watcher.once("error", reject);
     });
     watcher.on("all", (_event, changed) => {
-      if (path.basename(changed) === base) this.changed();
+      if (bases.has(path.basename(changed))) this.changed();
     });
     // chokidar drops a second `change` of one path within 50 ms; the raw events are never throttled (as in DropInWatcher).
     watcher.on("raw", (_event, changed) => {
-      if (changed === base || (typeof changed === "string" && path.basename(changed) === base)) this.changed();
+      if (typeof changed === "string" && bases.has(path.basename(changed))) this.changed();
     });
     watcher.on("error", () => {
       // transient (the file vanishing mid-rename); the next event resynchronises

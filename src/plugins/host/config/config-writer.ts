@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isMap, parseDocument } from "yaml";
+import { safeRealpath } from "../../../util/real-path.js";
 
 export class ConfigWriteError extends Error {}
 
@@ -11,9 +12,13 @@ export class ConfigWriteError extends Error {}
  * Written to a temporary file and renamed over, so a reader (or the watcher) never sees half a file.
  */
 export function writeEnabled(file: string, name: string, enabled: boolean): void {
+  // A config.yaml that is a symlink (dotfiles kept in a repository) stays one: its target is what gets replaced.
+  const target = safeRealpath(file);
   let text = "";
+  let mode = 0o644;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = fs.readFileSync(target, "utf8");
+    mode = fs.statSync(target).mode & 0o7777; // it may hold secrets: keep its permissions
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new ConfigWriteError(`cannot read ${file}: ${(error as Error).message}`);
   }
@@ -27,11 +32,12 @@ export function writeEnabled(file: string, name: string, enabled: boolean): void
   if (section === null) doc.setIn(["plugins", name], doc.createNode({ enabled }));
   else doc.setIn(["plugins", name, "enabled"], enabled);
   const out = doc.toString();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
   try {
-    fs.writeFileSync(temp, out);
-    fs.renameSync(temp, file);
+    fs.writeFileSync(temp, out, { mode });
+    fs.chmodSync(temp, mode); // writeFileSync's mode is filtered by the umask
+    fs.renameSync(temp, target);
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw new ConfigWriteError(`cannot write ${file}: ${(error as Error).message}`);
