@@ -43,12 +43,12 @@ async function openDashboard(): Promise<Page> {
   await page.goto(server.url + "/");
   await page.getByTestId("feed-status").filter({ hasText: "live" }).waitFor();
   // Marks this document: if the page reloaded itself, the mark would be gone.
-  await page.evaluate(() => ((window as unknown as { caoMark: number }).caoMark = 42));
+  await page.evaluate(() => ((globalThis as unknown as { caoMark: number }).caoMark = 42));
   return page;
 }
 
 async function stillSameDocument(page: Page): Promise<void> {
-  expect(await page.evaluate(() => (window as unknown as { caoMark?: number }).caoMark)).toBe(42);
+  expect(await page.evaluate(() => (globalThis as unknown as { caoMark?: number }).caoMark)).toBe(42);
   expect((page as Page & { problems?: string[] }).problems).toEqual([]);
 }
 
