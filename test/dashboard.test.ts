@@ -234,4 +234,25 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await status.filter({ hasText: "active" }).waitFor();
     await stillSameDocument(page);
   });
+
+  it("follows the server across a restart: the stream reconnects by itself and resumes with Last-Event-ID", async () => {
+    const page = await openDashboard();
+    const { home, socket, port } = server;
+    expect(await server.stop()).toBe(0);
+    await page.getByTestId("feed-status").filter({ hasText: "reconnecting" }).waitFor();
+    // Keep the page's stream away (as a network failure, which EventSource retries) while events happen on the new server.
+    const stream = /\/events(\?.*)?$/;
+    await page.route(stream, (route) => route.abort());
+    server = await startServerProcess({ home, socket, port, plugins: { "tally.ts": TALLY } });
+    const terminal = await launch("after-restart");
+    expect(await page.locator('[data-session="cao-after-restart"]').count()).toBe(0);
+    await page.unroute(stream);
+    // Now it reconnects with Last-Event-ID and gets what it missed from the journal.
+    await page.getByTestId("feed-status").filter({ hasText: "live" }).waitFor({ timeout: 30_000 });
+    await page.locator('[data-session="cao-after-restart"]').locator(`[data-terminal="${terminal.id}"]`).waitFor();
+    const seqs = (await page.locator('[data-testid="event-log"] li').evaluateAll((items) => items.map((item) => Number(item.getAttribute("data-seq"))))).reverse();
+    expect(seqs.length).toBeGreaterThan(3);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i)); // every seq once, none missing, none twice
+    await stillSameDocument(page);
+  });
 });
