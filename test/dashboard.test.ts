@@ -17,12 +17,17 @@ const TALLY = `import { definePlugin } from "cli-agent-orchestrator/plugins";
 let seen = 0;
 export default definePlugin({ hooks: { session_created() { seen++; }, message_sent() { seen++; } } });`;
 
+// Fails in setup: its row must show the status failed and the error.
+const BROKEN = `import { definePlugin } from "cli-agent-orchestrator/plugins";
+export default definePlugin({ setup() { throw new Error("cannot reach the ticket tracker"); }, hooks: { session_created() {} } });`;
+const PLUGINS = { "tally.ts": TALLY, "broken.ts": BROKEN };
+
 let server: ServerProcess;
 let browser: Browser;
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startServerProcess({ plugins: { "tally.ts": TALLY } }), launchBrowser()]);
+  [server, browser] = await Promise.all([startServerProcess({ plugins: PLUGINS }), launchBrowser()]);
 }, 60_000);
 afterAll(async () => {
   for (const page of pages) await page.close().catch(() => undefined);
@@ -111,7 +116,7 @@ describe("the dashboard route", () => {
 
 // Each test starts mock agents in tmux and waits for real screens: generous on a loaded two-core machine.
 describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
-  it("renders the sessions, their terminals with agent, provider and status, and the plugins with their hooks", async () => {
+  it("renders the sessions, their terminals with agent, provider and status, and the plugins with their hooks and errors", async () => {
     const terminal = await launch("render");
     const page = await openDashboard();
     const session = page.locator('[data-session="cao-render"]');
@@ -126,6 +131,9 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await plugin.locator('[data-testid="plugin-status"]').filter({ hasText: "active" }).waitFor();
     const hooks = await plugin.locator(".chip").allTextContents();
     expect(hooks.sort()).toEqual(["message_sent", "session_created"]);
+    const broken = page.locator('[data-plugin="broken"]');
+    await broken.locator('[data-testid="plugin-status"]').filter({ hasText: "failed" }).waitFor();
+    expect(await broken.locator(".plugin-error").textContent()).toContain("cannot reach the ticket tracker");
     await stillSameDocument(page);
   });
 
@@ -243,7 +251,7 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     // Keep the page's stream away (as a network failure, which EventSource retries) while events happen on the new server.
     const stream = /\/events(\?.*)?$/;
     await page.route(stream, (route) => route.abort());
-    server = await startServerProcess({ home, socket, port, plugins: { "tally.ts": TALLY } });
+    server = await startServerProcess({ home, socket, port, plugins: PLUGINS });
     const terminal = await launch("after-restart");
     expect(await page.locator('[data-session="cao-after-restart"]').count()).toBe(0);
     await page.unroute(stream);
