@@ -2,7 +2,8 @@ import { api, enc } from "./api.js";
 import type { Action } from "./state.js";
 import { EVENT_TYPES, type CaoEventJson, type PluginRow, type SessionSummary, type Terminal } from "./types.js";
 
-export type FeedStatus = "connecting" | "live" | "reconnecting";
+/** closed: the server refused the stream (an HTTP error, e.g. 401 with a token): EventSource does not retry that. */
+export type FeedStatus = "connecting" | "live" | "reconnecting" | "closed";
 
 export interface FeedHandlers {
   dispatch(action: Action): void;
@@ -33,7 +34,7 @@ export async function startFeed(handlers: FeedHandlers): Promise<() => void> {
   const source = new EventSource(journal ? `/events?since=${lastSeq}` : "/events");
   handlers.status("connecting");
   source.onopen = () => handlers.status("live");
-  source.onerror = () => handlers.status(source.readyState === EventSource.CLOSED ? "reconnecting" : "reconnecting");
+  source.onerror = () => handlers.status(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
   const onEvent = (message: MessageEvent<string>) => {
     let event: CaoEventJson;
     try {
