@@ -13,6 +13,7 @@ import { installErrorHandling } from "./errors.js";
 import { installParameterMerge } from "./params.js";
 import { createRequestGate, type Refusal } from "./request-gate.js";
 import { eventRoutes } from "./routes/events.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
 import { pluginRoutes } from "./routes/plugins.js";
@@ -71,6 +72,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   terminalRoutes(app, deps);
   inboxRoutes(app, deps);
   eventRoutes(app, deps);
+  dashboardRoutes(app);
   return app;
 }
 
