@@ -14,10 +14,12 @@ import { PluginRegistry } from "./plugins/host/registry.js";
 import { ProfileStore } from "./profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
 import type { McpServerConfig, Provider } from "./providers/provider.js";
+import { EventJournal, retentionFrom } from "./services/event-journal.js";
 import { InboxService, type InboxOptions } from "./services/inbox-service.js";
 import { PaneActivity } from "./services/pane-activity.js";
 import { DEFAULT_LIVENESS_MS, Reconciler } from "./services/reconciler.js";
 import { SessionService } from "./services/session-service.js";
+import { StatusMonitor, type StatusMonitorOptions } from "./services/status-monitor.js";
 import { TerminalService } from "./services/terminal-service.js";
 import { apiAddressFrom, assertPort } from "./util/api-address.js";
 import { createLogger } from "./util/logger.js";
@@ -47,6 +49,10 @@ export interface ServerOptions {
   /** Passed through to the PluginRegistry (timeouts, queue limit, …). */
   plugins?: Omit<RegistryOptions, "env" | "logger" | "watch">;
   inbox?: InboxOptions;
+  /** How terminal statuses are watched for terminal_status_changed (safety poll, per-terminal throttle). */
+  status?: StatusMonitorOptions;
+  /** The SSE stream: how often a keep-alive comment is sent on an idle connection (default 15 s). */
+  events?: { keepAliveMs?: number };
   /** How agent CLIs start cao-mcp-server (default: this Node running dist/mcp/main.js). */
   mcpServer?: McpServerConfig;
 }
@@ -60,6 +66,7 @@ export interface CaoServer {
   sessions: SessionService;
   terminals: TerminalService;
   inbox: InboxService;
+  journal: EventJournal;
   caoHome: string;
   /** Loads and sets up plugins, then (fastify's onReady) reconciles and resumes the inbox, then listens. Resolves to the base URL. */
   listen(): Promise<string>;
@@ -99,12 +106,16 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   const providers = new ProviderRegistry(options.providers ?? defaultProviders());
   const profiles = new ProfileStore(caoHome);
   const registry = new PluginRegistry({ ...options.plugins, env, logger, watch: options.watch ?? true });
+  // Every event passes through the journal (seq, SQLite, live stream) on its way to the plugins, those of the
+  // registry itself (plugin_loaded, …) included.
+  const journal = new EventJournal({ db, downstream: registry, logger }, retentionFrom(env, logger));
+  registry.announceTo(journal);
   const terminals = new TerminalService({
     tmux,
     db,
     providers,
     profiles,
-    sink: registry,
+    sink: journal,
     gate: registry,
     caoHome,
     logger,
@@ -115,11 +126,14 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     apiPort: () => listeningPort,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
     reconcile: (): Promise<unknown> => reconciler.reconcile("live"),
+    onStarted: (id, status) => statusMonitor.baseline(id, status),
   });
-  const reconciler = new Reconciler({ tmux, db, terminals, sink: registry, logger });
-  const sessions = new SessionService({ tmux, db, terminals, sink: registry, reconciler, gate: registry });
+  const reconciler = new Reconciler({ tmux, db, terminals, sink: journal, logger });
+  const sessions = new SessionService({ tmux, db, terminals, sink: journal, reconciler, gate: registry });
   const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
-  const inbox = new InboxService({ db, terminals, logger, activity, gate: registry }, options.inbox);
+  const inbox = new InboxService({ db, terminals, logger, sink: journal, activity, gate: registry }, options.inbox);
+  const statusMonitor = new StatusMonitor({ db, terminals, sink: journal, logger, activity }, options.status);
+
   let stopGuardingDatabase: (() => void) | undefined;
   const app = buildApp({
     logger,
@@ -128,6 +142,8 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     inbox,
     providers,
     registry,
+    journal,
+    ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),
     allowedHosts: exposure.allowedHosts,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
   });
@@ -150,14 +166,17 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     stopGuardingDatabase = guardDatabaseFile(db, logger);
     activity.start();
     await inbox.start();
+    statusMonitor.start();
     reconciler.start(options.livenessMs ?? DEFAULT_LIVENESS_MS);
   });
   app.addHook("onClose", async () => {
     stopGuardingDatabase?.();
     await reconciler.stop();
+    await statusMonitor.stop();
     await inbox.stop();
     activity.stop();
     await registry.teardown();
+    journal.close();
     db.close();
   });
 
@@ -171,6 +190,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     sessions,
     terminals,
     inbox,
+    journal,
     caoHome,
     async listen() {
       await loadPlugins();

@@ -31,7 +31,20 @@ export function staleModules(root: string, limit = 5): string[] {
   return stale;
 }
 
+/** Whether the dashboard's bundle (dist/dashboard/index.html) is missing or older than a file of dashboard/. */
+export function dashboardStale(root: string): boolean {
+  const builtAt = fs.statSync(path.join(root, "dist", "dashboard", "index.html"), { throwIfNoEntry: false })?.mtimeMs;
+  if (builtAt === undefined) return true;
+  const newer = (dir: string): boolean =>
+    fs.readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? newer(full) : fs.statSync(full).mtimeMs > builtAt;
+    });
+  return newer(path.join(root, "dashboard"));
+}
+
 export default function buildIfStale(): void {
+  buildDashboardIfStale();
   const stale = staleModules(PACKAGE_ROOT);
   if (stale.length === 0) return;
   console.log(`[global-setup] dist/ is older than ${stale.join(", ")}${stale.length === 5 ? ", …" : ""}: building (tsc -p tsconfig.build.json)`);
@@ -40,4 +53,11 @@ export default function buildIfStale(): void {
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: PACKAGE_ROOT, stdio: "inherit" });
   const still = staleModules(PACKAGE_ROOT);
   if (still.length > 0) throw new Error(`the build left dist/ older than ${still.join(", ")}`);
+}
+
+function buildDashboardIfStale(): void {
+  if (!dashboardStale(PACKAGE_ROOT)) return;
+  console.log("[global-setup] the dashboard bundle is older than dashboard/: building (vite build)");
+  const vite = path.join(PACKAGE_ROOT, "node_modules", "vite", "bin", "vite.js");
+  execFileSync(process.execPath, [vite, "build", "--config", "dashboard/vite.config.ts"], { cwd: PACKAGE_ROOT, stdio: "inherit" });
 }

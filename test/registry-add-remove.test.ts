@@ -59,7 +59,7 @@ describe("registry.add()", () => {
     const out: string[] = [];
     const { registry } = registryOver({ disk: dropInRecorder("add-before", "disk") });
     const row = await registry.add("mem", memoryRecorder("mem", out));
-    expect(row).toEqual({ name: "mem", source: "memory", path: "(memory)", status: "active", hooks: ["message_sent"] });
+    expect(row).toEqual({ name: "mem", source: "memory", path: "(memory)", status: "active", isolation: "inline", hooks: ["message_sent"] });
     expect(out).toEqual(["mem:setup"]);
     await registry.load();
     expect(registry.list().map((p) => [p.name, p.source, p.status])).toEqual([
@@ -177,7 +177,7 @@ describe("registry.add()", () => {
     const { registry, logs } = registryOver();
     await registry.load();
     const row = await registry.add("broken", Broken);
-    expect(row).toEqual({ name: "broken", source: "memory", path: "(memory)", status: "failed", hooks: [], error: "setup() threw: no credentials" });
+    expect(row).toEqual({ name: "broken", source: "memory", path: "(memory)", status: "failed", isolation: "inline", hooks: [], error: "setup() threw: no credentials" });
     expect(registry.list()).toEqual([row]);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]).toMatchObject({ plugin: "broken" });

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { PluginRegistry } from "../plugins/host/registry.js";
 import type { ProviderRegistry } from "../providers/index.js";
+import type { EventJournal } from "../services/event-journal.js";
 import type { InboxService } from "../services/inbox-service.js";
 import type { SessionService } from "../services/session-service.js";
 import type { TerminalService } from "../services/terminal-service.js";
@@ -11,6 +12,8 @@ import { clientErrorHandler } from "./client-errors.js";
 import { installErrorHandling } from "./errors.js";
 import { installParameterMerge } from "./params.js";
 import { createRequestGate, type Refusal } from "./request-gate.js";
+import { eventRoutes } from "./routes/events.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
 import { pluginRoutes } from "./routes/plugins.js";
@@ -24,6 +27,9 @@ export interface AppDeps {
   inbox: InboxService;
   providers: ProviderRegistry;
   registry: PluginRegistry;
+  journal: EventJournal;
+  /** Keep-alive period of the event stream (default 15 s). */
+  keepAliveMs?: number;
   /** Host names accepted besides the loopback ones (the names a remote-mode server was bound to). */
   allowedHosts?: string[];
   /** When set, every request must carry `Authorization: Bearer <apiToken>` (CAO_API_TOKEN). */
@@ -65,6 +71,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   sessionRoutes(app, deps);
   terminalRoutes(app, deps);
   inboxRoutes(app, deps);
+  eventRoutes(app, deps);
+  dashboardRoutes(app);
   return app;
 }
 

@@ -13,6 +13,7 @@ usage: cao <command> [options]
   mcp-server    the MCP server agent CLIs start over stdio (handoff, assign, send_message)
   plugins list|info|enable|disable|reload|new|install|uninstall
                 manage plugins ("cao plugins --help")
+  events        print the server's events (--follow to stream them live)
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   launch: async (argv) => (await import("./commands/launch.js")).launchCommand(argv),
   shutdown: async (argv) => (await import("./commands/shutdown.js")).shutdownCommand(argv),
   plugins: async (argv) => (await import("./commands/plugins.js")).pluginsCommand(argv),
+  events: async (argv) => (await import("./commands/events.js")).eventsCommand(argv),
   "mcp-server": async () => {
     const { runMcpServer } = await import("../mcp/server.js");
     await runMcpServer();

@@ -15,6 +15,13 @@ export interface TerminalRecord {
   last_active: string;
 }
 
+/** One journaled event: its sequence number, type and JSON (the event's toJSON() plus "seq"). */
+export interface EventRow {
+  seq: number;
+  event_type: string;
+  data: string;
+}
+
 /**
  * The states of an inbox message: the one list the type, the API's enum and validation read. The schema's CHECK
  * constraint (migrations.ts, append-only SQL) spells the same list; test/inbox-status.test.ts holds the two together.
@@ -74,8 +81,13 @@ function prepareStatements(db: Database.Database) {
     ),
     countAttempt: db.prepare(`UPDATE inbox SET attempts = attempts + 1, error = ?, delivering_at = NULL WHERE id = ?`),
     failPendingFor: db.prepare(
-      `UPDATE inbox SET status = 'failed', error = ?, delivering_at = NULL WHERE receiver_id = ? AND status = 'pending' RETURNING id`,
+      `UPDATE inbox SET status = 'failed', error = ?, delivering_at = NULL WHERE receiver_id = ? AND status = 'pending' RETURNING id, sender_id, receiver_id`,
     ),
+    appendEvent: db.prepare(`INSERT INTO events (seq, event_type, data) VALUES (?, ?, ?)`),
+    pruneEvents: db.prepare(`DELETE FROM events WHERE seq <= ?`),
+    lastEventSeq: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`),
+    eventsAfter: db.prepare(`SELECT seq, event_type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
+    newestEvents: db.prepare(`SELECT seq, event_type, data FROM (SELECT * FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq`),
   };
 }
 
@@ -199,9 +211,49 @@ export class CaoDatabase {
     this.use("recording an inbox attempt", (s) => s.countAttempt.run(error, id));
   }
 
-  /** Fails every pending message of `receiver`; returns the ids that were failed by this call. */
-  failPendingFor(receiver: string, error: string): number[] {
-    return this.use("failing inbox messages", (s) => (s.failPendingFor.all(error, receiver) as { id: number }[]).map((r) => r.id));
+  /** Fails every pending message of `receiver`; returns the messages that were failed by this call. */
+  failPendingFor(receiver: string, error: string): Pick<InboxRecord, "id" | "sender_id" | "receiver_id">[] {
+    return this.use("failing inbox messages", (s) => s.failPendingFor.all(error, receiver) as Pick<InboxRecord, "id" | "sender_id" | "receiver_id">[]);
+  }
+
+  /**
+   * Appends journaled events in one transaction (one commit for a whole batch), then drops every event at or below
+   * `pruneThrough` (retention). Their seq were assigned by the caller, in order.
+   */
+  appendEvents(rows: readonly EventRow[], pruneThrough: number): void {
+    this.use("journaling events", (s) => {
+      this.db.transaction(() => {
+        for (const row of rows) s.appendEvent.run(row.seq, row.event_type, row.data);
+        if (pruneThrough > 0) s.pruneEvents.run(pruneThrough);
+      })();
+    });
+  }
+
+  /** The highest seq ever assigned (0 for none), even if that event has been pruned since. */
+  lastEventSeq(): number {
+    return this.use("reading the event journal", (s) => (s.lastEventSeq.get() as { seq: number } | undefined)?.seq ?? 0);
+  }
+
+  /** Up to `limit` journaled events after `since` (exclusive), oldest first; only `types` when given. */
+  eventsAfter(since: number, limit: number, types?: readonly string[]): EventRow[] {
+    return this.use("reading the event journal", (s) => {
+      if (!types) return s.eventsAfter.all(since, limit) as EventRow[];
+      return this.db
+        .prepare(`SELECT seq, event_type, data FROM events WHERE seq > ? AND event_type IN (${types.map(() => "?").join(",")}) ORDER BY seq LIMIT ?`)
+        .all(since, ...types, limit) as EventRow[];
+    });
+  }
+
+  /** The newest `limit` journaled events, oldest first; only `types` when given. */
+  newestEvents(limit: number, types?: readonly string[]): EventRow[] {
+    return this.use("reading the event journal", (s) => {
+      if (!types) return s.newestEvents.all(limit) as EventRow[];
+      return this.db
+        .prepare(
+          `SELECT seq, event_type, data FROM (SELECT * FROM events WHERE event_type IN (${types.map(() => "?").join(",")}) ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+        )
+        .all(...types, limit) as EventRow[];
+    });
   }
 
   /**

@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
 import { INBOX_STATUSES, isInboxStatus, type CaoDatabase, type InboxRecord, type TerminalRecord } from "../clients/database.js";
+import { InboxMessageDeliveredEvent, InboxMessageFailedEvent, InboxMessageQueuedEvent } from "../plugins/api/events.js";
 import { errorMessage } from "../util/errors.js";
 import { ConflictError } from "../util/errors.js";
+import type { EventSink } from "./event-sink.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import { admit, OPEN_GATE, type OperationGate } from "./operation-gate.js";
 import type { PaneActivity } from "./pane-activity.js";
@@ -56,7 +58,7 @@ export class InboxService {
   private stopped = true;
 
   constructor(
-    private readonly deps: { db: CaoDatabase; terminals: TerminalService; logger: Logger; activity?: PaneActivity; gate?: OperationGate },
+    private readonly deps: { db: CaoDatabase; terminals: TerminalService; logger: Logger; sink: EventSink; activity?: PaneActivity; gate?: OperationGate },
     options: InboxOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 1000;
@@ -89,6 +91,9 @@ export class InboxService {
       }
     }
     const record = this.deps.db.insertMessage(senderId, receiverId, message, new Date().toISOString());
+    this.deps.sink.dispatch(
+      new InboxMessageQueuedEvent({ sessionId: receiver.session_name, messageId: record.id, sender: senderId, receiver: receiverId, message }),
+    );
     this.waiting.add(receiverId);
     this.kick(receiverId);
     return record;
@@ -180,7 +185,9 @@ export class InboxService {
     const { db, terminals } = this.deps;
     const record = db.getTerminal(receiverId);
     if (!record) {
-      db.failPendingFor(receiverId, "the receiving terminal no longer exists");
+      for (const failed of db.failPendingFor(receiverId, "the receiving terminal no longer exists")) {
+        this.reportFailed(failed.id, failed.sender_id, failed.receiver_id, "the receiving terminal no longer exists", null);
+      }
       this.forgetReceiver(receiverId);
       return;
     }
@@ -191,8 +198,9 @@ export class InboxService {
     }
     if (!(await this.readyForNext(record, lane))) return;
     const logSize = terminals.logSize(receiverId);
+    let typed: string;
     try {
-      await terminals.typeStaged(receiverId, message.message, {
+      typed = await terminals.typeStaged(receiverId, message.message, {
         buffer: inboxBufferName(message.id),
         senderId: message.sender_id,
         beforePaste: () => {
@@ -205,7 +213,27 @@ export class InboxService {
     }
     lane.logSizeAtLastDelivery = logSize;
     lane.lastDeliveryAt = Date.now();
-    db.markDelivered(message.id, new Date().toISOString());
+    if (db.markDelivered(message.id, new Date().toISOString())) this.reportDelivered(message, typed, record.session_name);
+  }
+
+  /** inbox_message_delivered, then the message_sent it is followed by (DESIGN §12). */
+  private reportDelivered(message: InboxRecord, typed: string, sessionId: string | null): void {
+    this.deps.sink.dispatch(
+      new InboxMessageDeliveredEvent({ sessionId, messageId: message.id, sender: message.sender_id, receiver: message.receiver_id }),
+    );
+    this.deps.terminals.reportTyped(message.receiver_id, typed, message.sender_id, "send_message");
+  }
+
+  private reportFailed(messageId: number, sender: string, receiver: string, reason: string, sessionId: string | null): void {
+    this.deps.sink.dispatch(new InboxMessageFailedEvent({ sessionId, messageId, sender, receiver, reason }));
+  }
+
+  private sessionOf(terminalId: string): string | null {
+    try {
+      return this.deps.db.getTerminal(terminalId)?.session_name ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -227,7 +255,9 @@ export class InboxService {
   private recordFailedAttempt(message: InboxRecord, reason: string): void {
     const { db, logger } = this.deps;
     if (message.attempts + 1 >= this.maxAttempts) {
-      db.markFailed(message.id, reason);
+      if (db.markFailed(message.id, reason)) {
+        this.reportFailed(message.id, message.sender_id, message.receiver_id, reason, this.sessionOf(message.receiver_id));
+      }
       logger.warn({ message: message.id, receiver: message.receiver_id }, `inbox message ${message.id} failed after ${this.maxAttempts} attempts: ${reason}`);
     } else {
       db.countAttempt(message.id, reason);
@@ -249,15 +279,15 @@ export class InboxService {
     for (const message of interrupted) {
       const alive = await terminals.isAlive(message.receiver_id);
       if (!alive) {
-        db.markFailed(message.id, "the receiving terminal was gone when cao-server restarted");
+        const reason = "the receiving terminal was gone when cao-server restarted";
+        if (db.markFailed(message.id, reason)) this.reportFailed(message.id, message.sender_id, message.receiver_id, reason, this.sessionOf(message.receiver_id));
         continue;
       }
       if (staged.has(inboxBufferName(message.id))) {
         db.abandonDelivery(message.id);
         logger.info({ message: message.id }, `inbox message ${message.id} was not typed before the restart; it will be delivered`);
       } else {
-        db.markDelivered(message.id, new Date().toISOString());
-        terminals.reportTyped(message.receiver_id, message.message, message.sender_id, "send_message");
+        if (db.markDelivered(message.id, new Date().toISOString())) this.reportDelivered(message, message.message, this.sessionOf(message.receiver_id));
         logger.info({ message: message.id }, `inbox message ${message.id} was typed just before the restart; recorded as delivered`);
       }
     }

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
 import { agentExited, describeExit } from "../clients/tmux-pane.js";
 import { shellQuote, TmuxGoneError, type PaneProbe, type PaneState, type TmuxClient } from "../clients/tmux.js";
-import { MessageSentEvent, TerminalCreatedEvent, TerminalKilledEvent, type OrchestrationType } from "../plugins/api/events.js";
+import { InboxMessageFailedEvent, MessageSentEvent, TerminalCreatedEvent, TerminalKilledEvent, type OrchestrationType } from "../plugins/api/events.js";
 import type { EventSink } from "./event-sink.js";
 import { admit, OPEN_GATE, type OperationGate } from "./operation-gate.js";
 import type { ProfileStore } from "../profiles/profiles.js";
@@ -51,6 +51,8 @@ export interface TerminalServiceDeps {
   apiToken?: string;
   /** Forgets whatever vanished from tmux (Reconciler.reconcile); called when a tmux call shows a terminal gone. */
   reconcile: () => Promise<unknown>;
+  /** Told the status a new terminal's agent was ready with, before terminal_created: the status monitor's baseline. */
+  onStarted?: (id: string, status: TerminalStatus) => void;
 }
 
 export interface CreateTerminal {
@@ -163,7 +165,8 @@ export class TerminalService {
       });
       writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
       await tmux.launchAgent(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
-      await this.waitForStart(record, provider);
+      const ready = await this.waitForStart(record, provider);
+      this.deps.onStarted?.(id, ready);
     } catch (error) {
       await this.discard(record, spec.newSession);
       throw error;
@@ -225,7 +228,7 @@ export class TerminalService {
       return true;
     }
     const reason = describeExit(pane);
-    this.deps.db.failPendingFor(record.id, reason);
+    this.failInbox(record, reason);
     if (!this.exitReasons.has(record.id)) {
       this.exitReasons.set(record.id, reason);
       this.deps.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
@@ -311,9 +314,10 @@ export class TerminalService {
   /**
    * Types `text` in two tmux steps with a record in between, for the inbox's crash-safe delivery: the text is staged in
    * the named buffer, `beforePaste` runs (it records that typing begins; if it throws, nothing is typed), then one tmux
-   * command pastes and deletes the buffer. Emits message_sent (send_message) once typed.
+   * command pastes and deletes the buffer. Returns the text typed; the caller records the delivery and then reports it
+   * (reportTyped), so inbox_message_delivered comes before message_sent.
    */
-  async typeStaged(id: string, message: string, options: { buffer: string; senderId: string; beforePaste: () => void }): Promise<void> {
+  async typeStaged(id: string, message: string, options: { buffer: string; senderId: string; beforePaste: () => void }): Promise<string> {
     assertMessage(message);
     const text = typedText(message);
     if (text.trim() === "") throw new ValidationError("message has no text once control characters are removed");
@@ -325,7 +329,16 @@ export class TerminalService {
     const refused = await this.onTmux(record, () => tmux.pasteBuffer(record.session_name, record.window_name, options.buffer, provider.pasteEnterCount));
     if (refused) throw this.refusal(record, refused, "takes no input");
     this.touch(id);
-    this.reportTyped(id, text, options.senderId, "send_message");
+    return text;
+  }
+
+  /** Fails the terminal's pending inbox messages, with one inbox_message_failed for each that this call failed. */
+  private failInbox(record: TerminalRecord, reason: string): void {
+    for (const failed of this.deps.db.failPendingFor(record.id, reason)) {
+      this.deps.sink.dispatch(
+        new InboxMessageFailedEvent({ sessionId: record.session_name, messageId: failed.id, sender: failed.sender_id, receiver: failed.receiver_id, reason }),
+      );
+    }
   }
 
   /** last_active after typing, best effort: the text is typed, so a storage fault here must not turn into an error. */
@@ -419,7 +432,7 @@ export class TerminalService {
   forget(record: TerminalRecord, why = "the receiving terminal was deleted"): boolean {
     if (!this.deps.db.getTerminal(record.id)) return false;
     this.deps.db.deleteTerminal(record.id);
-    this.deps.db.failPendingFor(record.id, why);
+    this.failInbox(record, why);
     removeLaunchFiles(this.runtimeDir(record.id));
     this.exitSeen.delete(record.id);
     this.exitReasons.delete(record.id);
@@ -454,7 +467,7 @@ export class TerminalService {
     };
   }
 
-  private async waitForStart(record: TerminalRecord, provider: Provider): Promise<void> {
+  private async waitForStart(record: TerminalRecord, provider: Provider): Promise<TerminalStatus> {
     const deadline = Date.now() + provider.startupTimeoutMs;
     let status: TerminalStatus = "processing";
     let screen = "";
@@ -463,8 +476,8 @@ export class TerminalService {
       screen = probe.screen;
       if (probe.pane.dead) throw new Error(`${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`);
       status = provider.getStatus(screen);
-      if (status === "idle" || status === "completed") return;
-      if (status === "waiting_user_answer") return; // e.g. a trust prompt: up, and waiting for the user
+      if (status === "idle" || status === "completed") return status;
+      if (status === "waiting_user_answer") return status; // e.g. a trust prompt: up, and waiting for the user
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`);

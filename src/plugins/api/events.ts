@@ -1,5 +1,5 @@
 /**
- * The events CAO emits to plugins (DESIGN §4). Each is a small typed class; the services construct them
+ * The events CAO emits to plugins (DESIGN §4, §12). Each is a small typed class; the services construct them
  * with one object of fields and hand them to the registry, which freezes them before any plugin sees them.
  */
 
@@ -136,6 +136,96 @@ export class MessageSentEvent extends CaoEvent {
   }
 }
 
+export interface TerminalStatusChangedFields extends BaseFields {
+  terminalId: string;
+  agentName: string;
+  /** The status seen before (`idle`, `processing`, `completed`, `waiting_user_answer`, `error`). */
+  previousStatus: string;
+  status: string;
+}
+
+/** A terminal's detected status changed (DESIGN §12): seen by the status monitor within about a second. */
+export class TerminalStatusChangedEvent extends CaoEvent {
+  readonly eventType = "terminal_status_changed" as const;
+  readonly terminalId: string;
+  readonly agentName: string;
+  readonly previousStatus: string;
+  readonly status: string;
+  constructor(fields: TerminalStatusChangedFields) {
+    super(fields);
+    this.terminalId = fields.terminalId;
+    this.agentName = fields.agentName;
+    this.previousStatus = fields.previousStatus;
+    this.status = fields.status;
+    Object.freeze(this);
+  }
+}
+
+interface InboxFields extends BaseFields {
+  messageId: number;
+  sender: string;
+  receiver: string;
+}
+
+export interface InboxMessageQueuedFields extends InboxFields {
+  message: string;
+}
+
+/** A send_message was accepted and persisted in the receiver's inbox. */
+export class InboxMessageQueuedEvent extends CaoEvent {
+  readonly eventType = "inbox_message_queued" as const;
+  readonly messageId: number;
+  readonly sender: string;
+  readonly receiver: string;
+  readonly message: string;
+  constructor(fields: InboxMessageQueuedFields) {
+    super(fields);
+    this.messageId = fields.messageId;
+    this.sender = fields.sender;
+    this.receiver = fields.receiver;
+    this.message = fields.message;
+    Object.freeze(this);
+  }
+}
+
+export type InboxMessageDeliveredFields = InboxFields;
+
+/** An inbox message was typed into its receiver; the `message_sent` event follows it. */
+export class InboxMessageDeliveredEvent extends CaoEvent {
+  readonly eventType = "inbox_message_delivered" as const;
+  readonly messageId: number;
+  readonly sender: string;
+  readonly receiver: string;
+  constructor(fields: InboxMessageDeliveredFields) {
+    super(fields);
+    this.messageId = fields.messageId;
+    this.sender = fields.sender;
+    this.receiver = fields.receiver;
+    Object.freeze(this);
+  }
+}
+
+export interface InboxMessageFailedFields extends InboxFields {
+  reason: string;
+}
+
+/** An inbox message can never be delivered (its receiver is gone or exited, or typing failed every attempt). */
+export class InboxMessageFailedEvent extends CaoEvent {
+  readonly eventType = "inbox_message_failed" as const;
+  readonly messageId: number;
+  readonly sender: string;
+  readonly receiver: string;
+  readonly reason: string;
+  constructor(fields: InboxMessageFailedFields) {
+    super(fields);
+    this.messageId = fields.messageId;
+    this.sender = fields.sender;
+    this.receiver = fields.receiver;
+    this.reason = fields.reason;
+    Object.freeze(this);
+  }
+}
+
 export interface OperationDeniedFields extends BaseFields {
   /** The interception point (`pre_send_message`, …). */
   point: string;
@@ -176,6 +266,69 @@ function snakeKeys(record: Readonly<Record<string, unknown>>): Record<string, un
   return out;
 }
 
+export interface PluginLifecycleFields extends BaseFields {
+  plugin: string;
+  /** Where the plugin came from: `dir` (a drop-in), `npm`, or `memory` (registry.add). */
+  source: string;
+  /** The npm package's version; null for drop-ins and in-memory plugins. */
+  version?: string | null;
+}
+
+/** Base of the four plugin lifecycle events: which plugin, from where, which version. */
+abstract class PluginLifecycleEvent extends CaoEvent {
+  readonly plugin: string;
+  readonly source: string;
+  readonly version: string | null;
+  constructor(fields: PluginLifecycleFields) {
+    super(fields);
+    this.plugin = fields.plugin;
+    this.source = fields.source;
+    this.version = fields.version ?? null;
+  }
+}
+
+/** A plugin was set up and receives events (at start-up, from a drop-in added, or registry.add). */
+export class PluginLoadedEvent extends PluginLifecycleEvent {
+  readonly eventType = "plugin_loaded" as const;
+  constructor(fields: PluginLifecycleFields) {
+    super(fields);
+    Object.freeze(this);
+  }
+}
+
+/** A running plugin was swapped for its new version (hot reload). */
+export class PluginReloadedEvent extends PluginLifecycleEvent {
+  readonly eventType = "plugin_reloaded" as const;
+  constructor(fields: PluginLifecycleFields) {
+    super(fields);
+    Object.freeze(this);
+  }
+}
+
+/** A plugin was removed (its drop-in deleted, or registry.remove) after its queued events and teardown(). */
+export class PluginUnloadedEvent extends PluginLifecycleEvent {
+  readonly eventType = "plugin_unloaded" as const;
+  constructor(fields: PluginLifecycleFields) {
+    super(fields);
+    Object.freeze(this);
+  }
+}
+
+export interface PluginFailedFields extends PluginLifecycleFields {
+  error: string;
+}
+
+/** A plugin could not be loaded or reloaded: its import, its shape or its setup() failed. */
+export class PluginFailedEvent extends PluginLifecycleEvent {
+  readonly eventType = "plugin_failed" as const;
+  readonly error: string;
+  constructor(fields: PluginFailedFields) {
+    super(fields);
+    this.error = fields.error;
+    Object.freeze(this);
+  }
+}
+
 /**
  * Every event class by its type. The one list of event names: the map type that makes `hook("message_sent")` type its
  * handler, EVENT_TYPES and the rebuilding of events from JSON all come from it.
@@ -186,7 +339,15 @@ export const EVENT_CLASSES = {
   terminal_created: TerminalCreatedEvent,
   terminal_killed: TerminalKilledEvent,
   message_sent: MessageSentEvent,
+  terminal_status_changed: TerminalStatusChangedEvent,
+  inbox_message_queued: InboxMessageQueuedEvent,
+  inbox_message_delivered: InboxMessageDeliveredEvent,
+  inbox_message_failed: InboxMessageFailedEvent,
   operation_denied: OperationDeniedEvent,
+  plugin_loaded: PluginLoadedEvent,
+  plugin_reloaded: PluginReloadedEvent,
+  plugin_unloaded: PluginUnloadedEvent,
+  plugin_failed: PluginFailedEvent,
 } as const;
 
 /** Event name → event class instance. */

@@ -9,6 +9,11 @@ import type { PluginInstance } from "./loading/recognise.js";
 import type { InterceptorTable } from "./intercept/interceptor-table.js";
 import type { Router } from "./router.js";
 
+/** What happened to a plugin, as the registry announces it (DESIGN §12's plugin_* events). */
+export type LifecycleChange =
+  | { kind: "loaded" | "reloaded" | "unloaded"; source: PluginSource }
+  | { kind: "failed"; source: PluginSource; error: string };
+
 /**
  * Moves plugins in and out of the running set, keeping the catalog, the queues and the router in step: a plugin
  * becomes active (its queue created and routed), is swapped for a new version (its queue held so no event is lost or
@@ -24,6 +29,8 @@ export class Activation {
       deliveries: Deliveries;
       log: Logger;
       teardownTimeoutMs: number;
+      /** Told of every plugin loaded, reloaded, unloaded or failed (the registry turns these into events). */
+      onChange?: (change: LifecycleChange) => void;
     },
   ) {}
 
@@ -43,6 +50,7 @@ export class Activation {
     catalog.set(entry);
     router.rebuild(catalog.active());
     this.deps.interceptors.rebuild(catalog.active());
+    this.deps.onChange?.({ kind: "loaded", source });
     return entry;
   }
 
@@ -74,6 +82,7 @@ export class Activation {
     // The new version's interceptors replace the old one's from here on (until now the old instance answered).
     this.deps.interceptors.rebuild(catalog.active());
     queue.resume();
+    this.deps.onChange?.({ kind: "reloaded", source });
     return active;
   }
 
@@ -89,6 +98,7 @@ export class Activation {
     await settlesWithin(entry.queue.whenIdle(), teardownTimeoutMs);
     deliveries.retire(entry.queue);
     await lifecycle.stop(name, entry.plugin);
+    this.deps.onChange?.({ kind: "unloaded", source: entry.source });
   }
 
   /**
@@ -118,6 +128,12 @@ export class Activation {
     const entry: CatalogEntry = isolation ? { status: "failed", source, error: reason, isolation } : { status: "failed", source, error: reason };
     this.deps.catalog.set(entry);
     this.deps.log.warn({ plugin: source.name, path: source.path }, `plugin "${source.name}" skipped: ${reason}`);
+    this.deps.onChange?.({ kind: "failed", source, error: reason });
     return entry;
+  }
+
+  /** A new version that could not be loaded while the running one stays: announced as a failure, nothing changes. */
+  reloadRefused(source: PluginSource, reason: string): void {
+    this.deps.onChange?.({ kind: "failed", source, error: reason });
   }
 }

@@ -2,10 +2,10 @@ import type { Logger } from "pino";
 import { settlesWithin } from "../../util/deadline.js";
 import { errorMessage } from "../../util/errors.js";
 import type { EventSink } from "../../services/event-sink.js";
-import { OperationDeniedEvent, type CaoEvent } from "../api/events.js";
+import { OperationDeniedEvent, PluginFailedEvent, PluginLoadedEvent, PluginReloadedEvent, PluginUnloadedEvent, type CaoEvent } from "../api/events.js";
 import type { InterceptPoint, InterceptPointMap } from "../api/points.js";
 import type { OperationGate, Verdict } from "../../services/operation-gate.js";
-import { Activation } from "./activation.js";
+import { Activation, type LifecycleChange } from "./activation.js";
 import { Catalog, describe, type PluginInfo } from "./catalog.js";
 import { ConfigWatcher } from "./config/config-watcher.js";
 import { PluginConfig } from "./config/plugin-config.js";
@@ -58,6 +58,10 @@ export class PluginRegistry implements EventSink, OperationGate {
   private state: "new" | "loading" | "loaded" | "closed" = "new";
   /** Names load() is importing and setting up: not yet in the catalog, but no longer free for add(). */
   private readonly loadingNames = new Set<string>();
+  /** Where the registry's own events (plugin_*, operation_denied) go: itself, or the server's journal in front of it (announceTo). */
+  private ownEvents: EventSink = this;
+  /** Lifecycle events of start-up, held until every plugin's setup has finished so every plugin hears all of them. */
+  private heldAnnouncements: CaoEvent[] | undefined;
 
   constructor(options: RegistryOptions = {}) {
     const resolved = (this.options = resolveOptions(options));
@@ -82,6 +86,7 @@ export class PluginRegistry implements EventSink, OperationGate {
       deliveries: this.deliveries,
       log,
       teardownTimeoutMs: resolved.teardownTimeoutMs,
+      onChange: (change) => this.announce(change),
     });
     this.config = new PluginConfig(resolved.configFile, resolved.plugins);
     this.management = new Management({
@@ -95,6 +100,14 @@ export class PluginRegistry implements EventSink, OperationGate {
       log,
       memoryNames: () => this.memorySources(),
     });
+  }
+
+  /**
+   * Sends the registry's own events (plugin_loaded, …, operation_denied) to `sink` instead of straight to the plugins:
+   * a server puts its event journal there, which journals them and passes them back to dispatch().
+   */
+  announceTo(sink: EventSink): void {
+    this.ownEvents = sink;
   }
 
   /** Discover, import, instantiate and set up every plugin. Never throws because of a plugin. */
@@ -222,7 +235,7 @@ export class PluginRegistry implements EventSink, OperationGate {
       const { point, ...operation } = verdict.op as InterceptPointMap[InterceptPoint];
       const sessionId = "sessionName" in operation ? operation.sessionName : operation.sessionId;
       this.log.info({ plugin: verdict.plugin, point }, `plugin "${verdict.plugin}" denied ${point}: ${verdict.reason}`);
-      this.dispatch(new OperationDeniedEvent({ sessionId, point, plugin: verdict.plugin, reason: verdict.reason, operation }));
+      this.ownEvents.dispatch(new OperationDeniedEvent({ sessionId, point, plugin: verdict.plugin, reason: verdict.reason, operation }));
     }
     return verdict;
   }
@@ -271,13 +284,17 @@ export class PluginRegistry implements EventSink, OperationGate {
    */
   private async loadAll(sources: readonly PluginSource[]): Promise<void> {
     for (const { name } of sources) this.loadingNames.add(name);
+    const held: CaoEvent[] = [];
     try {
       const imports = sources.map((source) => this.lifecycle.beginImport(source));
       const outcomes = await Promise.all(sources.map((source, i) => this.lifecycle.start(source, imports[i]!)));
+      this.heldAnnouncements = held;
       sources.forEach((source, i) => this.activation.settle(source, outcomes[i]!));
     } finally {
+      this.heldAnnouncements = undefined;
       this.loadingNames.clear();
     }
+    for (const event of held) this.ownEvents.dispatch(event);
   }
 
   private isTaken(name: string): boolean {
@@ -304,6 +321,21 @@ export class PluginRegistry implements EventSink, OperationGate {
     } catch (error) {
       this.log.warn({ err: error }, `cannot watch ${this.config.file} for changes: ${errorMessage(error)}`);
     }
+  }
+
+  private announce(change: LifecycleChange): void {
+    const { name, source, version } = change.source;
+    const fields = { plugin: name, source, version: version ?? null };
+    const event =
+      change.kind === "failed"
+        ? new PluginFailedEvent({ ...fields, error: change.error })
+        : change.kind === "loaded"
+          ? new PluginLoadedEvent(fields)
+          : change.kind === "reloaded"
+            ? new PluginReloadedEvent(fields)
+            : new PluginUnloadedEvent(fields);
+    if (this.heldAnnouncements) this.heldAnnouncements.push(event);
+    else this.ownEvents.dispatch(event);
   }
 
   /** Installs the process-level guards the options ask for, once. */

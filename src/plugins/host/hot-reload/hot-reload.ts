@@ -85,6 +85,7 @@ export class HotReload {
     const next = await lifecycle.prepare(source);
     if (failed(next)) {
       log.warn({ plugin: name, path: source.path }, `plugin "${name}" not reloaded, the running version stays: ${next.failed}`);
+      activation.reloadRefused(source, `not reloaded, the running version stays: ${next.failed}`);
       return;
     }
     if (this.closed || catalog.get(name) !== entry) {

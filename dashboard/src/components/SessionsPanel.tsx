@@ -1,0 +1,70 @@
+import { useState } from "preact/hooks";
+import { api, enc } from "../api.js";
+import type { SessionSummary, Terminal } from "../types.js";
+
+export function SessionsPanel(props: { sessions: SessionSummary[]; terminals: Terminal[]; onMessage(terminalId: string): void }) {
+  const [error, setError] = useState<string | undefined>();
+  const sessions = [...props.sessions].sort((a, b) => a.name.localeCompare(b.name));
+  const end = async (name: string) => {
+    setError(undefined);
+    try {
+      await api("DELETE", `/sessions/${enc(name)}`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <section class="panel" aria-labelledby="sessions-title" data-testid="sessions">
+      <h2 id="sessions-title">
+        Sessions <span class="count">{sessions.length}</span>
+      </h2>
+      {error && <p class="error" role="alert">{error}</p>}
+      {sessions.length === 0 && <p class="empty">No sessions. Launch one below.</p>}
+      {sessions.map((session) => {
+        const terminals = props.terminals.filter((t) => t.session_name === session.name).sort((a, b) => a.id.localeCompare(b.id));
+        return (
+          <article class="session" key={session.name} data-session={session.name}>
+            <div class="session-head">
+              <h3>{session.name}</h3>
+              <button type="button" class="quiet" aria-label={`End session ${session.name}`} onClick={() => end(session.name)}>
+                End
+              </button>
+            </div>
+            <table class="terminals">
+              <thead>
+                <tr>
+                  <th scope="col">Terminal</th>
+                  <th scope="col">Agent</th>
+                  <th scope="col">Provider</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {terminals.map((t) => (
+                  <tr key={t.id} data-terminal={t.id}>
+                    <td class="mono">{t.id}</td>
+                    <td>{t.agent_profile}</td>
+                    <td>{t.provider}</td>
+                    <td>
+                      <span class={`status status-${t.status}`} data-testid="terminal-status">
+                        {t.status.replace(/_/g, " ")}
+                      </span>
+                    </td>
+                    <td>
+                      <button type="button" class="quiet" aria-label={`Send a message to terminal ${t.id}`} onClick={() => props.onMessage(t.id)}>
+                        Message
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </article>
+        );
+      })}
+    </section>
+  );
+}

@@ -1,0 +1,170 @@
+import type { Logger } from "pino";
+import type { CaoDatabase } from "../clients/database.js";
+import { TerminalStatusChangedEvent } from "../plugins/api/events.js";
+import type { TerminalStatus } from "../providers/provider.js";
+import { errorMessage } from "../util/errors.js";
+import type { EventSink } from "./event-sink.js";
+import type { PaneActivity } from "./pane-activity.js";
+import type { TerminalService } from "./terminal-service.js";
+
+export interface StatusMonitorOptions {
+  /** How often the safety poll looks at every terminal's log size (default 10 s): the net under a missed watch event. */
+  safetyPollMs?: number;
+  /** A terminal whose log did not grow is still re-read after this long (default 60 s). */
+  fullCheckMs?: number;
+  /** At most one status read per terminal per this many ms (default 200): a spinner prints ~12 times a second. */
+  minIntervalMs?: number;
+}
+
+/** One terminal's checks: at most one runs, at most one more is scheduled. */
+interface Lane {
+  running: boolean;
+  again: boolean;
+  timer: NodeJS.Timeout | undefined;
+  lastCheckAt: number;
+  /** The pane log's size when the last check began: the safety poll skips a terminal that printed nothing since. */
+  logSizeAtCheck: number;
+}
+
+/**
+ * Emits terminal_status_changed (DESIGN §12). A screen only changes when the pane prints, and tmux pipe-pane appends
+ * everything a pane prints to its log, so the monitor re-reads a terminal's status when its log grows (PaneActivity:
+ * one inotify watch for all terminals, shared with the inbox) — throttled per terminal, with a trailing check so the
+ * last change of a burst is never missed — and on a slow safety poll. An idle fleet costs one status read per terminal
+ * per full-check period (60 s) and a stat per safety period (10 s). The first status read of a terminal is its baseline; events are emitted only on a change.
+ */
+export class StatusMonitor {
+  private readonly safetyPollMs: number;
+  private readonly minIntervalMs: number;
+  private readonly fullCheckMs: number;
+  private readonly known = new Map<string, TerminalStatus>();
+  private readonly lanes = new Map<string, Lane>();
+  private readonly running = new Set<Promise<void>>();
+  private poll: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: { db: CaoDatabase; terminals: TerminalService; sink: EventSink; logger: Logger; activity?: PaneActivity },
+    options: StatusMonitorOptions = {},
+  ) {
+    this.safetyPollMs = options.safetyPollMs ?? 10_000;
+    this.minIntervalMs = options.minIntervalMs ?? 200;
+    this.fullCheckMs = options.fullCheckMs ?? 60_000;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.deps.activity?.onActivity((terminalId) => this.schedule(terminalId));
+    this.sweep();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    clearTimeout(this.poll);
+    this.poll = undefined;
+    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    await Promise.all(this.running);
+  }
+
+  /** A new terminal's status as its create() saw it ready: the baseline its first change is measured against. */
+  baseline(terminalId: string, status: TerminalStatus): void {
+    if (!this.known.has(terminalId)) this.known.set(terminalId, status);
+  }
+
+  /** Reads terminal `id`'s status soon (a new terminal: its baseline). Unknown ids cost one database lookup. */
+  schedule(terminalId: string): void {
+    if (this.stopped) return;
+    let lane = this.lanes.get(terminalId);
+    if (!lane) this.lanes.set(terminalId, (lane = { running: false, again: false, timer: undefined, lastCheckAt: 0, logSizeAtCheck: -1 }));
+    if (lane.running) {
+      lane.again = true;
+      return;
+    }
+    if (lane.timer) return;
+    const wait = Math.max(0, lane.lastCheckAt + this.minIntervalMs - Date.now());
+    const target = lane;
+    target.timer = setTimeout(() => {
+      target.timer = undefined;
+      this.run(terminalId, target);
+    }, wait);
+    target.timer.unref();
+  }
+
+  private run(terminalId: string, lane: Lane): void {
+    if (this.stopped) return;
+    lane.running = true;
+    lane.lastCheckAt = Date.now();
+    lane.logSizeAtCheck = this.deps.terminals.logSize(terminalId);
+    const check = this.check(terminalId)
+      .catch((error: unknown) => this.deps.logger.debug({ err: error, terminal: terminalId }, `status check of ${terminalId} failed: ${errorMessage(error)}`))
+      .finally(() => {
+        this.running.delete(check);
+        lane.running = false;
+        if (lane.again) {
+          lane.again = false;
+          this.schedule(terminalId);
+        }
+      });
+    this.running.add(check);
+  }
+
+  private async check(terminalId: string): Promise<void> {
+    const { db, terminals, sink } = this.deps;
+    const record = db.getTerminal(terminalId);
+    if (!record) {
+      this.forget(terminalId);
+      return;
+    }
+    // A terminal still starting has no baseline yet: its create() decides whether it exists at all.
+    if (terminals.isStarting(terminalId)) return;
+    const status = await terminals.statusOf(record);
+    if (this.stopped || db.getTerminal(terminalId) === undefined) return;
+    const previous = this.known.get(terminalId);
+    this.known.set(terminalId, status);
+    if (previous === undefined || previous === status) return;
+    sink.dispatch(
+      new TerminalStatusChangedEvent({
+        sessionId: record.session_name,
+        terminalId,
+        agentName: record.agent_profile,
+        previousStatus: previous,
+        status,
+      }),
+    );
+  }
+
+  private forget(terminalId: string): void {
+    this.known.delete(terminalId);
+    const lane = this.lanes.get(terminalId);
+    if (lane && !lane.running) {
+      clearTimeout(lane.timer);
+      this.lanes.delete(terminalId);
+    }
+  }
+
+  /**
+   * The safety poll: a terminal is re-read when its log grew without a watch event reaching us, or when it was last
+   * read a full-check period ago; a stat per terminal otherwise (no tmux call). Forgotten terminals are dropped.
+   */
+  private sweep(): void {
+    if (this.stopped) return;
+    try {
+      const ids = new Set(this.deps.db.allTerminals().map((r) => r.id));
+      for (const id of this.known.keys()) if (!ids.has(id)) this.forget(id);
+      const now = Date.now();
+      for (const id of ids) {
+        const lane = this.lanes.get(id);
+        const stale = lane === undefined || !this.known.has(id) || now - lane.lastCheckAt >= this.fullCheckMs;
+        if (stale || this.deps.terminals.logSize(id) !== lane.logSizeAtCheck) this.schedule(id);
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, `status safety poll failed: ${errorMessage(error)}`);
+    }
+    this.poll = setTimeout(() => this.sweep(), this.safetyPollMs);
+    this.poll.unref();
+  }
+}
