@@ -65,7 +65,10 @@ export class InterceptorChain {
     const expiry = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, timeoutMs, TIMED_OUT)));
     try {
       const settled = await Promise.race([Promise.resolve(value), expiry]);
-      if (settled === TIMED_OUT) return { ok: false, why: `did not answer within ${timeoutMs} ms` };
+      if (settled === TIMED_OUT) {
+        interceptor.abandon?.(); // a worker interceptor stuck in a loop: its thread is ended and restarted
+        return { ok: false, why: `did not answer within ${timeoutMs} ms` };
+      }
       return { ok: true, value: settled };
     } catch (error) {
       return { ok: false, why: `rejected: ${errorMessage(error)}` };

@@ -4,8 +4,8 @@ import type { ActiveEntry } from "../catalog.js";
 
 /**
  * One interceptor as the chain sees it: a plugin handle that takes one operation and gives back one decision (or a
- * promise of one). Inline plugins are called in their scope; a plugin in a worker thread can serve the same call by
- * message, with the operation and the decision as structured clones.
+ * promise of one). Inline plugins are called in their scope; a plugin in a worker thread serves the same call by
+ * message (isolation/worker-plugin.ts), with the operation and the decision as structured clones.
  */
 export interface Interceptor {
   readonly plugin: string;
@@ -15,6 +15,8 @@ export interface Interceptor {
   readonly priority: number;
   readonly failClosed: boolean;
   call(op: object): unknown;
+  /** The chain gave up on a call (deadline): stop it if the plugin can (a worker plugin ends its thread). */
+  abandon?(): void;
 }
 
 /**
@@ -52,6 +54,7 @@ export class InterceptorTable {
           call: scope.tracking
             ? (op) => scope.run(name, () => entry.fn.call(entry.thisArg, op, entry.context))
             : (op) => entry.fn.call(entry.thisArg, op, entry.context),
+          ...(entry.abandon ? { abandon: entry.abandon } : {}),
         };
         const list = chains.get(entry.point);
         if (list) list.push(interceptor);

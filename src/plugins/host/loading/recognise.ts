@@ -36,6 +36,8 @@ export interface InterceptorEntry {
   readonly fn: (this: unknown, op: unknown, context: PluginContext) => unknown;
   readonly thisArg: unknown;
   readonly context: PluginContext;
+  /** Called by the chain when this interceptor missed its deadline: a worker plugin ends its worker (see HandlerEntry). */
+  readonly abandon?: () => void;
 }
 
 /**
