@@ -1,7 +1,8 @@
 // POST /terminals/:id/input latency (p50, p99) through interceptors, against the same route built without the
 // interceptor check: the commit before interceptors existed, built from git into a temporary directory (cached).
-// Four real `cao server` processes with a mock agent in real tmux: that baseline build, this build with 0, 1 and 10
-// allow-all pre_send_message interceptors. Requests go round-robin so all four see the same machine noise.
+// Five real `cao server` processes with a mock agent in real tmux: that baseline build, this build with 0, 1 and 10
+// allow-all pre_send_message interceptors, and with 10 in worker-isolated plugins (a thread each). Requests go
+// round-robin so all five see the same machine noise.
 // Targets: 0 interceptors equal to the baseline within noise (p50 ratio <= 1.05); <= 0.2 ms added per interceptor at p50.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -14,6 +15,7 @@ const BASELINE_REF = process.env.BENCH_BASELINE_REF ?? "1885567";
 const SAMPLES = Number(process.env.BENCH_INTERCEPT_SAMPLES ?? 2000);
 const WARMUP = 50;
 const ALLOW_ALL = "export default { intercepts: { async pre_send_message() {} } };\n";
+const WORKER_ALLOW_ALL = 'export default { isolation: "worker", intercepts: { async pre_send_message() {} } };\n';
 
 /** Builds `ref` once into a temporary directory (git archive + tsc, this checkout's node_modules); returns its main.js. */
 function baselineBuild(ref) {
@@ -45,7 +47,7 @@ async function timedInput(server, i) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-const interceptors = (n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`allow-${i}.mjs`, ALLOW_ALL]));
+const interceptors = (n, source = ALLOW_ALL) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`allow-${i}.mjs`, source]));
 
 export async function run() {
   const main = baselineBuild(BASELINE_REF);
@@ -54,8 +56,12 @@ export async function run() {
   try {
     await start(servers, "baseline", { env, main });
     for (const n of [0, 1, 10]) await start(servers, `i${n}`, { env, plugins: interceptors(n) });
-    const active = await Promise.all(servers.slice(1).map(async (s) => (await s.call("GET", "/plugins")).filter((p) => p.hooks.includes("pre_send_message")).length));
-    if (active.join() !== "0,1,10") throw new Error(`expected 0, 1 and 10 interceptors, got ${active.join(", ")}`);
+    await start(servers, "w10", { env, plugins: interceptors(10, WORKER_ALLOW_ALL) });
+    const active = await Promise.all(
+      servers.slice(1).map(async (s) => (await s.call("GET", "/plugins")).filter((p) => p.hooks.includes("pre_send_message") && p.status === "active").map((p) => p.isolation)),
+    );
+    const counts = active.map((list) => `${list.length}${list.includes("worker") ? ` (${list.filter((i) => i === "worker").length} in workers)` : ""}`);
+    if (counts.join() !== "0,1,10,10 (10 in workers)") throw new Error(`expected 0, 1, 10 and 10 worker interceptors, got ${counts.join(", ")}`);
     const times = servers.map(() => []);
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
       // Rotate who goes first, so no server always follows another's work.
@@ -65,8 +71,19 @@ export async function run() {
         if (i >= WARMUP) times[j].push(ms);
       }
     }
-    const [base, i0, i1, i10] = times.map((list) => ({ p50: quantile(list, 0.5), p99: quantile(list, 0.99) }));
-    return { samples: SAMPLES, baselineRef: BASELINE_REF, base, i0, i1, i10, perInterceptor1: i1.p50 - i0.p50, perInterceptor10: (i10.p50 - i0.p50) / 10 };
+    const [base, i0, i1, i10, w10] = times.map((list) => ({ p50: quantile(list, 0.5), p99: quantile(list, 0.99) }));
+    return {
+      samples: SAMPLES,
+      baselineRef: BASELINE_REF,
+      base,
+      i0,
+      i1,
+      i10,
+      w10,
+      perInterceptor1: i1.p50 - i0.p50,
+      perInterceptor10: (i10.p50 - i0.p50) / 10,
+      perWorkerInterceptor: (w10.p50 - i0.p50) / 10,
+    };
   } finally {
     for (const server of servers) server.stop();
   }
@@ -94,6 +111,16 @@ if (isMain(import.meta.url)) {
       ratio: `added per interceptor at p50: ${fixed(r.perInterceptor1, 3)} ms (1), ${fixed(r.perInterceptor10, 3)} ms (10)`,
       target: "<= 0.2 ms per interceptor at p50",
       pass: r.perInterceptor1 <= 0.2 && r.perInterceptor10 <= 0.2,
+    },
+    r,
+  );  report(
+    {
+      name: "POST /terminals/:id/input, 10 allow-all interceptors in worker threads",
+      measured: `10 in workers: ${ms(r.w10)}`,
+      baseline: `0 interceptors: ${ms(r.i0)}; 10 inline: ${ms(r.i10)}`,
+      ratio: `added per worker interceptor at p50: ${fixed(r.perWorkerInterceptor, 3)} ms`,
+      target: "<= 0.2 ms per interceptor at p50",
+      pass: r.perWorkerInterceptor <= 0.2,
     },
     r,
   );
