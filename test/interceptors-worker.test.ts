@@ -6,7 +6,9 @@
  * (fail-open) or is refused (failClosed), and the worker is terminated and restarted as for a looping handler.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeTempDirs } from "./helpers/fs-fixtures.js";
+import path from "node:path";
+import { fileRecorderSource, readRecords } from "./helpers/file-recorder.js";
+import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -40,12 +42,22 @@ export default {
 };
 `;
 
+/** A worker plugin observing operation_denied: it records the event as its thread got it. */
+const observed = path.join(tempDir("cao-wobs-"), "observed.jsonl");
+const OBSERVER = fileRecorderSource(observed, "observer", {
+  isolation: "worker",
+  body: `@hook("operation_denied") denied(event: any) {
+    fs.appendFileSync(FILE, JSON.stringify({ denied: true, threadId, isOwnClass: event instanceof (EVENT_CLASSES as any).operation_denied,
+      frozen: Object.isFrozen(event), plugin: event.plugin, point: event.point, operation: event.operation }) + "\\n");
+  }`,
+});
+
 let t: TestServer;
 let agent = "";
 
 beforeAll(async () => {
   t = await startTestServer({
-    plugins: { "worker-guard.ts": GUARD, "strict-worker.mjs": STRICT },
+    plugins: { "worker-guard.ts": GUARD, "strict-worker.mjs": STRICT, "observer.ts": OBSERVER },
     // Room for a busy machine: a worker's answer takes a message round trip; the loops take this long to be cut off.
     server: { plugins: { interceptTimeoutMs: 1500 } },
   });
@@ -89,6 +101,15 @@ describe("interceptors in worker threads", () => {
     expect(detail).toMatch(/^denied by plugin worker-guard: refused in thread \d+$/);
     expect(threadOf(detail)).toBeGreaterThan(0); // decided in a worker, not in the server's thread (0)
     expect(await settleScreen()).not.toContain("W-DENY this");
+    // Journaled with a seq like every event, and heard by a worker observer with the operation in camelCase, as inline.
+    const history = (await t.http("GET", "/events/history", { query: { types: "operation_denied" } })).body as Record<string, any>[];
+    expect(history.at(-1)).toMatchObject({ seq: expect.any(Number), event_type: "operation_denied", plugin: "worker-guard", operation: { message: "W-DENY this", orchestration_type: null } });
+    const denials = () => (readRecords(observed) as unknown as Record<string, any>[]).filter((r) => r.denied === true);
+    await waitFor(() => denials().length > 0, 15_000, "the observer's record of the denial");
+    const [seen] = denials();
+    expect(seen).toMatchObject({ denied: true, isOwnClass: true, frozen: true, plugin: "worker-guard", point: "pre_send_message" });
+    expect(seen!.threadId).toBeGreaterThan(0);
+    expect(seen!.operation).toEqual({ sessionId: "cao-wicpt", sender: null, receiver: agent, message: "W-DENY this", orchestrationType: null });
   }, TEST_TIMEOUT);
 
   it("modify: the worker's change is what the agent gets", async () => {

@@ -260,6 +260,12 @@ export class OperationDeniedEvent extends CaoEvent {
   }
 }
 
+function camelKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  return out;
+}
+
 function snakeKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
@@ -375,6 +381,10 @@ export function eventFromJSON(json: Readonly<Record<string, unknown>>): CaoEvent
     fields[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   }
   if (typeof fields.timestamp === "string") fields.timestamp = new Date(fields.timestamp);
+  // operation_denied nests the operation, snake_case in JSON like the rest: back to the camelCase inline plugins see.
+  if (type === "operation_denied" && typeof fields.operation === "object" && fields.operation !== null) {
+    fields.operation = camelKeys(fields.operation as Record<string, unknown>);
+  }
   const EventClass = EVENT_CLASSES[type] as new (fields: never) => CaoEvent;
   return new EventClass(fields as never);
 }
