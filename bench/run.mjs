@@ -2,6 +2,7 @@
 // RESULT lines, prints a markdown table and writes it to bench/results.md. `--readme` also puts the table into
 // README.md between the bench markers. Exit code 1 if a benchmark failed to run (a missed target is reported, not
 // an error: numbers vary by machine).
+import os from "node:os";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -47,6 +48,8 @@ function runOne({ file, nodeArgs = [] }) {
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const results = [];
+// The machine's load is part of every figure: the footer says what it was, so a busy run reads as one.
+const loadAtStart = os.loadavg()[0];
 for (const bench of BENCHES) {
   if (only.length > 0 && !only.some((name) => bench.file.startsWith(name))) continue;
   console.log(`\n== bench/${bench.file}`);
@@ -63,7 +66,8 @@ const table = [
   `|---|---|---|---|---|---|`,
   ...rows,
   ``,
-  `Node ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString().slice(0, 10)}. Each row: \`node bench/<file>\`.`,
+  `Node ${process.version}, ${process.platform}/${process.arch}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}; ` +
+    `1-minute load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end. Each row: \`node bench/<file>\`.`,
 ].join("\n");
 console.log(`\n${table}`);
 fs.writeFileSync(path.join(root, "bench", "results.md"), `${table}\n`);

@@ -5,6 +5,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { MAX_MESSAGE_LENGTH } from "../src/util/validate.js";
+import { changingTmuxCalls } from "./helpers/tmux-calls.js";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -27,10 +28,6 @@ beforeEach(() => {
   tmuxCalls = vi.spyOn(t.server.tmux, "run");
 });
 
-/** tmux calls made for requests: the reconciler's periodic liveness sweep (list-panes -a) runs on its own timer. */
-function requestTmuxCalls(): unknown[][] {
-  return tmuxCalls.mock.calls.filter(([args]) => !(Array.isArray(args) && args[0] === "list-panes" && args[1] === "-a"));
-}
 
 const BAD_NAMES = ["a;b", "a:b", "a.b", "a$b", "a'b", 'a"b', "a\\b", "a b", "a\nb", "a`b", "x".repeat(65)];
 const BAD_IDS = ["ABCDEF12", "1234567", "123456789", "zzzzzzzz", "1234-678", "12 45678"];
@@ -63,7 +60,7 @@ describe("malformed ids and names are 400 without any tmux call", () => {
         expect(response.status, `${method} ${id}`).toBe(400);
         expect(response.body.detail).toMatch(/terminal_id|receiver_id/);
       }
-      expect(requestTmuxCalls()).toEqual([]);
+      expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
     });
   }
 
@@ -74,7 +71,7 @@ describe("malformed ids and names are 400 without any tmux call", () => {
         expect(response.status, `${method} ${JSON.stringify(name)}`).toBe(400);
         expect(response.body.detail).toMatch(/session_name/);
       }
-      expect(requestTmuxCalls()).toEqual([]);
+      expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
     });
   }
 
@@ -91,7 +88,7 @@ describe("malformed ids and names are 400 without any tmux call", () => {
     ];
     for (const query of cases) expect((await t.http("POST", "/sessions", { query })).status, JSON.stringify(query)).toBe(400);
     expect((await t.http("POST", "/sessions", { body: ["not", "an", "object"] })).status).toBe(400);
-    expect(requestTmuxCalls()).toEqual([]);
+    expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
   });
 });
 
@@ -136,11 +133,11 @@ describe("message and parameter validation on a live terminal", () => {
       expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(400);
       expect(response.body.detail).toMatch(detail);
     }
-    expect(requestTmuxCalls()).toEqual([]);
+    expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
     // Checks that need the terminal record (no tmux): blank text, sender without orchestration type.
     expect((await t.http("POST", `/terminals/${live}/input`, { query: { message: "   " } })).status).toBe(400);
     expect((await t.http("POST", `/terminals/${live}/input`, { query: { message: "hi", sender_id: "0000aaaa" } })).status).toBe(400);
-    expect(requestTmuxCalls()).toEqual([]);
+    expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
     expect((await t.client.output(live, "full")).output).toBe(before);
   });
 
