@@ -92,13 +92,13 @@ export function freePort() {
  * A real `cao server` child process (built package) with its own CAO_HOME and private tmux server; `plugins` maps
  * drop-in file names to sources. Resolves once /health answers; `stop()` kills it and removes everything.
  */
-export async function startServerProcess(label, { plugins = {}, env = {} } = {}) {
+export async function startServerProcess(label, { plugins = {}, env = {}, main = path.join(root, "dist/cli/main.js") } = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `cao-bench-${label}-`));
   fs.mkdirSync(path.join(home, "plugins"));
   for (const [name, source] of Object.entries(plugins)) fs.writeFileSync(path.join(home, "plugins", name), source);
   const port = await freePort();
   const socket = `cao-bench-${label}-${process.pid}`;
-  const child = spawn(process.execPath, [path.join(root, "dist/cli/main.js"), "server", "--no-watch"], {
+  const child = spawn(process.execPath, [main, "server", "--no-watch"], {
     env: { ...process.env, CAO_HOME: home, CAO_API_PORT: String(port), CAO_TMUX_SOCKET: socket, CAO_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -107,7 +107,7 @@ export async function startServerProcess(label, { plugins = {}, env = {} } = {})
     try {
       if ((await fetch(`${base}/health`)).ok) break;
     } catch {}
-    if (i > 400) throw new Error(`${label} server did not start`);
+    if (i > 2400) throw new Error(`${label} server did not start within 60 s`); // generous: a loaded machine starts slowly
     await sleep(25);
   }
   return {

@@ -17,6 +17,8 @@ const BENCHES = [
   { file: "reload-memory.mjs", nodeArgs: ["--expose-gc"] },
   { file: "npm-reload-memory.mjs", nodeArgs: ["--expose-gc"] },
   { file: "input-latency.mjs" },
+  { file: "intercept-latency.mjs" },
+  { file: "intercept-chain.mjs" },
   { file: "inbox-delivery.mjs" },
   { file: "startup.mjs" },
   { file: "journal-cost.mjs" },

@@ -116,6 +116,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     providers,
     profiles,
     sink: journal,
+    gate: registry,
     caoHome,
     logger,
     mcpServer: options.mcpServer ?? { command: process.execPath, args: [packagePath("dist", "mcp", "main.js")] },
@@ -128,9 +129,9 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     onStarted: (id, status) => statusMonitor.baseline(id, status),
   });
   const reconciler = new Reconciler({ tmux, db, terminals, sink: journal, logger });
-  const sessions = new SessionService({ tmux, db, terminals, sink: journal, reconciler });
+  const sessions = new SessionService({ tmux, db, terminals, sink: journal, reconciler, gate: registry });
   const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
-  const inbox = new InboxService({ db, terminals, logger, sink: journal, activity }, options.inbox);
+  const inbox = new InboxService({ db, terminals, logger, sink: journal, activity, gate: registry }, options.inbox);
   const statusMonitor = new StatusMonitor({ db, terminals, sink: journal, logger, activity }, options.status);
 
   let stopGuardingDatabase: (() => void) | undefined;

@@ -41,6 +41,9 @@ it("every bundled plugin loads from plugins.d", async () => {
   expect(registry.list().map((p) => [p.name, p.status])).toEqual([
     ["event-log", "active"],
     ["hello", "active"],
+    ["profile-policy", "active"],
+    ["rate-limit", "active"],
+    ["redact-secrets", "active"],
     ["webhook", "active"],
   ]);
   expect(logs.warnings()).toEqual([]);

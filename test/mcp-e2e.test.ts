@@ -46,6 +46,12 @@ function textOf(result: unknown): string {
   return ((result as { content: { text: string }[] }).content ?? []).map((c) => c.text).join("\n");
 }
 
+/** What a result says: the message (or error) of a structured result, else its text (SDK-level argument errors). */
+function said(result: unknown): string {
+  const structured = (result as { structuredContent?: { message?: string; error?: string } }).structuredContent;
+  return structured ? (structured.message ?? structured.error ?? "") : textOf(result);
+}
+
 async function statusOf(id: string): Promise<string> {
   return (await t.client.getTerminal(id)).status;
 }
@@ -56,10 +62,18 @@ describe("cao-mcp-server through the MCP SDK client", () => {
     try {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => [tool.name, Object.keys(tool.inputSchema.properties ?? {}), tool.inputSchema.required])).toEqual([
-        ["handoff", ["agent_profile", "message", "timeout"], ["agent_profile", "message"]],
-        ["assign", ["agent_profile", "message"], ["agent_profile", "message"]],
+        ["handoff", ["agent_profile", "message", "timeout", "working_directory"], ["agent_profile", "message"]],
+        ["assign", ["agent_profile", "message", "working_directory"], ["agent_profile", "message"]],
         ["send_message", ["receiver_id", "message"], ["receiver_id", "message"]],
       ]);
+      // The Python CAO's result shapes, declared as output schemas.
+      expect(tools.map((tool) => Object.keys(tool.outputSchema?.properties ?? {}))).toEqual([
+        ["success", "message", "output", "terminal_id"],
+        ["success", "terminal_id", "message"],
+        ["success", "message_id", "sender_id", "receiver_id", "created_at", "error"],
+      ]);
+      const timeout = (tools[0]!.inputSchema.properties as Record<string, { default?: number; minimum?: number; maximum?: number }>).timeout!;
+      expect([timeout.default, timeout.minimum, timeout.maximum]).toEqual([600, 1, 3600]);
     } finally {
       await client.close();
     }
@@ -71,16 +85,32 @@ describe("cao-mcp-server through the MCP SDK client", () => {
       const mark = events().length;
       const handoff = await client.callTool({ name: "handoff", arguments: { agent_profile: "developer", message: "summarise the repo" } });
       expect(handoff.isError).toBeFalsy();
-      expect(textOf(handoff)).toBe("Mock answer (developer): summarise the repo\n(18 characters, 1 line received)");
+      const handedOff = JSON.parse(textOf(handoff)) as { success: boolean; message: string; output: string; terminal_id: string };
+      expect(handoff.structuredContent).toEqual(handedOff);
+      expect(handedOff).toMatchObject({
+        success: true,
+        message: expect.stringMatching(/^Handed off to developer \(mock\)/),
+        output: "Mock answer (developer): summarise the repo\n(18 characters, 1 line received)",
+        terminal_id: expect.stringMatching(/^[0-9a-f]{8}$/),
+      });
 
       const assign = await client.callTool({ name: "assign", arguments: { agent_profile: "reviewer", message: "review it" } });
       expect(assign.isError).toBeFalsy();
-      const assigned = JSON.parse(textOf(assign)) as { success: boolean; terminal_id: string; agent_profile: string; session_name: string };
-      expect(assigned).toMatchObject({ success: true, agent_profile: "reviewer", session_name: "cao-mcp" });
+      const assigned = JSON.parse(textOf(assign)) as { success: boolean; terminal_id: string; message: string };
+      expect(assign.structuredContent).toEqual(assigned);
+      expect(Object.keys(assigned)).toEqual(["success", "terminal_id", "message"]);
+      expect(assigned).toMatchObject({ success: true, message: expect.stringContaining("cao-mcp") });
       expect((await t.client.getTerminal(assigned.terminal_id)).provider).toBe("mock"); // inherited from the caller
+      expect((await t.client.getTerminal(assigned.terminal_id)).agent_profile).toBe("reviewer");
 
       const sent = await client.callTool({ name: "send_message", arguments: { receiver_id: assigned.terminal_id, message: "ping" } });
-      expect(JSON.parse(textOf(sent))).toMatchObject({ success: true, message_id: expect.any(Number) });
+      expect(JSON.parse(textOf(sent))).toEqual({
+        success: true,
+        message_id: expect.any(Number),
+        sender_id: supervisor,
+        receiver_id: assigned.terminal_id,
+        created_at: expect.any(String),
+      });
       await waitFor(async () => (await t.client.request<unknown[]>("GET", `/terminals/${assigned.terminal_id}/inbox/messages`, undefined, { status: "delivered" })).length === 1, 15_000, "delivery");
       await t.server.registry.drain(5000);
       const types = events().slice(mark).map((e) => [e.eventType, e.fields.orchestrationType ?? null]);
@@ -105,6 +135,7 @@ describe("cao-mcp-server through the MCP SDK client", () => {
         ["handoff", { agent_profile: "a b", message: "x" }, /agent profile name/],
         ["handoff", { agent_profile: "developer", message: "" }, /message must not be empty/],
         ["handoff", { agent_profile: "developer", message: "x", timeout: -1 }, /timeout/],
+        ["handoff", { agent_profile: "developer", message: "x", timeout: 3601 }, /timeout/],
         ["assign", { agent_profile: "nobody", message: "x" }, /unknown agent profile "nobody"/],
         ["send_message", { receiver_id: "deadbeef", message: "hello" }, /terminal deadbeef not found/],
         ["send_message", { receiver_id: "NOT-HEX", message: "hello" }, /8 lowercase hex/],
@@ -114,7 +145,8 @@ describe("cao-mcp-server through the MCP SDK client", () => {
       for (const [name, args, message] of cases) {
         const result = await client.callTool({ name, arguments: args });
         expect(result.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
-        expect(textOf(result)).toMatch(message);
+        expect(said(result)).toMatch(message);
+        if (result.structuredContent) expect(result.structuredContent).toMatchObject({ success: false });
       }
       expect((await t.client.request<{ terminals: unknown[] }>("GET", "/sessions/cao-mcp")).terminals).toHaveLength(terminalsBefore);
     } finally {
@@ -128,7 +160,8 @@ describe("cao-mcp-server through the MCP SDK client", () => {
       const mark = events().length;
       const result = await client.callTool({ name: "handoff", arguments: { agent_profile: "developer", message: "[[delay=8000]] slow", timeout: 1 } });
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/handoff to developer timed out after 1 s .*the worker was closed/);
+      expect(result.structuredContent).toMatchObject({ success: false, output: null });
+      expect(said(result)).toMatch(/^Handoff failed: timed out after 1 s .*the worker was closed/);
       await t.server.registry.drain(5000);
       const worker = events().slice(mark).find((e) => e.eventType === "terminal_created")!.fields.terminalId;
       expect(events().slice(mark).map((e) => e.eventType)).toEqual(["terminal_created", "message_sent", "terminal_killed"]);
@@ -144,9 +177,9 @@ describe("a mock supervisor delegating through its own MCP client", () => {
     const mark = events().length;
     await t.client.sendInput(supervisor, { message: '/tool handoff {"agent_profile": "developer", "message": "add a test for the parser"}' });
     await waitFor(async () => (await statusOf(supervisor)) === "completed", 30_000, "the supervisor to finish its handoff");
-    expect((await t.client.output(supervisor, "last")).output).toBe(
-      "handoff result:\nMock answer (developer): add a test for the parser\n(25 characters, 1 line received)",
-    );
+    const [title, json] = (await t.client.output(supervisor, "last")).output.split("\n");
+    expect(title).toBe("handoff result:");
+    expect(JSON.parse(json!)).toMatchObject({ success: true, output: "Mock answer (developer): add a test for the parser\n(25 characters, 1 line received)" });
     await t.server.registry.drain(5000);
     const seen = events().slice(mark);
     expect(seen.map((e) => e.eventType)).toEqual(["terminal_created", "message_sent", "terminal_killed"]);

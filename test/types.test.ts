@@ -3,7 +3,28 @@
  * the runtime assertions below only make the file a real test.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { CaoPlugin, definePlugin, hook, MessageSentEvent, SessionCreatedEvent, type CaoEventMap, type HookFunction, type OrchestrationType, type PluginContext, type StandardSchemaV1, type TerminalCreatedEvent } from "../src/plugins/api/index.js";
+import {
+  allow,
+  CaoPlugin,
+  definePlugin,
+  deny,
+  hook,
+  intercept,
+  MessageSentEvent,
+  modify,
+  SessionCreatedEvent,
+  type CaoEventMap,
+  type HookFunction,
+  type OrchestrationType,
+  type PatchOf,
+  type PluginContext,
+  type StandardSchemaV1,
+  type PreCreateSession,
+  type PreCreateTerminal,
+  type PreSendMessage,
+  type TerminalCreatedEvent,
+  type TerminalKilledEvent,
+} from "../src/plugins/api/index.js";
 
 describe("types follow the event name", () => {
   it("definePlugin hook handlers receive the event class named by their key", () => {
@@ -22,7 +43,7 @@ describe("types follow the event name", () => {
         message_snet() {},
       },
     });
-    expect(Object.keys(plugin.hooks)).toContain("message_sent");
+    expect(Object.keys(plugin.hooks ?? {})).toContain("message_sent");
   });
 
   it("the event map and HookFunction agree", () => {
@@ -57,6 +78,94 @@ describe("types follow the event name", () => {
     expect(event.eventType).toBe("message_sent");
     expect(event.timestamp).toBeInstanceOf(Date);
     expect(event.sessionId).toBeNull();
+  });
+});
+
+describe("interceptor types follow the point", () => {
+  it("@intercept methods take their point's operation and may modify only its changeable fields", async () => {
+    class Guard extends CaoPlugin {
+      @intercept("pre_send_message", { priority: 10 })
+      async ok(op: PreSendMessage) {
+        expectTypeOf(op.orchestrationType).toEqualTypeOf<OrchestrationType | null>();
+        if (op.message.includes("x")) return deny("no x");
+        return modify({ message: op.message.toUpperCase() });
+      }
+
+      @intercept("pre_create_session", { failClosed: true })
+      session(op: PreCreateSession) {
+        return op.sessionName === "cao-a" ? modify({ workingDirectory: "/tmp" }) : allow();
+      }
+
+      // @ts-expect-error -- pre_send_message may change message only, not workingDirectory
+      @intercept("pre_send_message")
+      async wrongField(_op: PreSendMessage) {
+        return modify({ workingDirectory: "/" });
+      }
+
+      // @ts-expect-error -- a patch naming an allowed field and a forbidden one is refused too
+      @intercept("pre_send_message")
+      async extraField(op: PreSendMessage) {
+        return modify({ message: op.message, sender: "0000aaaa" });
+      }
+
+      // @ts-expect-error -- message must stay a string
+      @intercept("pre_send_message")
+      async wrongType(_op: PreSendMessage) {
+        return modify({ message: 42 });
+      }
+
+      // @ts-expect-error -- a pre_create_terminal interceptor does not receive a PreSendMessage
+      @intercept("pre_create_terminal")
+      async wrongPayload(op: PreSendMessage) {
+        return deny(op.message);
+      }
+
+      // @ts-expect-error -- an interceptor returns a decision, not a string
+      @intercept("pre_create_terminal")
+      async notADecision(_op: PreCreateTerminal) {
+        return "deny";
+      }
+    }
+    // @ts-expect-error -- unknown point
+    expect(() => intercept("pre_delete_everything")).toThrow(/unknown interception point/);
+    expect(new Guard()).toBeInstanceOf(CaoPlugin);
+    expectTypeOf<PatchOf<"pre_create_terminal">>().toEqualTypeOf<{ workingDirectory?: string }>();
+  });
+
+  it("definePlugin intercepts are typed per point, with or without options", () => {
+    const plugin = definePlugin({
+      intercepts: {
+        pre_send_message: [
+          (op) => {
+            expectTypeOf(op).toEqualTypeOf<PreSendMessage>();
+            return modify({ message: "m" });
+          },
+          { priority: 5, failClosed: true, intercept: async (op) => (op.sender === null ? deny("who is this?") : undefined) },
+        ],
+      },
+    });
+    // @ts-expect-error -- a pre_create_terminal patch may not carry message
+    definePlugin({ intercepts: { pre_create_terminal: (_op) => modify({ message: "m" }) } });
+    // @ts-expect-error -- not a point
+    definePlugin({ intercepts: { pre_reboot: () => allow() } });
+    expect(Object.keys(plugin.intercepts ?? {})).toContain("pre_send_message");
+  });
+
+  it("hook() accepts the Python CAO's post_* names, typed as the event they stand for", () => {
+    class Ported extends CaoPlugin {
+      @hook("post_send_message")
+      async sent(event: MessageSentEvent) {
+        return event.message;
+      }
+
+      // @ts-expect-error -- post_create_session stands for session_created, not message_sent
+      @hook("post_create_session")
+      async wrong(event: MessageSentEvent) {
+        return event.message;
+      }
+    }
+    definePlugin({ hooks: { post_kill_terminal: (event) => expectTypeOf(event).toEqualTypeOf<TerminalKilledEvent>() } });
+    expect(new Ported()).toBeInstanceOf(CaoPlugin);
   });
 });
 

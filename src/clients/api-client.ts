@@ -118,7 +118,10 @@ export class CaoClient {
     return this.request("DELETE", `/terminals/${encodeURIComponent(id)}`);
   }
 
-  sendToInbox(receiver: string, params: { sender_id: string; message: string }): Promise<{ success: boolean; message_id: number }> {
+  sendToInbox(
+    receiver: string,
+    params: { sender_id: string; message: string },
+  ): Promise<{ success: true; message_id: number; sender_id: string; receiver_id: string; created_at: string }> {
     return this.request("POST", `/terminals/${encodeURIComponent(receiver)}/inbox/messages`, params);
   }
 

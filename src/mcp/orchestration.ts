@@ -1,5 +1,7 @@
-import type { CaoClient } from "../clients/api-client.js";
+import { ApiError, type CaoClient } from "../clients/api-client.js";
 import type { Terminal } from "../services/terminal-service.js";
+import { errorMessage } from "../util/errors.js";
+import type { AssignResult, HandoffResult, SendMessageResult } from "./results.js";
 
 export interface OrchestrationOptions {
   /** How often a handoff polls its worker's status (default 500 ms). */
@@ -7,11 +9,13 @@ export interface OrchestrationOptions {
 }
 
 export const DEFAULT_HANDOFF_TIMEOUT_S = 600;
+export const MAX_HANDOFF_TIMEOUT_S = 3600;
 
 /**
  * CAO's three orchestration modes, as a client of the HTTP API. The caller's own terminal (CAO_TERMINAL_ID) is the
- * sender; workers inherit its provider, session and working directory. Every input names sender and orchestration
- * type, so the server emits message_sent for it.
+ * sender; workers inherit its provider and session, and its working directory unless one is given. Every input names
+ * sender and orchestration type, so the server emits message_sent for it (and its interceptors see who sends what).
+ * Failures are results with `success: false`, never exceptions: an agent reads them like any answer.
  */
 export class Orchestrator {
   private readonly pollMs: number;
@@ -24,47 +28,85 @@ export class Orchestrator {
     this.pollMs = options.pollMs ?? 500;
   }
 
-  /** Starts a worker beside the caller, with the caller's provider and working directory. */
-  async startWorker(agentProfile: string): Promise<Terminal> {
+  /** Starts a worker beside the caller, with the caller's provider, in `workingDirectory` or the caller's. */
+  async startWorker(agentProfile: string, workingDirectory?: string): Promise<Terminal> {
     const me = await this.client.getTerminal(this.self);
-    const { working_directory } = await this.client.workingDirectory(this.self);
-    return this.client.createTerminal(me.session_name, { provider: me.provider, agent_profile: agentProfile, working_directory });
+    const directory = workingDirectory ?? (await this.client.workingDirectory(this.self)).working_directory;
+    return this.client.createTerminal(me.session_name, { provider: me.provider, agent_profile: agentProfile, working_directory: directory });
   }
 
   /** Worker does the task; its last answer comes back; it is closed either way. */
-  async handoff(agentProfile: string, message: string, timeoutSeconds = DEFAULT_HANDOFF_TIMEOUT_S): Promise<string> {
-    const worker = await this.startWorker(agentProfile);
+  async handoff(agentProfile: string, message: string, timeoutSeconds = DEFAULT_HANDOFF_TIMEOUT_S, workingDirectory?: string): Promise<HandoffResult> {
+    const started = Date.now();
+    let worker: Terminal;
     try {
-      await this.client.sendInput(worker.id, { message, sender_id: this.self, orchestration_type: "handoff" });
-      const deadline = Date.now() + timeoutSeconds * 1000;
+      worker = await this.startWorker(agentProfile, workingDirectory);
+    } catch (error) {
+      return { success: false, message: `Handoff failed: ${errorMessage(error)}`, output: null, terminal_id: null };
+    }
+    let denied = false;
+    try {
+      try {
+        await this.client.sendInput(worker.id, { message, sender_id: this.self, orchestration_type: "handoff" });
+      } catch (error) {
+        denied = error instanceof ApiError && error.status === 403;
+        throw error;
+      }
+      const deadline = started + timeoutSeconds * 1000;
       for (;;) {
         const { status } = await this.client.getTerminal(worker.id);
         if (status === "completed") break;
         if (status === "error") throw new Error(`worker ${worker.id} (${agentProfile}) reported an error`);
-        if (Date.now() >= deadline) {
-          throw new Error(`handoff to ${agentProfile} timed out after ${timeoutSeconds} s (worker ${worker.id} was ${status}); the worker was closed`);
-        }
+        if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutSeconds} s (worker ${worker.id} was ${status}); the worker was closed`);
         await new Promise((resolve) => setTimeout(resolve, this.pollMs));
       }
-      return (await this.client.output(worker.id, "last")).output;
+      const { output } = await this.client.output(worker.id, "last");
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      return { success: true, message: `Handed off to ${agentProfile} (${worker.provider}); done in ${seconds} s`, output, terminal_id: worker.id };
+    } catch (error) {
+      return { success: false, message: `Handoff failed: ${errorMessage(error)}`, output: null, terminal_id: worker.id };
     } finally {
-      await this.close(worker.id);
+      // A denied task was never typed: the worker is removed at once, without asking its agent to exit.
+      await (denied ? this.remove(worker.id) : this.close(worker.id));
     }
   }
 
   /** Worker gets the task; the call returns at once with the worker's id. The worker reports back with send_message. */
-  async assign(agentProfile: string, message: string): Promise<Terminal> {
-    const worker = await this.startWorker(agentProfile);
-    await this.client.sendInput(worker.id, { message, sender_id: this.self, orchestration_type: "assign" });
-    return worker;
+  async assign(agentProfile: string, message: string, workingDirectory?: string): Promise<AssignResult> {
+    let worker: Terminal;
+    try {
+      worker = await this.startWorker(agentProfile, workingDirectory);
+    } catch (error) {
+      return { success: false, terminal_id: null, message: `Assignment failed: ${errorMessage(error)}` };
+    }
+    try {
+      await this.client.sendInput(worker.id, { message, sender_id: this.self, orchestration_type: "assign" });
+    } catch (error) {
+      // The worker never got its task: nothing of this assign is left behind.
+      await this.remove(worker.id);
+      return { success: false, terminal_id: null, message: `Assignment failed: ${errorMessage(error)}; the worker ${worker.id} was removed` };
+    }
+    return {
+      success: true,
+      terminal_id: worker.id,
+      message: `Task assigned to ${agentProfile} (terminal ${worker.id}, session ${worker.session_name}); it reports back with send_message`,
+    };
   }
 
-  sendMessage(receiverId: string, message: string): Promise<{ success: boolean; message_id: number }> {
-    return this.client.sendToInbox(receiverId, { sender_id: this.self, message });
+  async sendMessage(receiverId: string, message: string): Promise<SendMessageResult> {
+    try {
+      return await this.client.sendToInbox(receiverId, { sender_id: this.self, message });
+    } catch (error) {
+      return { success: false, error: errorMessage(error) };
+    }
   }
 
   private async close(id: string): Promise<void> {
     await this.client.exitTerminal(id).catch(() => undefined);
+    await this.remove(id);
+  }
+
+  private async remove(id: string): Promise<void> {
     await this.client.deleteTerminal(id).catch(() => undefined);
   }
 }

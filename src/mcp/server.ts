@@ -1,7 +1,8 @@
 import { CaoClient } from "../clients/api-client.js";
 import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, serveJsonRpc, type RequestHandler } from "./json-rpc-stdio.js";
-import { DEFAULT_HANDOFF_TIMEOUT_S, Orchestrator, type OrchestrationOptions } from "./orchestration.js";
+import { DEFAULT_HANDOFF_TIMEOUT_S, MAX_HANDOFF_TIMEOUT_S, Orchestrator, type OrchestrationOptions } from "./orchestration.js";
+import { assignResultSchema, handoffResultSchema, sendMessageResultSchema } from "./results.js";
 import { checkArguments, jsonSchemaOf, type Param, type Params } from "./tool-params.js";
 
 /**
@@ -15,10 +16,19 @@ import { checkArguments, jsonSchemaOf, type Param, type Params } from "./tool-pa
 export const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
 const SERVER_INFO = { name: "cao-mcp-server", version: "0.1.0" };
 
-type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
+type Structured = { success: boolean } & Record<string, unknown>;
+type ToolResult = { content: { type: "text"; text: string }[]; structuredContent?: Structured; isError?: boolean };
 
-const text = (value: string): ToolResult => ({ content: [{ type: "text", text: value }] });
+/** A tool's answer as JSON text (what agents read) and as structuredContent (what its outputSchema describes). */
+const result = (value: Structured): ToolResult => ({
+  content: [{ type: "text", text: JSON.stringify(value) }],
+  structuredContent: value,
+  ...(value.success ? {} : { isError: true }),
+});
+/** A call that never reached a tool (unknown tool, bad arguments): text only, as the SDK's server answered it. */
 const failure = (message: string): ToolResult => ({ content: [{ type: "text", text: message }], isError: true });
+
+const NO_TERMINAL = "CAO_TERMINAL_ID is not set: cao-mcp-server must be started by an agent inside a CAO terminal";
 
 const profile = (description: string): Param => ({
   type: "string",
@@ -31,11 +41,20 @@ const message = (description: string): Param => ({
   minLength: { value: 1, message: "message must not be empty" },
   maxLength: MAX_MESSAGE_LENGTH,
 });
+const workingDirectory: Param = {
+  type: "string",
+  description: "where the worker starts (default: the caller's working directory)",
+  optional: true,
+  minLength: { value: 1, message: "working_directory must not be empty" },
+  maxLength: 4096,
+};
 
 interface Tool {
   description: string;
   params: Params;
-  run(orchestrator: Orchestrator, args: Record<string, unknown>): Promise<string>;
+  outputSchema: Record<string, unknown>;
+  /** Runs the tool; `orchestrator` is undefined outside a CAO terminal, and the tool answers its own failure shape. */
+  run(orchestrator: Orchestrator | undefined, args: Record<string, unknown>): Promise<Structured>;
 }
 
 const TOOLS: Record<string, Tool> = {
@@ -45,18 +64,30 @@ const TOOLS: Record<string, Tool> = {
     params: {
       agent_profile: profile("agent profile of the worker, e.g. developer"),
       message: message("the task"),
-      timeout: { type: "integer", optional: true, minimum: 1, maximum: 86_400, description: `seconds to wait (default ${DEFAULT_HANDOFF_TIMEOUT_S})` },
+      timeout: {
+        type: "integer",
+        default: DEFAULT_HANDOFF_TIMEOUT_S,
+        minimum: 1,
+        maximum: MAX_HANDOFF_TIMEOUT_S,
+        description: `seconds to wait for the worker (1–${MAX_HANDOFF_TIMEOUT_S}, default ${DEFAULT_HANDOFF_TIMEOUT_S})`,
+      },
+      working_directory: workingDirectory,
     },
-    run: (o, a) => o.handoff(a.agent_profile as string, a.message as string, a.timeout as number | undefined),
+    outputSchema: handoffResultSchema,
+    run: async (o, a) =>
+      o
+        ? o.handoff(a.agent_profile as string, a.message as string, a.timeout as number, a.working_directory as string | undefined)
+        : { success: false, message: `Handoff failed: ${NO_TERMINAL}`, output: null, terminal_id: null },
   },
   assign: {
     description:
       "Start a worker agent with the given profile and give it the message as its task; return at once with the worker's terminal id. Ask the worker to report back to you with send_message.",
-    params: { agent_profile: profile("agent profile of the worker"), message: message("the task") },
-    async run(o, a) {
-      const worker = await o.assign(a.agent_profile as string, a.message as string);
-      return JSON.stringify({ success: true, terminal_id: worker.id, agent_profile: worker.agent_profile, session_name: worker.session_name });
-    },
+    params: { agent_profile: profile("agent profile of the worker"), message: message("the task"), working_directory: workingDirectory },
+    outputSchema: assignResultSchema,
+    run: async (o, a) =>
+      o
+        ? o.assign(a.agent_profile as string, a.message as string, a.working_directory as string | undefined)
+        : { success: false, terminal_id: null, message: `Assignment failed: ${NO_TERMINAL}` },
   },
   send_message: {
     description: "Send a message to another terminal's inbox; it is typed into that terminal when its agent is idle.",
@@ -64,20 +95,23 @@ const TOOLS: Record<string, Tool> = {
       receiver_id: { type: "string", description: "the receiving terminal id", pattern: { regex: TERMINAL_ID, message: "a terminal id is 8 lowercase hex characters" } },
       message: message("the message"),
     },
-    run: async (o, a) => JSON.stringify(await o.sendMessage(a.receiver_id as string, a.message as string)),
+    outputSchema: sendMessageResultSchema,
+    run: async (o, a) => (o ? o.sendMessage(a.receiver_id as string, a.message as string) : { success: false, error: NO_TERMINAL }),
   },
 };
 
-const TOOL_LIST = Object.entries(TOOLS).map(([name, tool]) => ({ name, description: tool.description, inputSchema: jsonSchemaOf(tool.params) }));
+const TOOL_LIST = Object.entries(TOOLS).map(([name, tool]) => ({
+  name,
+  description: tool.description,
+  inputSchema: jsonSchemaOf(tool.params),
+  outputSchema: tool.outputSchema,
+}));
 
 /** The request handler of the MCP server: what each method answers. */
 export function mcpHandler(options: { env?: Record<string, string | undefined>; orchestration?: OrchestrationOptions } = {}): RequestHandler {
   const env = options.env ?? process.env;
-  const orchestrator = (): Orchestrator => {
-    const self = env.CAO_TERMINAL_ID;
-    if (!self) throw new Error("CAO_TERMINAL_ID is not set: cao-mcp-server must be started by an agent inside a CAO terminal");
-    return new Orchestrator(new CaoClient({ env }), self, options.orchestration);
-  };
+  const self = env.CAO_TERMINAL_ID;
+  const orchestrator = self ? new Orchestrator(new CaoClient({ env }), self, options.orchestration) : undefined;
   const callTool = async (params: unknown): Promise<ToolResult> => {
     const { name, arguments: args } = (params ?? {}) as { name?: unknown; arguments?: unknown };
     const tool = typeof name === "string" && Object.hasOwn(TOOLS, name) ? TOOLS[name]! : undefined;
@@ -85,11 +119,8 @@ export function mcpHandler(options: { env?: Record<string, string | undefined>; 
     if (!tool) return failure(`Tool ${String(name)} not found`);
     const checked = checkArguments(tool.params, args);
     if (!checked.ok) return failure(`Invalid arguments for tool ${String(name)}: ${checked.error}`);
-    try {
-      return text(await tool.run(orchestrator(), checked.values));
-    } catch (error) {
-      return failure(error instanceof Error ? error.message : String(error));
-    }
+    // The orchestrator turns every failure of the operation into a `success: false` result of the tool's shape.
+    return result(await tool.run(orchestrator, checked.values));
   };
   return async (method, params) => {
     switch (method) {

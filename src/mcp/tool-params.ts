@@ -11,7 +11,8 @@ export type Param =
       minLength?: { value: number; message: string };
       maxLength?: number;
     }
-  | { type: "integer"; description: string; optional?: boolean; minimum: number; maximum: number };
+  /** `default` is shown in the schema and used when the argument is left out. */
+  | { type: "integer"; description: string; optional?: boolean; default?: number; minimum: number; maximum: number };
 
 export type Params = Record<string, Param>;
 
@@ -27,10 +28,10 @@ export function jsonSchemaOf(params: Params): Record<string, unknown> {
             ...(p.minLength ? { minLength: p.minLength.value } : {}),
             ...(p.maxLength !== undefined ? { maxLength: p.maxLength } : {}),
           }
-        : { type: "integer", description: p.description, minimum: p.minimum, maximum: p.maximum };
+        : { type: "integer", description: p.description, ...(p.default !== undefined ? { default: p.default } : {}), minimum: p.minimum, maximum: p.maximum };
   }
   const required = Object.entries(params)
-    .filter(([, p]) => !p.optional)
+    .filter(([, p]) => !p.optional && !(p.type === "integer" && p.default !== undefined))
     .map(([name]) => name);
   return { type: "object", properties, required };
 }
@@ -44,7 +45,8 @@ export function checkArguments(params: Params, args: unknown): { ok: true; value
   for (const [name, p] of Object.entries(params)) {
     const value = given[name];
     if (value === undefined) {
-      if (!p.optional) problems.push(`${name}: required`);
+      if (p.type === "integer" && p.default !== undefined) values[name] = p.default;
+      else if (!p.optional) problems.push(`${name}: required`);
       continue;
     }
     const problem = p.type === "string" ? stringProblem(p, value) : integerProblem(p, value);

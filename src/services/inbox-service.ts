@@ -5,8 +5,9 @@ import { errorMessage } from "../util/errors.js";
 import { ConflictError } from "../util/errors.js";
 import type { EventSink } from "./event-sink.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
+import { admit, OPEN_GATE, type OperationGate } from "./operation-gate.js";
 import type { PaneActivity } from "./pane-activity.js";
-import type { TerminalService } from "./terminal-service.js";
+import { checkedText, type TerminalService } from "./terminal-service.js";
 
 export { INBOX_STATUSES };
 
@@ -57,19 +58,38 @@ export class InboxService {
   private stopped = true;
 
   constructor(
-    private readonly deps: { db: CaoDatabase; terminals: TerminalService; logger: Logger; sink: EventSink; activity?: PaneActivity },
+    private readonly deps: { db: CaoDatabase; terminals: TerminalService; logger: Logger; sink: EventSink; activity?: PaneActivity; gate?: OperationGate },
     options: InboxOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 1000;
     this.maxAttempts = options.maxAttempts ?? 5;
   }
 
-  post(receiverId: string, senderId: string, message: string): InboxRecord {
+  /**
+   * Accepts a message for `receiverId`: checked, passed through pre_send_message interceptors (at acceptance, so the
+   * sender learns of a denial at once), then committed. A denied message leaves no row.
+   */
+  async post(receiverId: string, senderId: string, message: string): Promise<InboxRecord> {
     assertTerminalId(senderId);
     assertMessage(message);
     const receiver = this.deps.terminals.record(receiverId); // 404 for an unknown receiver, before anything is stored
     const exited = this.deps.terminals.exitReason(receiverId);
     if (exited !== undefined) throw new ConflictError(`terminal ${receiverId} takes no messages: ${exited}`);
+    const gate = this.deps.gate ?? OPEN_GATE;
+    if (gate.intercepts("pre_send_message")) {
+      const op = await admit<"pre_send_message">(gate, {
+        point: "pre_send_message",
+        sessionId: receiver.session_name,
+        sender: senderId,
+        receiver: receiverId,
+        message,
+        orchestrationType: "send_message",
+      });
+      if (op.message !== message) {
+        checkedText(op.message, "a plugin's change left"); // the stored text must still be typeable
+        message = op.message;
+      }
+    }
     const record = this.deps.db.insertMessage(senderId, receiverId, message, new Date().toISOString());
     this.deps.sink.dispatch(
       new InboxMessageQueuedEvent({ sessionId: receiver.session_name, messageId: record.id, sender: senderId, receiver: receiverId, message }),

@@ -3,6 +3,7 @@ import type { CaoDatabase } from "../clients/database.js";
 import { TmuxGoneError, type TmuxClient } from "../clients/tmux.js";
 import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/api/events.js";
 import type { EventSink } from "./event-sink.js";
+import { admit, OPEN_GATE, type OperationGate } from "./operation-gate.js";
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { normalizeSessionName, SESSION_PREFIX } from "../util/session-name.js";
 import { assertTmuxName } from "../util/validate.js";
@@ -30,7 +31,15 @@ export class SessionService {
   private readonly creating = new Set<string>();
 
   constructor(
-    private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink; reconciler: Reconciler },
+    private readonly deps: {
+      tmux: TmuxClient;
+      db: CaoDatabase;
+      terminals: TerminalService;
+      sink: EventSink;
+      reconciler: Reconciler;
+      /** Asked before a session is created (DESIGN §11); default: no interceptors. */
+      gate?: OperationGate;
+    },
   ) {}
 
   /** `name` or `cao-name` → `cao-name`, validated (normalizeSessionName); a random name when none is given. */
@@ -47,11 +56,25 @@ export class SessionService {
     this.creating.add(sessionName);
     let terminal: Terminal;
     try {
+      let workingDirectory = spec.workingDirectory;
+      const gate = this.deps.gate ?? OPEN_GATE;
+      if (gate.intercepts("pre_create_session")) {
+        // Checked first, so interceptors see real values (the resolved directory) and bad input is a 400, not their business.
+        const launch = this.deps.terminals.resolveLaunch(spec);
+        const op = await admit<"pre_create_session">(gate, {
+          point: "pre_create_session",
+          sessionName,
+          provider: launch.provider.name,
+          agentProfile: launch.profile.name,
+          workingDirectory: launch.workingDirectory,
+        });
+        workingDirectory = op.workingDirectory;
+      }
       terminal = await this.deps.terminals.create({
         sessionName,
         provider: spec.provider,
         agentProfile: spec.agentProfile,
-        ...(spec.workingDirectory !== undefined ? { workingDirectory: spec.workingDirectory } : {}),
+        ...(workingDirectory !== undefined ? { workingDirectory } : {}),
         newSession: true,
       });
     } catch (error) {

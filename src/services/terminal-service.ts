@@ -8,6 +8,7 @@ import { agentExited, describeExit } from "../clients/tmux-pane.js";
 import { shellQuote, TmuxGoneError, type PaneProbe, type PaneState, type TmuxClient } from "../clients/tmux.js";
 import { InboxMessageFailedEvent, MessageSentEvent, TerminalCreatedEvent, TerminalKilledEvent, type OrchestrationType } from "../plugins/api/events.js";
 import type { EventSink } from "./event-sink.js";
+import { admit, OPEN_GATE, type OperationGate } from "./operation-gate.js";
 import type { ProfileStore } from "../profiles/profiles.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import type { McpServerConfig, Provider, TerminalStatus } from "../providers/provider.js";
@@ -35,6 +36,8 @@ export interface TerminalServiceDeps {
   providers: ProviderRegistry;
   profiles: ProfileStore;
   sink: EventSink;
+  /** Asked before a terminal is created and before anything is typed (DESIGN §11); default: no interceptors. */
+  gate?: OperationGate;
   caoHome: string;
   /** Where kiro_cli and q_cli agent definitions go (default: the user's home directory). */
   homeDir?: string;
@@ -80,7 +83,11 @@ export class TerminalService {
   /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
   readonly abandoned = new AbandonedWindows();
 
-  constructor(private readonly deps: TerminalServiceDeps) {}
+  private readonly gate: OperationGate;
+
+  constructor(private readonly deps: TerminalServiceDeps) {
+    this.gate = deps.gate ?? OPEN_GATE;
+  }
 
   runtimeDir(id: string): string {
     return path.join(this.deps.caoHome, "runtime", id);
@@ -90,14 +97,31 @@ export class TerminalService {
     return path.join(this.deps.caoHome, "logs", "terminal", `${id}.log`);
   }
 
-  async create(spec: CreateTerminal): Promise<Terminal> {
-    const { tmux, db, providers, profiles, caoHome } = this.deps;
+  /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
+  resolveLaunch(spec: { provider: string; agentProfile: string; workingDirectory?: string | undefined }) {
+    const { providers, profiles } = this.deps;
     const provider = providers.get(spec.provider);
     if (!providers.installed(provider.name)) {
       throw new ValidationError(`provider ${provider.name} needs \`${provider.binary}\` on PATH, and it is not there`);
     }
-    const profile = profiles.load(spec.agentProfile);
-    const cwd = resolveWorkingDirectory(spec.workingDirectory);
+    return { provider, profile: profiles.load(spec.agentProfile), workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
+  }
+
+  async create(spec: CreateTerminal): Promise<Terminal> {
+    const { tmux, db, caoHome } = this.deps;
+    const gate = this.gate;
+    const { provider, profile, workingDirectory } = this.resolveLaunch(spec);
+    let cwd = workingDirectory;
+    if (gate.intercepts("pre_create_terminal")) {
+      const op = await admit<"pre_create_terminal">(gate, {
+        point: "pre_create_terminal",
+        sessionId: spec.sessionName,
+        provider: provider.name,
+        agentProfile: profile.name,
+        workingDirectory: cwd,
+      });
+      if (op.workingDirectory !== cwd) cwd = resolveWorkingDirectory(op.workingDirectory);
+    }
     const id = randomBytes(4).toString("hex");
     const window = `${profile.name}-${id.slice(0, 4)}`;
     const env = { CAO_TERMINAL_ID: id };
@@ -242,16 +266,31 @@ export class TerminalService {
     return (await this.onTmux(record, () => this.deps.tmux.paneCurrentPath(record.session_name, record.window_name))) || record.working_directory;
   }
 
-  /** Types `message` into the terminal; emits message_sent when a sender and orchestration type are named. */
+  /**
+   * Types `message` into the terminal; emits message_sent when a sender and orchestration type are named. Interceptors
+   * of pre_send_message see the text as it would be typed, after every check, and may deny or change it.
+   */
   async sendInput(id: string, message: string, options: InputOptions = {}): Promise<void> {
     assertMessage(message);
-    const text = typedText(message);
+    let text = typedText(message);
     if (text.trim() === "") throw new ValidationError("message has no text once control characters are removed");
     const record = this.record(id);
     if ((options.senderId === undefined) !== (options.orchestrationType === undefined)) {
       throw new ValidationError("sender_id and orchestration_type go together: give both or neither");
     }
     if (options.senderId !== undefined) assertTerminalId(options.senderId);
+    const gate = this.gate;
+    if (gate.intercepts("pre_send_message")) {
+      const op = await admit<"pre_send_message">(gate, {
+        point: "pre_send_message",
+        sessionId: record.session_name,
+        sender: options.senderId ?? null,
+        receiver: id,
+        message: text,
+        orchestrationType: options.orchestrationType ?? null,
+      });
+      if (op.message !== text) text = checkedText(op.message, "a plugin's change left");
+    }
     const provider = this.deps.providers.get(record.provider);
     // Recorded before typing: if storage refuses (503), nothing has been typed and the request changed nothing.
     this.deps.db.touchTerminal(id, new Date().toISOString());
@@ -483,6 +522,14 @@ export class TerminalService {
       }
     }
   }
+}
+
+/** Text that will be typed, checked again after an interceptor changed it: a change cannot smuggle in keystrokes. */
+export function checkedText(message: string, what: string): string {
+  assertMessage(message);
+  const text = typedText(message);
+  if (text.trim() === "") throw new ValidationError(`${what} no text to type`);
+  return text;
 }
 
 function lastLines(screen: string): string {

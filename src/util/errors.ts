@@ -20,6 +20,18 @@ export class ConflictError extends Error {
   }
 }
 
+/** A plugin's interceptor denied the operation (DESIGN §11): HTTP 403, and nothing was changed. */
+export class OperationDeniedError extends Error {
+  readonly statusCode = 403;
+  constructor(
+    readonly plugin: string,
+    readonly reason: string,
+  ) {
+    super(`denied by plugin ${plugin}: ${reason}`);
+    this.name = "OperationDeniedError";
+  }
+}
+
 /** The message of anything thrown: an Error's message (or name), otherwise the value as text. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error || types.isNativeError(error)) return error.message || error.name;

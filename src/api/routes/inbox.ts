@@ -26,7 +26,7 @@ export function inboxRoutes(app: FastifyInstance, deps: { inbox: InboxService })
       },
     },
     async (request) => {
-      const record = inbox.post(request.params.receiver_id, request.body.sender_id, request.body.message);
+      const record = await inbox.post(request.params.receiver_id, request.body.sender_id, request.body.message);
       return { success: true, message_id: record.id, sender_id: record.sender_id, receiver_id: record.receiver_id, created_at: record.created_at };
     },
   );

@@ -116,8 +116,8 @@ export default class ${Name} extends CaoPlugin<typeof Settings> {
   // takes too long is logged as a WARN. Delete the ones you do not need.
 ${handlers}
 
-  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; in a coming release). Once
-  // your cli-agent-orchestrator exports \`intercept\`, add \`intercept, deny, modify, type PreSendMessage\` to the import
+  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; README "Interceptors"). It is
+  // left commented so a new plugin changes nothing: add \`intercept, deny, modify, type PreSendMessage\` to the import
   // above and uncomment:
   //
   // @intercept("pre_send_message", { priority: 10 })
@@ -168,8 +168,8 @@ export default definePlugin({
   hooks: {${handlers}
   },
 
-  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; in a coming release). Once
-  // your cli-agent-orchestrator exports \`deny\` and \`modify\`, import them above and uncomment:
+  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; README "Interceptors"). It is
+  // left commented so a new plugin changes nothing: add \`deny, modify\` to the import above and uncomment:
   //
   // intercepts: {
   //   async pre_send_message(op) {

@@ -226,6 +226,52 @@ export class InboxMessageFailedEvent extends CaoEvent {
   }
 }
 
+export interface OperationDeniedFields extends BaseFields {
+  /** The interception point (`pre_send_message`, …). */
+  point: string;
+  /** The plugin whose interceptor denied it. */
+  plugin: string;
+  reason: string;
+  /** The intercepted operation's fields, as the denying interceptor saw them. */
+  operation: Readonly<Record<string, unknown>>;
+}
+
+/** An interceptor denied an operation (DESIGN §12); dispatched after the caller was told. */
+export class OperationDeniedEvent extends CaoEvent {
+  readonly eventType = "operation_denied" as const;
+  readonly point: string;
+  readonly plugin: string;
+  readonly reason: string;
+  readonly operation: Readonly<Record<string, unknown>>;
+  constructor(fields: OperationDeniedFields) {
+    super(fields);
+    this.point = fields.point;
+    this.plugin = fields.plugin;
+    this.reason = fields.reason;
+    this.operation = Object.freeze({ ...fields.operation });
+    Object.freeze(this);
+  }
+
+  /** The operation's fields are snake_case in JSON too, like every event's (DESIGN §11). */
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    out.operation = snakeKeys(this.operation);
+    return out;
+  }
+}
+
+function camelKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  return out;
+}
+
+function snakeKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+  return out;
+}
+
 export interface PluginLifecycleFields extends BaseFields {
   plugin: string;
   /** Where the plugin came from: `dir` (a drop-in), `npm`, or `memory` (registry.add). */
@@ -303,6 +349,7 @@ export const EVENT_CLASSES = {
   inbox_message_queued: InboxMessageQueuedEvent,
   inbox_message_delivered: InboxMessageDeliveredEvent,
   inbox_message_failed: InboxMessageFailedEvent,
+  operation_denied: OperationDeniedEvent,
   plugin_loaded: PluginLoadedEvent,
   plugin_reloaded: PluginReloadedEvent,
   plugin_unloaded: PluginUnloadedEvent,
@@ -334,6 +381,10 @@ export function eventFromJSON(json: Readonly<Record<string, unknown>>): CaoEvent
     fields[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   }
   if (typeof fields.timestamp === "string") fields.timestamp = new Date(fields.timestamp);
+  // operation_denied nests the operation, snake_case in JSON like the rest: back to the camelCase inline plugins see.
+  if (type === "operation_denied" && typeof fields.operation === "object" && fields.operation !== null) {
+    fields.operation = camelKeys(fields.operation as Record<string, unknown>);
+  }
   const EventClass = EVENT_CLASSES[type] as new (fields: never) => CaoEvent;
   return new EventClass(fields as never);
 }

@@ -6,7 +6,31 @@
 export { CaoPlugin, type PluginContext, type PluginIsolation, type PluginLogger } from "./plugin.js";
 export type { ConfigOf, StandardSchemaV1 } from "./standard-schema.js";
 export { hook, type HookDecorator } from "./hook.js";
-export { definePlugin, type DefinedPlugin, type HookFunction, type HookTable, type PluginDefinition } from "./define.js";
+export { HOOK_ALIASES, canonicalEventType, type HookAlias, type HookName } from "./aliases.js";
+export { intercept, type InterceptDecorator, type InterceptOptions } from "./intercept.js";
+export { allow, deny, modify, type AllowDecision, type Decision, type DenyDecision, type InterceptResult, type ModifyDecision } from "./decisions.js";
+export {
+  CHANGEABLE_FIELDS,
+  INTERCEPT_POINTS,
+  isInterceptPoint,
+  type ChangeableField,
+  type InterceptPoint,
+  type InterceptPointMap,
+  type PatchOf,
+  type PreCreateSession,
+  type PreCreateTerminal,
+  type PreSendMessage,
+} from "./points.js";
+export {
+  definePlugin,
+  type DefinedPlugin,
+  type HookFunction,
+  type HookTable,
+  type InterceptFunction,
+  type InterceptSpec,
+  type InterceptTable,
+  type PluginDefinition,
+} from "./define.js";
 export {
   CaoEvent,
   EVENT_CLASSES,
@@ -18,6 +42,7 @@ export {
   InboxMessageQueuedEvent,
   isEventType,
   MessageSentEvent,
+  OperationDeniedEvent,
   ORCHESTRATION_TYPES,
   PluginFailedEvent,
   PluginLoadedEvent,
@@ -30,5 +55,6 @@ export {
   TerminalStatusChangedEvent,
   type CaoEventMap,
   type CaoEventType,
+  type OperationDeniedFields,
   type OrchestrationType,
 } from "./events.js";

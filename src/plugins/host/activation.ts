@@ -6,6 +6,7 @@ import type { PluginSource } from "./discovery/source.js";
 import { failed, type Lifecycle, type Outcome } from "./lifecycle.js";
 import type { PluginIsolation } from "../api/plugin.js";
 import type { PluginInstance } from "./loading/recognise.js";
+import type { InterceptorTable } from "./intercept/interceptor-table.js";
 import type { Router } from "./router.js";
 
 /** What happened to a plugin, as the registry announces it (DESIGN §12's plugin_* events). */
@@ -24,6 +25,7 @@ export class Activation {
       catalog: Catalog;
       lifecycle: Lifecycle;
       router: Router;
+      interceptors: InterceptorTable;
       deliveries: Deliveries;
       log: Logger;
       teardownTimeoutMs: number;
@@ -47,6 +49,7 @@ export class Activation {
     const entry: ActiveEntry = { status: "active", source, plugin: outcome, queue };
     catalog.set(entry);
     router.rebuild(catalog.active());
+    this.deps.interceptors.rebuild(catalog.active());
     this.deps.onChange?.({ kind: "loaded", source });
     return entry;
   }
@@ -69,12 +72,15 @@ export class Activation {
       deliveries.retire(queue);
       const failedEntry = this.fail(source, `${failure} (after reload; ${discarded} queued events discarded)`, next.isolation);
       router.release(queue, catalog.active());
+      this.deps.interceptors.rebuild(catalog.active());
       return failedEntry;
     }
     queue.setHandlers(next.handlers);
     const active: ActiveEntry = { status: "active", source, plugin: next, queue };
     catalog.set(active);
     router.release(queue, catalog.active());
+    // The new version's interceptors replace the old one's from here on (until now the old instance answered).
+    this.deps.interceptors.rebuild(catalog.active());
     queue.resume();
     this.deps.onChange?.({ kind: "reloaded", source });
     return active;
@@ -87,6 +93,7 @@ export class Activation {
     if (!entry) return;
     catalog.delete(name);
     router.rebuild(catalog.active());
+    this.deps.interceptors.rebuild(catalog.active());
     if (entry.status !== "active") return;
     await settlesWithin(entry.queue.whenIdle(), teardownTimeoutMs);
     deliveries.retire(entry.queue);
@@ -105,6 +112,7 @@ export class Activation {
     if (entry?.status !== "active" || entry.plugin !== plugin) return;
     catalog.set({ status: "failed", source: entry.source, error: reason, isolation: plugin.isolation });
     router.rebuild(catalog.active());
+    this.deps.interceptors.rebuild(catalog.active());
     await entry.queue.pause(); // the dead plugin abandons its call in flight at once
     const discarded = entry.queue.clear();
     deliveries.retire(entry.queue);

@@ -78,7 +78,8 @@ export function describe(entry: CatalogEntry): PluginInfo {
     path: source.path,
     status: entry.status,
     isolation: entry.status === "active" ? entry.plugin.isolation : entry.status === "failed" ? (entry.isolation ?? "inline") : "inline",
-    hooks: entry.status === "active" ? [...new Set(entry.plugin.handlers.map((h) => h.eventType))] : [],
+    // Intercepted points are listed with the hooked events (DESIGN §11): one list of what the plugin takes part in.
+    hooks: entry.status === "active" ? [...new Set([...entry.plugin.handlers.map((h) => h.eventType), ...entry.plugin.interceptors.map((i) => i.point)])] : [],
   };
   if (source.version !== undefined) info.version = source.version;
   if (entry.status === "failed") info.error = entry.error;

@@ -170,6 +170,7 @@ export class Lifecycle {
         config,
         heapMb: options.workerHeapMb,
         handlerTimeoutMs: options.handlerTimeoutMs,
+        interceptTimeoutMs: options.interceptTimeoutMs,
         setupTimeoutMs: options.setupTimeoutMs,
         deaths: { limit: options.workerDeathLimit, windowMs: options.workerDeathWindowMs },
         log,

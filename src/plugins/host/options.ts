@@ -37,6 +37,8 @@ export interface RegistryOptions {
   workerDeathLimit?: number;
   /** The window of `workerDeathLimit` (default 60 s). */
   workerDeathWindowMs?: number;
+  /** Each interceptor call must answer within this (default 2 s, env CAO_PLUGIN_INTERCEPT_TIMEOUT_MS). */
+  interceptTimeoutMs?: number;
   /** Events waiting per plugin before new ones are dropped (default 10,000, env CAO_PLUGIN_QUEUE_LIMIT). */
   queueLimit?: number;
   /** Quiet time after a file change before it is reloaded, coalescing editors' multi-step saves (default 25 ms). */
@@ -70,6 +72,7 @@ export interface ResolvedOptions {
   workerHeapMb: number;
   workerDeathLimit: number;
   workerDeathWindowMs: number;
+  interceptTimeoutMs: number;
   queueLimit: number;
   reloadDebounceMs: number;
   guardUnhandledRejections: boolean;
@@ -80,6 +83,7 @@ export const DEFAULTS = {
   setupTimeoutMs: 10_000,
   teardownTimeoutMs: 5_000,
   handlerTimeoutMs: 10_000,
+  interceptTimeoutMs: 2_000,
   queueLimit: 10_000,
   reloadDebounceMs: 25,
   workerHeapMb: 128,
@@ -115,6 +119,7 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     workerHeapMb: number(options.workerHeapMb, "CAO_PLUGIN_WORKER_HEAP_MB", DEFAULTS.workerHeapMb),
     workerDeathLimit: options.workerDeathLimit ?? DEFAULTS.workerDeathLimit,
     workerDeathWindowMs: options.workerDeathWindowMs ?? DEFAULTS.workerDeathWindowMs,
+    interceptTimeoutMs: number(options.interceptTimeoutMs, "CAO_PLUGIN_INTERCEPT_TIMEOUT_MS", DEFAULTS.interceptTimeoutMs),
     queueLimit: number(options.queueLimit, "CAO_PLUGIN_QUEUE_LIMIT", DEFAULTS.queueLimit),
     reloadDebounceMs: options.reloadDebounceMs ?? DEFAULTS.reloadDebounceMs,
     guardUnhandledRejections: options.guardUnhandledRejections ?? true,

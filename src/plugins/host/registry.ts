@@ -2,7 +2,9 @@ import type { Logger } from "pino";
 import { settlesWithin } from "../../util/deadline.js";
 import { errorMessage } from "../../util/errors.js";
 import type { EventSink } from "../../services/event-sink.js";
-import { PluginFailedEvent, PluginLoadedEvent, PluginReloadedEvent, PluginUnloadedEvent, type CaoEvent } from "../api/events.js";
+import { OperationDeniedEvent, PluginFailedEvent, PluginLoadedEvent, PluginReloadedEvent, PluginUnloadedEvent, type CaoEvent } from "../api/events.js";
+import type { InterceptPoint, InterceptPointMap } from "../api/points.js";
+import type { OperationGate, Verdict } from "../../services/operation-gate.js";
 import { Activation, type LifecycleChange } from "./activation.js";
 import { Catalog, describe, type PluginInfo } from "./catalog.js";
 import { ConfigWatcher } from "./config/config-watcher.js";
@@ -14,6 +16,8 @@ import type { QueueStats } from "./delivery/plugin-queue.js";
 import { discoverPlugins } from "./discovery/discover.js";
 import { memorySource, type PluginSource } from "./discovery/source.js";
 import { HotReload } from "./hot-reload/hot-reload.js";
+import { InterceptorChain } from "./intercept/chain.js";
+import { InterceptorTable } from "./intercept/interceptor-table.js";
 import { chooseIsolation, isolationSetting } from "./isolation/choose.js";
 import { failed, Lifecycle, MEMORY_PLUGIN_IN_WORKER } from "./lifecycle.js";
 import { declaredIsolation } from "./loading/recognise.js";
@@ -31,7 +35,7 @@ export type { PluginDetails } from "./management.js";
  * (catalog, lifecycle, activation, router, deliveries, hot reload). `dispatch` is fire-and-forget: it never throws and
  * never waits; each plugin has its own ordered queue.
  */
-export class PluginRegistry implements EventSink {
+export class PluginRegistry implements EventSink, OperationGate {
   private readonly options: ResolvedOptions;
   private readonly log: Logger;
   private readonly catalog = new Catalog();
@@ -42,6 +46,8 @@ export class PluginRegistry implements EventSink {
   private readonly lifecycle: Lifecycle;
   private readonly deliveries: Deliveries;
   private readonly activation: Activation;
+  private readonly interceptors: InterceptorTable;
+  private readonly chain: InterceptorChain;
   /** config.yaml (DESIGN §13): the settings in force, and its watcher while running. */
   private readonly config: PluginConfig;
   private configWatcher: ConfigWatcher | undefined;
@@ -52,8 +58,8 @@ export class PluginRegistry implements EventSink {
   private state: "new" | "loading" | "loaded" | "closed" = "new";
   /** Names load() is importing and setting up: not yet in the catalog, but no longer free for add(). */
   private readonly loadingNames = new Set<string>();
-  /** Where plugin lifecycle events go: the registry itself, or the server's journal in front of it (announceTo). */
-  private lifecycleSink: EventSink = this;
+  /** Where the registry's own events (plugin_*, operation_denied) go: itself, or the server's journal in front of it (announceTo). */
+  private ownEvents: EventSink = this;
   /** Lifecycle events of start-up, held until every plugin's setup has finished so every plugin hears all of them. */
   private heldAnnouncements: CaoEvent[] | undefined;
 
@@ -69,11 +75,14 @@ export class PluginRegistry implements EventSink {
       log,
       onWorkerFailed: (name, plugin, reason) => void this.activation.retire(name, plugin, reason),
     });
+    this.interceptors = new InterceptorTable(this.scope);
+    this.chain = new InterceptorChain({ table: this.interceptors, timeoutMs: resolved.interceptTimeoutMs, log });
     this.deliveries = new Deliveries({ queueLimit: resolved.queueLimit, handlerTimeoutMs: resolved.handlerTimeoutMs, logger: log, scope: this.scope });
     this.activation = new Activation({
       catalog: this.catalog,
       lifecycle: this.lifecycle,
       router: this.router,
+      interceptors: this.interceptors,
       deliveries: this.deliveries,
       log,
       teardownTimeoutMs: resolved.teardownTimeoutMs,
@@ -94,11 +103,11 @@ export class PluginRegistry implements EventSink {
   }
 
   /**
-   * Sends the plugin lifecycle events (plugin_loaded, …) to `sink` instead of straight to the plugins: a server puts
-   * its event journal there, which journals them and passes them back to dispatch().
+   * Sends the registry's own events (plugin_loaded, …, operation_denied) to `sink` instead of straight to the plugins:
+   * a server puts its event journal there, which journals them and passes them back to dispatch().
    */
   announceTo(sink: EventSink): void {
-    this.lifecycleSink = sink;
+    this.ownEvents = sink;
   }
 
   /** Discover, import, instantiate and set up every plugin. Never throws because of a plugin. */
@@ -211,6 +220,26 @@ export class PluginRegistry implements EventSink {
     }
   }
 
+  /** Whether any interceptor serves `point` (DESIGN §11): one map lookup, so an operation without any pays nothing. */
+  intercepts(point: InterceptPoint): boolean {
+    return this.interceptors.has(point);
+  }
+
+  /**
+   * Runs `op` through its point's interceptors. On a deny, observers hear an operation_denied event (dispatched
+   * before this resolves, delivered after the caller's reply has gone, like every event).
+   */
+  async intercept<K extends InterceptPoint>(op: InterceptPointMap[K]): Promise<Verdict<K>> {
+    const verdict = await this.chain.run(op);
+    if (verdict.denied) {
+      const { point, ...operation } = verdict.op as InterceptPointMap[InterceptPoint];
+      const sessionId = "sessionName" in operation ? operation.sessionName : operation.sessionId;
+      this.log.info({ plugin: verdict.plugin, point }, `plugin "${verdict.plugin}" denied ${point}: ${verdict.reason}`);
+      this.ownEvents.dispatch(new OperationDeniedEvent({ sessionId, point, plugin: verdict.plugin, reason: verdict.reason, operation }));
+    }
+    return verdict;
+  }
+
   /** Wait until every queued event has been handled, or `timeoutMs` passed. Resolves true when fully drained. */
   async drain(timeoutMs = 5000): Promise<boolean> {
     return settlesWithin(Promise.all(this.catalog.active().map(({ queue }) => queue.whenIdle())), timeoutMs);
@@ -239,6 +268,7 @@ export class PluginRegistry implements EventSink {
     const drained = await this.drain(this.options.teardownTimeoutMs);
     if (!drained) this.log.warn(`plugins did not finish their queued events within ${this.options.teardownTimeoutMs} ms`);
     this.router.clear();
+    this.interceptors.clear();
     await Promise.all(this.catalog.active().map(({ source, plugin }) => this.lifecycle.stop(source.name, plugin)));
     this.deliveries.stop();
     this.unguard?.();
@@ -264,7 +294,7 @@ export class PluginRegistry implements EventSink {
       this.heldAnnouncements = undefined;
       this.loadingNames.clear();
     }
-    for (const event of held) this.lifecycleSink.dispatch(event);
+    for (const event of held) this.ownEvents.dispatch(event);
   }
 
   private isTaken(name: string): boolean {
@@ -305,7 +335,7 @@ export class PluginRegistry implements EventSink {
             ? new PluginReloadedEvent(fields)
             : new PluginUnloadedEvent(fields);
     if (this.heldAnnouncements) this.heldAnnouncements.push(event);
-    else this.lifecycleSink.dispatch(event);
+    else this.ownEvents.dispatch(event);
   }
 
   /** Installs the process-level guards the options ask for, once. */

@@ -1,9 +1,10 @@
 /**
  * The messages between the server and a plugin's worker thread (structured clones, so plain data only). The server
- * asks (setup, a handler call, teardown), each request numbered; the worker answers each with `settled` under the same
- * number. Request 0 is implicit: the worker imports and recognises the plugin as soon as it starts, and answers 0 with
- * the plugin's handlers (or why it is not a plugin).
+ * asks (setup, a handler call, an interceptor call, teardown), each request numbered; the worker answers each with
+ * `settled` under the same number (an interceptor call with its decision as `value`). Request 0 is implicit: the worker imports and recognises the plugin as soon as it starts, and answers 0 with
+ * the plugin's handlers and interceptors (or why it is not a plugin).
  */
+import type { InterceptPoint } from "../../api/points.js";
 import type { PluginSource } from "../discovery/source.js";
 
 /** What a worker is started with (`workerData`). */
@@ -19,10 +20,19 @@ export type HostRequest =
   | { type: "setup"; id: number }
   | { type: "teardown"; id: number }
   /** `event` is the event's toJSON() shape; `handler` an index into the handlers the worker reported. */
-  | { type: "call"; id: number; handler: number; event: Record<string, unknown> };
+  | { type: "call"; id: number; handler: number; event: Record<string, unknown> }
+  /** `op` is the operation's plain shape (camelCase, as inline interceptors get it); `interceptor` an index into those reported. */
+  | { type: "intercept"; id: number; interceptor: number; op: Record<string, unknown> };
 
 export interface HandlerDescription {
   eventType: string;
+  name: string;
+}
+
+export interface InterceptorDescription {
+  point: InterceptPoint;
+  priority: number;
+  failClosed: boolean;
   name: string;
 }
 
@@ -32,7 +42,15 @@ export interface SerializedError {
 }
 
 export type WorkerMessage =
-  | { type: "settled"; id: number; error?: SerializedError; loaded?: { style: "class" | "instance" | "definePlugin"; handlers: HandlerDescription[] } }
+  | {
+      type: "settled";
+      id: number;
+      error?: SerializedError;
+      /** The answer to request 0: what the plugin serves. */
+      loaded?: { style: "class" | "instance" | "definePlugin"; handlers: HandlerDescription[]; interceptors: InterceptorDescription[] };
+      /** What an interceptor returned (a decision, or undefined for allow), as a structured clone. */
+      value?: unknown;
+    }
   /** A line the plugin logged through its context logger; the server writes it to its own log, with the plugin's name. */
   | { type: "log"; level: LogLevel; args: unknown[] };
 

@@ -1,7 +1,8 @@
 /**
  * The entry of a plugin's worker thread (DESIGN §14). It loads the plugin with the very code the server uses inline
  * (the same module loader, transpile cache and recognition), then serves the server's requests: setup, one handler
- * call per event (rebuilt from its toJSON() shape into its own event class, frozen), teardown. Whatever the plugin
+ * call per event (rebuilt from its toJSON() shape into its own event class, frozen), one interceptor call per
+ * intercepted operation (its plain shape, frozen; the decision goes back), teardown. Whatever the plugin
  * does to this thread's globals stays in this thread; if it loops, exhausts its heap or dies, the server ends the
  * thread and starts another.
  */
@@ -39,6 +40,12 @@ port.on("message", (request: HostRequest) => {
       if (!handler) return reply(request.id, new Error(`no handler #${request.handler} in this version of the plugin`));
       return settle(request.id, () => handler.fn.call(handler.thisArg, revive(request.event), handler.context));
     }
+    case "intercept": {
+      const interceptor = plugin!.interceptors[request.interceptor];
+      if (!interceptor) return reply(request.id, new Error(`no interceptor #${request.interceptor} in this version of the plugin`));
+      // Frozen, as inline: the operation is read, and changed only by returning modify(patch).
+      return settle(request.id, () => interceptor.fn.call(interceptor.thisArg, Object.freeze(request.op), interceptor.context), true);
+    }
   }
 });
 
@@ -65,12 +72,19 @@ async function load(): Promise<void> {
   post({
     type: "settled",
     id: 0,
-    loaded: { style: plugin.style, handlers: plugin.handlers.map((h) => ({ eventType: h.eventType, name: h.name })) },
+    loaded: {
+      style: plugin.style,
+      handlers: plugin.handlers.map((h) => ({ eventType: h.eventType, name: h.name })),
+      interceptors: plugin.interceptors.map((i) => ({ point: i.point, priority: i.priority, failClosed: i.failClosed, name: i.name })),
+    },
   });
 }
 
-/** Runs one request and answers it once it settled (a handler that never settles is the server's to time out). */
-function settle(id: number, action: () => unknown): void {
+/**
+ * Runs one request and answers it once it settled (a call that never settles is the server's to time out); with
+ * `withValue` (an interceptor) the answer carries what it returned or resolved to.
+ */
+function settle(id: number, action: () => unknown, withValue = false): void {
   let result: unknown;
   try {
     result = action();
@@ -79,16 +93,26 @@ function settle(id: number, action: () => unknown): void {
   }
   if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
     (result as PromiseLike<unknown>).then(
-      () => reply(id),
+      (value) => (withValue ? answer(id, value) : reply(id)),
       (error: unknown) => reply(id, error),
     );
     return;
   }
-  reply(id);
+  if (withValue) answer(id, result);
+  else reply(id);
 }
 
 function reply(id: number, error?: unknown): void {
   post(error === undefined ? { type: "settled", id } : { type: "settled", id, error: serialize(error) });
+}
+
+/** An interceptor's decision back to the server; a value that cannot be cloned (a function, …) fails the call instead. */
+function answer(id: number, value: unknown): void {
+  try {
+    post({ type: "settled", id, value });
+  } catch (error) {
+    reply(id, new Error(`returned a value that cannot cross to the server: ${errorMessage(error)}`));
+  }
 }
 
 /** The event as inline handlers get it: its own class, frozen; an event type this package does not know stays a frozen plain object. */

@@ -6,7 +6,7 @@ import type { CaoEvent } from "../../api/events.js";
 import type { PluginContext } from "../../api/plugin.js";
 import { AbandonedCall } from "../delivery/abandoned-call.js";
 import type { PluginSource } from "../discovery/source.js";
-import type { HandlerEntry, PluginInstance } from "../loading/recognise.js";
+import type { HandlerEntry, InterceptorEntry, PluginInstance } from "../loading/recognise.js";
 import { LOG_LEVELS, type HostRequest, type WorkerMessage } from "./protocol.js";
 import { RestartBudget } from "./restart-budget.js";
 import { startWorkerThread } from "./worker-thread.js";
@@ -19,6 +19,8 @@ export interface WorkerPluginOptions {
   config: unknown;
   heapMb: number;
   handlerTimeoutMs: number;
+  /** The deadline of one interceptor call; an interceptor that runs past it ends the worker like a handler. */
+  interceptTimeoutMs: number;
   setupTimeoutMs: number;
   deaths: { limit: number; windowMs: number };
   /** The registry's log, for what happens to the worker. */
@@ -32,14 +34,16 @@ export interface WorkerPluginOptions {
 type Loaded = NonNullable<Extract<WorkerMessage, { type: "settled" }>["loaded"]>;
 
 interface Pending {
-  resolve(value: Loaded | undefined): void;
+  /** Request 0 resolves with what the worker loaded, an interceptor call with its decision, the others with undefined. */
+  resolve(value: unknown): void;
   reject(error: Error): void;
 }
 
 /**
  * The server's handle on a plugin that runs in its own worker thread (DESIGN §14). To the lifecycle, the queues and hot
- * reload it is a PluginInstance like any other: setup(), teardown(), and handlers that return a promise, settled when
- * the worker answered. Behind that it owns the thread: a handler that runs past the handler timeout, or a worker that
+ * reload it is a PluginInstance like any other: setup(), teardown(), handlers that return a promise, settled when the
+ * worker answered, and interceptors whose promise resolves to the decision made there. Behind that it owns the thread:
+ * a handler that runs past the handler timeout, an interceptor past the intercept deadline, or a worker that
  * exits, runs out of heap or throws uncaught, ends the thread; the plugin is started again (import, setup) with a WARN,
  * and the calls queued meanwhile go to the new thread. After `deaths.limit` deaths within `deaths.windowMs` it stays
  * down and the registry marks it failed.
@@ -49,6 +53,7 @@ export class WorkerPlugin implements PluginInstance {
   readonly name: string;
   style: PluginInstance["style"] = "class";
   handlers: readonly HandlerEntry[] = [];
+  interceptors: readonly InterceptorEntry[] = [];
   /** The schema lives in the worker, which validates the config it was started with before the plugin's setup. */
   readonly configSchema = undefined;
   /** Restarts so far, for stats. */
@@ -116,10 +121,19 @@ export class WorkerPlugin implements PluginInstance {
     );
   }
 
-  /** The queue gave up on a call of handler `handler`: only ending the thread stops it. */
-  private abandon(handler: string): void {
+  /** An interceptor call: the operation crosses as a structured clone, the decision comes back as one. */
+  private intercept(index: number, op: object): Promise<unknown> {
+    const request: HostRequest = { type: "intercept", id: 0, interceptor: index, op: { ...op } };
+    if (this.state === "running") return this.request(request);
+    return this.whenRunning().then((running) =>
+      running ? this.request(request) : Promise.reject(new AbandonedCall(`plugin "${this.name}" is ${this.state}`)),
+    );
+  }
+
+  /** The queue (or the interceptor chain) gave up on a call of `what`: only ending the thread stops it. */
+  private abandon(what: string, deadline: string): void {
     if (this.state !== "running") return;
-    this.died(`was terminated: handler ${handler} ran past the ${this.options.handlerTimeoutMs} ms handler timeout`);
+    this.died(`was terminated: ${what} ran past the ${deadline}`);
   }
 
   /** Whether the plugin runs (after waiting out any restart under way). */
@@ -159,7 +173,7 @@ export class WorkerPlugin implements PluginInstance {
     worker.on("exit", (code) => {
       if (worker === this.worker) this.died(`exited with code ${code}`);
     });
-    return new Promise<Loaded | undefined>((resolve, reject) => this.pending.set(0, { resolve, reject })).then((loaded) => {
+    return new Promise<Loaded | undefined>((resolve, reject) => this.pending.set(0, { resolve: resolve as (value: unknown) => void, reject })).then((loaded) => {
       if (!loaded) throw new Error("its worker answered without a plugin");
       return loaded;
     });
@@ -176,7 +190,7 @@ export class WorkerPlugin implements PluginInstance {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    if (message.error === undefined) return pending.resolve(message.loaded);
+    if (message.error === undefined) return pending.resolve(message.loaded ?? message.value);
     const error = new Error(message.error.message);
     if (message.error.stack) error.stack = message.error.stack;
     pending.reject(error);
@@ -192,8 +206,21 @@ export class WorkerPlugin implements PluginInstance {
         fn: (event) => this.call(index, event as CaoEvent),
         thisArg: undefined,
         context: this.options.context,
-        abandon: () => this.abandon(name),
+        abandon: () => this.abandon(`handler ${name}`, `${this.options.handlerTimeoutMs} ms handler timeout`),
         ready: () => (this.state === "restarting" ? this.whenRunning() : undefined),
+      }),
+    );
+    // The caller of an intercepted operation is waiting, so a restart under way counts within the intercept deadline.
+    this.interceptors = loaded.interceptors.map(
+      ({ point, priority, failClosed, name }, index): InterceptorEntry => ({
+        point,
+        priority,
+        failClosed,
+        name,
+        fn: (op) => this.intercept(index, op as object),
+        thisArg: undefined,
+        context: this.options.context,
+        abandon: () => this.abandon(`interceptor ${name}`, `${this.options.interceptTimeoutMs} ms intercept deadline`),
       }),
     );
   }

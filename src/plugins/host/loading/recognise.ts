@@ -1,6 +1,9 @@
 import { errorMessage } from "../../../util/errors.js";
-import { DEFINED_PLUGIN_BRAND, HOOKS_KEY, INSTANCE_HOOKS_KEY, PLUGIN_BRAND } from "../../api/brand.js";
+import { canonicalEventType } from "../../api/aliases.js";
+import { DEFINED_PLUGIN_BRAND, HOOKS_KEY, INSTANCE_HOOKS_KEY, INSTANCE_INTERCEPTS_KEY, INTERCEPTS_KEY, PLUGIN_BRAND } from "../../api/brand.js";
 import type { InstanceHook } from "../../api/hook.js";
+import { interceptTag, type InstanceIntercept, type InterceptTag } from "../../api/intercept.js";
+import type { InterceptPoint } from "../../api/points.js";
 import type { PluginContext, PluginIsolation, PluginLogger } from "../../api/plugin.js";
 
 /** One handler, ready to call as `fn.call(thisArg, event, context)`. */
@@ -23,6 +26,20 @@ export interface HandlerEntry {
   readonly ready?: () => PromiseLike<unknown> | undefined;
 }
 
+/** One interceptor, ready to call as `fn.call(thisArg, op, context)`. */
+export interface InterceptorEntry {
+  readonly point: InterceptPoint;
+  readonly priority: number;
+  readonly failClosed: boolean;
+  /** Method name (class plugins) or `intercepts.<point>[i]` (definePlugin), for log lines. */
+  readonly name: string;
+  readonly fn: (this: unknown, op: unknown, context: PluginContext) => unknown;
+  readonly thisArg: unknown;
+  readonly context: PluginContext;
+  /** Called by the chain when this interceptor missed its deadline: a worker plugin ends its worker (see HandlerEntry). */
+  readonly abandon?: () => void;
+}
+
 /**
  * A plugin reduced to what the registry needs, whatever style it was written in and wherever it runs: the one handle
  * the lifecycle, the queues and hot reload deal with, for inline plugins (here) and worker plugins
@@ -32,6 +49,7 @@ export interface PluginInstance {
   readonly style: "class" | "instance" | "definePlugin";
   readonly isolation: PluginIsolation;
   readonly handlers: readonly HandlerEntry[];
+  readonly interceptors: readonly InterceptorEntry[];
   /** `static configSchema` of a class plugin, `config` of a definePlugin object (DESIGN §13); undefined if none. */
   readonly configSchema: unknown;
   /** Hands the validated config to the plugin (`this.config` of a class plugin); called before setup(). */
@@ -65,16 +83,16 @@ export function recognisePlugin(moduleExports: unknown, context: PluginContext):
     } catch (error) {
       return { ok: false, reason: `its constructor threw: ${errorMessage(error)}` };
     }
-    return { ok: true, plugin: fromInstance(instance, "class", context) };
+    return safely(() => ({ ok: true, plugin: fromInstance(instance, "class", context) }));
   }
   if (typeof candidate === "object" && candidate !== null) {
     const record = candidate as Record<PropertyKey, unknown>;
-    if (record[PLUGIN_BRAND] === true) return { ok: true, plugin: fromInstance(record, "instance", context) };
-    if (record[DEFINED_PLUGIN_BRAND] === true || isHookTableShape(record)) return fromDefinition(record, context);
+    if (record[PLUGIN_BRAND] === true) return safely(() => ({ ok: true, plugin: fromInstance(record, "instance", context) }));
+    if (record[DEFINED_PLUGIN_BRAND] === true || isHookTableShape(record)) return safely(() => fromDefinition(record, context));
   }
   return {
     ok: false,
-    reason: `its export is not a plugin (${describe(candidate)}); export a CaoPlugin subclass, instance or definePlugin({ hooks })`,
+    reason: `its export is not a plugin (${describe(candidate)}); export a CaoPlugin subclass, instance or definePlugin({ hooks, intercepts })`,
   };
 }
 
@@ -98,7 +116,7 @@ function pickExport(moduleExports: unknown): unknown {
   let picked = mod.default ?? mod.plugin;
   // ESM compiled to CommonJS and imported again wraps once more: { default: { default: X } }.
   const inner = picked as Record<PropertyKey, unknown> | undefined;
-  if (inner && typeof inner === "object" && "default" in inner && inner[PLUGIN_BRAND] !== true && !("hooks" in inner)) {
+  if (inner && typeof inner === "object" && "default" in inner && inner[PLUGIN_BRAND] !== true && !("hooks" in inner) && !("intercepts" in inner)) {
     picked = inner.default;
   }
   return picked;
@@ -111,6 +129,7 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
     teardown?: () => unknown;
   };
   const handlers: HandlerEntry[] = [];
+  const interceptors: InterceptorEntry[] = [];
   const seen = new Set<PropertyKey>(["constructor"]);
   for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     for (const key of Reflect.ownKeys(proto)) {
@@ -121,11 +140,19 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
       for (const eventType of events) {
         handlers.push({ eventType, name: String(key), fn: value as HandlerEntry["fn"], thisArg: instance, context });
       }
+      const tags = typeof value === "function" && Object.prototype.hasOwnProperty.call(value, INTERCEPTS_KEY)
+        ? (value as { [INTERCEPTS_KEY]?: InterceptTag[] })[INTERCEPTS_KEY]!
+        : [];
+      for (const tag of tags) interceptors.push({ ...tag, name: String(key), fn: value as unknown as InterceptorEntry["fn"], thisArg: instance, context });
     }
   }
   const privateHooks = (instance as { [INSTANCE_HOOKS_KEY]?: InstanceHook[] })[INSTANCE_HOOKS_KEY] ?? [];
   for (const h of privateHooks) {
     handlers.push({ eventType: h.eventType, name: h.name, fn: h.fn as HandlerEntry["fn"], thisArg: instance, context });
+  }
+  const privateIntercepts = (instance as { [INSTANCE_INTERCEPTS_KEY]?: InstanceIntercept[] })[INSTANCE_INTERCEPTS_KEY] ?? [];
+  for (const i of privateIntercepts) {
+    interceptors.push({ point: i.point, priority: i.priority, failClosed: i.failClosed, name: i.name, fn: i.fn as InterceptorEntry["fn"], thisArg: instance, context });
   }
   target.logger = context.logger;
   const constructor = (instance as { constructor?: { configSchema?: unknown } }).constructor;
@@ -133,6 +160,7 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
     style,
     isolation: "inline",
     handlers,
+    interceptors,
     configSchema: typeof constructor === "function" ? (constructor as { configSchema?: unknown }).configSchema : undefined,
     configure: (config) => {
       (target as { config?: unknown }).config = config;
@@ -144,18 +172,21 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
 }
 
 function fromDefinition(definition: Record<PropertyKey, unknown>, context: PluginContext): Recognition {
-  const hooks = definition.hooks as Record<string, unknown>;
+  const hooks = (definition.hooks ?? {}) as Record<string, unknown>;
   const handlers: HandlerEntry[] = [];
-  for (const [eventType, value] of Object.entries(hooks)) {
+  for (const [key, value] of Object.entries(hooks)) {
+    const eventType = canonicalEventType(key);
     const list = Array.isArray(value) ? value : [value];
     for (const [index, fn] of list.entries()) {
       if (typeof fn !== "function") {
-        return { ok: false, reason: `hooks.${eventType}${list.length > 1 ? `[${index}]` : ""} is not a function` };
+        return { ok: false, reason: `hooks.${key}${list.length > 1 ? `[${index}]` : ""} is not a function` };
       }
-      const name = list.length > 1 ? `hooks.${eventType}[${index}]` : `hooks.${eventType}`;
+      const name = list.length > 1 ? `hooks.${key}[${index}]` : `hooks.${key}`;
       handlers.push({ eventType, name, fn: fn as HandlerEntry["fn"], thisArg: definition, context });
     }
   }
+  const interceptors = interceptorsOfTable(definition, context);
+  if (!Array.isArray(interceptors)) return interceptors;
   const setup = definition.setup as ((ctx: PluginContext) => unknown) | undefined;
   const teardown = definition.teardown as (() => unknown) | undefined;
   if (setup !== undefined && typeof setup !== "function") return { ok: false, reason: "its `setup` is not a function" };
@@ -166,6 +197,7 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
       style: "definePlugin",
       isolation: "inline",
       handlers,
+      interceptors,
       configSchema: definition.config,
       configure: () => undefined, // definePlugin hooks and setup read it from their context
       setup: () => setup?.call(definition, context),
@@ -177,9 +209,43 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
 
 const nothingToClose = (): Promise<void> => Promise.resolve();
 
-/** A plain `{ hooks: { … } }` object is accepted without definePlugin, so plain JS needs no import at all. */
+/** definePlugin's `intercepts`: point → function, `{ intercept, priority?, failClosed? }`, or a list of those. */
+function interceptorsOfTable(definition: Record<PropertyKey, unknown>, context: PluginContext): InterceptorEntry[] | { ok: false; reason: string } {
+  const table = definition.intercepts;
+  if (table === undefined) return [];
+  if (typeof table !== "object" || table === null || Array.isArray(table)) return { ok: false, reason: "its `intercepts` is not an object" };
+  const out: InterceptorEntry[] = [];
+  for (const [point, value] of Object.entries(table)) {
+    const list = Array.isArray(value) ? value : [value];
+    for (const [index, item] of list.entries()) {
+      const name = list.length > 1 ? `intercepts.${point}[${index}]` : `intercepts.${point}`;
+      const spec = typeof item === "function" ? { intercept: item } : (item as { intercept?: unknown; priority?: number; failClosed?: boolean } | null);
+      if (!spec || typeof spec.intercept !== "function") return { ok: false, reason: `${name} is not a function nor { intercept: function }` };
+      let tag: InterceptTag;
+      try {
+        tag = interceptTag(point, spec as { priority?: number; failClosed?: boolean }, name);
+      } catch (error) {
+        return { ok: false, reason: errorMessage(error) };
+      }
+      out.push({ ...tag, name, fn: spec.intercept as InterceptorEntry["fn"], thisArg: definition, context });
+    }
+  }
+  return out;
+}
+
+/** A plain `{ hooks: { … } }` (or `{ intercepts: { … } }`) object is accepted without definePlugin, so plain JS needs no import at all. */
 function isHookTableShape(record: Record<PropertyKey, unknown>): boolean {
-  return typeof record.hooks === "object" && record.hooks !== null && !Array.isArray(record.hooks);
+  const table = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
+  return table(record.hooks) || table(record.intercepts);
+}
+
+/** Recognition reads plugin-made objects (getters included): whatever it throws makes the plugin not one, with why. */
+function safely(recognise: () => Recognition): Recognition {
+  try {
+    return recognise();
+  } catch (error) {
+    return { ok: false, reason: `it could not be read: ${errorMessage(error)}` };
+  }
 }
 
 function describe(value: unknown): string {
