@@ -145,6 +145,13 @@ describe("the journal: GET /events/history", () => {
     const server = await startServerProcess();
     const terminal = await session(server);
     await keepBusy(server, terminal.id, 30_000);
+    // GET /terminals reads the screen itself; the monitor's event for the same change may land a moment later.
+    // Once it is journaled, nothing else happens until the 30 s task ends, so `all` is all there is.
+    await waitFor(
+      async () => (await history(server, "?types=terminal_status_changed&since=0")).some((e) => e.terminal_id === terminal.id && e.status === "processing"),
+      15_000,
+      "the status monitor's processing event",
+    );
     await postMany(server, terminal.id, 20, (i) => `m${i}`);
     const all = await history(server, "?since=0&limit=1000");
     expect(seqs(all)).toEqual([...all.keys()].map((i) => i + 1)); // 1, 2, 3, … without a hole
