@@ -103,7 +103,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     timeoutMs: tmuxTimeoutFrom(env, logger),
     ...options.tmux,
   });
-  const providers = new ProviderRegistry(options.providers ?? defaultProviders());
+  const providers = new ProviderRegistry(options.providers ?? defaultProviders(), env);
   const profiles = new ProfileStore(caoHome);
   const registry = new PluginRegistry({ ...options.plugins, env, logger, watch: options.watch ?? true });
   // Every event passes through the journal (seq, SQLite, live stream) on its way to the plugins, those of the

@@ -111,6 +111,8 @@ describe("launch: argv and MCP configuration", () => {
     const profile = new ProfileStore(tempDir()).load("developer");
     return {
       terminalId: "1a2b3c4d",
+      binaryPath: "/opt/agents/bin/the-cli",
+      asRoot: false,
       profile: {
         ...profile,
         systemPrompt: `${profile.systemPrompt}\nIt's "quoted", has $HOME, \`backticks\` and a\nnewline.`,
@@ -156,7 +158,7 @@ describe("launch: argv and MCP configuration", () => {
   it("claude_code: --mcp-config file with cao-mcp-server (strict), the profile's prompt appended", () => {
     const ctx = context();
     const plan = provider("claude_code").buildLaunch(ctx);
-    expect(plan.argv.slice(0, 2)).toEqual(["claude", "--dangerously-skip-permissions"]);
+    expect(plan.argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--dangerously-skip-permissions"]);
     const configPath = plan.argv[plan.argv.indexOf("--mcp-config") + 1]!;
     expect(plan.argv).toContain("--strict-mcp-config");
     expect(plan.argv[plan.argv.indexOf("--append-system-prompt") + 1]).toContain("It's \"quoted\"");
@@ -182,11 +184,10 @@ describe("launch: argv and MCP configuration", () => {
 
   it("gemini_cli: settings file under runtime via GEMINI_CLI_SYSTEM_SETTINGS_PATH, cao-mcp-server trusted", () => {
     const ctx = context();
-    const { argv, files } = provider("gemini_cli").buildLaunch(ctx);
-    expect(argv[0]).toBe("env");
-    const settingsPath = argv[1]!.replace(/^GEMINI_CLI_SYSTEM_SETTINGS_PATH=/, "");
+    const { argv, files, env } = provider("gemini_cli").buildLaunch(ctx);
+    const settingsPath = env!.GEMINI_CLI_SYSTEM_SETTINGS_PATH!;
     expect(settingsPath).toBe(path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-settings.json"));
-    expect(argv.slice(2, 4)).toEqual(["gemini", "--yolo"]);
+    expect(argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--yolo"]);
     const settings = JSON.parse(files!.find((f) => f.path === settingsPath)!.content);
     checkCaoServer(settings.mcpServers["cao-mcp-server"], ctx);
     expect(settings.mcpServers["cao-mcp-server"].trust).toBe(true);
@@ -199,7 +200,7 @@ describe("launch: argv and MCP configuration", () => {
     it(`${name}: a per-terminal agent definition in ~/${agentsDir} carrying cao-mcp-server, started with --agent`, () => {
       const ctx = context();
       const { argv, files } = provider(name).buildLaunch(ctx);
-      expect(argv[0]).toBe(binary);
+      expect(argv[0]).toBe(ctx.binaryPath);
       expect(argv.slice(argv.indexOf("--agent"), argv.indexOf("--agent") + 2)).toEqual(["--agent", "cao-developer-1a2b3c4d"]);
       expect(argv).toContain("--trust-all-tools");
       expect(files!.map((f) => f.path)).toEqual([path.join(ctx.homeDir, agentsDir, "cao-developer-1a2b3c4d.json")]);

@@ -69,7 +69,7 @@ export function chatCliProvider(options: ChatCliOptions): Provider {
         ...(context.profile.model ? { model: context.profile.model } : {}),
       };
       return {
-        argv: [options.binary, ...options.chatArgs, "--agent", agent, "--trust-all-tools"],
+        argv: [context.binaryPath, ...options.chatArgs, "--agent", agent, "--trust-all-tools"],
         // Outside $CAO_HOME/runtime: the terminal service records it and removes it with the terminal.
         files: [{ path: file, content: JSON.stringify(definition, null, 2) }],
       };

@@ -17,6 +17,17 @@ const TOOL_CALL = /^[⏺●]\s+[A-Z][\w-]*(?:\(.*\))?$/;
 const SPINNER = /^[✶✢✽✻✳·*+]\s+\S.*…/;
 const MENU_CURSOR = /^[│\s]*❯\s*\d+\.\s/;
 const MENU_QUESTION = /(?:Do you want to|Would you like to)[^\n]*\?|Enter to confirm|Yes, I trust this folder|Yes, I accept/;
+/** Newer dialogs (trust, bypass confirmation, API key) are unnumbered selects: `❯ Choice` lines above this footer. */
+const SELECT_FOOTER = /^\s*Enter to confirm · Esc to (?:cancel|exit)/;
+/**
+ * The first-launch screens CAO answers itself: the trust of the working directory it was told to use, and (should a
+ * version ignore skipDangerousModePermissionPrompt) the confirmation of the bypass mode CAO chose. Not the API-key
+ * question: which credentials to use is the user's call.
+ */
+const FIRST_LAUNCH_ANSWERS = [
+  { dialog: /Yes, I trust this folder/, choice: /Yes, I trust this folder/ },
+  { dialog: /Bypass Permissions mode[\s\S]*Yes, I accept/, choice: /Yes, I accept/ },
+];
 const API_ERROR = /^(?:[⏺●]|\s*⎿)\s+API Error\b/;
 
 interface Screen extends Transcript {
@@ -49,14 +60,32 @@ export const claudeCodeProvider: Provider = {
   name: "claude_code",
   binary: "claude",
   buildLaunch(context: LaunchContext): LaunchPlan {
-    const mcpConfig = path.join(context.caoHome, "runtime", context.terminalId, "claude-mcp.json");
-    const argv = ["claude", "--dangerously-skip-permissions", "--mcp-config", mcpConfig, "--strict-mcp-config"];
+    const runtime = path.join(context.caoHome, "runtime", context.terminalId);
+    const mcpConfig = path.join(runtime, "claude-mcp.json");
+    const settings = path.join(runtime, "claude-settings.json");
+    // --settings layers settings for this launch only: the permission mode CAO chose is confirmed here rather than
+    // on a "Bypass Permissions mode … Yes, I accept" screen, and the user's ~/.claude/settings.json is never written.
+    const argv = [context.binaryPath, "--dangerously-skip-permissions", "--settings", settings, "--mcp-config", mcpConfig, "--strict-mcp-config"];
     if (context.profile.model) argv.push("--model", context.profile.model);
     if (context.profile.systemPrompt.trim()) argv.push("--append-system-prompt", context.profile.systemPrompt.trim());
     return {
       argv,
-      files: [{ path: mcpConfig, content: JSON.stringify({ mcpServers: mcpServersFor(context) }, null, 2) }],
+      // As root Claude Code refuses --dangerously-skip-permissions unless told it runs in a sandbox (containers).
+      ...(context.asRoot ? { env: { IS_SANDBOX: "1" } } : {}),
+      files: [
+        { path: mcpConfig, content: JSON.stringify({ mcpServers: mcpServersFor(context) }, null, 2) },
+        { path: settings, content: JSON.stringify({ skipDangerousModePermissionPrompt: true }, null, 2) },
+      ],
     };
+  },
+  firstLaunchKeys(screenText: string): string[] | undefined {
+    // Selects start on their safe choice ("No, exit"): move down to CAO's answer, then confirm it.
+    const lines = screenLines(screenText);
+    const dialog = bottom(lines, 16);
+    const answer = FIRST_LAUNCH_ANSWERS.find((known) => known.dialog.test(dialog))?.choice;
+    const cursor = lastIndexMatching(lines, /^\s*❯\s+\S/);
+    if (answer === undefined || cursor < 0 || lines.length - cursor > 6) return undefined;
+    return answer.test(lines[cursor]!) ? ["Enter"] : ["Down"];
   },
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);
@@ -65,6 +94,8 @@ export const claudeCodeProvider: Provider = {
     if (cursor > screen.prompt && screen.lines.length - cursor <= 12 && MENU_QUESTION.test(bottom(screen.lines, 20))) {
       return "waiting_user_answer";
     }
+    const selectFooter = lastIndexMatching(screen.lines, SELECT_FOOTER);
+    if (selectFooter > screen.prompt && screen.lines.length - selectFooter <= 3) return "waiting_user_answer";
     if (screen.prompt < 0) return "processing"; // starting up, or a full-screen view
     // Busy shows as a spinner line above the box, and (newer versions) "esc to interrupt" in the footer below it.
     const nearBox = [...screen.transcript.slice(-6), ...screen.lines.slice(screen.prompt + 1)];

@@ -53,7 +53,7 @@ export const codexProvider: Provider = {
   name: "codex",
   binary: "codex",
   buildLaunch(context: LaunchContext): LaunchPlan {
-    const argv = ["codex", "--dangerously-bypass-approvals-and-sandbox", "--no-alt-screen"];
+    const argv = [context.binaryPath, "--dangerously-bypass-approvals-and-sandbox", "--no-alt-screen"];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("-c", `developer_instructions=${tomlString(prompt)}`);

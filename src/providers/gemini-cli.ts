@@ -42,11 +42,11 @@ export const geminiCliProvider: Provider = {
     const servers = Object.fromEntries(
       Object.entries(mcpServersFor(context)).map(([name, server]) => [name, name === "cao-mcp-server" ? { ...server, trust: true } : server]),
     );
-    const argv = ["env", `GEMINI_CLI_SYSTEM_SETTINGS_PATH=${settings}`, "gemini", "--yolo"];
+    const argv = [context.binaryPath, "--yolo"];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("--prompt-interactive", `Adopt these instructions for the rest of this session, then reply "Ready.":\n\n${prompt}`);
-    return { argv, files: [{ path: settings, content: JSON.stringify({ mcpServers: servers }, null, 2) }] };
+    return { argv, env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: settings }, files: [{ path: settings, content: JSON.stringify({ mcpServers: servers }, null, 2) }] };
   },
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);

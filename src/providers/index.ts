@@ -14,7 +14,11 @@ export type { Provider, TerminalStatus, AgentProfile, LaunchContext, LaunchPlan,
 export class ProviderRegistry {
   private readonly byName = new Map<string, Provider>();
 
-  constructor(providers: readonly Provider[] = defaultProviders()) {
+  /** `env` is the server's environment: its PATH is where CLIs are looked up (default: this process's). */
+  constructor(
+    providers: readonly Provider[] = defaultProviders(),
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {
     for (const provider of providers) this.byName.set(provider.name, provider);
   }
 
@@ -24,10 +28,24 @@ export class ProviderRegistry {
     return provider;
   }
 
-  /** Whether a provider's CLI can be started here (the mock always can: it ships with CAO). */
-  installed(name: string, env: Record<string, string | undefined> = process.env): boolean {
+  /** Whether a provider's CLI can be started here (a bundled one always can: it ships with CAO). */
+  installed(name: string, env: Record<string, string | undefined> = this.env): boolean {
     const provider = this.get(name);
-    return provider.name === "mock" || onPath(provider.binary, env.PATH ?? "");
+    return provider.bundled === true || findOnPath(provider.binary, env.PATH ?? "") !== undefined;
+  }
+
+  /**
+   * The absolute path a terminal launches the CLI from: found on the server's PATH, the same lookup as `installed`.
+   * An agent's pane starts a login shell whose PATH may differ, so the bare name is never relied on there.
+   */
+  binaryPath(name: string, env: Record<string, string | undefined> = this.env): string | undefined {
+    const provider = this.get(name);
+    return provider.bundled ? provider.binary : findOnPath(provider.binary, env.PATH ?? "");
+  }
+
+  /** The PATH agents get: the server's, so what `GET /agents/providers` found is what the agent finds too. */
+  agentPath(): string {
+    return this.env.PATH ?? "";
   }
 
   has(name: string): boolean {
@@ -35,7 +53,7 @@ export class ProviderRegistry {
   }
 
   /** `GET /agents/providers`: each provider with whether its binary is on PATH (the mock ships with CAO). */
-  describe(env: Record<string, string | undefined> = process.env): { name: string; binary: string; installed: boolean }[] {
+  describe(env: Record<string, string | undefined> = this.env): { name: string; binary: string; installed: boolean }[] {
     return [...this.byName.values()].map((p) => ({
       name: p.name,
       binary: p.binary,
@@ -48,15 +66,17 @@ export function defaultProviders(): Provider[] {
   return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider];
 }
 
-function onPath(binary: string, searchPath: string): boolean {
+/** The first executable file named `binary` in the directories of `searchPath`, as an absolute path. */
+export function findOnPath(binary: string, searchPath: string): string | undefined {
   for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
+    if (!dir || !path.isAbsolute(dir)) continue; // a relative entry would depend on the pane's cwd
+    const candidate = path.join(dir, binary);
     try {
-      fs.accessSync(path.join(dir, binary), fs.constants.X_OK);
-      return true;
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
     } catch {
       // next directory
     }
   }
-  return false;
+  return undefined;
 }

@@ -18,6 +18,7 @@ const INPUT_LINE = new RegExp(`^${MOCK_PROMPT.replace(/[.*+?^${}()|[\]\\]/g, "\\
 export const mockProvider: Provider = {
   name: "mock",
   binary: "cao-mock-agent",
+  bundled: true,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const configFile = path.join(context.caoHome, "runtime", context.terminalId, "mcp.json");
     const mcpServers = mcpServersFor(context);

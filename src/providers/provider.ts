@@ -29,6 +29,10 @@ export interface AgentProfile {
 
 export interface LaunchContext {
   terminalId: string;
+  /** The CLI's absolute path, resolved by the same lookup that makes `GET /agents/providers` say it is installed. */
+  binaryPath: string;
+  /** Whether the server runs as root: some CLIs refuse their permission-bypass flag then (docs/providers.md). */
+  asRoot: boolean;
   profile: AgentProfile;
   workingDirectory: string;
   caoHome: string;
@@ -49,9 +53,11 @@ export interface LaunchFile {
 }
 
 export interface LaunchPlan {
-  /** argv: the binary and its arguments; the terminal service shell-quotes it. */
+  /** argv: the binary (its absolute path, `context.binaryPath`) and its arguments; the terminal service shell-quotes it. */
   argv: string[];
   files?: LaunchFile[];
+  /** Variables for this agent only (settings paths, per-launch switches); set in its tmux window, never typed. */
+  env?: Record<string, string>;
 }
 
 export interface Provider {
@@ -59,7 +65,15 @@ export interface Provider {
   readonly name: string;
   /** The executable looked up on PATH for `GET /agents/providers`. */
   readonly binary: string;
+  /** Ships with CAO (the mock agent): always installed, its argv names its own interpreter and script. */
+  readonly bundled?: boolean;
   buildLaunch(context: LaunchContext): LaunchPlan;
+  /**
+   * Keys that answer a first-launch screen CAO may answer for the user (trust of the working directory it was told
+   * to use, the confirmation of the permission mode it chose), or undefined when the screen shows none. Asked while
+   * the agent starts, each time it shows `waiting_user_answer`; any other dialog is left to the user.
+   */
+  firstLaunchKeys?(screen: string): string[] | undefined;
   /** Status from the visible screen text (tmux capture-pane, ANSI already stripped). */
   getStatus(screen: string): TerminalStatus;
   /** The agent's last answer on screen, without prompt or UI chrome; throws when there is none to extract. */

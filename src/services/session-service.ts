@@ -116,6 +116,7 @@ export class SessionService {
       await this.deps.reconciler.reconcile("live");
       return;
     }
+    await this.deps.terminals.endAgentProcesses(records.map((record) => record.id));
     const forgotten = records.filter((record) => this.deps.terminals.forget(record));
     // Forgotten meanwhile by a reconcile pass, which announced the session's end itself.
     if (forgotten.length > 0 || records.length === 0) this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));

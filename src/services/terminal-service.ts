@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
+import { endProcesses, processesOfTerminal } from "../clients/agent-processes.js";
 import { agentExited, describeExit } from "../clients/tmux-pane.js";
 import { shellQuote, TmuxGoneError, type PaneProbe, type PaneState, type TmuxClient } from "../clients/tmux.js";
 import { InboxMessageFailedEvent, MessageSentEvent, TerminalCreatedEvent, TerminalKilledEvent, type OrchestrationType } from "../plugins/api/events.js";
@@ -71,6 +72,8 @@ export interface InputOptions {
 
 const HISTORY_LINES = 10_000;
 const POLL_MS = 100;
+/** First-launch screens answered per launch at most (each answer is one key press; a loop must end). */
+const MAX_FIRST_LAUNCH_ANSWERS = 6;
 
 /** Terminals: one tmux window each, running one agent CLI; the operations emit terminal events when they succeed. */
 export class TerminalService {
@@ -101,9 +104,7 @@ export class TerminalService {
   resolveLaunch(spec: { provider: string; agentProfile: string; workingDirectory?: string | undefined }) {
     const { providers, profiles } = this.deps;
     const provider = providers.get(spec.provider);
-    if (!providers.installed(provider.name)) {
-      throw new ValidationError(`provider ${provider.name} needs \`${provider.binary}\` on PATH, and it is not there`);
-    }
+    this.binaryPath(provider);
     return { provider, profile: profiles.load(spec.agentProfile), workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
   }
 
@@ -124,7 +125,18 @@ export class TerminalService {
     }
     const id = randomBytes(4).toString("hex");
     const window = `${profile.name}-${id.slice(0, 4)}`;
-    const env = { CAO_TERMINAL_ID: id };
+    const plan = provider.buildLaunch({
+      terminalId: id,
+      binaryPath: this.binaryPath(provider),
+      asRoot: process.getuid?.() === 0,
+      profile,
+      workingDirectory: cwd,
+      caoHome,
+      homeDir: this.deps.homeDir ?? os.homedir(),
+      caoMcpServer: this.mcpServerFor(id),
+    });
+    // Set in the window, not typed: a login shell keeps them (it resets only PATH, which the typed line sets).
+    const env = { ...plan.env, CAO_TERMINAL_ID: id };
     if (spec.newSession) {
       if (await tmux.hasSession(spec.sessionName)) throw new ConflictError(`session ${spec.sessionName} already exists`);
       // Records left by a session of this name that vanished (its tmux server was killed) must not be adopted by
@@ -155,16 +167,8 @@ export class TerminalService {
       db.insertTerminal(record);
       fs.mkdirSync(path.dirname(this.logFile(id)), { recursive: true });
       await tmux.pipeToFile(spec.sessionName, window, this.logFile(id));
-      const plan = provider.buildLaunch({
-        terminalId: id,
-        profile,
-        workingDirectory: cwd,
-        caoHome,
-        homeDir: this.deps.homeDir ?? os.homedir(),
-        caoMcpServer: this.mcpServerFor(id),
-      });
       writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
-      await tmux.launchAgent(spec.sessionName, window, plan.argv.map(shellQuote).join(" "));
+      await tmux.launchAgent(spec.sessionName, window, this.commandLine(plan.argv));
       const ready = await this.waitForStart(record, provider);
       this.deps.onStarted?.(id, ready);
     } catch (error) {
@@ -231,6 +235,7 @@ export class TerminalService {
     this.failInbox(record, reason);
     if (!this.exitReasons.has(record.id)) {
       this.exitReasons.set(record.id, reason);
+      void this.endAgentProcesses([record.id]); // a CLI's MCP servers or daemon may outlive it
       this.deps.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
     }
     return true;
@@ -408,6 +413,7 @@ export class TerminalService {
     const record = this.record(id);
     try {
       await this.deps.tmux.killWindow(record.session_name, record.window_name);
+      await this.endAgentProcesses([record.id]);
     } catch (error) {
       if (!(error instanceof TmuxGoneError)) throw error;
       // Already gone, perhaps with its session or the whole tmux server: the reconciler forgets what vanished and
@@ -434,10 +440,22 @@ export class TerminalService {
     this.deps.db.deleteTerminal(record.id);
     this.failInbox(record, why);
     removeLaunchFiles(this.runtimeDir(record.id));
+    void this.endAgentProcesses([record.id]); // when it vanished without a delete: what it left running
     this.exitSeen.delete(record.id);
     this.exitReasons.delete(record.id);
     this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
     return true;
+  }
+
+  /**
+   * Ends what terminals' agents left running once their windows are gone: a tmux window's end only hangs up its own
+   * process group, and some CLIs restart themselves or start daemons outside it (docs/providers.md).
+   */
+  async endAgentProcesses(ids: readonly string[]): Promise<void> {
+    const pids = ids.flatMap((id) => processesOfTerminal(id));
+    if (pids.length === 0) return;
+    const ended = await endProcesses(pids);
+    if (ended.length > 0) this.deps.logger.info({ terminals: ids, pids: ended }, `ended ${ended.length} process(es) left behind by terminal(s) ${ids.join(", ")}`);
   }
 
   toTerminal(record: TerminalRecord, status: TerminalStatus): Terminal {
@@ -450,6 +468,23 @@ export class TerminalService {
       status,
       last_active: record.last_active,
     };
+  }
+
+  /** The CLI's absolute path (400 when it is not on the server's PATH). */
+  private binaryPath(provider: Provider): string {
+    const found = this.deps.providers.binaryPath(provider.name);
+    if (found === undefined) throw new ValidationError(`provider ${provider.name} needs \`${provider.binary}\` on PATH, and it is not there`);
+    return found;
+  }
+
+  /**
+   * The line typed into the window's fresh shell. The agent gets the server's PATH: a pane's login shell may reset
+   * PATH, and a CLI that is a Node script finds `node` through it.
+   */
+  private commandLine(argv: string[]): string {
+    const pathValue = this.deps.providers.agentPath();
+    const prefix = pathValue ? ["env", `PATH=${pathValue}`] : [];
+    return [...prefix, ...argv].map(shellQuote).join(" ");
   }
 
   private mcpServerFor(id: string): McpServerConfig {
@@ -471,13 +506,20 @@ export class TerminalService {
     const deadline = Date.now() + provider.startupTimeoutMs;
     let status: TerminalStatus = "processing";
     let screen = "";
+    let answered = 0;
     while (Date.now() < deadline) {
       const probe = await this.probe(record);
       screen = probe.screen;
       if (probe.pane.dead) throw new Error(`${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`);
       status = provider.getStatus(screen);
       if (status === "idle" || status === "completed") return status;
-      if (status === "waiting_user_answer") return status; // e.g. a trust prompt: up, and waiting for the user
+      if (status === "waiting_user_answer") {
+        const keys = answered < MAX_FIRST_LAUNCH_ANSWERS ? provider.firstLaunchKeys?.(screen) : undefined;
+        if (keys === undefined) return status; // a dialog CAO does not answer: up, and waiting for the user
+        answered++;
+        this.deps.logger.info({ terminal: record.id, keys }, `terminal ${record.id}: answering ${provider.name}'s first-launch screen (${lastLines(screen, 2)})`);
+        await this.deps.tmux.sendKeys(record.session_name, record.window_name, keys);
+      }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`);
@@ -532,8 +574,14 @@ export function checkedText(message: string, what: string): string {
   return text;
 }
 
-function lastLines(screen: string): string {
-  return screen.trimEnd().split("\n").slice(-5).join(" | ");
+function lastLines(screen: string, count = 5): string {
+  return screen
+    .trimEnd()
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .slice(-count)
+    .map((line) => line.trim())
+    .join(" | ");
 }
 
 function resolveWorkingDirectory(dir: string | undefined): string {
