@@ -218,7 +218,7 @@ async function installMissing() {
   // Asked again under the lock: another run may have installed some while this one waited.
   const missing = PINS.filter((pin) => !isInstalled(pin));
   if (missing.length === 0) return [];
-  const firstTime = missing.length === PINS.length ? "; ~1.5 GB, a few minutes the first time" : "";
+  const firstTime = missing.length === PINS.length ? "; ~1.8 GB: half a minute on a fast link, minutes on a slow one" : "";
   console.log(
     `[agent-clis] installing ${missing.length} of ${PINS.length} into ${CACHE_DIR} ` +
       `(${missing.map((pin) => pin.provider).join(", ")}${firstTime})`,
