@@ -37,6 +37,12 @@ export interface Rig {
   /** Polls GET /terminals/:id until its status is one of `statuses`; returns every status seen on the way. */
   waitForStatus(id: string, statuses: string | string[], timeoutMs?: number): Promise<string[]>;
   send(id: string, message: string): Promise<void>;
+  /**
+   * One turn: types `message`, waits until the double has answered `requests` requests whose prompt contains
+   * `prompt` (so a status read after that belongs to this turn, not the last one), then until `until`.
+   * Returns the statuses seen from typing on.
+   */
+  turn(id: string, message: string, options: { prompt: string; requests?: number; until?: string | string[] }): Promise<string[]>;
   lastAnswer(id: string): Promise<string>;
   fullOutput(id: string): Promise<string>;
   /** Pids still carrying the terminal's CAO_TERMINAL_ID (its agent and everything it started). */
@@ -119,6 +125,27 @@ export async function startRig(providers: string[], options: { serverEnv?: Recor
     },
     async send(id, message) {
       await http("POST", `/terminals/${id}/input`, { message });
+    },
+    async turn(id, message, o) {
+      const seen: string[] = [];
+      let done = false;
+      const watch = (async () => {
+        while (!done) {
+          const status = await rig.status(id).catch(() => "");
+          if (status && seen.at(-1) !== status) seen.push(status);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      try {
+        await rig.send(id, message);
+        const wanted = o.requests ?? 1;
+        await double.waitForRequest(() => double.requestsFor(o.prompt).length >= wanted, 90_000);
+        for (const status of await rig.waitForStatus(id, o.until ?? "completed")) if (seen.at(-1) !== status) seen.push(status);
+      } finally {
+        done = true;
+        await watch;
+      }
+      return seen;
     },
     async lastAnswer(id) {
       return (await http("GET", `/terminals/${id}/output?mode=last`)).output;
