@@ -141,6 +141,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     terminals,
     inbox,
     providers,
+    profiles,
     registry,
     journal,
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),

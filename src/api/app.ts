@@ -17,6 +17,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
 import { pluginRoutes } from "./routes/plugins.js";
+import type { ProfileStore } from "../profiles/profiles.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { terminalRoutes } from "./routes/terminals.js";
 
@@ -26,6 +27,7 @@ export interface AppDeps {
   terminals: TerminalService;
   inbox: InboxService;
   providers: ProviderRegistry;
+  profiles: ProfileStore;
   registry: PluginRegistry;
   journal: EventJournal;
   /** Keep-alive period of the event stream (default 15 s). */

@@ -94,6 +94,11 @@ export class CaoClient {
     return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, params);
   }
 
+  /** GET /agents/profiles/:name: the profile's front matter and prompt (400 for an unknown name). */
+  profile(name: string): Promise<{ name: string; description: string; provider: string | null; model: string | null }> {
+    return this.request("GET", `/agents/profiles/${encodeURIComponent(name)}`);
+  }
+
   getTerminal(id: string): Promise<Terminal> {
     return this.request("GET", `/terminals/${encodeURIComponent(id)}`);
   }

@@ -13,7 +13,8 @@ export const MAX_HANDOFF_TIMEOUT_S = 3600;
 
 /**
  * CAO's three orchestration modes, as a client of the HTTP API. The caller's own terminal (CAO_TERMINAL_ID) is the
- * sender; workers inherit its provider and session, and its working directory unless one is given. Every input names
+ * sender; workers run in its session with their profile's provider (else the caller's), in its working directory
+ * unless one is given. Every input names
  * sender and orchestration type, so the server emits message_sent for it (and its interceptors see who sends what).
  * Failures are results with `success: false`, never exceptions: an agent reads them like any answer.
  */
@@ -28,11 +29,15 @@ export class Orchestrator {
     this.pollMs = options.pollMs ?? 500;
   }
 
-  /** Starts a worker beside the caller, with the caller's provider, in `workingDirectory` or the caller's. */
+  /**
+   * Starts a worker beside the caller, with its own profile's provider, else the caller's (mixed teams: a Claude
+   * Code supervisor with Codex workers), in `workingDirectory` or the caller's.
+   */
   async startWorker(agentProfile: string, workingDirectory?: string): Promise<Terminal> {
     const me = await this.client.getTerminal(this.self);
     const directory = workingDirectory ?? (await this.client.workingDirectory(this.self)).working_directory;
-    return this.client.createTerminal(me.session_name, { provider: me.provider, agent_profile: agentProfile, working_directory: directory });
+    const profile = await this.client.profile(agentProfile); // 400 for an unknown profile, before anything is created
+    return this.client.createTerminal(me.session_name, { provider: profile.provider ?? me.provider, agent_profile: agentProfile, working_directory: directory });
   }
 
   /** Worker does the task; its last answer comes back; it is closed either way. */
