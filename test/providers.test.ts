@@ -286,3 +286,27 @@ describe("a terminal that fails to start", () => {
     }
   });
 });
+
+describe("first-launch screens CAO answers itself", () => {
+  const claude = (file: string): string => fs.readFileSync(path.join(SCREENS, "claude_code", file), "utf8");
+
+  it("claude_code 2.1.328: the folder trust select is moved from 'No, exit' to 'Yes, I trust this folder', then confirmed", () => {
+    const trust = claude("2.1.328-trust.waiting_user_answer.txt");
+    expect(provider("claude_code").firstLaunchKeys!(trust)).toEqual(["Down"]);
+    const onYes = trust.replace("❯ No, exit", "  No, exit").replace("  Yes, I trust this folder", "❯ Yes, I trust this folder");
+    expect(onYes).not.toBe(trust);
+    expect(provider("claude_code").firstLaunchKeys!(onYes)).toEqual(["Enter"]);
+  });
+
+  it("claude_code 2.1.328: the bypass-mode confirmation is answered 'Yes, I accept' (the mode CAO chose)", () => {
+    const confirm = claude("2.1.328-bypass-confirm.waiting_user_answer.txt");
+    expect(provider("claude_code").firstLaunchKeys!(confirm)).toEqual(["Down"]);
+    expect(provider("claude_code").firstLaunchKeys!(confirm.replace("❯ No, exit", "  No, exit").replace("  Yes, I accept", "❯ Yes, I accept"))).toEqual(["Enter"]);
+  });
+
+  it("claude_code 2.1.328: the API-key question and a tool's permission prompt are left to the user", () => {
+    expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-api-key.waiting_user_answer.txt"))).toBeUndefined();
+    expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-permission.waiting_user_answer.txt"))).toBeUndefined();
+    expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-idle.idle.txt"))).toBeUndefined();
+  });
+});
