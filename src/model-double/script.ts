@@ -40,6 +40,11 @@ export interface ShellStep extends StepTiming {
 export interface ToolStep extends StepTiming {
   tool: string;
   input: Record<string, unknown>;
+  /**
+   * The MCP server the tool belongs to: when the tool is neither offered nor named in the request (a CLI still
+   * connecting its MCP servers, or one that defers them silently), it is called as `mcp__<server>__<tool>`.
+   */
+  server?: string;
 }
 
 /** Fail the request with the protocol's own error body and this HTTP status (400, 429, 500, 529 …). */

@@ -28,12 +28,19 @@ export function shellCall(command: string, tools: readonly OfferedTool[]): Resol
   return { name: tool.name, ...(tool.namespace ? { namespace: tool.namespace } : {}), input };
 }
 
-export function namedCall(wanted: string, input: Record<string, unknown>, tools: readonly OfferedTool[]): ResolvedCall {
+/**
+ * `requestText` is the whole request as sent: a CLI that defers MCP tools behind a tool search (Claude Code, Qwen
+ * Code) does not offer them, but names them in a reminder (`mcp__cao-mcp-server__handoff`), and a direct call by
+ * that name runs.
+ */
+export function namedCall(wanted: string, input: Record<string, unknown>, tools: readonly OfferedTool[], requestText = "", server?: string): ResolvedCall {
   const exact = tools.find((t) => t.name === wanted || (t.namespace && `${t.namespace}__${t.name}` === wanted));
   const suffix = (name: string): boolean => name === wanted || ["__", "_", "-", "."].some((sep) => name.endsWith(sep + wanted));
   const tool = exact ?? tools.find((t) => suffix(t.name) || (t.namespace !== undefined && suffix(`${t.namespace}__${t.name}`)));
-  if (!tool) return { name: wanted, input };
-  return { name: tool.name, ...(tool.namespace ? { namespace: tool.namespace } : {}), input };
+  if (tool) return { name: tool.name, ...(tool.namespace ? { namespace: tool.namespace } : {}), input };
+  const escaped = wanted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const mentioned = new RegExp(`\\bmcp__[A-Za-z0-9_-]+?__${escaped}\\b`).exec(requestText)?.[0];
+  return { name: mentioned ?? (server ? `mcp__${server}__${wanted}` : wanted), input };
 }
 
 function isArray(schema: JsonSchema | undefined): boolean {
