@@ -116,7 +116,9 @@ it("exited agent (a window an older CAO made, without exec, back at its shell): 
   // An empty HOME: the shell reads no rc files, so it is at its prompt at once and closing it later cannot kill it
   // in the middle of one (a login script killed mid-way can leave a lock behind that stalls every later shell).
   const agentScreen = (await t.client.output(terminal.id, "full")).output;
-  await t.server.tmux.run(["respawn-pane", "-k", "-e", `HOME=${tempDir("cao-empty-home-")}`, "-t", target]);
+  // Windows run their agent as their own command now: respawn the pane with tmux's default shell instead.
+  const shell = (await t.server.tmux.run(["show-options", "-gv", "default-shell"])).trim();
+  await t.server.tmux.run(["respawn-pane", "-k", "-e", `HOME=${tempDir("cao-empty-home-")}`, "-t", target, shell]);
   await waitFor(async () => (await t.client.output(terminal.id, "full")).output !== agentScreen, 10_000, "the shell's prompt");
   expect((await t.server.tmux.run(["display-message", "-p", "-t", target, "#{pane_current_command}"])).trim()).not.toBe("node");
   expect(await status(terminal.id)).toBe("error");

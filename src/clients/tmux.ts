@@ -23,6 +23,12 @@ export interface NewWindow {
   window: string;
   cwd: string;
   env: Record<string, string>;
+  /**
+   * The agent's command line (shell-quoted), run as the window's own command: tmux starts it with
+   * `default-shell -c "exec …"`, so no interactive login shell runs first (its rc files cost a launch up to seconds,
+   * and its PATH may not be the server's). Without it the window runs the default shell.
+   */
+  command?: string;
 }
 
 /** A pane's state and its screen, read in one tmux invocation. */
@@ -112,15 +118,16 @@ export class TmuxClient {
   }
 
   /**
-   * A detached session whose first window runs the default shell in `cwd`, with `env` in its environment, ready
-   * for launchAgent. The window keeps `remain-on-exit on`: when the agent ends, the pane stays, dead, showing its
-   * last screen, instead of disappearing or leaving a shell behind.
+   * A detached session whose first window runs `spec.command` (else the default shell) in `cwd`, with `env` in its
+   * environment. The window keeps `remain-on-exit on` (set in the same tmux command, before the server can reap
+   * anything): when the agent ends, the pane stays, dead, showing its last screen, instead of disappearing.
    */
   async newSession(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
     assertTmuxName(spec.window, "window name");
     await this.run([
       "new-session", "-d", "-s", spec.session, "-n", spec.window, "-c", spec.cwd, "-x", "220", "-y", "50", ...envArgs(spec.env),
+      ...commandArgs(spec),
       ...this.agentWindowOptions(spec),
     ]);
   }
@@ -128,7 +135,7 @@ export class TmuxClient {
   async newWindow(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
     assertTmuxName(spec.window, "window name");
-    await this.run(["new-window", "-d", "-t", `=${spec.session}:`, "-n", spec.window, "-c", spec.cwd, ...envArgs(spec.env), ...this.agentWindowOptions(spec)]);
+    await this.run(["new-window", "-d", "-t", `=${spec.session}:`, "-n", spec.window, "-c", spec.cwd, ...envArgs(spec.env), ...commandArgs(spec), ...this.agentWindowOptions(spec)]);
   }
 
   /** Names of the windows of a session. */
@@ -227,14 +234,6 @@ export class TmuxClient {
     return refusal(await this.run(this.unlessExited(target, [["send-keys", "-t", target, ...keys]])));
   }
 
-  /**
-   * Starts the agent in a window made by newSession/newWindow: `exec <commandLine>` typed into its fresh shell. With
-   * exec the agent replaces the shell, so when the agent exits no shell is left to take the next message.
-   */
-  async launchAgent(session: string, window: string, commandLine: string): Promise<void> {
-    const target = this.target(session, window);
-    await this.run(["send-keys", "-t", target, "-l", `exec ${commandLine}`, ";", "send-keys", "-t", target, "Enter"]);
-  }
 
   /** The visible screen (and `historyLines` above it), wrapped lines joined. */
   async capture(session: string, window: string, historyLines = 0): Promise<string> {
@@ -328,6 +327,10 @@ function commandString(commands: string[][]): string {
         .join(" "),
     )
     .join(" ; ");
+}
+
+function commandArgs(spec: NewWindow): string[] {
+  return spec.command === undefined ? [] : [`exec ${spec.command}`];
 }
 
 function envArgs(env: Record<string, string>): string[] {

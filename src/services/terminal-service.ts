@@ -135,22 +135,20 @@ export class TerminalService {
       homeDir: this.deps.homeDir ?? os.homedir(),
       caoMcpServer: this.mcpServerFor(id),
     });
-    // Set in the window, not typed: a login shell keeps them (it resets only PATH, which the typed line sets).
-    const env = { ...plan.env, CAO_TERMINAL_ID: id };
+    // The agent's own variables are set in its window; its command runs as the window's command (see NewWindow).
+    const windowSpec = { session: spec.sessionName, window, cwd, env: { ...plan.env, CAO_TERMINAL_ID: id }, command: this.commandLine(plan.argv) };
     if (spec.newSession) {
       if (await tmux.hasSession(spec.sessionName)) throw new ConflictError(`session ${spec.sessionName} already exists`);
       // Records left by a session of this name that vanished (its tmux server was killed) must not be adopted by
       // the new one: forget them first, with their events.
       if (db.terminalsOfSession(spec.sessionName).length > 0) await this.deps.reconcile();
-      await tmux.newSession({ session: spec.sessionName, window, cwd, env }).catch((error: unknown) => {
-        throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
-      });
-    } else {
-      if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
-      await tmux.newWindow({ session: spec.sessionName, window, cwd, env }).catch((error: unknown) => {
-        throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
-      });
-    }
+    } else if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
+    // The agent reads its files (settings, MCP configuration) as it starts.
+    writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
+    await (spec.newSession ? tmux.newSession(windowSpec) : tmux.newWindow(windowSpec)).catch((error: unknown) => {
+      removeLaunchFiles(this.runtimeDir(id));
+      throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
+    });
     const now = new Date().toISOString();
     const record: TerminalRecord = {
       id,
@@ -167,8 +165,6 @@ export class TerminalService {
       db.insertTerminal(record);
       fs.mkdirSync(path.dirname(this.logFile(id)), { recursive: true });
       await tmux.pipeToFile(spec.sessionName, window, this.logFile(id));
-      writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
-      await tmux.launchAgent(spec.sessionName, window, this.commandLine(plan.argv));
       const ready = await this.waitForStart(record, provider);
       this.deps.onStarted?.(id, ready);
     } catch (error) {
@@ -235,7 +231,9 @@ export class TerminalService {
     this.failInbox(record, reason);
     if (!this.exitReasons.has(record.id)) {
       this.exitReasons.set(record.id, reason);
-      void this.endAgentProcesses([record.id]); // a CLI's MCP servers or daemon may outlive it
+      // A CLI's MCP servers or daemon may outlive it. (A pane back at a shell, in a window an older CAO made, is left
+      // alone: that shell is the user's to close.)
+      if (pane.dead) void this.endAgentProcesses([record.id]);
       this.deps.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
     }
     return true;
@@ -478,8 +476,8 @@ export class TerminalService {
   }
 
   /**
-   * The line typed into the window's fresh shell. The agent gets the server's PATH: a pane's login shell may reset
-   * PATH, and a CLI that is a Node script finds `node` through it.
+   * The agent's command line. The agent gets the server's PATH (the tmux server's may be older or another's), so a
+   * CLI that is a Node script finds `node` where the server does.
    */
   private commandLine(argv: string[]): string {
     const pathValue = this.deps.providers.agentPath();
