@@ -56,7 +56,9 @@ describe("recorded screens", () => {
       }
 
       it("has a recorded answer for its main completed screen", () => {
-        expect(screens(name).find((s) => s.file === "completed.txt")!.answer).toBeDefined();
+        // A hand-written `completed.txt`, or a real capture named `<version>-answer.completed.txt`.
+        const main = screens(name).find((s) => s.file === "completed.txt" || s.file.endsWith("-answer.completed.txt"));
+        expect(main?.answer).toBeDefined();
       });
 
       for (const screen of screens(name).filter((s) => s.answer !== undefined)) {
@@ -80,7 +82,7 @@ describe("recorded screens", () => {
 /** Raw pane-log tails: ANSI redraws of a busy spinner, and the same followed by the idle redraw. */
 const TAILS: Record<string, { busy: string; idle: string }> = {
   claude_code: { busy: "\x1b[2K\x1b[1G\x1b[38;5;174m✻\x1b[39m Pondering… \x1b[2m(12s · esc to interrupt)\x1b[22m", idle: "\x1b[2K✻ Worked for 38s\x1b[3B\x1b[1G❯\u00a0" },
-  codex: { busy: "\x1b[2K• Working \x1b[2m(12s • esc to interrupt)\x1b[0m", idle: "\x1b[2K─ Worked for 41s ─────\r\n• Done." },
+  codex: { busy: "\x1b[2K• Working \x1b[2m(12s • esc to interrupt)\x1b[0m", idle: "\x1b[2K• Done.\r\n\x1b[2K  \x1b[2mWorked\x1b[1Cfor\x1b[1C3s • 18:35\x1b[0m" },
   gemini_cli: { busy: "\x1b[2K\x1b[36m⠏\x1b[0m Thinking… (esc to cancel, 8s)", idle: "\x1b[2K│ >   \x1b[2mType your message or @path/to/file\x1b[0m" },
   q_cli: { busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...", idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m" },
   kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
@@ -179,7 +181,29 @@ describe("launch: argv and MCP configuration", () => {
     expect(overrides["mcp_servers.cao-mcp-server.env"]).toBe('{ CAO_TERMINAL_ID = "1a2b3c4d", CAO_API_HOST = "127.0.0.1", CAO_API_PORT = "9889" }');
     expect(JSON.parse(overrides["mcp_servers.docs.command"]!)).toBe("docs-mcp");
     expect(JSON.parse(overrides.developer_instructions!)).toContain("`backticks` and a\nnewline.");
-    expect(argv).toContain("--no-alt-screen");
+    expect(argv.slice(0, 3)).toEqual(["/opt/agents/bin/the-cli", "--dangerously-bypass-approvals-and-sandbox", "--no-alt-screen"]);
+    // Per launch, whatever the user's config says: no daemon left behind, nothing phoning home at start.
+    expect(argv).toContain("--no-daemon");
+    expect(overrides).toMatchObject({
+      check_for_update_on_startup: "false",
+      "analytics.enabled": "false",
+      "features.plugins": "false",
+      "features.apps": "false",
+      "features.remote_plugin": "false",
+      "features.plugin_sharing": "false",
+    });
+  });
+
+  it("codex: answers the folder-trust screen of its working directory, not the hooks review or an approval", () => {
+    const codex = provider("codex");
+    const screen = (file: string): string => fs.readFileSync(path.join(SCREENS, "codex", file), "utf8");
+    const trust = screen("0.169.0-folder-trust.waiting_user_answer.txt");
+    expect(codex.firstLaunchKeys!(trust)).toEqual(["Enter"]);
+    const onSecondChoice = trust.replace("› 1. Trust and continue", "  1. Trust and continue").replace("  2. Back to Agent Command Center", "› 2. Back to Agent Command Center");
+    expect(codex.firstLaunchKeys!(onSecondChoice)).toEqual(["Up"]);
+    expect(codex.firstLaunchKeys!(screen("0.169.0-hooks-review.waiting_user_answer.txt"))).toBeUndefined();
+    expect(codex.firstLaunchKeys!(screen("0.169.0-approval.waiting_user_answer.txt"))).toBeUndefined();
+    expect(codex.firstLaunchKeys!(screen("0.169.0-idle.idle.txt"))).toBeUndefined();
   });
 
   it("gemini_cli: settings file under runtime via GEMINI_CLI_SYSTEM_SETTINGS_PATH, cao-mcp-server trusted", () => {

@@ -36,7 +36,6 @@ export function seedUserHome(provider: string, home: string, url: string): Recor
         [
           `model = "${DOUBLE_MODEL}"`,
           `model_provider = "double"`,
-          "check_for_update_on_startup = false",
           "[model_providers.double]",
           `name = "Model double"`,
           `base_url = "${url}/v1"`,
@@ -44,13 +43,8 @@ export function seedUserHome(provider: string, home: string, url: string): Recor
           `wire_api = "responses"`,
           "request_max_retries = 0",
           "stream_max_retries = 0",
-          "[features]",
-          "plugins = false",
-          "apps = false",
-          "remote_plugin = false",
-          "plugin_sharing = false",
-          "[analytics]",
-          "enabled = false",
+          // Nothing else: the update check, analytics, the plugin sync and the daemon are switched off by CAO per
+          // launch (src/providers/codex.ts), so a user's config that leaves them on must still keep Codex offline.
           "",
         ].join("\n"),
       );
