@@ -146,7 +146,7 @@ describe("control routes and the command", () => {
     const put = (body: unknown) => fetch(`${double!.url}/_double/script`, { method: "PUT", body: JSON.stringify(body) });
     const bad = await put({ rules: [{ when: "x", steps: [{}] }] });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).detail).toContain("rules[0].steps[0]");
+    expect(((await bad.json()) as { detail: string }).detail).toContain("rules[0].steps[0]");
     expect((await put({ rules: [{ when: "hi", steps: [{ text: "hello back" }] }] })).status).toBe(200);
     const answer = JSON.parse((await post("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "x" } }] })).text);
     expect(answer.choices[0].message.content).toBe("hello back");
