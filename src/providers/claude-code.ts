@@ -78,6 +78,7 @@ export const claudeCodeProvider: Provider = {
       ],
     };
   },
+  firstLaunchNotice: "Claude Code records each folder CAO trusts for it in ~/.claude.json (projects.<dir>.hasTrustDialogAccepted), as it does when you answer its trust dialog yourself",
   firstLaunchKeys(screenText: string): string[] | undefined {
     // Selects start on their safe choice ("No, exit"): move down to CAO's answer, then confirm it.
     const lines = screenLines(screenText);

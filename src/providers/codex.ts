@@ -109,6 +109,7 @@ export const codexProvider: Provider = {
     for (const [name, server] of Object.entries(mcpServersFor(context))) argv.push(...mcpOverrides(name, server));
     return { argv };
   },
+  firstLaunchNotice: 'Codex records each folder CAO trusts for it in ~/.codex/config.toml ([projects."<dir>"] trust_level = "trusted"), as it does when you answer its trust screen yourself',
   firstLaunchKeys(screenText: string): string[] | undefined {
     const lines = screenLines(screenText);
     const cursor = lastIndexMatching(lines, MENU_CURSOR);

@@ -74,6 +74,8 @@ export interface Provider {
    * the agent starts, each time it shows `waiting_user_answer`; any other dialog is left to the user.
    */
   firstLaunchKeys?(screen: string): string[] | undefined;
+  /** What answering those screens changes in the user's own CLI config (the CLI records the answer), said once in the log. */
+  readonly firstLaunchNotice?: string;
   /** Status from the visible screen text (tmux capture-pane, ANSI already stripped). */
   getStatus(screen: string): TerminalStatus;
   /** The agent's last answer on screen, without prompt or UI chrome; throws when there is none to extract. */

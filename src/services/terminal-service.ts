@@ -83,6 +83,8 @@ export class TerminalService {
   private readonly exitSeen = new Set<string>();
   /** Why each terminal whose agent has exited takes no more input (its exit was reported once, with this reason). */
   private readonly exitReasons = new Map<string, string>();
+  /** Providers whose first-launch notice was logged (once per server). */
+  private readonly noticed = new Set<string>();
   /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
   readonly abandoned = new AbandonedWindows();
 
@@ -516,6 +518,10 @@ export class TerminalService {
         if (keys === undefined) return status; // a dialog CAO does not answer: up, and waiting for the user
         answered++;
         this.deps.logger.info({ terminal: record.id, keys }, `terminal ${record.id}: answering ${provider.name}'s first-launch screen (${lastLines(screen, 2)})`);
+        if (provider.firstLaunchNotice && !this.noticed.has(provider.name)) {
+          this.noticed.add(provider.name);
+          this.deps.logger.info({ provider: provider.name }, provider.firstLaunchNotice);
+        }
         await this.deps.tmux.sendKeys(record.session_name, record.window_name, keys);
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
