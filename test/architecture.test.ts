@@ -1,9 +1,11 @@
 /**
- * The architecture rules of the brief, checked on the code itself: no import cycle anywhere in src/ (static imports,
- * `export … from`, `import()` of a literal, type-only imports included), and the plugin API (src/plugins/api/, what
- * plugin authors import as `cli-agent-orchestrator/plugins`) imports nothing outside itself — no fs, pino, jiti,
- * chokidar, fast-glob, host or services. The last test checks the built package in a real Node process: importing
- * `./plugins` resolves no module outside dist/plugins/api/, while `./host` (the control) does load jiti, chokidar, pino.
+ * The architecture rules (docs/architecture.md), checked on the code itself: no import cycle anywhere in src/ (static
+ * imports, `export … from`, `import()` of a literal, type-only imports included); the contract (src/contract/) imports
+ * nothing; the plugin API (src/plugins/api/, what plugin authors import as `cli-agent-orchestrator/plugins`) imports
+ * nothing outside itself but the contract — no fs, pino, jiti, chokidar, fast-glob, host or services; the clients
+ * (src/clients/) import neither services nor the plugin host. The built package is checked in a real Node process:
+ * importing `./plugins` resolves no module outside dist/plugins/api/ and dist/contract/, while `./host` (the control)
+ * does load jiti, chokidar, pino.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -20,10 +22,20 @@ afterAll(removeTempDirs);
 
 const SRC = path.join(PACKAGE_ROOT, "src");
 const API_DIR = path.join(SRC, "plugins", "api");
-/** src modules outside api/ that api/ may import: pure ones only (no I/O, no dependency). None is needed today. */
-const API_MAY_IMPORT: readonly string[] = [];
+const CONTRACT_DIR = path.join(SRC, "contract");
 const rel = (file: string) => path.relative(PACKAGE_ROOT, file);
+const within = (dir: string, file: string | undefined): boolean => file !== undefined && file.startsWith(dir + path.sep);
 
+/** Every import of the files under `dir` that `allowed` refuses, as "file imports specifier (target)" lines. */
+function violations(dir: string, allowed: (target: string | undefined) => boolean): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(dir)) {
+    for (const edge of importsOf(file)) {
+      if (!allowed(edge.target)) found.push(`${rel(file)} imports "${edge.specifier}"${edge.target ? ` (${rel(edge.target)})` : ""}`);
+    }
+  }
+  return found;
+}
 describe("the import graph of src/", () => {
   it("the cycle finder finds a cycle and names its path (so the check below can fail)", () => {
     const graph: ImportGraph = new Map([
@@ -71,17 +83,20 @@ describe("the import graph of src/", () => {
     expect(cycles, `import cycles in src/:\n  ${cycles.join("\n\n  ")}`).toEqual([]);
   });
 
-  it("src/plugins/api/ imports only itself (no node builtins, no packages, nothing of host/, services/, util/)", () => {
-    const files = sourceFiles(API_DIR);
-    expect(files.map((f) => path.basename(f))).toContain("index.ts");
-    const violations: string[] = [];
-    for (const file of files) {
-      for (const edge of importsOf(file)) {
-        const inside = edge.target !== undefined && (edge.target.startsWith(API_DIR + path.sep) || API_MAY_IMPORT.includes(rel(edge.target)));
-        if (!inside) violations.push(`${rel(file)} imports "${edge.specifier}"${edge.target ? ` (${rel(edge.target)})` : ""}`);
-      }
-    }
-    expect(violations, "the plugin API must stay free of fs, pino, jiti, chokidar, fast-glob, host/ and services/").toEqual([]);
+  it("src/plugins/api/ imports only itself and the contract (no node builtins, no packages, nothing of host/, services/, util/)", () => {
+    expect(sourceFiles(API_DIR).map((f) => path.basename(f))).toContain("index.ts");
+    const found = violations(API_DIR, (target) => within(API_DIR, target) || within(CONTRACT_DIR, target));
+    expect(found, "the plugin API must stay free of fs, pino, jiti, chokidar, fast-glob, host/ and services/").toEqual([]);
+  });
+
+  it("src/contract/ imports nothing but itself: the server, the clients, the plugin API and the dashboard all read it", () => {
+    expect(sourceFiles(CONTRACT_DIR).length).toBeGreaterThan(2);
+    expect(violations(CONTRACT_DIR, (target) => within(CONTRACT_DIR, target))).toEqual([]);
+  });
+
+  it("src/clients/ imports neither the services nor the plugin host (it talks to them over HTTP, or is below them)", () => {
+    const found = violations(path.join(SRC, "clients"), (target) => !within(path.join(SRC, "services"), target) && !within(path.join(SRC, "plugins", "host"), target));
+    expect(found).toEqual([]);
   });
 });
 
@@ -120,11 +135,12 @@ describe("the built entry points", () => {
 
   const loaded = (urls: string[], pkg: string) => urls.some((u) => u.includes(`/node_modules/${pkg}/`));
 
-  it("cli-agent-orchestrator/plugins (dist/plugins/api) loads nothing outside itself: no jiti, chokidar, pino, fast-glob, fs", async () => {
+  it("cli-agent-orchestrator/plugins (dist/plugins/api) loads nothing outside itself and the contract: no jiti, chokidar, pino, fast-glob, fs", async () => {
     const urls = await resolvedBy("plugins/api/index.js");
     const apiDist = pathToFileURL(path.join(PACKAGE_ROOT, "dist", "plugins", "api")).href + "/";
+    const contractDist = pathToFileURL(path.join(PACKAGE_ROOT, "dist", "contract")).href + "/";
     expect(urls.length).toBeGreaterThan(1);
-    expect(urls.filter((u) => !u.startsWith(apiDist))).toEqual([]);
+    expect(urls.filter((u) => !u.startsWith(apiDist) && !u.startsWith(contractDist))).toEqual([]);
     for (const pkg of ["jiti", "chokidar", "pino", "fast-glob"]) expect(loaded(urls, pkg), pkg).toBe(false);
     expect(urls.filter((u) => u === "node:fs" || u === "node:fs/promises")).toEqual([]);
   });

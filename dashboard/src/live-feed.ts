@@ -1,6 +1,7 @@
 import { api, enc } from "./api.js";
 import type { Action } from "./state.js";
-import { EVENT_TYPES, type CaoEventJson, type PluginRow, type SessionSummary, type Terminal } from "./types.js";
+import { FEED_EVENT_TYPES } from "./feed-events.js";
+import { type CaoEventJson, type PluginRow, type SessionSummary, type Terminal } from "./types.js";
 
 /** closed: the server refused the stream (an HTTP error, e.g. 401 with a token): EventSource does not retry that. */
 export type FeedStatus = "connecting" | "live" | "reconnecting" | "closed";
@@ -46,7 +47,7 @@ export async function startFeed(handlers: FeedHandlers): Promise<() => void> {
     handlers.dispatch({ type: "event", event });
     followUp(event, handlers);
   };
-  for (const type of EVENT_TYPES) source.addEventListener(type, onEvent as EventListener);
+  for (const type of FEED_EVENT_TYPES) source.addEventListener(type, onEvent as EventListener);
   return () => source.close();
 }
 

@@ -135,7 +135,7 @@ function apply(state: DashboardState, event: CaoEventJson): DashboardState {
       if (state.terminals[id]) return state;
       const session = str(event.session_id);
       const terminal: Terminal = { id, name: "", provider: str(event.provider), session_name: session, agent_profile: str(event.agent_name), status: "unknown" };
-      const sessions = state.sessions[session] ? state.sessions : { ...state.sessions, [session]: { id: session, name: session, status: "active" } };
+      const sessions = state.sessions[session] ? state.sessions : { ...state.sessions, [session]: { id: session, name: session, status: "active" as const } };
       return { ...state, sessions, terminals: { ...state.terminals, [id]: terminal } };
     }
     case "terminal_killed": {
@@ -147,7 +147,7 @@ function apply(state: DashboardState, event: CaoEventJson): DashboardState {
       const id = str(event.terminal_id);
       const known = state.terminals[id];
       if (!known) return state;
-      return { ...state, terminals: { ...state.terminals, [id]: { ...known, status: str(event.status) } } };
+      return { ...state, terminals: { ...state.terminals, [id]: { ...known, status: str(event.status) as Terminal["status"] } } };
     }
     default:
       return state;

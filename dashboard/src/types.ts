@@ -1,61 +1,11 @@
-/** Shapes of cao-server's JSON (DESIGN §8, §12, §13), as the page reads them. */
+/**
+ * The shapes of cao-server's JSON, as the page reads them: the server's own contract module (src/contract), so a
+ * new event type or field reaches the page with the server's build, never through a copy kept here.
+ */
+import type { Terminal as ApiTerminal, TerminalStatus } from "../../src/contract/index.js";
 
-export interface Terminal {
-  id: string;
-  name: string;
-  provider: string;
-  session_name: string;
-  agent_profile: string;
-  /** idle | processing | completed | waiting_user_answer | error; "unknown" until first read. */
-  status: string;
-  last_active?: string | null;
-}
+export { EVENT_TYPES, TERMINAL_STATUSES, type EventType, type TerminalStatus } from "../../src/contract/vocabulary.js";
+export type { EventJson as CaoEventJson, PluginRow, ProviderInfo, SessionSummary } from "../../src/contract/api.js";
 
-export interface SessionSummary {
-  id: string;
-  name: string;
-  status: string;
-}
-
-export interface PluginRow {
-  name: string;
-  source: string;
-  version?: string | null;
-  path: string;
-  status: "active" | "failed" | "disabled" | string;
-  hooks: string[];
-  error?: string | null;
-}
-
-export interface ProviderInfo {
-  name: string;
-  binary: string;
-  installed: boolean;
-}
-
-/** One journaled event: its toJSON() plus seq (§12). */
-export interface CaoEventJson {
-  seq: number;
-  event_type: string;
-  timestamp: string;
-  session_id: string | null;
-  [field: string]: unknown;
-}
-
-/** Every event type the stream may carry: EventSource only hands named events to listeners registered by name. */
-export const EVENT_TYPES = [
-  "session_created",
-  "session_killed",
-  "terminal_created",
-  "terminal_killed",
-  "message_sent",
-  "terminal_status_changed",
-  "inbox_message_queued",
-  "inbox_message_delivered",
-  "inbox_message_failed",
-  "operation_denied",
-  "plugin_loaded",
-  "plugin_reloaded",
-  "plugin_unloaded",
-  "plugin_failed",
-] as const;
+/** A terminal as the page holds it: one announced by terminal_created has no status read yet ("unknown"). */
+export type Terminal = Omit<ApiTerminal, "status" | "last_active"> & { status: TerminalStatus | "unknown"; last_active?: string | null };

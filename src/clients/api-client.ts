@@ -1,8 +1,6 @@
 import http from "node:http";
 import { apiAddressFrom, baseUrlOf } from "../util/api-address.js";
-import type { PluginInfo } from "../plugins/host/registry.js";
-import type { QueueStats } from "../plugins/host/delivery/plugin-queue.js";
-import type { Terminal } from "../services/terminal-service.js";
+import type { InboxAccepted, InputParams, PluginDetails, PluginRow, ProfileDetail, SessionSummary, Terminal } from "../contract/index.js";
 
 export interface ClientOptions {
   env?: Record<string, string | undefined>;
@@ -82,7 +80,7 @@ export class CaoClient {
     return this.request("POST", "/sessions", params);
   }
 
-  listSessions(): Promise<{ id: string; name: string; status: string }[]> {
+  listSessions(): Promise<SessionSummary[]> {
     return this.request("GET", "/sessions");
   }
 
@@ -95,7 +93,7 @@ export class CaoClient {
   }
 
   /** GET /agents/profiles/:name: the profile's front matter and prompt (400 for an unknown name). */
-  profile(name: string): Promise<{ name: string; description: string; provider: string | null; model: string | null }> {
+  profile(name: string): Promise<ProfileDetail> {
     return this.request("GET", `/agents/profiles/${encodeURIComponent(name)}`);
   }
 
@@ -107,8 +105,8 @@ export class CaoClient {
     return this.request("GET", `/terminals/${encodeURIComponent(id)}/working-directory`);
   }
 
-  sendInput(id: string, params: { message: string; sender_id?: string; orchestration_type?: string }): Promise<{ success: boolean }> {
-    return this.request("POST", `/terminals/${encodeURIComponent(id)}/input`, params);
+  sendInput(id: string, params: InputParams): Promise<{ success: boolean }> {
+    return this.request("POST", `/terminals/${encodeURIComponent(id)}/input`, { ...params });
   }
 
   output(id: string, mode: "full" | "last"): Promise<{ output: string; mode: string }> {
@@ -126,11 +124,11 @@ export class CaoClient {
   sendToInbox(
     receiver: string,
     params: { sender_id: string; message: string },
-  ): Promise<{ success: true; message_id: number; sender_id: string; receiver_id: string; created_at: string }> {
+  ): Promise<InboxAccepted> {
     return this.request("POST", `/terminals/${encodeURIComponent(receiver)}/inbox/messages`, params);
   }
 
-  plugins(): Promise<PluginInfo[]> {
+  plugins(): Promise<PluginRow[]> {
     return this.request("GET", "/plugins");
   }
 
@@ -140,24 +138,19 @@ export class CaoClient {
   }
 
   /** POST /plugins/:name/reload | enable | disable: the row after the change. */
-  changePlugin(name: string, action: PluginAction): Promise<PluginInfo> {
+  changePlugin(name: string, action: PluginAction): Promise<PluginRow> {
     return this.request("POST", `/plugins/${encodeURIComponent(name)}/${action}`);
   }
 
   /** POST /plugins/rescan: discover again; the rows after it. */
-  rescanPlugins(): Promise<PluginInfo[]> {
+  rescanPlugins(): Promise<PluginRow[]> {
     return this.request("POST", "/plugins/rescan");
   }
 }
 
 export type PluginAction = "reload" | "enable" | "disable";
+export type { PluginDetails, PluginRow, Terminal };
 
-export interface PluginDetails extends PluginInfo {
-  /** The `config:` section as written (not interpolated); null when config.yaml has none for this plugin. */
-  config?: unknown;
-  /** Delivery counts of an active plugin; null otherwise. */
-  stats?: Partial<QueueStats> | null;
-}
 
 /**
  * One HTTP exchange with node:http rather than fetch: fetch's implementation (undici) is loaded on first use, which

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { INBOX_STATUSES, type InboxStatus } from "../contract/vocabulary.js";
 import { MIGRATIONS } from "./migrations.js";
 import { asStorageError } from "./storage-error.js";
 
@@ -26,8 +27,7 @@ export interface EventRow {
  * The states of an inbox message: the one list the type, the API's enum and validation read. The schema's CHECK
  * constraint (migrations.ts, append-only SQL) spells the same list; test/inbox-status.test.ts holds the two together.
  */
-export const INBOX_STATUSES = ["pending", "delivered", "failed"] as const;
-export type InboxStatus = (typeof INBOX_STATUSES)[number];
+export { INBOX_STATUSES, type InboxStatus } from "../contract/vocabulary.js";
 
 export function isInboxStatus(value: unknown): value is InboxStatus {
   return (INBOX_STATUSES as readonly unknown[]).includes(value);

@@ -2,8 +2,9 @@
  * What CAO needs to know about one agent CLI. A provider is pure: it builds a launch command and reads screen
  * text; the terminal service owns tmux and timing. Every real CLI and the mock agent implement this.
  */
-export type TerminalStatus = "idle" | "processing" | "completed" | "waiting_user_answer" | "error";
-export const TERMINAL_STATUSES: readonly TerminalStatus[] = ["idle", "processing", "completed", "waiting_user_answer", "error"];
+import type { TerminalStatus } from "../contract/vocabulary.js";
+
+export { TERMINAL_STATUSES, type TerminalStatus } from "../contract/vocabulary.js";
 
 /** An MCP server entry as agent CLIs take it (stdio). */
 export interface McpServerConfig {

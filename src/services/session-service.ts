@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { CaoDatabase } from "../clients/database.js";
+import type { SessionSummary } from "../contract/api.js";
 import { TmuxGoneError, type TmuxClient } from "../clients/tmux.js";
 import { SessionCreatedEvent, SessionKilledEvent } from "../plugins/api/events.js";
 import type { EventSink } from "./event-sink.js";
@@ -12,11 +13,8 @@ import type { Terminal, TerminalService } from "./terminal-service.js";
 
 export { SESSION_PREFIX };
 
-export interface Session {
-  id: string;
-  name: string;
-  status: "active";
-}
+/** A session as `GET /sessions` lists it (the contract's shape). */
+export type Session = SessionSummary;
 
 export interface CreateSession {
   provider: string;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Terminal } from "../contract/api.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,16 +21,8 @@ import { typedText } from "../util/typed-text.js";
 import { AbandonedWindows } from "./abandoned-windows.js";
 import { removeLaunchFiles, writeLaunchFiles } from "./launch-files.js";
 
-/** A terminal as the HTTP API shows it. */
-export interface Terminal {
-  id: string;
-  name: string;
-  provider: string;
-  session_name: string;
-  agent_profile: string;
-  status: TerminalStatus;
-  last_active: string;
-}
+/** A terminal as the HTTP API shows it (the contract's shape). */
+export type { Terminal };
 
 export interface TerminalServiceDeps {
   tmux: TmuxClient;

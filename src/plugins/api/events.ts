@@ -1,7 +1,9 @@
 /**
- * The events CAO emits to plugins (DESIGN §4, §12). Each is a small typed class; the services construct them
- * with one object of fields and hand them to the registry, which freezes them before any plugin sees them.
+ * The events CAO emits to plugins (docs/contract.md, "Events"). Each is a small typed class made by defineEvent from
+ * its type and its fields, each field written once; the services construct them with one object of fields.
  */
+import { camelKeys, snakeCase, snakeKeys } from "../../contract/case.js";
+import { EVENT_TYPES as TYPES, ORCHESTRATION_TYPES, type EventType, type OrchestrationType, type TerminalStatus } from "../../contract/vocabulary.js";
 
 /** A Date whose setters throw, so a frozen event's timestamp cannot be changed under another plugin's feet. */
 export class EventTimestamp extends Date {
@@ -17,8 +19,7 @@ export class EventTimestamp extends Date {
   }
 }
 
-export type OrchestrationType = "send_message" | "handoff" | "assign";
-export const ORCHESTRATION_TYPES: readonly OrchestrationType[] = ["send_message", "handoff", "assign"];
+export { ORCHESTRATION_TYPES, type OrchestrationType };
 
 interface BaseFields {
   /** The tmux session name (`cao-…`), or null when the event belongs to no session. */
@@ -28,8 +29,8 @@ interface BaseFields {
 }
 
 /**
- * Base of every event. The five V1 classes freeze themselves at the end of their constructors: an event is a
- * value, shared by every plugin that receives it, so no plugin can change it under another's feet.
+ * Base of every event. Every event class freezes its instances at the end of construction: an event is a value,
+ * shared by every plugin that receives it, so no plugin can change it under another's feet.
  * Custom subclasses that are not frozen are deep-frozen by the registry when dispatched.
  */
 export abstract class CaoEvent {
@@ -45,214 +46,125 @@ export abstract class CaoEvent {
   /** A plain JSON shape (snake_case, as CAO's HTTP API speaks), handy for forwarding plugins. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { event_type: this.eventType };
-    for (const [key, value] of Object.entries(this)) {
-      out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value instanceof Date ? value.toISOString() : value;
-    }
+    for (const [key, value] of Object.entries(this)) out[snakeCase(key)] = value instanceof Date ? value.toISOString() : value;
     return out;
   }
 }
 
-export interface SessionFields extends BaseFields {
-  sessionName: string;
+/** One field of an event, written once in its spec: `field<string>()`, or `optionalField(fallback)`. */
+export interface Field<T, Optional extends boolean = boolean> {
+  readonly optional: Optional;
+  readonly fallback?: T;
+  /** Carries T for the types; never set. */
+  readonly type?: T;
 }
 
-export class SessionCreatedEvent extends CaoEvent {
-  readonly eventType = "session_created" as const;
-  readonly sessionName: string;
-  constructor(fields: SessionFields) {
-    super(fields);
-    this.sessionName = fields.sessionName;
-    Object.freeze(this);
+const field = <T>(): Field<T, false> => ({ optional: false });
+const optionalField = <T>(fallback: T): Field<T, true> => ({ optional: true, fallback });
+
+type FieldType<F> = F extends Field<infer T, boolean> ? T : never;
+type Spec = Record<string, Field<unknown>>;
+type RequiredKeys<S extends Spec> = { [K in keyof S]: S[K] extends Field<unknown, true> ? never : K }[keyof S];
+type OptionalKeys<S extends Spec> = Exclude<keyof S, RequiredKeys<S>>;
+
+/** What an event's constructor takes: its fields (optional ones may be left out) and the base fields. */
+export type EventInput<S extends Spec> = { [K in RequiredKeys<S>]: FieldType<S[K]> } & { [K in OptionalKeys<S>]?: FieldType<S[K]> } & BaseFields;
+/** The fields an event instance carries. */
+export type EventOutput<S extends Spec> = { readonly [K in keyof S]: FieldType<S[K]> };
+
+/** A class made by defineEvent: `new` takes the event's input; instances carry its fields, typed and frozen. */
+export interface EventClass<Type extends string, S extends Spec> {
+  new (fields: EventInput<S>): CaoEvent & EventOutput<S> & { readonly eventType: Type };
+  /** The event's own fields, in order (not the base fields). */
+  readonly fields: readonly (keyof S & string)[];
+}
+
+/**
+ * An event class from its type and its fields, each spelled once. Instances copy their fields from the constructor's
+ * argument (optional ones fall back to their default), after `prepare` if given, and freeze themselves.
+ */
+function defineEvent<const Type extends EventType, const S extends Spec>(
+  eventType: Type,
+  spec: S,
+  prepare?: (fields: Record<string, unknown>) => Record<string, unknown>,
+): EventClass<Type, S> {
+  const names = Object.keys(spec) as (keyof S & string)[];
+  class Defined extends CaoEvent {
+    readonly eventType = eventType;
+    static readonly fields = names;
+    constructor(input: EventInput<S>) {
+      super(input);
+      const values = prepare ? prepare(input as Record<string, unknown>) : (input as Record<string, unknown>);
+      for (const name of names) {
+        const value = values[name];
+        (this as Record<string, unknown>)[name] = value === undefined && spec[name]!.optional ? spec[name]!.fallback : value;
+      }
+      Object.freeze(this);
+    }
   }
+  return Defined as unknown as EventClass<Type, S>;
 }
 
-export class SessionKilledEvent extends CaoEvent {
-  readonly eventType = "session_killed" as const;
-  readonly sessionName: string;
-  constructor(fields: SessionFields) {
-    super(fields);
-    this.sessionName = fields.sessionName;
-    Object.freeze(this);
-  }
-}
+/** A session and its first terminal exist. */
+export class SessionCreatedEvent extends defineEvent("session_created", { sessionName: field<string>() }) {}
 
-export interface TerminalCreatedFields extends BaseFields {
-  terminalId: string;
-  agentName: string;
-  provider: string;
-}
+/** A session, its terminals and their records are gone. */
+export class SessionKilledEvent extends defineEvent("session_killed", { sessionName: field<string>() }) {}
 
-export class TerminalCreatedEvent extends CaoEvent {
-  readonly eventType = "terminal_created" as const;
-  readonly terminalId: string;
-  readonly agentName: string;
-  readonly provider: string;
-  constructor(fields: TerminalCreatedFields) {
-    super(fields);
-    this.terminalId = fields.terminalId;
-    this.agentName = fields.agentName;
-    this.provider = fields.provider;
-    Object.freeze(this);
-  }
-}
+/** A terminal is up (its agent ready) and recorded. */
+export class TerminalCreatedEvent extends defineEvent("terminal_created", {
+  terminalId: field<string>(),
+  /** The agent profile's name. */
+  agentName: field<string>(),
+  provider: field<string>(),
+}) {}
 
-export interface TerminalKilledFields extends BaseFields {
-  terminalId: string;
-  agentName: string;
-}
+/** A terminal is gone. */
+export class TerminalKilledEvent extends defineEvent("terminal_killed", { terminalId: field<string>(), agentName: field<string>() }) {}
 
-export class TerminalKilledEvent extends CaoEvent {
-  readonly eventType = "terminal_killed" as const;
-  readonly terminalId: string;
-  readonly agentName: string;
-  constructor(fields: TerminalKilledFields) {
-    super(fields);
-    this.terminalId = fields.terminalId;
-    this.agentName = fields.agentName;
-    Object.freeze(this);
-  }
-}
+/** A message was typed into its receiver (handoff and assign: the task; send_message: at inbox delivery). */
+export class MessageSentEvent extends defineEvent("message_sent", {
+  sender: field<string>(),
+  receiver: field<string>(),
+  message: field<string>(),
+  orchestrationType: field<OrchestrationType>(),
+}) {}
 
-export interface MessageSentFields extends BaseFields {
-  sender: string;
-  receiver: string;
-  message: string;
-  orchestrationType: OrchestrationType;
-}
+/** A terminal's detected status changed: seen by the status monitor within about a second. */
+export class TerminalStatusChangedEvent extends defineEvent("terminal_status_changed", {
+  terminalId: field<string>(),
+  agentName: field<string>(),
+  /** The status seen before. */
+  previousStatus: field<TerminalStatus>(),
+  status: field<TerminalStatus>(),
+}) {}
 
-export class MessageSentEvent extends CaoEvent {
-  readonly eventType = "message_sent" as const;
-  readonly sender: string;
-  readonly receiver: string;
-  readonly message: string;
-  readonly orchestrationType: OrchestrationType;
-  constructor(fields: MessageSentFields) {
-    super(fields);
-    this.sender = fields.sender;
-    this.receiver = fields.receiver;
-    this.message = fields.message;
-    this.orchestrationType = fields.orchestrationType;
-    Object.freeze(this);
-  }
-}
-
-export interface TerminalStatusChangedFields extends BaseFields {
-  terminalId: string;
-  agentName: string;
-  /** The status seen before (`idle`, `processing`, `completed`, `waiting_user_answer`, `error`). */
-  previousStatus: string;
-  status: string;
-}
-
-/** A terminal's detected status changed (DESIGN §12): seen by the status monitor within about a second. */
-export class TerminalStatusChangedEvent extends CaoEvent {
-  readonly eventType = "terminal_status_changed" as const;
-  readonly terminalId: string;
-  readonly agentName: string;
-  readonly previousStatus: string;
-  readonly status: string;
-  constructor(fields: TerminalStatusChangedFields) {
-    super(fields);
-    this.terminalId = fields.terminalId;
-    this.agentName = fields.agentName;
-    this.previousStatus = fields.previousStatus;
-    this.status = fields.status;
-    Object.freeze(this);
-  }
-}
-
-interface InboxFields extends BaseFields {
-  messageId: number;
-  sender: string;
-  receiver: string;
-}
-
-export interface InboxMessageQueuedFields extends InboxFields {
-  message: string;
-}
+const inbox = { messageId: field<number>(), sender: field<string>(), receiver: field<string>() };
 
 /** A send_message was accepted and persisted in the receiver's inbox. */
-export class InboxMessageQueuedEvent extends CaoEvent {
-  readonly eventType = "inbox_message_queued" as const;
-  readonly messageId: number;
-  readonly sender: string;
-  readonly receiver: string;
-  readonly message: string;
-  constructor(fields: InboxMessageQueuedFields) {
-    super(fields);
-    this.messageId = fields.messageId;
-    this.sender = fields.sender;
-    this.receiver = fields.receiver;
-    this.message = fields.message;
-    Object.freeze(this);
-  }
-}
-
-export type InboxMessageDeliveredFields = InboxFields;
+export class InboxMessageQueuedEvent extends defineEvent("inbox_message_queued", { ...inbox, message: field<string>() }) {}
 
 /** An inbox message was typed into its receiver; the `message_sent` event follows it. */
-export class InboxMessageDeliveredEvent extends CaoEvent {
-  readonly eventType = "inbox_message_delivered" as const;
-  readonly messageId: number;
-  readonly sender: string;
-  readonly receiver: string;
-  constructor(fields: InboxMessageDeliveredFields) {
-    super(fields);
-    this.messageId = fields.messageId;
-    this.sender = fields.sender;
-    this.receiver = fields.receiver;
-    Object.freeze(this);
-  }
-}
-
-export interface InboxMessageFailedFields extends InboxFields {
-  reason: string;
-}
+export class InboxMessageDeliveredEvent extends defineEvent("inbox_message_delivered", inbox) {}
 
 /** An inbox message can never be delivered (its receiver is gone or exited, or typing failed every attempt). */
-export class InboxMessageFailedEvent extends CaoEvent {
-  readonly eventType = "inbox_message_failed" as const;
-  readonly messageId: number;
-  readonly sender: string;
-  readonly receiver: string;
-  readonly reason: string;
-  constructor(fields: InboxMessageFailedFields) {
-    super(fields);
-    this.messageId = fields.messageId;
-    this.sender = fields.sender;
-    this.receiver = fields.receiver;
-    this.reason = fields.reason;
-    Object.freeze(this);
-  }
-}
+export class InboxMessageFailedEvent extends defineEvent("inbox_message_failed", { ...inbox, reason: field<string>() }) {}
 
-export interface OperationDeniedFields extends BaseFields {
-  /** The interception point (`pre_send_message`, …). */
-  point: string;
-  /** The plugin whose interceptor denied it. */
-  plugin: string;
-  reason: string;
-  /** The intercepted operation's fields, as the denying interceptor saw them. */
-  operation: Readonly<Record<string, unknown>>;
-}
-
-/** An interceptor denied an operation (DESIGN §12); dispatched after the caller was told. */
-export class OperationDeniedEvent extends CaoEvent {
-  readonly eventType = "operation_denied" as const;
-  readonly point: string;
-  readonly plugin: string;
-  readonly reason: string;
-  readonly operation: Readonly<Record<string, unknown>>;
-  constructor(fields: OperationDeniedFields) {
-    super(fields);
-    this.point = fields.point;
-    this.plugin = fields.plugin;
-    this.reason = fields.reason;
-    this.operation = Object.freeze({ ...fields.operation });
-    Object.freeze(this);
-  }
-
-  /** The operation's fields are snake_case in JSON too, like every event's (DESIGN §11). */
+/** An interceptor denied an operation; dispatched after the caller was told. */
+export class OperationDeniedEvent extends defineEvent(
+  "operation_denied",
+  {
+    /** The interception point (`pre_send_message`, …). */
+    point: field<string>(),
+    /** The plugin whose interceptor denied it. */
+    plugin: field<string>(),
+    reason: field<string>(),
+    /** The intercepted operation's fields, as the denying interceptor saw them. */
+    operation: field<Readonly<Record<string, unknown>>>(),
+  },
+  (fields) => ({ ...fields, operation: Object.freeze({ ...(fields.operation as Record<string, unknown>) }) }),
+) {
+  /** The operation's fields are snake_case in JSON too, like every event's. */
   override toJSON(): Record<string, unknown> {
     const out = super.toJSON();
     out.operation = snakeKeys(this.operation);
@@ -260,80 +172,37 @@ export class OperationDeniedEvent extends CaoEvent {
   }
 }
 
-function camelKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
-  return out;
-}
-
-function snakeKeys(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
-  return out;
-}
-
-export interface PluginLifecycleFields extends BaseFields {
-  plugin: string;
+const lifecycle = {
+  plugin: field<string>(),
   /** Where the plugin came from: `dir` (a drop-in), `npm`, or `memory` (registry.add). */
-  source: string;
+  source: field<string>(),
   /** The npm package's version; null for drop-ins and in-memory plugins. */
-  version?: string | null;
-}
-
-/** Base of the four plugin lifecycle events: which plugin, from where, which version. */
-abstract class PluginLifecycleEvent extends CaoEvent {
-  readonly plugin: string;
-  readonly source: string;
-  readonly version: string | null;
-  constructor(fields: PluginLifecycleFields) {
-    super(fields);
-    this.plugin = fields.plugin;
-    this.source = fields.source;
-    this.version = fields.version ?? null;
-  }
-}
+  version: optionalField<string | null>(null),
+};
 
 /** A plugin was set up and receives events (at start-up, from a drop-in added, or registry.add). */
-export class PluginLoadedEvent extends PluginLifecycleEvent {
-  readonly eventType = "plugin_loaded" as const;
-  constructor(fields: PluginLifecycleFields) {
-    super(fields);
-    Object.freeze(this);
-  }
-}
+export class PluginLoadedEvent extends defineEvent("plugin_loaded", lifecycle) {}
 
 /** A running plugin was swapped for its new version (hot reload). */
-export class PluginReloadedEvent extends PluginLifecycleEvent {
-  readonly eventType = "plugin_reloaded" as const;
-  constructor(fields: PluginLifecycleFields) {
-    super(fields);
-    Object.freeze(this);
-  }
-}
+export class PluginReloadedEvent extends defineEvent("plugin_reloaded", lifecycle) {}
 
-/** A plugin was removed (its drop-in deleted, or registry.remove) after its queued events and teardown(). */
-export class PluginUnloadedEvent extends PluginLifecycleEvent {
-  readonly eventType = "plugin_unloaded" as const;
-  constructor(fields: PluginLifecycleFields) {
-    super(fields);
-    Object.freeze(this);
-  }
-}
-
-export interface PluginFailedFields extends PluginLifecycleFields {
-  error: string;
-}
+/** A plugin was removed (its drop-in deleted, registry.remove, or the server stopping) after its queued events and teardown(). */
+export class PluginUnloadedEvent extends defineEvent("plugin_unloaded", lifecycle) {}
 
 /** A plugin could not be loaded or reloaded: its import, its shape or its setup() failed. */
-export class PluginFailedEvent extends PluginLifecycleEvent {
-  readonly eventType = "plugin_failed" as const;
-  readonly error: string;
-  constructor(fields: PluginFailedFields) {
-    super(fields);
-    this.error = fields.error;
-    Object.freeze(this);
-  }
-}
+export class PluginFailedEvent extends defineEvent("plugin_failed", { ...lifecycle, error: field<string>() }) {}
+
+export type SessionFields = ConstructorParameters<typeof SessionCreatedEvent>[0];
+export type TerminalCreatedFields = ConstructorParameters<typeof TerminalCreatedEvent>[0];
+export type TerminalKilledFields = ConstructorParameters<typeof TerminalKilledEvent>[0];
+export type MessageSentFields = ConstructorParameters<typeof MessageSentEvent>[0];
+export type TerminalStatusChangedFields = ConstructorParameters<typeof TerminalStatusChangedEvent>[0];
+export type InboxMessageQueuedFields = ConstructorParameters<typeof InboxMessageQueuedEvent>[0];
+export type InboxMessageDeliveredFields = ConstructorParameters<typeof InboxMessageDeliveredEvent>[0];
+export type InboxMessageFailedFields = ConstructorParameters<typeof InboxMessageFailedEvent>[0];
+export type OperationDeniedFields = ConstructorParameters<typeof OperationDeniedEvent>[0];
+export type PluginLifecycleFields = ConstructorParameters<typeof PluginLoadedEvent>[0];
+export type PluginFailedFields = ConstructorParameters<typeof PluginFailedEvent>[0];
 
 /**
  * Every event class by its type. The one list of event names: the map type that makes `hook("message_sent")` type its
@@ -354,14 +223,15 @@ export const EVENT_CLASSES = {
   plugin_reloaded: PluginReloadedEvent,
   plugin_unloaded: PluginUnloadedEvent,
   plugin_failed: PluginFailedEvent,
-} as const;
+} as const satisfies { readonly [K in EventType]: new (fields: never) => CaoEvent & { readonly eventType: K } };
 
 /** Event name → event class instance. */
 export type CaoEventMap = { [K in keyof typeof EVENT_CLASSES]: InstanceType<(typeof EVENT_CLASSES)[K]> };
 
 export type CaoEventType = keyof CaoEventMap;
 
-export const EVENT_TYPES = Object.freeze(Object.keys(EVENT_CLASSES)) as readonly CaoEventType[];
+/** Every event type, from the contract (the same keys as EVENT_CLASSES, which the type above holds it to). */
+export const EVENT_TYPES: readonly CaoEventType[] = TYPES;
 
 export function isEventType(value: unknown): value is CaoEventType {
   return typeof value === "string" && Object.prototype.hasOwnProperty.call(EVENT_CLASSES, value);
@@ -376,10 +246,7 @@ export function eventFromJSON(json: Readonly<Record<string, unknown>>): CaoEvent
   const type = json.event_type;
   if (!isEventType(type)) throw new TypeError(`not a known event type: ${JSON.stringify(type)}`);
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(json)) {
-    if (key === "event_type") continue;
-    fields[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
-  }
+  for (const [key, value] of Object.entries(camelKeys(json))) if (key !== "eventType") fields[key] = value;
   if (typeof fields.timestamp === "string") fields.timestamp = new Date(fields.timestamp);
   // operation_denied nests the operation, snake_case in JSON like the rest: back to the camelCase inline plugins see.
   if (type === "operation_denied" && typeof fields.operation === "object" && fields.operation !== null) {

@@ -32,7 +32,7 @@ export interface PluginContext<Config = unknown> {
  * it as `static isolation = "worker"`, a definePlugin object as `isolation: "worker"`; the registry's per-plugin
  * setting, when given, wins over the plugin's own.
  */
-export type PluginIsolation = "inline" | "worker";
+export type { PluginIsolation } from "../../contract/vocabulary.js";
 
 const silent: PluginLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 

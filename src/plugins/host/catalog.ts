@@ -1,23 +1,14 @@
+import type { PluginRow } from "../../contract/api.js";
 import type { PluginIsolation } from "../api/plugin.js";
 import type { PluginLocation } from "./containment/plugin-scope.js";
 import type { PluginQueue } from "./delivery/plugin-queue.js";
 import type { PluginSource } from "./discovery/source.js";
 import type { PluginInstance } from "./loading/recognise.js";
 
-export type PluginStatus = "active" | "failed" | "disabled";
+export type { PluginStatus } from "../../contract/vocabulary.js";
 
-/** One row of `list()` and of `GET /plugins`. */
-export interface PluginInfo {
-  name: string;
-  source: PluginSource["source"];
-  version?: string;
-  path: string;
-  status: PluginStatus;
-  /** Where it runs: in the server's thread, or in a worker thread of its own (DESIGN §14). */
-  isolation: PluginIsolation;
-  hooks: string[];
-  error?: string;
-}
+/** One row of `list()` and of `GET /plugins`: the contract's PluginRow. */
+export type PluginInfo = PluginRow;
 
 /** A plugin that runs: it has an instance and the queue that feeds it. */
 export interface ActiveEntry {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CaoClient, ServerUnreachableError } from "../../../clients/api-client.js";
-import type { PluginInfo } from "../../../plugins/host/registry.js";
+import type { PluginRow as PluginInfo } from "../../../contract/api.js";
 import { caoHomeFrom } from "../../../util/cao-home.js";
 import { CommandError } from "../../usage.js";
 import { parsePluginArgs } from "./args.js";

@@ -1,3 +1,4 @@
+import type { PluginStats as QueueStats } from "../../../contract/api.js";
 import type { Logger } from "pino";
 import type { CaoEvent } from "../../api/events.js";
 import type { PluginScope } from "../containment/plugin-scope.js";
@@ -19,13 +20,8 @@ export interface QueueOptions {
   scope?: PluginScope;
 }
 
-export interface QueueStats {
-  delivered: number;
-  failed: number;
-  timedOut: number;
-  dropped: number;
-  pending: number;
-}
+/** Delivery counts of one plugin's queue (the contract's PluginStats). */
+export type { PluginStats as QueueStats } from "../../../contract/api.js";
 
 /** Sync handlers run back to back; after this many the loop yields to I/O so a long backlog cannot starve it. */
 const SYNC_BUDGET = 1000;

@@ -1,3 +1,4 @@
+import type { PluginSourceKind } from "../../../contract/vocabulary.js";
 /**
  * Where a plugin comes from, before anything of it is imported: an npm package, a drop-in file or folder, or (for
  * embedders and tests) an object handed to `registry.add()`.
@@ -5,7 +6,7 @@
 export interface PluginSource {
   /** npm package name, drop-in file / folder name without extension, or the name given to add(). */
   name: string;
-  source: "npm" | "dir" | "memory";
+  source: PluginSourceKind;
   /** The file that gets imported ("" for a plugin added in memory). */
   entry: string;
   /** The package directory (npm), the drop-in file / folder (dir), or "(memory)": what `list()` shows as `path`. */

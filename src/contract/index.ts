@@ -1,0 +1,4 @@
+/** The contract shared by server, clients and dashboard (docs/contract.md): vocabulary, JSON shapes, key case. */
+export * from "./vocabulary.js";
+export type * from "./api.js";
+export { camelCase, camelKeys, snakeCase, snakeKeys } from "./case.js";
