@@ -7,7 +7,8 @@ import { listeningUrls, localClientHost } from "./api/network.js";
 import { CaoDatabase } from "./clients/database.js";
 import { guardDatabaseFile } from "./clients/database-file-guard.js";
 import { DEFAULT_TMUX_TIMEOUT_MS, TmuxClient, type TmuxOptions } from "./clients/tmux.js";
-import { caoHomeFrom } from "./util/cao-home.js";
+import { flag, positiveInt, type Env } from "./util/env.js";
+import { CaoPaths } from "./util/paths.js";
 import { type RegistryOptions } from "./plugins/host/options.js";
 import { errorMessage } from "./util/errors.js";
 import { PluginRegistry } from "./plugins/host/registry.js";
@@ -84,7 +85,8 @@ export interface CaoServer {
 export function createServer(options: ServerOptions = {}): CaoServer {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ env });
-  const caoHome = caoHomeFrom(env);
+  const paths = new CaoPaths(env);
+  const caoHome = paths.home;
   const fromEnv = apiAddressFrom(env);
   const host = options.host ?? fromEnv.host;
   const port = options.port ?? fromEnv.port;
@@ -92,11 +94,11 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   let listeningPort = port;
   const exposure = resolveExposure({
     host,
-    allowRemote: options.allowRemote ?? env.CAO_ALLOW_REMOTE === "1",
+    allowRemote: options.allowRemote ?? flag(env, "CAO_ALLOW_REMOTE"),
     apiToken: options.apiToken ?? env.CAO_API_TOKEN,
   });
 
-  const db = new CaoDatabase(path.join(caoHome, "db", "cao.db"));
+  const db = new CaoDatabase(paths.database);
   // CAO_TMUX_SOCKET isolates a server on a private tmux server (tests, or several CAO instances on one machine).
   const tmux = new TmuxClient({
     ...(env.CAO_TMUX_SOCKET ? { socketName: env.CAO_TMUX_SOCKET } : {}),
@@ -130,7 +132,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   });
   const reconciler = new Reconciler({ tmux, db, terminals, sink: journal, logger });
   const sessions = new SessionService({ tmux, db, terminals, sink: journal, reconciler, gate: registry });
-  const activity = new PaneActivity(path.join(caoHome, "logs", "terminal"), logger);
+  const activity = new PaneActivity(paths.terminalLogs, logger);
   const inbox = new InboxService({ db, terminals, logger, sink: journal, activity, gate: registry }, options.inbox);
   const statusMonitor = new StatusMonitor({ db, terminals, sink: journal, logger, activity }, options.status);
 
@@ -212,11 +214,6 @@ export function createServer(options: ServerOptions = {}): CaoServer {
 }
 
 /** CAO_TMUX_TIMEOUT_MS; a bad value is a WARN and the default, as for the plugin limits. */
-function tmuxTimeoutFrom(env: Record<string, string | undefined>, logger: Logger): number {
-  const raw = env.CAO_TMUX_TIMEOUT_MS;
-  if (raw === undefined || raw === "") return DEFAULT_TMUX_TIMEOUT_MS;
-  const ms = Number(raw);
-  if (Number.isInteger(ms) && ms > 0) return ms;
-  logger.warn(`CAO_TMUX_TIMEOUT_MS must be a positive integer of milliseconds, got ${JSON.stringify(raw)}; using ${DEFAULT_TMUX_TIMEOUT_MS}`);
-  return DEFAULT_TMUX_TIMEOUT_MS;
+function tmuxTimeoutFrom(env: Env, logger: Logger): number {
+  return positiveInt(env, "CAO_TMUX_TIMEOUT_MS", DEFAULT_TMUX_TIMEOUT_MS, logger, "milliseconds");
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { AgentProfile, McpServerConfig } from "../providers/provider.js";
 import { packagePath } from "../util/package-root.js";
+import { CaoPaths } from "../util/paths.js";
 import { NAME, ValidationError } from "../util/validate.js";
 
 export const BUILTIN_PROFILE_DIR = packagePath("agent-store");
@@ -15,7 +16,7 @@ export class ProfileStore {
   constructor(private readonly caoHome: string) {}
 
   private dirs(): string[] {
-    return [path.join(this.caoHome, "agent-store"), BUILTIN_PROFILE_DIR];
+    return [CaoPaths.of(this.caoHome).agentStore, BUILTIN_PROFILE_DIR];
   }
 
   /** The profile, or a 400 naming the profiles that exist. */

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { positiveInt, type Env } from "../util/env.js";
 import type { CaoDatabase, EventRow } from "../clients/database.js";
 import type { CaoEvent } from "../plugins/api/events.js";
 import { errorMessage } from "../util/errors.js";
@@ -119,11 +120,6 @@ export class EventJournal implements EventSink {
 }
 
 /** CAO_EVENT_RETENTION; a bad value is a WARN and the default. */
-export function retentionFrom(env: Record<string, string | undefined>, logger: Logger): number {
-  const raw = env.CAO_EVENT_RETENTION;
-  if (raw === undefined || raw === "") return DEFAULT_EVENT_RETENTION;
-  const n = Number(raw);
-  if (Number.isInteger(n) && n > 0) return n;
-  logger.warn(`CAO_EVENT_RETENTION must be a positive integer (events kept), got ${JSON.stringify(raw)}; using ${DEFAULT_EVENT_RETENTION}`);
-  return DEFAULT_EVENT_RETENTION;
+export function retentionFrom(env: Env, logger: Logger): number {
+  return positiveInt(env, "CAO_EVENT_RETENTION", DEFAULT_EVENT_RETENTION, logger, "events kept");
 }

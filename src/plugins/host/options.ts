@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Logger } from "pino";
-import { caoHomeFrom } from "../../util/cao-home.js";
+import { flag, pathList, positiveInt } from "../../util/env.js";
+import { CaoPaths } from "../../util/paths.js";
 import { createLogger } from "../../util/logger.js";
 
 /** Per-plugin settings (DESIGN §13's `plugins.<name>` section; until the config file exists, given as an option). */
@@ -95,22 +96,18 @@ export const DEFAULTS = {
 export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ env });
-  const caoHome = caoHomeFrom(env);
-  const number = (explicit: number | undefined, variable: string, fallback: number): number => {
-    if (explicit !== undefined) return positive(explicit, variable, fallback, logger);
-    const raw = env[variable];
-    if (raw === undefined || raw === "") return fallback;
-    return positive(Number(raw), variable, fallback, logger);
-  };
+  const paths = new CaoPaths(env);
+  const number = (explicit: number | undefined, variable: string, fallback: number): number =>
+    explicit !== undefined ? positive(explicit, variable, fallback, logger) : positiveInt(env, variable, fallback, logger);
   return {
     plugins: { ...options.plugins },
-    configFile: path.resolve(options.configFile ?? (env.CAO_CONFIG || path.join(caoHome, "config.yaml"))),
+    configFile: path.resolve(options.configFile ?? paths.config),
     env,
     cwd: path.resolve(options.cwd ?? process.cwd()),
-    caoHome,
-    pluginsDir: path.resolve(env.CAO_PLUGINS_DIR || path.join(caoHome, "plugins")),
-    extraNodeModules: (env.CAO_PLUGIN_PATHS ?? "").split(path.delimiter).filter(Boolean).map((p) => path.resolve(p)),
-    disabled: env.CAO_DISABLE_PLUGINS === "1",
+    caoHome: paths.home,
+    pluginsDir: paths.plugins,
+    extraNodeModules: pathList(env, "CAO_PLUGIN_PATHS"),
+    disabled: flag(env, "CAO_DISABLE_PLUGINS"),
     watch: options.watch ?? true,
     logger,
     setupTimeoutMs: number(options.setupTimeoutMs, "CAO_PLUGIN_SETUP_TIMEOUT_MS", DEFAULTS.setupTimeoutMs),
@@ -127,6 +124,7 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
   };
 }
 
+/** An explicit option (registry options, not the environment): a positive number, floored. */
 function positive(value: number, name: string, fallback: number, logger: Logger): number {
   if (Number.isFinite(value) && value > 0) return Math.floor(value);
   logger.warn(`${name} must be a positive number, got ${JSON.stringify(value)}; using ${fallback}`);

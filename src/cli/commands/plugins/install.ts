@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { CaoClient, ServerUnreachableError } from "../../../clients/api-client.js";
 import type { PluginRow as PluginInfo } from "../../../contract/api.js";
-import { caoHomeFrom } from "../../../util/cao-home.js";
+import { caoHomeFrom } from "../../../util/paths.js";
 import { CommandError } from "../../usage.js";
 import { parsePluginArgs } from "./args.js";
 import { installedDependencies, installedKeywords, runNpm } from "./npm-cli.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DROP_IN_EXTENSIONS } from "../../../plugins/host/discovery/dir.js";
-import { pluginsDirFrom } from "../../../util/cao-home.js";
+import { pluginsDirFrom } from "../../../util/paths.js";
 import { setUpEditorSupport } from "../../plugins/editor-setup.js";
 import { javascriptTemplate, typescriptTemplate } from "../../plugins/template.js";
 import { CommandError, UsageError } from "../../usage.js";

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { CaoPaths } from "../../../util/paths.js";
 import { createRequire, register } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -34,7 +35,7 @@ export class PluginModuleLoader {
     // jiti's own transform (Babel, loaded on first use) behind the cache; a second jiti instance is the public way
     // to call it.
     const transpile = (options: Parameters<Jiti["transform"]>[0]) => ({ code: (babel ??= createJiti(import.meta.url, JITI_OPTIONS)).transform(options) });
-    this.cache = new TranspileCache(path.join(caoHome, "cache", "plugins"), CACHE_VERSION, transpile);
+    this.cache = new TranspileCache(CaoPaths.of(caoHome).pluginCache, CACHE_VERSION, transpile);
   }
 
   /**

@@ -1,0 +1,79 @@
+/**
+ * Where everything of CAO's lives under CAO_HOME (docs/contract.md, "Paths"): the one place that spells these paths.
+ * Variables that move one of them (CAO_PLUGINS_DIR, CAO_CONFIG) are read here too.
+ */
+import os from "node:os";
+import path from "node:path";
+import type { Env } from "./env.js";
+
+export class CaoPaths {
+  /** CAO_HOME (default ~/.cao). */
+  readonly home: string;
+
+  constructor(private readonly env: Env = process.env) {
+    this.home = path.resolve(env.CAO_HOME || path.join(os.homedir(), ".cao"));
+  }
+
+  /** The layout under a CAO_HOME already resolved (no other variable applies). */
+  static of(home: string): CaoPaths {
+    return new CaoPaths({ CAO_HOME: home });
+  }
+
+  /** The SQLite database. */
+  get database(): string {
+    return path.join(this.home, "db", "cao.db");
+  }
+
+  /** The drop-in plugin directory (CAO_PLUGINS_DIR, default $CAO_HOME/plugins). */
+  get plugins(): string {
+    return path.resolve(this.env.CAO_PLUGINS_DIR || path.join(this.home, "plugins"));
+  }
+
+  /** The user's configuration file (CAO_CONFIG, default $CAO_HOME/config.yaml). */
+  get config(): string {
+    return path.resolve(this.env.CAO_CONFIG || path.join(this.home, "config.yaml"));
+  }
+
+  /** Where `cao plugins install` puts npm plugins (its package.json and node_modules). */
+  get npmPrefix(): string {
+    return this.home;
+  }
+
+  /** Local agent profiles. */
+  get agentStore(): string {
+    return path.join(this.home, "agent-store");
+  }
+
+  get logs(): string {
+    return path.join(this.home, "logs");
+  }
+
+  /** Each terminal's pane log (tmux pipe-pane) lives here, one file per terminal. */
+  get terminalLogs(): string {
+    return path.join(this.logs, "terminal");
+  }
+
+  terminalLog(terminalId: string): string {
+    return path.join(this.terminalLogs, `${terminalId}.log`);
+  }
+
+  /** A terminal's launch files (MCP configuration, settings); removed with the terminal. */
+  runtime(terminalId: string): string {
+    return path.join(this.home, "runtime", terminalId);
+  }
+
+  /** Transpiled drop-ins (safe to delete). */
+  get pluginCache(): string {
+    return path.join(this.home, "cache", "plugins");
+  }
+}
+
+/** `CAO_HOME` (default `~/.cao`). */
+export function caoHomeFrom(env: Env): string {
+  return new CaoPaths(env).home;
+}
+
+/** `CAO_PLUGINS_DIR` (default `$CAO_HOME/plugins`). */
+export function pluginsDirFrom(env: Env): string {
+  return new CaoPaths(env).plugins;
+}
