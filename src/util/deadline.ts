@@ -46,7 +46,7 @@ export class Deadline {
  * throw, a rejection and a timeout all come back as `ok: false`. A timed-out promise is abandoned, not cancelled
  * (JS cannot cancel it); `onLate` lets the caller clean up if it settles after all.
  */
-export async function settleWithin(action: () => unknown, deadline: Deadline | number, onLate?: (ok: boolean) => void): Promise<Settled> {
+export async function runWithDeadline(action: () => unknown, deadline: Deadline | number, onLate?: (ok: boolean) => void): Promise<Settled> {
   let value: unknown;
   try {
     value = action();
@@ -79,7 +79,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Whether `promise` settles within `ms`; the wait keeps the process alive and ends with the race. */
-export async function settlesWithin(promise: PromiseLike<unknown>, ms: number): Promise<boolean> {
+export async function waitUntilSettled(promise: PromiseLike<unknown>, ms: number): Promise<boolean> {
   const deadline = new Deadline(ms);
   try {
     return (await deadline.race(promise.then(() => true))) !== TIMED_OUT;

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { EVENT_TYPES, isEventType } from "../../plugins/api/events.js";
 import type { EventJournal } from "../../services/event-journal.js";
 import { ValidationError } from "../../util/validate.js";
-import { DEFAULT_STREAM_LIMITS, EventStreamClient } from "../event-stream-client.js";
+import { DEFAULT_STREAM_LIMITS, SseSubscription } from "../sse-subscription.js";
 
 interface EventsQuery {
   since?: string;
@@ -17,7 +17,7 @@ const SEQ = /^[0-9]{1,15}$/;
 export function eventRoutes(app: FastifyInstance, deps: { journal: EventJournal; logger: Logger; keepAliveMs?: number }): void {
   const { journal } = deps;
   const limits = { ...DEFAULT_STREAM_LIMITS, ...(deps.keepAliveMs !== undefined ? { keepAliveMs: deps.keepAliveMs } : {}) };
-  const clients = new Set<EventStreamClient>();
+  const clients = new Set<SseSubscription>();
   // Open streams would otherwise hold server.close() until their clients hang up.
   app.addHook("preClose", async () => {
     for (const client of [...clients]) client.end();
@@ -38,7 +38,7 @@ export function eventRoutes(app: FastifyInstance, deps: { journal: EventJournal;
     const types = parseTypes(request.query.types);
     if (request.query.limit !== undefined) throw new ValidationError("limit applies to /events/history, not to the stream");
     reply.hijack();
-    const client: EventStreamClient = new EventStreamClient(reply.raw, journal, {
+    const client: SseSubscription = new SseSubscription(reply.raw, journal, {
       since,
       types,
       limits,

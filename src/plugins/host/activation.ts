@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { settlesWithin } from "../../util/deadline.js";
+import { waitUntilSettled } from "../../util/deadline.js";
 import type { ActiveEntry, Catalog, CatalogEntry } from "./catalog.js";
 import type { Deliveries } from "./delivery/deliveries.js";
 import type { PluginSource } from "./discovery/source.js";
@@ -95,7 +95,7 @@ export class Activation {
     router.rebuild(catalog.active());
     this.deps.interceptors.rebuild(catalog.active());
     if (entry.status !== "active") return;
-    await settlesWithin(entry.queue.whenIdle(), teardownTimeoutMs);
+    await waitUntilSettled(entry.queue.whenIdle(), teardownTimeoutMs);
     deliveries.retire(entry.queue);
     await lifecycle.stop(name, entry.plugin);
     this.deps.onChange?.({ kind: "unloaded", source: entry.source });

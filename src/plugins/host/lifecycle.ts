@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { Deadline, settleWithin, TIMED_OUT } from "../../util/deadline.js";
+import { Deadline, runWithDeadline, TIMED_OUT } from "../../util/deadline.js";
 import { errorMessage } from "../../util/errors.js";
 import { EVENT_TYPES, isEventType } from "../api/events.js";
 import type { PluginContext, PluginIsolation } from "../api/plugin.js";
@@ -91,7 +91,7 @@ export class Lifecycle {
     const limit = deadline ?? new Deadline(this.deps.options.setupTimeoutMs);
     try {
       // A setup that finishes after its deadline is torn down: the plugin counts as failed, so nothing else will.
-      const result = await settleWithin(() => this.deps.scope.run(name, () => plugin.setup()), limit, (ok) => {
+      const result = await runWithDeadline(() => this.deps.scope.run(name, () => plugin.setup()), limit, (ok) => {
         if (ok) void this.stop(name, plugin);
       });
       if (result.ok) return undefined;
@@ -106,7 +106,7 @@ export class Lifecycle {
   /** Runs `teardown()` within the teardown timeout (a throw or a timeout is a WARN), then close() (a worker ends). */
   async stop(name: string, plugin: PluginInstance): Promise<void> {
     const ms = this.deps.options.teardownTimeoutMs;
-    const result = await settleWithin(() => this.deps.scope.run(name, () => plugin.teardown()), ms);
+    const result = await runWithDeadline(() => this.deps.scope.run(name, () => plugin.teardown()), ms);
     await plugin.close();
     if (result.ok) return;
     const why = result.timedOut ? `did not settle within ${ms} ms` : `threw: ${errorMessage(result.error)}`;

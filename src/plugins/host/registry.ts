@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { settlesWithin } from "../../util/deadline.js";
+import { waitUntilSettled } from "../../util/deadline.js";
 import { errorMessage } from "../../util/errors.js";
 import type { EventSink } from "../../services/event-sink.js";
 import { OperationDeniedEvent, PluginFailedEvent, PluginLoadedEvent, PluginReloadedEvent, PluginUnloadedEvent, type CaoEvent } from "../api/events.js";
@@ -132,7 +132,7 @@ export class PluginRegistry implements EventSink, OperationGate {
     for (const source of found.sources) if (!this.config.enabled(source.name)) this.catalog.set({ status: "disabled", source });
     await this.loadAll(enabled);
     // The cache was written in the background meanwhile; waiting here (bounded) leaves nothing half-done behind load().
-    await settlesWithin(this.loader.cacheWritten(), options.setupTimeoutMs);
+    await waitUntilSettled(this.loader.cacheWritten(), options.setupTimeoutMs);
     if (options.watch) {
       this.hotReload = new HotReload({
         dir: options.pluginsDir,
@@ -242,7 +242,7 @@ export class PluginRegistry implements EventSink, OperationGate {
 
   /** Wait until every queued event has been handled, or `timeoutMs` passed. Resolves true when fully drained. */
   async drain(timeoutMs = 5000): Promise<boolean> {
-    return settlesWithin(Promise.all(this.catalog.active().map(({ queue }) => queue.whenIdle())), timeoutMs);
+    return waitUntilSettled(Promise.all(this.catalog.active().map(({ queue }) => queue.whenIdle())), timeoutMs);
   }
 
   list(): PluginInfo[] {
@@ -264,7 +264,7 @@ export class PluginRegistry implements EventSink, OperationGate {
     await this.hotReload?.close();
     await this.serial.idle();
     // A reload may have left a transpile cache entry being written; nothing of the registry outlives teardown().
-    await settlesWithin(this.loader.cacheWritten(), this.options.teardownTimeoutMs);
+    await waitUntilSettled(this.loader.cacheWritten(), this.options.teardownTimeoutMs);
     const drained = await this.drain(this.options.teardownTimeoutMs);
     if (!drained) this.log.warn(`plugins did not finish their queued events within ${this.options.teardownTimeoutMs} ms`);
     this.router.clear();

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { DROP_IN_EXTENSIONS } from "../../../plugins/host/discovery/dir.js";
 import { pluginsDirFrom } from "../../../util/paths.js";
-import { setUpEditorSupport } from "../../plugins/editor-setup.js";
-import { javascriptTemplate, typescriptTemplate } from "../../plugins/template.js";
+import { setUpEditorSupport } from "../../scaffold/editor-setup.js";
+import { javascriptTemplate, typescriptTemplate } from "../../scaffold/template.js";
 import { CommandError, UsageError } from "../../usage.js";
 import { parsePluginArgs } from "./args.js";
 

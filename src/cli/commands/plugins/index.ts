@@ -1,4 +1,4 @@
-import { UsageError } from "../usage.js";
+import { UsageError } from "../../usage.js";
 
 export const pluginsHelp = `usage: cao plugins <command> [options]
 
@@ -20,14 +20,14 @@ type Subcommand = (argv: string[]) => Promise<number>;
 
 /** Each subcommand's module is imported when it runs (see main.ts: start-up time). */
 const subcommands: Record<string, Subcommand> = {
-  list: async (argv) => (await import("./plugins/list.js")).listCommand(argv),
-  info: async (argv) => (await import("./plugins/info.js")).infoCommand(argv),
-  enable: async (argv) => (await import("./plugins/change.js")).changeCommand("enable", argv),
-  disable: async (argv) => (await import("./plugins/change.js")).changeCommand("disable", argv),
-  reload: async (argv) => (await import("./plugins/change.js")).changeCommand("reload", argv),
-  new: async (argv) => (await import("./plugins/new.js")).newCommand(argv),
-  install: async (argv) => (await import("./plugins/install.js")).installCommand(argv),
-  uninstall: async (argv) => (await import("./plugins/install.js")).uninstallCommand(argv),
+  list: async (argv) => (await import("./list.js")).listCommand(argv),
+  info: async (argv) => (await import("./info.js")).infoCommand(argv),
+  enable: async (argv) => (await import("./change.js")).changeCommand("enable", argv),
+  disable: async (argv) => (await import("./change.js")).changeCommand("disable", argv),
+  reload: async (argv) => (await import("./change.js")).changeCommand("reload", argv),
+  new: async (argv) => (await import("./new.js")).newCommand(argv),
+  install: async (argv) => (await import("./install.js")).installCommand(argv),
+  uninstall: async (argv) => (await import("./install.js")).uninstallCommand(argv),
 };
 
 export async function pluginsCommand(argv: string[]): Promise<number> {

@@ -24,7 +24,7 @@ const REPLAY_PAGE = 500;
  * queue passes the limits is disconnected (it resumes with Last-Event-ID). So a stalled client costs at most ~1 MB
  * and never slows the dispatching of events.
  */
-export class EventStreamClient {
+export class SseSubscription {
   private lastSent: number;
   private replaying: boolean;
   /** Live events heard while the replay runs. */
