@@ -38,6 +38,14 @@ function screens(name: string): { file: string; status: TerminalStatus; text: st
     });
 }
 
+/** `idle.txt` / `completed.txt`, or a real capture named `<version>-idle.idle.txt` / `<version>-answer.completed.txt`. */
+function mainScreen(name: string, status: "idle" | "completed"): ReturnType<typeof screens>[number] {
+  const capture = status === "idle" ? "-idle.idle.txt" : "-answer.completed.txt";
+  const found = screens(name).find((s) => s.file === `${status}.txt`) ?? screens(name).find((s) => s.file.endsWith(capture));
+  expect(found, `${name} has ${status}.txt or *${capture}`).toBeDefined();
+  return found!;
+}
+
 describe("recorded screens", () => {
   it("every real provider is registered and has a recorded screen for each of the five statuses", () => {
     expect([...providers.keys()].sort()).toEqual(["mock", ...REAL].sort());
@@ -56,7 +64,7 @@ describe("recorded screens", () => {
       }
 
       it("has a recorded answer for its main completed screen", () => {
-        expect(screens(name).find((s) => s.file === "completed.txt")!.answer).toBeDefined();
+        expect(mainScreen(name, "completed").answer).toBeDefined();
       });
 
       for (const screen of screens(name).filter((s) => s.answer !== undefined)) {
@@ -66,7 +74,7 @@ describe("recorded screens", () => {
       }
 
       it("refuses to extract from a screen with no answer (the fresh idle screen)", () => {
-        const idle = screens(name).find((s) => s.file === "idle.txt")!;
+        const idle = mainScreen(name, "idle");
         expect(() => provider(name).extractLastAnswer(idle.text)).toThrow(/no .*answer/i);
       });
 
@@ -85,6 +93,17 @@ const TAILS: Record<string, { busy: string; idle: string }> = {
   q_cli: { busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...", idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m" },
   kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
 };
+
+describe("an Enter taken as a newline in the paste", () => {
+  it("gemini_cli: the input still holding pasted text is unsubmitted; the empty input, a busy or starting screen are not", () => {
+    const gemini = provider("gemini_cli");
+    const text = (file: string): string => screens("gemini_cli").find((s) => s.file === file)!.text;
+    expect(gemini.unsubmittedInput!(text("0.61.0-enter-taken-as-newline.completed.txt"))).toBe(true);
+    for (const file of ["0.61.0-idle.idle.txt", "0.61.0-answer.completed.txt", "0.61.0-busy.processing.txt", "0.61.0-initializing.processing.txt", "0.61.0-shell-approval.waiting_user_answer.txt"]) {
+      expect(gemini.unsubmittedInput!(text(file)), file).toBe(false);
+    }
+  });
+});
 
 describe("idle test on the pane log tail", () => {
   for (const name of REAL) {
@@ -182,15 +201,43 @@ describe("launch: argv and MCP configuration", () => {
     expect(argv).toContain("--no-alt-screen");
   });
 
-  it("gemini_cli: settings file under runtime via GEMINI_CLI_SYSTEM_SETTINGS_PATH, cao-mcp-server trusted", () => {
+  it("gemini_cli: a per-launch GEMINI_CLI_HOME whose settings are the user's plus cao-mcp-server (trusted), the rest of ~/.gemini linked", () => {
     const ctx = context();
-    const { argv, files, env } = provider("gemini_cli").buildLaunch(ctx);
-    const settingsPath = env!.GEMINI_CLI_SYSTEM_SETTINGS_PATH!;
-    expect(settingsPath).toBe(path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-settings.json"));
-    expect(argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--yolo"]);
-    const settings = JSON.parse(files!.find((f) => f.path === settingsPath)!.content);
+    const userDir = path.join(ctx.homeDir, ".gemini");
+    fs.mkdirSync(path.join(userDir, "tmp"), { recursive: true });
+    fs.writeFileSync(path.join(userDir, "settings.json"), '{\n  // the user\'s own\n  "model": {"name": "gemini-2.5-pro"},\n  "mcpServers": {"mine": {"command": "mine-mcp"}}\n}\n');
+    fs.writeFileSync(path.join(userDir, "oauth_creds.json"), "{}");
+    const { argv, files, env, links } = provider("gemini_cli").buildLaunch(ctx);
+    const home = path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-home");
+    expect(env).toEqual({ GEMINI_CLI_HOME: home });
+    // --skip-trust: the working directory is trusted for this session, so no trust question (and no restart).
+    expect(argv).toEqual(["/opt/agents/bin/the-cli", "--yolo", "--skip-trust"]);
+    const settings = JSON.parse(files!.find((f) => f.path === path.join(home, ".gemini", "settings.json"))!.content);
+    expect(settings.model).toEqual({ name: "gemini-2.5-pro" });
+    expect(settings.mcpServers.mine).toEqual({ command: "mine-mcp" });
     checkCaoServer(settings.mcpServers["cao-mcp-server"], ctx);
     expect(settings.mcpServers["cao-mcp-server"].trust).toBe(true);
+    // The profile's instructions: a context file of CAO's, after the user's GEMINI.md.
+    expect(settings.context.fileName).toEqual(["GEMINI.md", "CAO_AGENT_PROFILE.md"]);
+    expect(files!.find((f) => f.path === path.join(home, ".gemini", "CAO_AGENT_PROFILE.md"))!.content).toContain("It's \"quoted\"");
+    expect(links!.map((l) => [path.relative(home, l.path), l.target]).sort()).toEqual([
+      [".gemini/oauth_creds.json", path.join(userDir, "oauth_creds.json")],
+      [".gemini/tmp", path.join(userDir, "tmp")],
+    ]);
+  });
+
+  it("gemini_cli: removing the terminal's runtime dir removes the linked view, never the user's ~/.gemini", () => {
+    const ctx = context();
+    const userDir = path.join(ctx.homeDir, ".gemini");
+    fs.mkdirSync(path.join(userDir, "tmp", "chats"), { recursive: true });
+    fs.writeFileSync(path.join(userDir, "tmp", "chats", "a.json"), "{}");
+    const { files, links } = provider("gemini_cli").buildLaunch(ctx);
+    const runtime = path.join(ctx.caoHome, "runtime", "1a2b3c4d");
+    writeLaunchFiles(runtime, files ?? [], links ?? []);
+    expect(fs.readFileSync(path.join(runtime, "gemini-home", ".gemini", "tmp", "chats", "a.json"), "utf8")).toBe("{}");
+    removeLaunchFiles(runtime);
+    expect(fs.existsSync(runtime)).toBe(false);
+    expect(fs.readFileSync(path.join(userDir, "tmp", "chats", "a.json"), "utf8")).toBe("{}");
   });
 
   for (const [name, binary, agentsDir] of [
