@@ -186,7 +186,7 @@ export class ModelDouble {
     const { step, rule } = side ? { step: { text: SIDE_ANSWER } as Step, rule: -1 } : chooseStep(this.script, conversation.prompt, conversation.toolResults.length);
     let reply: Reply;
     try {
-      reply = conversation.jsonSchema !== undefined ? { kind: "json", value: shapeFromSchema(conversation.jsonSchema) } : this.replyFor(step, conversation);
+      reply = conversation.jsonSchema !== undefined ? { kind: "json", value: shapeFromSchema(conversation.jsonSchema) } : this.replyFor(step, conversation, request.body);
     } catch (error) {
       reply = { kind: "error", status: 400, message: `model double: ${(error as Error).message}` };
     }
@@ -210,11 +210,11 @@ export class ModelDouble {
     await protocol.write(res, reply, conversation, usage);
   }
 
-  private replyFor(step: Step, conversation: Conversation): Reply {
+  private replyFor(step: Step, conversation: Conversation, body: unknown): Reply {
     if ("error" in step) return { kind: "error", status: step.error.status, message: step.error.message ?? `scripted error ${step.error.status}` };
     if ("text" in step) return { kind: "text", text: step.text, chunks: step.chunks ?? 1, chunkDelayMs: step.chunkDelayMs ?? 0 };
     const id = `call_double_${++this.callCounter}`;
-    const call = "shell" in step ? shellCall(step.shell, conversation.tools) : namedCall(step.tool, step.input, conversation.tools);
+    const call = "shell" in step ? shellCall(step.shell, conversation.tools) : namedCall(step.tool, step.input, conversation.tools, JSON.stringify(body));
     return { kind: "tool", id, ...call };
   }
 
