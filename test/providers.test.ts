@@ -21,7 +21,7 @@ import { startTestServer } from "./helpers/server.js";
 afterEach(removeTempDirs);
 
 const SCREENS = path.resolve("test/fixtures/screens");
-const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli"];
+const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli", "qwen_cli"];
 const providers = new Map(defaultProviders().map((p) => [p.name, p]));
 const provider = (name: string): Provider => providers.get(name)!;
 
@@ -92,6 +92,7 @@ const TAILS: Record<string, { busy: string; idle: string }> = {
   gemini_cli: { busy: "\x1b[2K\x1b[36m⠏\x1b[0m Thinking… (esc to cancel, 8s)", idle: "\x1b[2K│ >   \x1b[2mType your message or @path/to/file\x1b[0m" },
   q_cli: { busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...", idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m" },
   kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
+  qwen_cli: { busy: "\x1b[2K  \x1b[35m..\x1b[0m Distracting you with this witty phrase... \x1b[2m(2s · esc to cancel)\x1b[0m", idle: "\x1b[2K*   \x1b[2mType your message or @path/to/file\x1b[0m" },
 };
 
 describe("an Enter taken as a newline in the paste", () => {
@@ -238,6 +239,20 @@ describe("launch: argv and MCP configuration", () => {
     removeLaunchFiles(runtime);
     expect(fs.existsSync(runtime)).toBe(false);
     expect(fs.readFileSync(path.join(userDir, "tmp", "chats", "a.json"), "utf8")).toBe("{}");
+  });
+
+  it("qwen_cli: --mcp-config file with cao-mcp-server (trusted), YOLO approval mode, the profile's prompt appended", () => {
+    const ctx = context();
+    const { argv, files, env } = provider("qwen_cli").buildLaunch(ctx);
+    expect(env).toBeUndefined(); // nothing of the user's ~/.qwen is replaced or written
+    expect(argv.slice(0, 3)).toEqual(["/opt/agents/bin/the-cli", "--approval-mode", "yolo"]);
+    const configPath = argv[argv.indexOf("--mcp-config") + 1]!;
+    expect(configPath).toBe(path.join(ctx.caoHome, "runtime", "1a2b3c4d", "qwen-mcp.json"));
+    const config = JSON.parse(files!.find((f) => f.path === configPath)!.content);
+    checkCaoServer(config.mcpServers["cao-mcp-server"], ctx);
+    expect(config.mcpServers["cao-mcp-server"].trust).toBe(true);
+    expect(config.mcpServers.docs).toEqual({ command: "docs-mcp", args: ["--port", "0"] });
+    expect(argv[argv.indexOf("--append-system-prompt") + 1]).toContain("`backticks` and a\nnewline.");
   });
 
   for (const [name, binary, agentsDir] of [

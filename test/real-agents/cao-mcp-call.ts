@@ -9,10 +9,10 @@ import { removeTempDirs } from "../helpers/fs-fixtures.js";
 import { type Rig, startRig, stopRigs } from "./harness.js";
 
 export interface CaoMcpCallOptions {
-  /** The tool name the model calls for cao-mcp-server's send_message in this CLI. */
+  /** The name the model sees for cao-mcp-server's send_message in this CLI. */
   toolName: string;
-  /** Whether the CLI lists the tool in the request's `tools` (false: deferred behind a tool search). */
-  offered: boolean;
+  /** The CLI's bridge to deferred tools, when the tool is not in the request's `tools` (Qwen Code: `tool_call`). */
+  via?: string;
 }
 
 export function caoMcpCallSuite(provider: string, options: CaoMcpCallOptions): void {
@@ -39,8 +39,13 @@ export function caoMcpCallSuite(provider: string, options: CaoMcpCallOptions): v
       });
       await rig.turn(sender.id, `${prompt}: send the message`, { prompt, requests: 2 });
       const [call, after] = rig.double.requestsFor(prompt);
-      expect(call!.reply).toMatchObject({ kind: "tool", name: options.toolName });
-      expect(call!.tools.includes(options.toolName)).toBe(options.offered);
+      if (options.via) {
+        expect(call!.tools).not.toContain(options.toolName);
+        expect(call!.reply).toMatchObject({ kind: "tool", name: options.via, input: { name: options.toolName } });
+      } else {
+        expect(call!.tools).toContain(options.toolName);
+        expect(call!.reply).toMatchObject({ kind: "tool", name: options.toolName });
+      }
       expect(after!.toolResults.join("\n")).toMatch(/"success":\s*true/);
       const inbox = (await rig.server.http("GET", `/terminals/${receiver.id}/inbox/messages`)).body as { sender_id: string; message: string }[];
       expect(inbox.filter((m) => m.message.includes(message)).map((m) => m.sender_id)).toEqual([sender.id]);

@@ -3,4 +3,4 @@ import { providerSuite } from "./provider-suite.js";
 
 providerSuite("gemini_cli");
 // Gemini CLI offers MCP tools directly, named mcp_<server>_<tool>.
-caoMcpCallSuite("gemini_cli", { toolName: "mcp_cao-mcp-server_send_message", offered: true });
+caoMcpCallSuite("gemini_cli", { toolName: "mcp_cao-mcp-server_send_message" });
