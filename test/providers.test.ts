@@ -348,3 +348,52 @@ describe("a terminal that fails to start", () => {
     }
   });
 });
+
+describe("an agent that took the Enter after a paste as a newline", () => {
+  /** The mock agent, with an input reader that answers `held` for its first checks ("the text is still there"). */
+  function holding(held: boolean[]): { provider: Provider; screens: string[] } {
+    const screens: string[] = [];
+    const provider: Provider = {
+      ...mockProvider,
+      name: "mock_holding",
+      unsubmittedInput(screen) {
+        screens.push(screen);
+        return held[screens.length - 1] ?? false;
+      },
+    };
+    return { provider, screens };
+  }
+
+  async function typeInto(provider: Provider): Promise<void> {
+    const server = await startTestServer({ server: { providers: [mockProvider, provider] } });
+    try {
+      const created = await server.http("POST", "/sessions", { query: { provider: provider.name, agent_profile: "developer", session_name: "holding" } });
+      expect(created.status).toBe(201);
+      expect((await server.http("POST", `/terminals/${created.body.id}/input`, { body: { message: "hello there" } })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  }
+
+  it("CAO looks again after typing and presses Enter while the text is held, then stops", async () => {
+    const { provider, screens } = holding([true, true, false]);
+    await typeInto(provider);
+    expect(screens).toHaveLength(3);
+    expect(screens[0]).toContain("hello there");
+    // Each Enter CAO pressed again shows as one more empty prompt of the mock agent.
+    const emptyPromptsAtEnd = (screen: string): number => {
+      const lines = screen.trimEnd().split("\n");
+      let n = 0;
+      while (n < lines.length && lines[lines.length - 1 - n]!.trim() === "mock>") n++;
+      return n;
+    };
+    expect(screens.map(emptyPromptsAtEnd)).toEqual([1, 2, 3]);
+  });
+
+  it("CAO gives up after a few looks when the text never leaves the input", async () => {
+    const { provider, screens } = holding(Array(20).fill(true));
+    await typeInto(provider);
+    expect(screens.length).toBeGreaterThan(1);
+    expect(screens.length).toBeLessThan(20);
+  });
+});
