@@ -21,7 +21,7 @@ import { startTestServer } from "./helpers/server.js";
 afterEach(removeTempDirs);
 
 const SCREENS = path.resolve("test/fixtures/screens");
-const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli"];
+const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli", "qwen_cli"];
 const providers = new Map(defaultProviders().map((p) => [p.name, p]));
 const provider = (name: string): Provider => providers.get(name)!;
 
@@ -36,6 +36,14 @@ function screens(name: string): { file: string; status: TerminalStatus; text: st
       const answer = fs.existsSync(answerFile) ? fs.readFileSync(answerFile, "utf8").replace(/\n$/, "") : undefined;
       return { file, status, text: fs.readFileSync(path.join(dir, file), "utf8"), ...(answer !== undefined ? { answer } : {}) };
     });
+}
+
+/** `idle.txt` / `completed.txt`, or a real capture named `<version>-idle.idle.txt` / `<version>-answer.completed.txt`. */
+function mainScreen(name: string, status: "idle" | "completed"): ReturnType<typeof screens>[number] {
+  const capture = status === "idle" ? "-idle.idle.txt" : "-answer.completed.txt";
+  const found = screens(name).find((s) => s.file === `${status}.txt`) ?? screens(name).find((s) => s.file.endsWith(capture));
+  expect(found, `${name} has ${status}.txt or *${capture}`).toBeDefined();
+  return found!;
 }
 
 describe("recorded screens", () => {
@@ -56,9 +64,7 @@ describe("recorded screens", () => {
       }
 
       it("has a recorded answer for its main completed screen", () => {
-        // A hand-written `completed.txt`, or a real capture named `<version>-answer.completed.txt`.
-        const main = screens(name).find((s) => s.file === "completed.txt" || s.file.endsWith("-answer.completed.txt"));
-        expect(main?.answer).toBeDefined();
+        expect(mainScreen(name, "completed").answer).toBeDefined();
       });
 
       for (const screen of screens(name).filter((s) => s.answer !== undefined)) {
@@ -68,7 +74,7 @@ describe("recorded screens", () => {
       }
 
       it("refuses to extract from a screen with no answer (the fresh idle screen)", () => {
-        const idle = screens(name).find((s) => s.file === "idle.txt")!;
+        const idle = mainScreen(name, "idle");
         expect(() => provider(name).extractLastAnswer(idle.text)).toThrow(/no .*answer/i);
       });
 
@@ -86,7 +92,19 @@ const TAILS: Record<string, { busy: string; idle: string }> = {
   gemini_cli: { busy: "\x1b[2K\x1b[36m⠏\x1b[0m Thinking… (esc to cancel, 8s)", idle: "\x1b[2K│ >   \x1b[2mType your message or @path/to/file\x1b[0m" },
   q_cli: { busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...", idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m" },
   kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
+  qwen_cli: { busy: "\x1b[2K  \x1b[35m..\x1b[0m Distracting you with this witty phrase... \x1b[2m(2s · esc to cancel)\x1b[0m", idle: "\x1b[2K*   \x1b[2mType your message or @path/to/file\x1b[0m" },
 };
+
+describe("an Enter taken as a newline in the paste", () => {
+  it("gemini_cli: the input still holding pasted text is unsubmitted; the empty input, a busy or starting screen are not", () => {
+    const gemini = provider("gemini_cli");
+    const text = (file: string): string => screens("gemini_cli").find((s) => s.file === file)!.text;
+    expect(gemini.unsubmittedInput!(text("0.61.0-enter-taken-as-newline.completed.txt"))).toBe(true);
+    for (const file of ["0.61.0-idle.idle.txt", "0.61.0-answer.completed.txt", "0.61.0-busy.processing.txt", "0.61.0-initializing.processing.txt", "0.61.0-shell-approval.waiting_user_answer.txt"]) {
+      expect(gemini.unsubmittedInput!(text(file)), file).toBe(false);
+    }
+  });
+});
 
 describe("idle test on the pane log tail", () => {
   for (const name of REAL) {
@@ -206,15 +224,57 @@ describe("launch: argv and MCP configuration", () => {
     expect(codex.firstLaunchKeys!(screen("0.169.0-idle.idle.txt"))).toBeUndefined();
   });
 
-  it("gemini_cli: settings file under runtime via GEMINI_CLI_SYSTEM_SETTINGS_PATH, cao-mcp-server trusted", () => {
+  it("gemini_cli: a per-launch GEMINI_CLI_HOME whose settings are the user's plus cao-mcp-server (trusted), the rest of ~/.gemini linked", () => {
     const ctx = context();
-    const { argv, files, env } = provider("gemini_cli").buildLaunch(ctx);
-    const settingsPath = env!.GEMINI_CLI_SYSTEM_SETTINGS_PATH!;
-    expect(settingsPath).toBe(path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-settings.json"));
-    expect(argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--yolo"]);
-    const settings = JSON.parse(files!.find((f) => f.path === settingsPath)!.content);
+    const userDir = path.join(ctx.homeDir, ".gemini");
+    fs.mkdirSync(path.join(userDir, "tmp"), { recursive: true });
+    fs.writeFileSync(path.join(userDir, "settings.json"), '{\n  // the user\'s own\n  "model": {"name": "gemini-2.5-pro"},\n  "mcpServers": {"mine": {"command": "mine-mcp"}}\n}\n');
+    fs.writeFileSync(path.join(userDir, "oauth_creds.json"), "{}");
+    const { argv, files, env, links } = provider("gemini_cli").buildLaunch(ctx);
+    const home = path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-home");
+    expect(env).toEqual({ GEMINI_CLI_HOME: home });
+    // --skip-trust: the working directory is trusted for this session, so no trust question (and no restart).
+    expect(argv).toEqual(["/opt/agents/bin/the-cli", "--yolo", "--skip-trust"]);
+    const settings = JSON.parse(files!.find((f) => f.path === path.join(home, ".gemini", "settings.json"))!.content);
+    expect(settings.model).toEqual({ name: "gemini-2.5-pro" });
+    expect(settings.mcpServers.mine).toEqual({ command: "mine-mcp" });
     checkCaoServer(settings.mcpServers["cao-mcp-server"], ctx);
     expect(settings.mcpServers["cao-mcp-server"].trust).toBe(true);
+    // The profile's instructions: a context file of CAO's, after the user's GEMINI.md.
+    expect(settings.context.fileName).toEqual(["GEMINI.md", "CAO_AGENT_PROFILE.md"]);
+    expect(files!.find((f) => f.path === path.join(home, ".gemini", "CAO_AGENT_PROFILE.md"))!.content).toContain("It's \"quoted\"");
+    expect(links!.map((l) => [path.relative(home, l.path), l.target]).sort()).toEqual([
+      [".gemini/oauth_creds.json", path.join(userDir, "oauth_creds.json")],
+      [".gemini/tmp", path.join(userDir, "tmp")],
+    ]);
+  });
+
+  it("gemini_cli: removing the terminal's runtime dir removes the linked view, never the user's ~/.gemini", () => {
+    const ctx = context();
+    const userDir = path.join(ctx.homeDir, ".gemini");
+    fs.mkdirSync(path.join(userDir, "tmp", "chats"), { recursive: true });
+    fs.writeFileSync(path.join(userDir, "tmp", "chats", "a.json"), "{}");
+    const { files, links } = provider("gemini_cli").buildLaunch(ctx);
+    const runtime = path.join(ctx.caoHome, "runtime", "1a2b3c4d");
+    writeLaunchFiles(runtime, files ?? [], links ?? []);
+    expect(fs.readFileSync(path.join(runtime, "gemini-home", ".gemini", "tmp", "chats", "a.json"), "utf8")).toBe("{}");
+    removeLaunchFiles(runtime);
+    expect(fs.existsSync(runtime)).toBe(false);
+    expect(fs.readFileSync(path.join(userDir, "tmp", "chats", "a.json"), "utf8")).toBe("{}");
+  });
+
+  it("qwen_cli: --mcp-config file with cao-mcp-server (trusted), YOLO approval mode, the profile's prompt appended", () => {
+    const ctx = context();
+    const { argv, files, env } = provider("qwen_cli").buildLaunch(ctx);
+    expect(env).toBeUndefined(); // nothing of the user's ~/.qwen is replaced or written
+    expect(argv.slice(0, 3)).toEqual(["/opt/agents/bin/the-cli", "--approval-mode", "yolo"]);
+    const configPath = argv[argv.indexOf("--mcp-config") + 1]!;
+    expect(configPath).toBe(path.join(ctx.caoHome, "runtime", "1a2b3c4d", "qwen-mcp.json"));
+    const config = JSON.parse(files!.find((f) => f.path === configPath)!.content);
+    checkCaoServer(config.mcpServers["cao-mcp-server"], ctx);
+    expect(config.mcpServers["cao-mcp-server"].trust).toBe(true);
+    expect(config.mcpServers.docs).toEqual({ command: "docs-mcp", args: ["--port", "0"] });
+    expect(argv[argv.indexOf("--append-system-prompt") + 1]).toContain("`backticks` and a\nnewline.");
   });
 
   for (const [name, binary, agentsDir] of [
@@ -332,5 +392,54 @@ describe("first-launch screens CAO answers itself", () => {
     expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-api-key.waiting_user_answer.txt"))).toBeUndefined();
     expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-permission.waiting_user_answer.txt"))).toBeUndefined();
     expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-idle.idle.txt"))).toBeUndefined();
+  });
+});
+
+describe("an agent that took the Enter after a paste as a newline", () => {
+  /** The mock agent, with an input reader that answers `held` for its first checks ("the text is still there"). */
+  function holding(held: boolean[]): { provider: Provider; screens: string[] } {
+    const screens: string[] = [];
+    const provider: Provider = {
+      ...mockProvider,
+      name: "mock_holding",
+      unsubmittedInput(screen) {
+        screens.push(screen);
+        return held[screens.length - 1] ?? false;
+      },
+    };
+    return { provider, screens };
+  }
+
+  async function typeInto(provider: Provider): Promise<void> {
+    const server = await startTestServer({ server: { providers: [mockProvider, provider] } });
+    try {
+      const created = await server.http("POST", "/sessions", { query: { provider: provider.name, agent_profile: "developer", session_name: "holding" } });
+      expect(created.status).toBe(201);
+      expect((await server.http("POST", `/terminals/${created.body.id}/input`, { body: { message: "hello there" } })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  }
+
+  it("CAO looks again after typing and presses Enter while the text is held, then stops", async () => {
+    const { provider, screens } = holding([true, true, false]);
+    await typeInto(provider);
+    expect(screens).toHaveLength(3);
+    expect(screens[0]).toContain("hello there");
+    // Each Enter CAO pressed again shows as one more empty prompt of the mock agent.
+    const emptyPromptsAtEnd = (screen: string): number => {
+      const lines = screen.trimEnd().split("\n");
+      let n = 0;
+      while (n < lines.length && lines[lines.length - 1 - n]!.trim() === "mock>") n++;
+      return n;
+    };
+    expect(screens.map(emptyPromptsAtEnd)).toEqual([1, 2, 3]);
+  });
+
+  it("CAO gives up after a few looks when the text never leaves the input", async () => {
+    const { provider, screens } = holding(Array(20).fill(true));
+    await typeInto(provider);
+    expect(screens.length).toBeGreaterThan(1);
+    expect(screens.length).toBeLessThan(20);
   });
 });

@@ -171,11 +171,12 @@ export class TmuxClient {
    * it line by line), then presses Enter `enterCount` times — unless the pane is dead or back at a shell its agent
    * left: then nothing is typed and the pane's state is returned. Check and paste run inside one tmux
    * command queue, so the pane cannot die between them. Control characters are removed first (see typedText).
+   * `submitDelayMs` holds the Enter back after the paste (see Provider.submitDelayMs).
    */
-  async pasteText(session: string, window: string, text: string, enterCount: number): Promise<PaneState | undefined> {
+  async pasteText(session: string, window: string, text: string, enterCount: number, submitDelayMs = 0): Promise<PaneState | undefined> {
     const target = this.target(session, window);
     const buffer = `cao-paste-${process.pid}-${++this.pasteCounter}`;
-    const enters = Array.from({ length: enterCount }, () => ["send-keys", "-t", target, "Enter"]);
+    const enters = submitKeys(target, enterCount, submitDelayMs);
     // One tmux invocation instead of one per step: input latency is mostly process spawn cost.
     const args = ["load-buffer", "-b", buffer, "-", ";", ...this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters], [["delete-buffer", "-b", buffer]])];
     try {
@@ -198,10 +199,10 @@ export class TmuxClient {
    * command, so once it ran the buffer is gone, and a buffer still there means it was never pasted. Refused like
    * pasteText (the buffer then stays), returning the pane's state.
    */
-  async pasteBuffer(session: string, window: string, buffer: string, enterCount: number): Promise<PaneState | undefined> {
+  async pasteBuffer(session: string, window: string, buffer: string, enterCount: number, submitDelayMs = 0): Promise<PaneState | undefined> {
     assertTmuxName(buffer, "buffer name");
     const target = this.target(session, window);
-    const enters = Array.from({ length: enterCount }, () => ["send-keys", "-t", target, "Enter"]);
+    const enters = submitKeys(target, enterCount, submitDelayMs);
     return refusal(await this.run(this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters])));
   }
 
@@ -304,6 +305,12 @@ export class TmuxClient {
     assertTmuxName(window, "window name");
     return `=${session}:${window}`;
   }
+}
+
+/** The Enter presses after a paste, behind a wait inside the same command queue (`run-shell -d`) when asked. */
+function submitKeys(target: string, enterCount: number, delayMs: number): string[][] {
+  const wait = delayMs > 0 ? [["run-shell", "-d", (delayMs / 1000).toFixed(3)]] : [];
+  return [...wait, ...Array.from({ length: enterCount }, () => ["send-keys", "-t", target, "Enter"])];
 }
 
 /** The state printed by a refused guarded command, or undefined when it ran. */

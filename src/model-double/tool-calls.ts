@@ -29,18 +29,28 @@ export function shellCall(command: string, tools: readonly OfferedTool[]): Resol
 }
 
 /**
- * `requestText` is the whole request as sent: a CLI that defers MCP tools behind a tool search (Claude Code, Qwen
- * Code) does not offer them, but names them in a reminder (`mcp__cao-mcp-server__handoff`), and a direct call by
- * that name runs.
+ * `requestText` is the whole request as sent: CLIs that defer MCP tools (Claude Code, Qwen Code) leave them out of
+ * `tools` and announce them by name (`mcp__<server>__<tool>`) in a reminder. Such a tool is called through the
+ * CLI's bridge when it offers one (Qwen Code's `tool_call {name, arguments}`), otherwise by its full name (Claude
+ * Code runs a direct call of a deferred tool). When the request names it nowhere (a CLI still connecting its MCP
+ * servers), a step that names its `server` calls `mcp__<server>__<tool>`.
  */
 export function namedCall(wanted: string, input: Record<string, unknown>, tools: readonly OfferedTool[], requestText = "", server?: string): ResolvedCall {
   const exact = tools.find((t) => t.name === wanted || (t.namespace && `${t.namespace}__${t.name}` === wanted));
   const suffix = (name: string): boolean => name === wanted || ["__", "_", "-", "."].some((sep) => name.endsWith(sep + wanted));
   const tool = exact ?? tools.find((t) => suffix(t.name) || (t.namespace !== undefined && suffix(`${t.namespace}__${t.name}`)));
   if (tool) return { name: tool.name, ...(tool.namespace ? { namespace: tool.namespace } : {}), input };
+  const deferred = deferredName(wanted, requestText) ?? (server ? `mcp__${server}__${wanted}` : undefined);
+  if (!deferred) return { name: wanted, input };
+  const bridge = tools.find((t) => t.name === "tool_call" && t.schema?.properties?.name && t.schema.properties.arguments);
+  return bridge ? { name: bridge.name, input: { name: deferred, arguments: input } } : { name: deferred, input };
+}
+
+/** The full name of a deferred MCP tool announced in the request: `wanted` itself, or `mcp__<server>__<wanted>`. */
+function deferredName(wanted: string, requestText: string): string | undefined {
   const escaped = wanted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const mentioned = new RegExp(`\\bmcp__[A-Za-z0-9_-]+?__${escaped}\\b`).exec(requestText)?.[0];
-  return { name: mentioned ?? (server ? `mcp__${server}__${wanted}` : wanted), input };
+  const pattern = wanted.startsWith("mcp__") ? new RegExp(`${escaped}(?![\\w-])`) : new RegExp(`mcp__[\\w.-]+?__${escaped}(?![\\w-])`);
+  return pattern.exec(requestText)?.[0];
 }
 
 function isArray(schema: JsonSchema | undefined): boolean {

@@ -1,31 +1,52 @@
-import path from "node:path";
+import { perLaunchGeminiHome } from "./gemini-home.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, type Transcript } from "./screen-text.js";
 
 /*
- * Gemini CLI's TUI, bottom-up: a status bar (cwd, sandbox, model), the input box (`│ >   Type your message or
- * @path/to/file │` when empty; newer versions draw it between bars of `▄` and `▀`, with `*` for `>` in YOLO mode), while working a braille spinner line "⠏ Thinking… (esc to cancel, 8s)", and the
- * transcript above: the user's message in its own box (`│ > text │`), answers starting with `✦`, tool calls in
- * `╭─╮` boxes, errors starting with `✕`. A confirmation is a box with a numbered menu and a `●` cursor.
+ * Gemini CLI's TUI (0.61), bottom-up: a status bar (workspace, sandbox, model), the input line (`*   Type your
+ * message or @path/to/file` when empty in YOLO mode, `>` otherwise; the text typed so far once there is some), in
+ * some terminals between bars of `▄` and `▀`, above it a mode line ("YOLO Ctrl+Y … 1 MCP server") under a
+ * full-width rule of `─`, and right above the rule a braille spinner line while it works ("⠙ Thinking... (esc to
+ * cancel, 2s)"). Above that the transcript: the user's message (` > text`, continuation lines indented), answers
+ * starting with `✦`, tool calls in `╭─╮` boxes, errors starting with `✕` (followed by an `ℹ` hint). A confirmation
+ * or the folder-trust question replaces the input area with a box holding a numbered menu whose cursor is `●`.
  */
-const PLACEHOLDER = /Type your message/;
-const BOX_TOP = /^(?:╭─|▄{10,})/;
-const USER_MESSAGE = /^(?:│\s*|\s?)>\s+\S/;
+const INPUT_LINE = /^\s?[*>!]\s/;
+const PLACEHOLDER = /^\s?[*>!]\s+Type your message/;
+/** The top of the input area: the rule over the mode line, or the bar over the input line. */
+const INPUT_EDGE = /^(?:─{20,}|▄{20,})$/;
+const USER_MESSAGE = /^\s?>\s+\S/;
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏].*\(esc to cancel/;
 const MENU_CURSOR = /^[│\s]*●\s*\d+\.\s/;
-const MENU_QUESTION = /Allow execution|Apply this change\?|Do you want to|Allow\b/;
+const MENU_QUESTION = /Allow execution|Apply this change\?|Do you want to|Do you trust|Allow\b/;
+/**
+ * The mode line's context summary ("1 context file · 1 MCP server") is drawn once Gemini's config is initialized;
+ * before that it shows the input line alone and takes an Enter as a newline or drops it. CAO always gives it
+ * cao-mcp-server, so the count is there on every launch that is ready.
+ */
+const READY = /\b\d+ MCP servers?\b/;
+/** Where CAO puts the profile's instructions: a context file loaded after the user's own GEMINI.md. */
+export const GEMINI_PROFILE_FILE = "CAO_AGENT_PROFILE.md";
 
 interface Screen extends Transcript {
   hasPrompt: boolean;
+  /** The live input line (`*   Type your message…` when empty), or "" when none is drawn. */
+  input: string;
 }
 
 function read(screenText: string): Screen {
   const lines = screenLines(screenText);
-  const prompt = lastIndexMatching(lines, PLACEHOLDER);
-  if (prompt < 0) return { lines, transcript: lines, lastUser: -1, hasPrompt: false };
-  const top = lastIndexMatching(lines, BOX_TOP, prompt);
-  const transcript = lines.slice(0, top < 0 ? prompt : top);
-  return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), hasPrompt: true };
+  // The live input: the last input line with the input area's edge a few lines above it (a past message in the
+  // transcript has an answer or a tool box above it, a dialog draws no input line at all).
+  for (let i = lines.length - 1; i > 0; i--) {
+    if (!INPUT_LINE.test(lines[i]!)) continue;
+    const from = Math.max(0, i - 5);
+    const edge = lines.slice(from, i).findIndex((line) => INPUT_EDGE.test(line));
+    if (edge < 0) continue;
+    const transcript = lines.slice(0, from + edge);
+    return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), hasPrompt: true, input: lines[i]! };
+  }
+  return { lines, transcript: lines, lastUser: -1, hasPrompt: false, input: "" };
 }
 
 function last(screen: Screen, pattern: RegExp): number {
@@ -36,43 +57,50 @@ export const geminiCliProvider: Provider = {
   name: "gemini_cli",
   binary: "gemini",
   buildLaunch(context: LaunchContext): LaunchPlan {
-    // Gemini reads MCP servers from settings files; the system-settings path is the one a launcher may point
-    // anywhere (GEMINI_CLI_SYSTEM_SETTINGS_PATH), so the user's ~/.gemini/settings.json is never written.
-    const settings = path.join(context.caoHome, "runtime", context.terminalId, "gemini-settings.json");
     const servers = Object.fromEntries(
       Object.entries(mcpServersFor(context)).map(([name, server]) => [name, name === "cao-mcp-server" ? { ...server, trust: true } : server]),
     );
-    const argv = [context.binaryPath, "--yolo"];
-    if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
-    if (prompt) argv.push("--prompt-interactive", `Adopt these instructions for the rest of this session, then reply "Ready.":\n\n${prompt}`);
-    return { argv, env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: settings }, files: [{ path: settings, content: JSON.stringify({ mcpServers: servers }, null, 2) }] };
+    const home = perLaunchGeminiHome(context, { mcpServers: servers, ...(prompt ? { contextFile: { name: GEMINI_PROFILE_FILE, content: `${prompt}\n` } } : {}) });
+    // --skip-trust trusts the working directory CAO was told to use for this session only: the trust question is
+    // never drawn (answering it makes Gemini restart itself), and stdio MCP servers need a trusted folder.
+    const argv = [context.binaryPath, "--yolo", "--skip-trust"];
+    if (context.profile.model) argv.push("--model", context.profile.model);
+    return { argv, env: { GEMINI_CLI_HOME: home.home }, files: home.files, links: home.links };
   },
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);
     const region = bottom(screen.lines, 16);
-    // A confirmation box is drawn in place of the input box: its `● 1.` cursor is below any input placeholder.
+    // A confirmation box replaces the input: its `● 1.` cursor is near the bottom, below any input area.
     const cursor = lastIndexMatching(screen.lines, MENU_CURSOR);
-    if (cursor > lastIndexMatching(screen.lines, PLACEHOLDER) && screen.lines.length - cursor <= 8 && MENU_QUESTION.test(region)) {
+    const input = screen.hasPrompt ? screen.transcript.length : -1;
+    if (cursor > input && screen.lines.length - cursor <= 8 && MENU_QUESTION.test(region)) {
       return "waiting_user_answer";
     }
     if (SPINNER.test(region)) return "processing";
     if (!screen.hasPrompt) return "processing";
-    if (screen.lastUser < 0) return "idle";
+    if (screen.lastUser < 0) return READY.test(bottom(screen.lines, 8)) ? "idle" : "processing";
     const answer = last(screen, /^✦\s/);
     const error = last(screen, /^✕\s/);
     if (error > answer) return "error";
     return answer >= 0 ? "completed" : "idle";
   },
+  unsubmittedInput(screenText: string): boolean {
+    const { input } = read(screenText);
+    return input !== "" && !PLACEHOLDER.test(input);
+  },
   extractLastAnswer(screenText: string): string {
     const screen = read(screenText);
     const start = last(screen, /^✦\s/);
     if (screen.lastUser < 0 || start < 0) throw new Error("no Gemini answer on screen after the last message");
-    // Stops at the next block, a box, or a right-aligned hint such as "YOLO mode (ctrl + y to toggle)".
-    return answerBlock(screen, start, /^✦/, /^(?:✦|✕|╭─|▄{10,}|\s{20,}\S)/);
+    // Stops at the next block, a box, or a right-aligned hint such as "? for shortcuts".
+    return answerBlock(screen, start, /^✦/, /^(?:✦|✕|ℹ|╭─|\s?>\s|\s{20,}\S)/);
   },
   exit: { text: "/quit" },
   pasteEnterCount: 1,
+  // An Enter within 40 ms of a paste is a newline in the pasted text to Gemini (its guard for terminals without
+  // bracketed paste), and so is one within 30 ms of any typed key; a busy event loop stretches both.
+  submitDelayMs: 300,
   idleTail(tail: string): boolean {
     return tailLooksIdle(tail, /esc to cancel/, /Type your message/);
   },

@@ -6,6 +6,7 @@ import { claudeCodeProvider } from "./claude-code.js";
 import { codexProvider } from "./codex.js";
 import { geminiCliProvider } from "./gemini-cli.js";
 import { mockProvider } from "./mock.js";
+import { qwenCliProvider } from "./qwen-cli.js";
 import type { Provider } from "./provider.js";
 
 export type { Provider, TerminalStatus, AgentProfile, LaunchContext, LaunchPlan, McpServerConfig } from "./provider.js";
@@ -63,7 +64,7 @@ export class ProviderRegistry {
 }
 
 export function defaultProviders(): Provider[] {
-  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider];
+  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, qwenCliProvider];
 }
 
 /** The first executable file named `binary` in the directories of `searchPath`, as an absolute path. */

@@ -53,10 +53,21 @@ export interface LaunchFile {
   content: string;
 }
 
+/**
+ * A symbolic link under the terminal's runtime directory, for a per-launch view of a user's config directory (the
+ * user's entries linked, the launch's own files beside them). Removed with that directory; its target never is.
+ */
+export interface LaunchLink {
+  path: string;
+  target: string;
+}
+
 export interface LaunchPlan {
   /** argv: the binary (its absolute path, `context.binaryPath`) and its arguments; the terminal service shell-quotes it. */
   argv: string[];
   files?: LaunchFile[];
+  /** Written after `files`; each must lie under $CAO_HOME/runtime/<terminal id>/. */
+  links?: LaunchLink[];
   /** Variables for this agent only (settings paths, per-launch switches); set in its tmux window, never typed. */
   env?: Record<string, string>;
 }
@@ -85,6 +96,16 @@ export interface Provider {
   readonly exit: { text: string } | { keys: string[] };
   /** Enter presses after a bracketed paste: some TUIs need a second Enter to submit multi-line input. */
   readonly pasteEnterCount: number;
+  /**
+   * Milliseconds between a paste and its Enter (default none). TUIs that guard against pastes in terminals without
+   * bracketed paste (Gemini CLI, Qwen Code) take an Enter that follows other input within ~40 ms as a newline.
+   */
+  readonly submitDelayMs?: number;
+  /**
+   * True while the screen's input still holds text that was pasted and "submitted": the CLI took the Enter as a
+   * newline in the paste. After typing, the terminal service then presses Enter again (a few times at most).
+   */
+  unsubmittedInput?(screen: string): boolean;
   /**
    * A cheap test on the last bytes of the terminal log: true when the CLI's idle prompt is visible at the end.
    * Lets the inbox skip the capture-pane + getStatus round trip while an agent is obviously busy.

@@ -67,6 +67,9 @@ const HISTORY_LINES = 10_000;
 const POLL_MS = 100;
 /** First-launch screens answered per launch at most (each answer is one key press; a loop must end). */
 const MAX_FIRST_LAUNCH_ANSWERS = 6;
+/** Checks after a paste whether the agent took its Enter (Provider.unsubmittedInput), and how long apart. */
+const SUBMIT_CHECKS = 5;
+const SUBMIT_CHECK_MS = 400;
 
 /** Terminals: one tmux window each, running one agent CLI; the operations emit terminal events when they succeed. */
 export class TerminalService {
@@ -139,7 +142,7 @@ export class TerminalService {
       if (db.terminalsOfSession(spec.sessionName).length > 0) await this.deps.reconcile();
     } else if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
     // The agent reads its files (settings, MCP configuration) as it starts.
-    writeLaunchFiles(this.runtimeDir(id), plan.files ?? []);
+    writeLaunchFiles(this.runtimeDir(id), plan.files ?? [], plan.links ?? []);
     await (spec.newSession ? tmux.newSession(windowSpec) : tmux.newWindow(windowSpec)).catch((error: unknown) => {
       removeLaunchFiles(this.runtimeDir(id));
       throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
@@ -293,9 +296,10 @@ export class TerminalService {
     // Recorded before typing: if storage refuses (503), nothing has been typed and the request changed nothing.
     this.deps.db.touchTerminal(id, new Date().toISOString());
     const refused = await this.onTmux(record, () =>
-      this.deps.tmux.pasteText(record.session_name, record.window_name, text, provider.pasteEnterCount),
+      this.deps.tmux.pasteText(record.session_name, record.window_name, text, provider.pasteEnterCount, provider.submitDelayMs),
     );
     if (refused) throw this.refusal(record, refused, "takes no input");
+    await this.confirmSubmitted(record, provider);
     if (options.senderId !== undefined && options.orchestrationType !== undefined) {
       this.deps.sink.dispatch(
         new MessageSentEvent({
@@ -324,8 +328,9 @@ export class TerminalService {
     const { tmux } = this.deps;
     await this.onTmux(record, () => tmux.loadBuffer(options.buffer, text));
     options.beforePaste();
-    const refused = await this.onTmux(record, () => tmux.pasteBuffer(record.session_name, record.window_name, options.buffer, provider.pasteEnterCount));
+    const refused = await this.onTmux(record, () => tmux.pasteBuffer(record.session_name, record.window_name, options.buffer, provider.pasteEnterCount, provider.submitDelayMs));
     if (refused) throw this.refusal(record, refused, "takes no input");
+    await this.confirmSubmitted(record, provider);
     this.touch(id);
     return text;
   }
@@ -396,9 +401,27 @@ export class TerminalService {
     const refused = await this.onTmux(record, () =>
       "keys" in provider.exit
         ? tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys)
-        : tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount),
+        : tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount, provider.submitDelayMs),
     );
     if (refused) throw this.refusal(record, refused, "cannot exit again");
+    if (!("keys" in provider.exit)) await this.confirmSubmitted(record, provider);
+  }
+
+  /**
+   * Presses Enter again while the agent still shows the pasted text in its input: TUIs that guard against pastes
+   * in terminals without bracketed paste take an Enter that reaches them together with the paste (their event loop
+   * was busy, so both arrived in one read) as a newline in it. A later Enter submits it. Best effort: an agent that
+   * exits or vanishes meanwhile is left to the status monitor.
+   */
+  private async confirmSubmitted(record: TerminalRecord, provider: Provider): Promise<void> {
+    if (!provider.unsubmittedInput) return;
+    for (let check = 0; check < SUBMIT_CHECKS; check++) {
+      await new Promise((resolve) => setTimeout(resolve, SUBMIT_CHECK_MS));
+      const probe = await this.probe(record).catch(() => undefined);
+      if (!probe || probe.pane.dead || !provider.unsubmittedInput(probe.screen)) return;
+      this.deps.logger.debug({ terminal: record.id }, `terminal ${record.id}: ${provider.name} kept the pasted text in its input; pressing Enter again`);
+      if (await this.deps.tmux.sendKeys(record.session_name, record.window_name, ["Enter"]).catch(() => "gone")) return;
+    }
   }
 
   /** Kills the window and forgets the terminal; returns whether its session went away with it. */
