@@ -6,7 +6,7 @@ import { OperationDeniedEvent, PluginFailedEvent, PluginLoadedEvent, PluginReloa
 import type { InterceptPoint, InterceptPointMap } from "../api/points.js";
 import type { OperationGate, Verdict } from "../../services/operation-gate.js";
 import { Activation, type LifecycleChange } from "./activation.js";
-import { Catalog, describe, type PluginInfo } from "./catalog.js";
+import { Catalog, type PluginInfo } from "./catalog.js";
 import { ConfigWatcher } from "./config/config-watcher.js";
 import { PluginConfig } from "./config/plugin-config.js";
 import { PluginScope } from "./containment/plugin-scope.js";
@@ -38,7 +38,7 @@ export type { PluginDetails } from "./management.js";
 export class PluginRegistry implements EventSink, OperationGate {
   private readonly options: ResolvedOptions;
   private readonly log: Logger;
-  private readonly catalog = new Catalog();
+  private readonly catalog: Catalog;
   private readonly router = new Router();
   /** Attributes running code to its plugin, for the process-level guards. */
   private readonly scope: PluginScope;
@@ -66,6 +66,7 @@ export class PluginRegistry implements EventSink, OperationGate {
   constructor(options: RegistryOptions = {}) {
     const resolved = (this.options = resolveOptions(options));
     const log = (this.log = resolved.logger.child({ component: "plugins" }));
+    this.catalog = new Catalog(resolved.plugins);
     this.scope = new PluginScope(resolved.guardUncaughtExceptions, () => this.catalog.locations());
     this.loader = new PluginModuleLoader(resolved.caoHome);
     this.lifecycle = new Lifecycle({
@@ -172,7 +173,7 @@ export class PluginRegistry implements EventSink, OperationGate {
       if (!failed(outcome)) await this.lifecycle.stop(name, outcome);
       throw new Error(`a plugin named "${name}" is already registered`);
     }
-    return describe(this.activation.settle(source, outcome));
+    return this.catalog.describe(this.activation.settle(source, outcome));
   }
 
   /** The row of `name` plus its config.yaml section as written, isolation and queue counters; NotFoundError (404) if unknown. */
