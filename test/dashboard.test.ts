@@ -156,6 +156,42 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await stillSameDocument(page);
   });
 
+  it("keeps the longest status, waiting_user_answer, inside its table cell", async () => {
+    const terminal = await launch("asking");
+    const page = await openDashboard();
+    const badge = statusOf(page, terminal.id);
+    await badge.filter({ hasText: "idle" }).waitFor({ timeout: 20_000 });
+    // The mock agent asks before answering a message carrying [[ask]], and waits for the user.
+    const typed = await server.http("POST", `/terminals/${terminal.id}/input`, { message: "may I go ahead? [[ask]]" });
+    expect(typed.status, JSON.stringify(typed.body)).toBe(200);
+    await badge.filter({ hasText: "waiting user answer" }).waitFor({ timeout: 20_000 });
+
+    fs.mkdirSync(".tmp", { recursive: true });
+    fs.writeFileSync(".tmp/dashboard-long-status.png", await page.locator('[data-session="cao-asking"]').screenshot());
+    // The badge's box against its cell's content box (the cell less its padding): nothing reaches the next column.
+    const { badgeBox, cellBox } = await badge.evaluate((element) => {
+      const cell = element.closest("td")!;
+      const style = element.ownerDocument.defaultView!.getComputedStyle(cell);
+      const outer = cell.getBoundingClientRect();
+      const inner = element.getBoundingClientRect();
+      return {
+        badgeBox: { left: inner.left, right: inner.right, top: inner.top, bottom: inner.bottom },
+        cellBox: {
+          left: outer.left + parseFloat(style.paddingLeft),
+          right: outer.right - parseFloat(style.paddingRight),
+          top: outer.top + parseFloat(style.paddingTop),
+          bottom: outer.bottom - parseFloat(style.paddingBottom),
+        },
+      };
+    });
+    const inside = `badge ${JSON.stringify(badgeBox)} inside cell ${JSON.stringify(cellBox)}`;
+    expect(badgeBox.left, inside).toBeGreaterThanOrEqual(cellBox.left);
+    expect(badgeBox.right, inside).toBeLessThanOrEqual(cellBox.right);
+    expect(badgeBox.top, inside).toBeGreaterThanOrEqual(cellBox.top);
+    expect(badgeBox.bottom, inside).toBeLessThanOrEqual(cellBox.bottom);
+    await stillSameDocument(page);
+  });
+
   it("launches a session from its form", async () => {
     const page = await openDashboard();
     const form = page.getByTestId("launch-form");

@@ -93,6 +93,41 @@ describe("plugin lifecycle events", () => {
   }, 60_000);
 });
 
+describe("plugin lifecycle events at shutdown", () => {
+  /** A drop-in that appends `<event_type>:<plugin>` for every plugin_* event it hears, then `teardown`, to `file`. */
+  const witness = (file: string) => `import fs from "node:fs";
+import { definePlugin } from "cli-agent-orchestrator/plugins";
+const note = (line: string) => fs.appendFileSync(${JSON.stringify(file)}, line + "\\n");
+const record = (e: any) => note(e.eventType + ":" + e.plugin);
+export default definePlugin({
+  hooks: { plugin_loaded: record, plugin_reloaded: record, plugin_unloaded: record, plugin_failed: record },
+  teardown() { note("teardown"); },
+});`;
+
+  it("SIGTERM unloads every loaded plugin: plugin_unloaded is journaled for each, and each plugin heard the others go before its teardown", async () => {
+    const home = tempDir("cao-shutdown-");
+    const heard = (name: string) => fs.readFileSync(path.join(home, `${name}.heard`), "utf8").trim().split("\n");
+    const first = await startServerProcess({
+      home,
+      plugins: { "alpha.ts": witness(path.join(home, "alpha.heard")), "beta.ts": witness(path.join(home, "beta.heard")), "broken.ts": `export default 42;` },
+    });
+    expect(await first.stop("SIGTERM")).toBe(0);
+    const second = await startServerProcess({ home, socket: first.socket });
+    const history = (await second.http("GET", `/events/history?since=0&types=${PLUGIN_EVENTS}`)).body as any[];
+    const lines = history.map((e) => `${e.event_type}:${e.plugin}`);
+    const startUp = ["plugin_failed:broken", "plugin_loaded:alpha", "plugin_loaded:beta"];
+    // First run: its start-up, then one plugin_unloaded per plugin that was loaded (none for the failed one); then
+    // the second run's start-up.
+    expect(lines.slice(0, 3).sort(), lines.join(", ")).toEqual(startUp);
+    expect(lines.slice(3, 5).sort(), lines.join(", ")).toEqual(["plugin_unloaded:alpha", "plugin_unloaded:beta"]);
+    expect(lines.slice(5).sort(), lines.join(", ")).toEqual(startUp);
+    // Each plugin heard the first run's lifecycle events in journal order, the unloads included, before its teardown.
+    const firstRun = [...lines.slice(0, 5), "teardown"];
+    expect(heard("alpha").slice(0, 6)).toEqual(firstRun);
+    expect(heard("beta").slice(0, 6)).toEqual(firstRun);
+  }, 90_000);
+});
+
 describe("plugin lifecycle events of registry.add() and remove()", () => {
   it("add gives plugin_loaded (or plugin_failed), remove gives plugin_unloaded after teardown; a registry without a journal hears its own", async () => {
     const home = tempDir("cao-reg-");

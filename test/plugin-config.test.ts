@@ -340,12 +340,12 @@ plugins:
       level: 1   # verbose
 `;
 
-  it("GET /plugins/:name is the list row plus config as written, isolation and stats; 404 for unknown names", async () => {
+  it("GET /plugins/:name is the list row (isolation included) plus config as written and stats; 404 for unknown names", async () => {
     const r = await start({ plugins: { "a.js": RAW_PLUGIN("a") }, config: COMMENTED, watch: false });
     const info = await r.http("GET", "/plugins/a");
     expect(info.status).toBe(200);
     const listed = (await r.http("GET", "/plugins")).body.find((p: { name: string }) => p.name === "a");
-    expect(info.body).toEqual({ ...listed, config: { level: 1 }, isolation: "inline", stats: { delivered: 0, failed: 0, timedOut: 0, dropped: 0, pending: 0 } });
+    expect(info.body).toEqual({ ...listed, config: { level: 1 }, stats: { delivered: 0, failed: 0, timedOut: 0, dropped: 0, pending: 0 } });
     for (const [method, route] of [
       ["GET", "/plugins/nope"],
       ["POST", "/plugins/nope/reload"],
@@ -356,6 +356,32 @@ plugins:
       expect(answer, `${method} ${route}`).toEqual({ status: 404, body: { detail: 'no plugin named "nope"' } });
     }
     expect(fs.readFileSync(r.configFile, "utf8")).toBe(COMMENTED); // a 404 wrote nothing
+  });
+
+  it("GET /plugins/:name and GET /plugins report the same isolation: declared by the class, set in config.yaml, or neither", async () => {
+    const declared = `import { CaoPlugin, hook } from "cli-agent-orchestrator/plugins";
+export default class Declared extends CaoPlugin {
+  static isolation = "worker";
+  @hook("message_sent") seen() {}
+}
+`;
+    const r = await start({
+      plugins: { "declared.ts": declared, "plain.js": RAW_PLUGIN("plain"), "off.js": RAW_PLUGIN("off") },
+      // No section for "declared": only its class says where it runs. "off" is set to a worker but not running.
+      config: `plugins:\n  off:\n    enabled: false\n    isolation: worker\n`,
+      watch: false,
+    });
+    const listed = (await r.http("GET", "/plugins")).body as { name: string; status: string; isolation: string }[];
+    const detailed = await Promise.all(listed.map(async ({ name }) => (await r.http("GET", `/plugins/${name}`)).body as { name: string; status: string; isolation: string }));
+    const summary = (rows: { name: string; status: string; isolation: string }[]) =>
+      rows.map((p) => [p.name, p.status, p.isolation]).sort(([a], [b]) => a!.localeCompare(b!));
+    const expected = [
+      ["declared", "active", "worker"],
+      ["off", "disabled", "worker"],
+      ["plain", "active", "inline"],
+    ];
+    expect.soft(summary(detailed), "GET /plugins/:name").toEqual(expected);
+    expect.soft(summary(listed), "GET /plugins").toEqual(expected);
   });
 
   it("disable then enable: persisted into config.yaml with comments and other keys kept; teardown, then setup again", async () => {

@@ -129,6 +129,18 @@ it("a database file deleted while the server runs is detected (WARN) and restore
   await again.stop();
 });
 
+/**
+ * `cao server` as a command bound by file modes, as a user is. Root ignores them through two capabilities, so under
+ * root the server runs without those (setpriv drops them from its bounding set: no exec gives them back), still as
+ * root. Running it as another user (nobody) instead failed wherever that user cannot reach the checkout (a clone under
+ * /root or a 0700 `mktemp -d`): node could not even read dist/cli/main.js.
+ */
+function serverBoundByFileModes(): { command: string; args: string[] } {
+  const server = [CAO_MAIN, "server", "--no-watch"];
+  if (process.getuid?.() !== 0) return { command: process.execPath, args: server };
+  return { command: "setpriv", args: ["--bounding-set=-dac_override,-dac_read_search", "--", process.execPath, ...server] };
+}
+
 it("a read-only database at start: cao server exits 1 with one clear line, no stack", async () => {
   const home = tempDir("cao-readonly-");
   const dbFile = path.join(home, "db", "cao.db");
@@ -136,15 +148,13 @@ it("a read-only database at start: cao server exits 1 with one clear line, no st
   new Database(dbFile).close();
   fs.chmodSync(dbFile, 0o444);
   fs.chmodSync(path.dirname(dbFile), 0o555);
-  // root ignores file modes: run the server as an unprivileged user then, as a user would be.
-  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  fs.chmodSync(home, 0o777);
-  const child = spawnSync(process.execPath, [CAO_MAIN, "server", "--no-watch"], {
+  const { command, args } = serverBoundByFileModes();
+  const child = spawnSync(command, args, {
     env: { ...process.env, CAO_HOME: home, HOME: home, CAO_API_PORT: "0", CAO_TMUX_SOCKET: `${socket}-ro` },
     encoding: "utf8",
     timeout: 20_000,
-    ...asUser,
   });
+  expect(child.error, `${command} could not be run (under root, setpriv from util-linux is needed)`).toBeUndefined();
   expect(child.status).toBe(1);
   expect(child.stderr).toMatch(new RegExp(`^cao server: storage unavailable while opening ${dbFile}: .*readonly.*check that CAO_HOME`));
   expect(child.stderr.trim().split("\n")).toHaveLength(1);

@@ -186,7 +186,10 @@ export class PluginLoadedEvent extends defineEvent("plugin_loaded", lifecycle) {
 /** A running plugin was swapped for its new version (hot reload). */
 export class PluginReloadedEvent extends defineEvent("plugin_reloaded", lifecycle) {}
 
-/** A plugin was removed (its drop-in deleted, registry.remove, or the server stopping) after its queued events and teardown(). */
+/**
+ * A plugin was removed (its drop-in deleted, or registry.remove) after its queued events and teardown(). When the server
+ * stops (registry.teardown()), every active plugin's is announced before the teardowns, so each plugin hears them all.
+ */
 export class PluginUnloadedEvent extends defineEvent("plugin_unloaded", lifecycle) {}
 
 /** A plugin could not be loaded or reloaded: its import, its shape or its setup() failed. */

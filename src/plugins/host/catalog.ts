@@ -3,7 +3,9 @@ import type { PluginIsolation } from "../api/plugin.js";
 import type { PluginLocation } from "./containment/plugin-scope.js";
 import type { PluginQueue } from "./delivery/plugin-queue.js";
 import type { PluginSource } from "./discovery/source.js";
+import { chooseIsolation, isolationSetting } from "./isolation/choose.js";
 import type { PluginInstance } from "./loading/recognise.js";
+import type { PluginSettings } from "./options.js";
 
 export type { PluginStatus } from "../../contract/vocabulary.js";
 
@@ -27,6 +29,9 @@ export type CatalogEntry =
 /** The registry's plugins by name, in the order they were first known (GET /plugins lists them so). */
 export class Catalog {
   private readonly entries = new Map<string, CatalogEntry>();
+
+  /** `settings` is the live record of the settings in force (options.plugins), read when a row is described. */
+  constructor(private readonly settings: Readonly<Record<string, PluginSettings>>) {}
 
   get(name: string): CatalogEntry | undefined {
     return this.entries.get(name);
@@ -52,27 +57,40 @@ export class Catalog {
   }
 
   rows(): PluginInfo[] {
-    return [...this.entries.values()].map(describe);
+    return [...this.entries.values()].map((entry) => this.describe(entry));
+  }
+
+  /** The row of `entry`: what GET /plugins lists and GET /plugins/:name extends. */
+  describe(entry: CatalogEntry): PluginInfo {
+    const { source } = entry;
+    const info: PluginInfo = {
+      name: source.name,
+      source: source.source,
+      path: source.path,
+      status: entry.status,
+      isolation: this.isolationOf(entry),
+      // Intercepted points are listed with the hooked events (DESIGN §11): one list of what the plugin takes part in.
+      hooks: entry.status === "active" ? [...new Set([...entry.plugin.handlers.map((h) => h.eventType), ...entry.plugin.interceptors.map((i) => i.point)])] : [],
+    };
+    if (source.version !== undefined) info.version = source.version;
+    if (entry.status === "failed") info.error = entry.error;
+    return info;
+  }
+
+  /**
+   * Where a plugin runs, the one answer for the list and the details: a running plugin where it runs; one that failed
+   * where it was tried, when it got that far. Otherwise (disabled, or failed before the choice) its module was never
+   * read, so only the registry's setting can say; inline without one.
+   */
+  private isolationOf(entry: CatalogEntry): PluginIsolation {
+    if (entry.status === "active") return entry.plugin.isolation;
+    if (entry.status === "failed" && entry.isolation !== undefined) return entry.isolation;
+    const chosen = chooseIsolation(isolationSetting(this.settings, entry.source.name), undefined);
+    return chosen.ok ? chosen.isolation : "inline";
   }
 
   /** Where each plugin's files are, for attributing errors by stack. */
   *locations(): Iterable<PluginLocation> {
     for (const { source } of this.entries.values()) yield { name: source.name, entry: source.entry, path: source.path };
   }
-}
-
-export function describe(entry: CatalogEntry): PluginInfo {
-  const { source } = entry;
-  const info: PluginInfo = {
-    name: source.name,
-    source: source.source,
-    path: source.path,
-    status: entry.status,
-    isolation: entry.status === "active" ? entry.plugin.isolation : entry.status === "failed" ? (entry.isolation ?? "inline") : "inline",
-    // Intercepted points are listed with the hooked events (DESIGN §11): one list of what the plugin takes part in.
-    hooks: entry.status === "active" ? [...new Set([...entry.plugin.handlers.map((h) => h.eventType), ...entry.plugin.interceptors.map((i) => i.point)])] : [],
-  };
-  if (source.version !== undefined) info.version = source.version;
-  if (entry.status === "failed") info.error = entry.error;
-  return info;
 }

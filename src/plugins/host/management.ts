@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { ConflictError, NotFoundError } from "../../util/errors.js";
 import type { Activation } from "./activation.js";
-import { describe, type Catalog, type CatalogEntry, type PluginInfo } from "./catalog.js";
+import type { Catalog, CatalogEntry, PluginInfo } from "./catalog.js";
 import { ConfigWriteError } from "./config/config-writer.js";
 import type { PluginConfig } from "./config/plugin-config.js";
 import type { QueueStats } from "./delivery/plugin-queue.js";
@@ -16,10 +16,9 @@ import type { PluginModuleLoader } from "./loading/module-loader.js";
 import type { ResolvedOptions } from "./options.js";
 import type { KeyedSerial } from "./serial.js";
 
-/** GET /plugins/:name: the list row plus the section of config.yaml as written, the isolation and the queue's counters. */
+/** GET /plugins/:name: the list row (isolation included) plus the section of config.yaml as written and the queue's counters. */
 export interface PluginDetails extends PluginInfo {
   config: unknown;
-  isolation: "inline" | "worker";
   stats: QueueStats | null;
 }
 
@@ -45,11 +44,9 @@ export class Management {
 
   info(name: string): PluginDetails {
     const entry = this.known(name);
-    const settings = this.deps.config.settings(name);
     return {
-      ...describe(entry),
-      config: settings.config ?? null,
-      isolation: settings.isolation ?? "inline",
+      ...this.deps.catalog.describe(entry),
+      config: this.deps.config.settings(name).config ?? null,
       stats: entry.status === "active" ? entry.queue.snapshot() : null,
     };
   }
@@ -68,7 +65,7 @@ export class Management {
       const source = this.fresh(entry.source);
       if (!source) throw new ConflictError(`plugin "${name}" is no longer at ${entry.source.path}; POST /plugins/rescan unloads it`);
       this.deps.loader.renew(source);
-      const row = describe(await this.restart(entry, source, "keep"));
+      const row = this.deps.catalog.describe(await this.restart(entry, source, "keep"));
       if (row.status === "failed") throw new ConflictError(`plugin "${name}" did not reload: ${row.error}`);
       this.deps.log.info({ plugin: name }, `plugin "${name}" reloaded`);
       return row;
@@ -82,11 +79,11 @@ export class Management {
       const entry = this.known(name);
       if (this.deps.options.disabled) throw new ConflictError(`plugins are disabled by CAO_DISABLE_PLUGINS=1 (safe mode): nothing is loaded`);
       this.persist(name, true);
-      if (entry.status === "active") return describe(entry);
+      if (entry.status === "active") return this.deps.catalog.describe(entry);
       if (entry.source.source === "memory") throw new ConflictError(`plugin "${name}" was added in memory: there is nothing to load again`);
       const source = this.fresh(entry.source) ?? entry.source;
       if (entry.status === "failed") this.deps.loader.renew(source);
-      const row = describe(await this.deps.activation.activate(source));
+      const row = this.deps.catalog.describe(await this.deps.activation.activate(source));
       if (row.status === "failed") throw new ConflictError(`plugin "${name}" is enabled but did not load: ${row.error}`);
       this.deps.log.info({ plugin: name }, `plugin "${name}" enabled`);
       return row;
@@ -99,7 +96,7 @@ export class Management {
     return this.deps.serial.run(name, async () => {
       this.known(name);
       this.persist(name, false);
-      const row = describe(await this.stopAsDisabled(name));
+      const row = this.deps.catalog.describe(await this.stopAsDisabled(name));
       this.deps.log.info({ plugin: name }, `plugin "${name}" disabled`);
       return row;
     });
@@ -154,7 +151,7 @@ export class Management {
     }
     // A config edit re-instantiates from the module already imported (no new copy of an npm package); drop-ins are
     // re-read by jiti anyway. An invalid new config fails the plugin: the file is what the user asked for.
-    const row = describe(await this.restart(entry, entry.status === "active" ? entry.source : (this.fresh(entry.source) ?? entry.source), "fail"));
+    const row = this.deps.catalog.describe(await this.restart(entry, entry.status === "active" ? entry.source : (this.fresh(entry.source) ?? entry.source), "fail"));
     if (row.status === "active") log.info({ plugin: name }, `plugin "${name}" restarted with its new config.yaml section`);
   }
 

@@ -6,7 +6,7 @@ import { OperationDeniedEvent, PluginFailedEvent, PluginLoadedEvent, PluginReloa
 import type { InterceptPoint, InterceptPointMap } from "../api/points.js";
 import type { OperationGate, Verdict } from "../../services/operation-gate.js";
 import { Activation, type LifecycleChange } from "./activation.js";
-import { Catalog, describe, type PluginInfo } from "./catalog.js";
+import { Catalog, type ActiveEntry, type PluginInfo } from "./catalog.js";
 import { ConfigWatcher } from "./config/config-watcher.js";
 import { PluginConfig } from "./config/plugin-config.js";
 import { PluginScope } from "./containment/plugin-scope.js";
@@ -38,7 +38,7 @@ export type { PluginDetails } from "./management.js";
 export class PluginRegistry implements EventSink, OperationGate {
   private readonly options: ResolvedOptions;
   private readonly log: Logger;
-  private readonly catalog = new Catalog();
+  private readonly catalog: Catalog;
   private readonly router = new Router();
   /** Attributes running code to its plugin, for the process-level guards. */
   private readonly scope: PluginScope;
@@ -66,6 +66,7 @@ export class PluginRegistry implements EventSink, OperationGate {
   constructor(options: RegistryOptions = {}) {
     const resolved = (this.options = resolveOptions(options));
     const log = (this.log = resolved.logger.child({ component: "plugins" }));
+    this.catalog = new Catalog(resolved.plugins);
     this.scope = new PluginScope(resolved.guardUncaughtExceptions, () => this.catalog.locations());
     this.loader = new PluginModuleLoader(resolved.caoHome);
     this.lifecycle = new Lifecycle({
@@ -172,7 +173,7 @@ export class PluginRegistry implements EventSink, OperationGate {
       if (!failed(outcome)) await this.lifecycle.stop(name, outcome);
       throw new Error(`a plugin named "${name}" is already registered`);
     }
-    return describe(this.activation.settle(source, outcome));
+    return this.catalog.describe(this.activation.settle(source, outcome));
   }
 
   /** The row of `name` plus its config.yaml section as written, isolation and queue counters; NotFoundError (404) if unknown. */
@@ -256,7 +257,10 @@ export class PluginRegistry implements EventSink, OperationGate {
     return out;
   }
 
-  /** Drain (bounded), tear every plugin down (each bounded), stop watching. Safe to call twice. */
+  /**
+   * Stop watching, announce plugin_unloaded for every active plugin, drain (bounded), tear every plugin down (each
+   * bounded). Safe to call twice.
+   */
   async teardown(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
@@ -265,11 +269,13 @@ export class PluginRegistry implements EventSink, OperationGate {
     await this.serial.idle();
     // A reload may have left a transpile cache entry being written; nothing of the registry outlives teardown().
     await waitUntilSettled(this.loader.cacheWritten(), this.options.teardownTimeoutMs);
+    const leaving = this.catalog.active();
+    this.announceShutdown(leaving);
     const drained = await this.drain(this.options.teardownTimeoutMs);
     if (!drained) this.log.warn(`plugins did not finish their queued events within ${this.options.teardownTimeoutMs} ms`);
     this.router.clear();
     this.interceptors.clear();
-    await Promise.all(this.catalog.active().map(({ source, plugin }) => this.lifecycle.stop(source.name, plugin)));
+    await Promise.all(leaving.map(({ source, plugin }) => this.lifecycle.stop(source.name, plugin)));
     this.deliveries.stop();
     this.unguard?.();
     this.unguard = undefined;
@@ -336,6 +342,16 @@ export class PluginRegistry implements EventSink, OperationGate {
             : new PluginUnloadedEvent(fields);
     if (this.heldAnnouncements) this.heldAnnouncements.push(event);
     else this.ownEvents.dispatch(event);
+  }
+
+  /**
+   * At shutdown every plugin goes at once, so no plugin_unloaded can come after its plugin's teardown and still reach
+   * the others (one of each pair would have to be torn down first). They are announced before any teardown instead,
+   * while every plugin still listens, mirroring start-up (plugin_loaded held until all setups finished): each plugin
+   * hears all of them, its own included, behind the events already queued for it, and the journal records them all.
+   */
+  private announceShutdown(leaving: readonly ActiveEntry[]): void {
+    for (const { source } of leaving) this.announce({ kind: "unloaded", source });
   }
 
   /** Installs the process-level guards the options ask for, once. */
