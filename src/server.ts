@@ -9,6 +9,7 @@ import { guardDatabaseFile } from "./clients/database-file-guard.js";
 import { DEFAULT_TMUX_TIMEOUT_MS, TmuxClient, type TmuxOptions } from "./clients/tmux.js";
 import { flag, positiveInt, type Env } from "./util/env.js";
 import { CaoPaths } from "./util/paths.js";
+import { TerminalSignals } from "./services/terminals/signals.js";
 import { type RegistryOptions } from "./plugins/host/options.js";
 import { errorMessage } from "./util/errors.js";
 import { PluginRegistry } from "./plugins/host/registry.js";
@@ -119,7 +120,8 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     profiles,
     sink: journal,
     gate: registry,
-    caoHome,
+    paths,
+    signals: new TerminalSignals(logger),
     logger,
     mcpServer: options.mcpServer ?? { command: process.execPath, args: [packagePath("dist", "mcp", "main.js")] },
     // Agents run on this machine: for a wildcard bind they reach the API over loopback.
@@ -127,8 +129,6 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     // Read at each launch: the real port (port 0 picks one, as the tests do) is known once the server listens.
     apiPort: () => listeningPort,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
-    reconcile: (): Promise<unknown> => reconciler.reconcile("live"),
-    onStarted: (id, status) => statusMonitor.baseline(id, status),
   });
   const reconciler = new Reconciler({ tmux, db, terminals, sink: journal, logger });
   const sessions = new SessionService({ tmux, db, terminals, sink: journal, reconciler, gate: registry });

@@ -94,6 +94,12 @@ describe("the import graph of src/", () => {
     expect(violations(CONTRACT_DIR, (target) => within(CONTRACT_DIR, target))).toEqual([]);
   });
 
+  it("src/services/terminals/ (a terminal's life) imports none of its listeners: the inbox, the status monitor, the reconciler", () => {
+    const listeners = ["inbox-service.ts", "status-monitor.ts", "reconciler.ts"].map((file) => path.join(SRC, "services", file));
+    expect(sourceFiles(path.join(SRC, "services", "terminals")).length).toBeGreaterThan(3);
+    expect(violations(path.join(SRC, "services", "terminals"), (target) => target === undefined || !listeners.includes(target))).toEqual([]);
+  });
+
   it("src/clients/ imports neither the services nor the plugin host (it talks to them over HTTP, or is below them)", () => {
     const found = violations(path.join(SRC, "clients"), (target) => !within(path.join(SRC, "services"), target) && !within(path.join(SRC, "plugins", "host"), target));
     expect(found).toEqual([]);

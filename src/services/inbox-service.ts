@@ -5,9 +5,10 @@ import { errorMessage } from "../util/errors.js";
 import { ConflictError } from "../util/errors.js";
 import type { EventSink } from "./event-sink.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
-import { admit, OPEN_GATE, type OperationGate } from "./operation-gate.js";
+import { OPEN_GATE, type OperationGate } from "./operation-gate.js";
 import type { PaneActivity } from "./pane-activity.js";
-import { checkedText, type TerminalService } from "./terminal-service.js";
+import type { TerminalService } from "./terminal-service.js";
+import { admitMessage } from "./terminals/input.js";
 
 export { INBOX_STATUSES };
 
@@ -63,6 +64,17 @@ export class InboxService {
   ) {
     this.pollMs = options.pollMs ?? 1000;
     this.maxAttempts = options.maxAttempts ?? 5;
+    // The inbox alone fails its rows: when a receiver's agent exits, and when a receiver is gone. (For the server's
+    // lifetime: the terminals live as long as the inbox.)
+    deps.terminals.signals.on("exited", ({ record, reason }) => this.failPending(record, reason));
+    deps.terminals.signals.on("gone", ({ record, why }) => this.failPending(record, why));
+  }
+
+  /** Fails `receiver`'s pending messages, with one inbox_message_failed for each this call failed. */
+  private failPending(receiver: TerminalRecord, reason: string): void {
+    for (const failed of this.deps.db.failPendingFor(receiver.id, reason)) {
+      this.reportFailed(failed.id, failed.sender_id, failed.receiver_id, reason, receiver.session_name);
+    }
   }
 
   /**
@@ -75,21 +87,14 @@ export class InboxService {
     const receiver = this.deps.terminals.record(receiverId); // 404 for an unknown receiver, before anything is stored
     const exited = this.deps.terminals.exitReason(receiverId);
     if (exited !== undefined) throw new ConflictError(`terminal ${receiverId} takes no messages: ${exited}`);
-    const gate = this.deps.gate ?? OPEN_GATE;
-    if (gate.intercepts("pre_send_message")) {
-      const op = await admit<"pre_send_message">(gate, {
-        point: "pre_send_message",
-        sessionId: receiver.session_name,
-        sender: senderId,
-        receiver: receiverId,
-        message,
-        orchestrationType: "send_message",
-      });
-      if (op.message !== message) {
-        checkedText(op.message, "a plugin's change left"); // the stored text must still be typeable
-        message = op.message;
-      }
-    }
+    // Interceptors see the message at acceptance, so the sender learns of a denial at once; a change must still be typeable.
+    message = await admitMessage(this.deps.gate ?? OPEN_GATE, {
+      sessionId: receiver.session_name,
+      sender: senderId,
+      receiver: receiverId,
+      message,
+      orchestrationType: "send_message",
+    });
     const record = this.deps.db.insertMessage(senderId, receiverId, message, new Date().toISOString());
     this.deps.sink.dispatch(
       new InboxMessageQueuedEvent({ sessionId: receiver.session_name, messageId: record.id, sender: senderId, receiver: receiverId, message }),

@@ -37,7 +37,10 @@ export class Reconciler {
   private running = false;
   private unavailable = false;
 
-  constructor(private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink; logger: Logger }) {}
+  constructor(private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink; logger: Logger }) {
+    // A tmux call that found a window gone: forget whatever else vanished, now.
+    deps.terminals.signals.on("vanished", () => this.reconcile("live"));
+  }
 
   /**
    * One pass; a call while a pass runs waits for the next one (its caller may have seen something vanish after the

@@ -51,6 +51,7 @@ export class StatusMonitor {
     this.safetyPollMs = options.safetyPollMs ?? 10_000;
     this.minIntervalMs = options.minIntervalMs ?? 200;
     this.fullCheckMs = options.fullCheckMs ?? 60_000;
+    deps.terminals.signals.on("started", ({ id, status }) => this.baseline(id, status));
   }
 
   start(): void {

@@ -1,0 +1,249 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { CaoDatabase, TerminalRecord } from "../../clients/database.js";
+import { describeExit } from "../../clients/tmux-pane.js";
+import { shellQuote, type TmuxClient } from "../../clients/tmux.js";
+import type { ProfileStore } from "../../profiles/profiles.js";
+import type { ProviderRegistry } from "../../providers/index.js";
+import type { McpServerConfig, Provider, TerminalStatus } from "../../providers/provider.js";
+import { ConflictError, NotFoundError } from "../../util/errors.js";
+import type { CaoPaths } from "../../util/paths.js";
+import { ValidationError } from "../../util/validate.js";
+import { AbandonedWindows } from "../abandoned-windows.js";
+import { removeLaunchFiles, writeLaunchFiles } from "../launch-files.js";
+import { admit, type OperationGate } from "../operation-gate.js";
+import type { Panes } from "./panes.js";
+import type { TerminalSignals } from "./signals.js";
+
+export interface LauncherDeps {
+  tmux: TmuxClient;
+  db: CaoDatabase;
+  providers: ProviderRegistry;
+  profiles: ProfileStore;
+  gate: OperationGate;
+  paths: CaoPaths;
+  /** Where kiro_cli and q_cli agent definitions go (default: the user's home directory). */
+  homeDir?: string;
+  logger: Logger;
+  /** How agents reach cao-mcp-server (command + args); the per-terminal env is added here. */
+  mcpServer: McpServerConfig;
+  apiHost: string;
+  /** The port agents' cao-mcp-server connects to, read at each launch. */
+  apiPort: () => number;
+  /** The server's CAO_API_TOKEN, handed to each terminal's cao-mcp-server (launch files are 0600). */
+  apiToken?: string;
+  signals: TerminalSignals;
+  panes: Panes;
+}
+
+export interface CreateTerminal {
+  sessionName: string;
+  provider: string;
+  agentProfile: string;
+  workingDirectory?: string;
+  /** Create the tmux session too (first terminal of a new session). */
+  newSession: boolean;
+}
+
+const POLL_MS = 100;
+/** First-launch screens answered per launch at most (each answer is one key press; a loop must end). */
+const MAX_FIRST_LAUNCH_ANSWERS = 6;
+
+/**
+ * Launching a terminal, all or nothing: checks, pre_create_terminal, the agent's window running its CLI, the record,
+ * the pane log, and the wait for its first ready screen (answering the first-launch screens CAO may answer). A launch
+ * that fails part way leaves nothing behind.
+ */
+export class Launcher {
+  /** Terminals between their record and their agent's first ready screen: their create decides their fate. */
+  private readonly starting = new Set<string>();
+  /** Providers whose first-launch notice was logged (once per server). */
+  private readonly noticed = new Set<string>();
+  /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
+  readonly abandoned = new AbandonedWindows();
+
+  constructor(private readonly deps: LauncherDeps) {}
+
+  isStarting(id: string): boolean {
+    return this.starting.has(id);
+  }
+
+  /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
+  resolve(spec: { provider: string; agentProfile: string; workingDirectory?: string | undefined }) {
+    const { providers, profiles } = this.deps;
+    const provider = providers.get(spec.provider);
+    this.binaryPath(provider);
+    return { provider, profile: profiles.load(spec.agentProfile), workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
+  }
+
+  /** Launches a terminal and waits for its agent; returns its record and the status it was first ready with. */
+  async launch(spec: CreateTerminal): Promise<{ record: TerminalRecord; status: TerminalStatus }> {
+    const { tmux, db, gate, paths } = this.deps;
+    const { provider, profile, workingDirectory } = this.resolve(spec);
+    let cwd = workingDirectory;
+    if (gate.intercepts("pre_create_terminal")) {
+      const op = await admit<"pre_create_terminal">(gate, {
+        point: "pre_create_terminal",
+        sessionId: spec.sessionName,
+        provider: provider.name,
+        agentProfile: profile.name,
+        workingDirectory: cwd,
+      });
+      if (op.workingDirectory !== cwd) cwd = resolveWorkingDirectory(op.workingDirectory);
+    }
+    const id = randomBytes(4).toString("hex");
+    const window = `${profile.name}-${id.slice(0, 4)}`;
+    const plan = provider.buildLaunch({
+      terminalId: id,
+      binaryPath: this.binaryPath(provider),
+      asRoot: process.getuid?.() === 0,
+      profile,
+      workingDirectory: cwd,
+      caoHome: paths.home,
+      homeDir: this.deps.homeDir ?? os.homedir(),
+      caoMcpServer: this.mcpServerFor(id),
+    });
+    // The agent's own variables are set in its window; its command runs as the window's command (see NewWindow).
+    const windowSpec = { session: spec.sessionName, window, cwd, env: { ...plan.env, CAO_TERMINAL_ID: id }, command: this.commandLine(plan.argv) };
+    if (spec.newSession) {
+      if (await tmux.hasSession(spec.sessionName)) throw new ConflictError(`session ${spec.sessionName} already exists`);
+      // Records left by a session of this name that vanished (its tmux server was killed) must not be adopted by
+      // the new one: forget them first, with their events.
+      if (db.terminalsOfSession(spec.sessionName).length > 0) await this.deps.signals.emit("vanished", {});
+    } else if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
+    // The agent reads its files (settings, MCP configuration) as it starts.
+    writeLaunchFiles(paths.runtime(id), plan.files ?? [], plan.links ?? []);
+    await (spec.newSession ? tmux.newSession(windowSpec) : tmux.newWindow(windowSpec)).catch((error: unknown) => {
+      removeLaunchFiles(paths.runtime(id));
+      throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
+    });
+    const now = new Date().toISOString();
+    const record: TerminalRecord = {
+      id,
+      session_name: spec.sessionName,
+      window_name: window,
+      provider: provider.name,
+      agent_profile: profile.name,
+      working_directory: cwd,
+      created_at: now,
+      last_active: now,
+    };
+    this.starting.add(id);
+    try {
+      db.insertTerminal(record);
+      fs.mkdirSync(paths.terminalLogs, { recursive: true });
+      await tmux.pipeToFile(spec.sessionName, window, paths.terminalLog(id));
+      const status = await this.waitForStart(record, provider);
+      await this.deps.signals.emit("started", { id, status });
+      return { record, status };
+    } catch (error) {
+      await this.discard(record, spec.newSession);
+      throw error;
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  /** The CLI's absolute path (400 when it is not on the server's PATH). */
+  private binaryPath(provider: Provider): string {
+    const found = this.deps.providers.binaryPath(provider.name);
+    if (found === undefined) throw new ValidationError(`provider ${provider.name} needs \`${provider.binary}\` on PATH, and it is not there`);
+    return found;
+  }
+
+  /**
+   * The agent's command line. The agent gets the server's PATH (the tmux server's may be older or another's), so a
+   * CLI that is a Node script finds `node` where the server does.
+   */
+  private commandLine(argv: string[]): string {
+    const pathValue = this.deps.providers.agentPath();
+    const prefix = pathValue ? ["env", `PATH=${pathValue}`] : [];
+    return [...prefix, ...argv].map(shellQuote).join(" ");
+  }
+
+  private mcpServerFor(id: string): McpServerConfig {
+    const base = this.deps.mcpServer;
+    return {
+      command: base.command,
+      args: [...(base.args ?? [])],
+      env: {
+        ...base.env,
+        CAO_TERMINAL_ID: id,
+        CAO_API_HOST: this.deps.apiHost,
+        CAO_API_PORT: String(this.deps.apiPort()),
+        ...(this.deps.apiToken !== undefined ? { CAO_API_TOKEN: this.deps.apiToken } : {}),
+      },
+    };
+  }
+
+  private async waitForStart(record: TerminalRecord, provider: Provider): Promise<TerminalStatus> {
+    const deadline = Date.now() + provider.startupTimeoutMs;
+    let status: TerminalStatus = "processing";
+    let screen = "";
+    let answered = 0;
+    while (Date.now() < deadline) {
+      const probe = await this.deps.panes.probe(record);
+      screen = probe.screen;
+      if (probe.pane.dead) throw new Error(`${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`);
+      status = provider.getStatus(screen);
+      if (status === "idle" || status === "completed") return status;
+      if (status === "waiting_user_answer") {
+        const keys = answered < MAX_FIRST_LAUNCH_ANSWERS ? provider.firstLaunchKeys?.(screen) : undefined;
+        if (keys === undefined) return status; // a dialog CAO does not answer: up, and waiting for the user
+        answered++;
+        this.deps.logger.info({ terminal: record.id, keys }, `terminal ${record.id}: answering ${provider.name}'s first-launch screen (${lastLines(screen, 2)})`);
+        if (provider.firstLaunchNotice && !this.noticed.has(provider.name)) {
+          this.noticed.add(provider.name);
+          this.deps.logger.info({ provider: provider.name }, provider.firstLaunchNotice);
+        }
+        await this.deps.tmux.sendKeys(record.session_name, record.window_name, keys);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`);
+  }
+
+  /** Undoes a create that failed part way. Each step on its own: a storage fault (often the very reason the create
+   * failed) must not leave the tmux session or window behind. */
+  private async discard(record: TerminalRecord, wholeSession: boolean): Promise<void> {
+    const { tmux, db, paths, logger } = this.deps;
+    const steps: [string, () => unknown][] = [
+      ["killing its tmux window", () => (wholeSession ? tmux.killSession(record.session_name) : tmux.killWindow(record.session_name, record.window_name))],
+      ["removing its record", () => db.deleteTerminal(record.id)],
+      ["removing its launch files", () => removeLaunchFiles(paths.runtime(record.id))],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        if (what === "killing its tmux window") this.abandoned.noteIfUnanswered(error, record.session_name, record.window_name);
+        logger.warn({ err: error, terminal: record.id }, `cleaning up terminal ${record.id} that failed to start: ${what} failed`);
+      }
+    }
+  }
+}
+
+function lastLines(screen: string, count = 5): string {
+  return screen
+    .trimEnd()
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .slice(-count)
+    .map((line) => line.trim())
+    .join(" | ");
+}
+
+function resolveWorkingDirectory(dir: string | undefined): string {
+  const resolved = path.resolve(dir ?? process.cwd());
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(resolved);
+  } catch {
+    throw new ValidationError(`working_directory ${resolved} does not exist`);
+  }
+  if (!stat.isDirectory()) throw new ValidationError(`working_directory ${resolved} is not a directory`);
+  return resolved;
+}
