@@ -78,9 +78,9 @@ export interface PluginStats {
 /** `GET /plugins/:name`. */
 export interface PluginDetails extends PluginRow {
   /** The `config:` section as written (not interpolated); null when config.yaml has none for this plugin. */
-  config?: unknown;
+  config: unknown;
   /** Delivery counts of an active plugin; null otherwise. */
-  stats?: Partial<PluginStats> | null;
+  stats: PluginStats | null;
 }
 
 /** A row of `GET /terminals/:terminal_id/inbox/messages`. */

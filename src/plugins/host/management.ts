@@ -15,12 +15,10 @@ import { failed, type Lifecycle } from "./lifecycle.js";
 import type { PluginModuleLoader } from "./loading/module-loader.js";
 import type { ResolvedOptions } from "./options.js";
 import type { KeyedSerial } from "./serial.js";
+import type { PluginDetails } from "../../contract/api.js";
 
 /** GET /plugins/:name: the list row (isolation included) plus the section of config.yaml as written and the queue's counters. */
-export interface PluginDetails extends PluginInfo {
-  config: unknown;
-  stats: QueueStats | null;
-}
+export type { PluginDetails };
 
 /**
  * The management operations of DESIGN §13 (info, reload, enable, disable, rescan) and applying config.yaml edits.
