@@ -52,6 +52,21 @@ export class StatusMonitor {
     this.minIntervalMs = options.minIntervalMs ?? 200;
     this.fullCheckMs = options.fullCheckMs ?? 60_000;
     deps.terminals.signals.on("started", ({ id, status }) => this.baseline(id, status));
+    // An agent found exited (say killed, printing nothing) is read again rather than served from what was known.
+    deps.terminals.signals.on("exited", ({ record }) => this.schedule(record.id));
+    deps.terminals.useStatusCache(this);
+  }
+
+  /**
+   * Terminal `id`'s status as last read, when it is still current: no read pending or running, and its pane log has
+   * not grown since that read began (a screen changes only by printing). Undefined otherwise: then ask tmux.
+   */
+  current(terminalId: string): TerminalStatus | undefined {
+    if (this.stopped) return undefined;
+    const status = this.known.get(terminalId);
+    const lane = this.lanes.get(terminalId);
+    if (status === undefined || lane === undefined || lane.running || lane.again || lane.timer !== undefined) return undefined;
+    return this.deps.terminals.logSize(terminalId) === lane.logSizeAtCheck ? status : undefined;
   }
 
   start(): void {

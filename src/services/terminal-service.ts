@@ -53,6 +53,11 @@ export interface TerminalServiceDeps {
   apiToken?: string;
 }
 
+/** Statuses already read and still current (the status monitor's); undefined for a terminal it cannot vouch for. */
+export interface StatusCache {
+  current(terminalId: string): TerminalStatus | undefined;
+}
+
 export interface InputOptions {
   senderId?: string;
   orchestrationType?: OrchestrationType;
@@ -66,6 +71,7 @@ export class TerminalService {
   private readonly panes: Panes;
   private readonly launcher: Launcher;
   private readonly input: TerminalInput;
+  private statusCache: StatusCache | undefined;
 
   constructor(private readonly deps: TerminalServiceDeps) {
     const gate = deps.gate ?? OPEN_GATE;
@@ -106,12 +112,18 @@ export class TerminalService {
     return this.toTerminal(record, await this.statusOf(record));
   }
 
+  /** Where listings take statuses that are still current, so listing a large session does not read every pane. */
+  useStatusCache(cache: StatusCache): void {
+    this.statusCache = cache;
+  }
+
+  /** A session's terminals: statuses from the status cache where current, from tmux otherwise. */
   async listSession(sessionName: string): Promise<Terminal[]> {
     const records = this.deps.db.terminalsOfSession(sessionName);
     const terminals = await Promise.all(
       records.map(async (r) => {
         try {
-          return this.toTerminal(r, await this.statusOf(r));
+          return this.toTerminal(r, this.statusCache?.current(r.id) ?? (await this.statusOf(r)));
         } catch (error) {
           if (error instanceof NotFoundError) return undefined; // vanished while listed: forgotten, not shown
           throw error;
