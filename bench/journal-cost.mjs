@@ -1,4 +1,4 @@
-// Cost of journaling an event (DESIGN §12): EventJournal.dispatch() in front of a registry with one subscribed plugin
+// Cost of journaling an event (docs/contract.md#events): EventJournal.dispatch() in front of a registry with one subscribed plugin
 // (seq, JSON once, SQLite append of the tick's events in one transaction, flush timed), against registry.dispatch()
 // alone, in alternating rounds of the same process. Also shown: the caller's share (dispatch() returns before the
 // tick's transaction runs) and one commit per event instead of one per tick, the design the batching replaced.

@@ -1,4 +1,4 @@
-// SSE fan-out (DESIGN §12): events per second delivered by a cao-server to 50 connected GET /events clients (in
+// SSE fan-out (docs/contract.md#events): events per second delivered by a cao-server to 50 connected GET /events clients (in
 // another process, so they do not share the server's CPU), against the same stream to 1 client, same run. The server
 // runs in this process and the events are dispatched into its journal in chunks of 100 per tick, as requests would
 // bring them; the figure is (events × clients) / (first event received → last client complete).

@@ -1,4 +1,4 @@
-// CPU the status monitor costs while agents sit idle (DESIGN §12 asks for no tight polling): a real `cao server` child
+// CPU the status monitor costs while agents sit idle (docs/contract.md#events asks for no tight polling): a real `cao server` child
 // with 20 idle mock terminals, against the same server with none, each measured over the same window (default 60 s)
 // from /proc/<pid>/stat (utime + stime of the server process). Target: <= 2% of one core added.
 import fs from "node:fs";

@@ -1,4 +1,4 @@
-// terminal_status_changed detection latency (DESIGN §12: "seen within 1 s of the screen changing") on a real
+// terminal_status_changed detection latency (docs/contract.md#events: "seen within 1 s of the screen changing") on a real
 // `cao server` child with one mock agent: the time from POST /terminals/:id/input returning (the text is pasted, the
 // agent's screen turns busy within a millisecond) to the idle → processing event arriving on GET /events. Baseline in
 // the same run: a client polling GET /terminals/:id every 500 ms, the way a dashboard without the stream would.

@@ -1,4 +1,4 @@
-// A plugin in a worker thread (DESIGN §14) against the same plugin inline, in the same process, alternating rounds:
+// A plugin in a worker thread (docs/contract.md#plugin-api) against the same plugin inline, in the same process, alternating rounds:
 // (1) delivered throughput, handler calls per second with one plugin whose async message_sent handler does nothing,
 // 5,000 events dispatched at once and drained; (2) added latency per event, dispatch() of one event until drain()
 // resolves (the handler has settled), one event at a time. Each event crosses to the worker as a structured clone of

@@ -1,7 +1,7 @@
 /**
  * webhook: agent messages and session/terminal lifecycle, posted to a Slack or Discord incoming webhook.
  *
- * Settings, in $CAO_HOME/config.yaml (DESIGN §13):
+ * Settings, in $CAO_HOME/config.yaml (docs/contract.md#configyaml):
  *
  *   plugins:
  *     webhook:

@@ -137,7 +137,7 @@ describe("feature request: acceptance criteria", () => {
       new TerminalKilledEvent({ sessionId: "cao-s", terminalId: "0123abcd", agentName: "developer" }),
       msg("hello", "handoff"),
     ];
-    // The V1 five come first; DESIGN §12's events follow them in EVENT_TYPES.
+    // The V1 five come first; docs/contract.md#events's events follow them in EVENT_TYPES.
     expect(events.map((e) => e.eventType)).toEqual(EVENT_TYPES.slice(0, 5));
     for (const event of events) {
       expect(event).toBeInstanceOf(CaoEvent);

@@ -1,7 +1,7 @@
 /**
  * An agent CLI that has exited — by `/exit`, or killed — leaves its terminal in status `error`, never `processing`
- * forever; nothing is typed into what is left behind, and its pending inbox messages fail with the reason (DESIGN
- * §15). Real server, real HTTP, real tmux, the mock agent; the inbox state is read from the real SQLite file.
+ * forever; nothing is typed into what is left behind, and its pending inbox messages fail with the reason
+ * (docs/contract.md#http-api). Real server, real HTTP, real tmux, the mock agent; the inbox state is read from the real SQLite file.
  */
 import fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";

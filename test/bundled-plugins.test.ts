@@ -76,7 +76,7 @@ describe("event-log", () => {
   });
 });
 
-describe("settings from config.yaml (DESIGN §13)", () => {
+describe("settings from config.yaml (docs/contract.md#configyaml)", () => {
   it("event-log takes maxBytes and keep from its config section, which wins over the environment variables", async () => {
     const { home, registry } = await loadBundled(
       { CAO_EVENT_LOG_MAX_BYTES: "999999", CAO_EVENT_LOG_KEEP: "5", LOG_KEEP: "1" },

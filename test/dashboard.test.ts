@@ -1,8 +1,8 @@
 /**
- * The web dashboard (DESIGN §12 `GET /`) in a real headless Chromium against a real `cao server` child (real tmux,
+ * The web dashboard (docs/contract.md#events `GET /`) in a real headless Chromium against a real `cao server` child (real tmux,
  * the mock agent, a real drop-in plugin): what it renders from the GET routes, what it changes live from `/events`
- * without a reload, and what its buttons do through the real routes (§8, §13). Plus the static route itself: cache
- * headers, the JSON 404 for API clients, and the request gate (§15) left as it was.
+ * without a reload, and what its buttons do through the real routes (HTTP API, config.yaml and management routes). Plus the static route itself: cache
+ * headers, the JSON 404 for API clients, and the request gate (HTTP API, security) left as it was.
  */
 import fs from "node:fs";
 import path from "node:path";

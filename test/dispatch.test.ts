@@ -1,5 +1,5 @@
 /**
- * Dispatch semantics (DESIGN §7) through a real registry: fire-and-forget, per-plugin order, isolation between
+ * Dispatch semantics (docs/contract.md#plugin-api) through a real registry: fire-and-forget, per-plugin order, isolation between
  * plugins, timeouts, bounded queues, drain, frozen events, the handler context, safe mode. The plugins are typed
  * objects given to `registry.add()`, so the compiler checks them; only safe mode uses drop-in files, because what it
  * shows is that discovered files are not imported.

@@ -1,5 +1,5 @@
 /**
- * DESIGN §12 against real `cao server` children (real tmux, the mock agent, a real SQLite file): the new events,
+ * docs/contract.md#events against real `cao server` children (real tmux, the mock agent, a real SQLite file): the new events,
  * the journal's history route with its filters and retention, and the SSE stream (replay then live without gap or
  * duplicate, across a server restart; a stalled client under a burst).
  */
@@ -65,8 +65,8 @@ async function keepBusy(server: ServerProcess, terminal: string, ms: number): Pr
 
 const seqs = (events: { seq?: number; id?: number }[]) => events.map((e) => e.seq ?? e.id);
 
-describe("new events (DESIGN §12)", () => {
-  it("each is in EVENT_CLASSES with exactly §12's fields in its JSON", () => {
+describe("new events (docs/contract.md#events)", () => {
+  it("each is in EVENT_CLASSES with exactly events's fields in its JSON", () => {
     const at = new Date("2026-01-02T03:04:05.000Z");
     const base = { timestamp: at, sessionId: "cao-x" };
     const json = (type: keyof typeof EVENT_CLASSES, fields: Record<string, unknown>) => {
@@ -136,7 +136,7 @@ describe("new events (DESIGN §12)", () => {
     await waitFor(async () => (await history(server, "?types=inbox_message_failed")).length === 1, 10_000, "inbox_message_failed");
     const [failed] = await history(server, "?types=inbox_message_failed");
     expect(failed).toMatchObject({ message_id: waiting.body.message_id, sender: "5e4de401", receiver: receiver.id, reason: "the receiving terminal was deleted" });
-    expect(failed.message).toBeUndefined(); // §12: messageId, sender, receiver, reason
+    expect(failed.message).toBeUndefined(); // events: messageId, sender, receiver, reason
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * DESIGN §12, the rest: plugin lifecycle events from real drop-ins (loaded, failed, reloaded, unloaded, through real
+ * docs/contract.md#events, the rest: plugin lifecycle events from real drop-ins (loaded, failed, reloaded, unloaded, through real
  * chokidar and jiti), the stream's keep-alive comments, and `cao events` (history and --follow across a real server
  * restart) as a real child process.
  */

@@ -72,7 +72,7 @@ const SETUP_TIMEOUT: Record<Mode, number> = { inline: 200, worker: 20_000 };
 const WORKER_OPTIONS: Partial<RegistryOptions> = { setupTimeoutMs: 30_000 };
 vi.setConfig({ testTimeout: 120_000 });
 
-// Every case runs with the hostile plugin inline, and again with it in a worker thread (DESIGN §14): the good plugin
+// Every case runs with the hostile plugin inline, and again with it in a worker thread (docs/contract.md#plugin-api): the good plugin
 // must get everything either way, and the WARNs are the same, except where isolation changes the outcome on purpose.
 describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved one (hostile plugin %s)", (mode) => {
   it("a handler that throws synchronously: one WARN per call, its other handler and the good plugin get everything", async () => {

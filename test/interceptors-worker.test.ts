@@ -1,5 +1,5 @@
 /**
- * Interceptors of worker-isolated plugins (DESIGN §11, §14): real drop-ins declaring `isolation = "worker"`, loaded by
+ * Interceptors of worker-isolated plugins (docs/contract.md#interception-points): real drop-ins declaring `isolation = "worker"`, loaded by
  * the real registry into their own worker threads, deciding operations of a real server over HTTP with agents in real
  * tmux. Each decision names the thread that made it, so the tests see it was made in a worker (threadId ≠ 0) and,
  * after a loop, in a new one. An interceptor that loops is cut off at the intercept deadline: the operation goes on

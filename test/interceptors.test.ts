@@ -1,5 +1,5 @@
 /**
- * Interceptors (DESIGN §11) end to end: drop-in plugins loaded by the real registry, a real server over HTTP, agents
+ * Interceptors (docs/contract.md#interception-points) end to end: drop-in plugins loaded by the real registry, a real server over HTTP, agents
  * in real tmux, the inbox in real SQLite. For each point: allow, deny, modify, chain order, fail-open faults,
  * failClosed; after each denial nothing is left behind (tmux, database rows, screen text).
  */

@@ -1,5 +1,5 @@
 /**
- * Paste breakout: text typed into an agent is text (DESIGN §15). A message carrying ESC [201~ used to end the
+ * Paste breakout: text typed into an agent is text (docs/contract.md#http-api). A message carrying ESC [201~ used to end the
  * bracketed paste, so `\r/exit\r` after it acted as keystrokes: the agent exited and the next input went to a bare
  * shell. Real server, real HTTP, real tmux, the mock agent (which implements bracketed paste as the real CLIs do).
  */

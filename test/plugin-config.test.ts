@@ -1,5 +1,5 @@
 /**
- * DESIGN §13 through real files and a real listening server: config.yaml read at start and watched (real chokidar
+ * docs/contract.md#configyaml through real files and a real listening server: config.yaml read at start and watched (real chokidar
  * events), `${VAR}` interpolation, schemas written by hand, with zod 4 and with valibot, enable/disable persisted into
  * the file with its comments kept, and the management routes (with the request gate in front of them).
  */

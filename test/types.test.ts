@@ -169,7 +169,7 @@ describe("interceptor types follow the point", () => {
   });
 });
 
-describe("config types follow the schema (DESIGN §13)", () => {
+describe("config types follow the schema (docs/contract.md#configyaml)", () => {
   it("this.config of a class plugin and context.config of definePlugin are the schema's output", async () => {
     const { z } = await import("zod");
     const v = await import("valibot");

@@ -1,5 +1,5 @@
 /**
- * Worker isolation in a real `cao server` child process (DESIGN §14): a worker plugin that loops forever, exhausts its
+ * Worker isolation in a real `cao server` child process (docs/contract.md#plugin-api): a worker plugin that loops forever, exhausts its
  * heap or vandalises its globals cannot stop, slow or corrupt the server. The server answers /health while the fault
  * is under way (measured by asking it), an inline plugin beside it receives every event in order, and the faulty
  * plugin is restarted and gets the events queued behind the fault. The plugins declare `static isolation = "worker"`

@@ -1,5 +1,5 @@
 /**
- * Worker isolation (DESIGN §14) through real drop-in files, real jiti and real worker threads: a plugin set to
+ * Worker isolation (docs/contract.md#plugin-api) through real drop-in files, real jiti and real worker threads: a plugin set to
  * isolation "worker" runs in its own thread, gets every event rebuilt as its own class, and is restarted when it loops,
  * exhausts its heap or dies; after 3 deaths within 60 s it is failed.
  */
@@ -434,7 +434,7 @@ describe("a worker plugin that dies in teardown()", () => {
   });
 });
 
-describe("a worker plugin's config (DESIGN §13 with §14)", () => {
+describe("a worker plugin's config (docs/contract.md#configyaml, isolation)", () => {
   /** A definePlugin drop-in whose hand-written Standard Schema requires `{ greeting: string }`; setup writes what it got. */
   function configuredDropIn(home: string, out: string): void {
     writeFile(

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { EventJournal, EventRow } from "../services/event-journal.js";
 
 export interface StreamLimits {
-  /** Frames not yet handed to the socket before the client is dropped (DESIGN §12: 1,000). */
+  /** Frames not yet handed to the socket before the client is dropped (docs/contract.md#events: 1,000). */
   maxEvents: number;
   /** Bytes not yet sent (ours plus the socket's buffer) before the client is dropped (1 MB). */
   maxBytes: number;

@@ -132,7 +132,7 @@ export class CaoClient {
     return this.request("GET", "/plugins");
   }
 
-  /** GET /plugins/:name (DESIGN §13): the row plus the `config:` section as written, isolation and delivery stats. */
+  /** GET /plugins/:name (docs/contract.md#configyaml): the row plus the `config:` section as written, isolation and delivery stats. */
   plugin(name: string): Promise<PluginDetails> {
     return this.request("GET", `/plugins/${encodeURIComponent(name)}`);
   }

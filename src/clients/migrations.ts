@@ -26,7 +26,7 @@ export const MIGRATIONS: readonly string[] = [
   // A message whose typing began (delivering_at set) and whose outcome was not recorded is checked against tmux
   // after a crash instead of being typed again blindly.
   `ALTER TABLE inbox ADD COLUMN delivering_at TEXT;`,
-  // The event journal (DESIGN §12). AUTOINCREMENT: a seq is never reused, even after the newest rows were pruned
+  // The event journal (docs/contract.md#events). AUTOINCREMENT: a seq is never reused, even after the newest rows were pruned
   // (sqlite_sequence remembers the highest ever assigned). `data` is the event's JSON as sent to clients.
   `CREATE TABLE events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,

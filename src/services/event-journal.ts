@@ -13,7 +13,7 @@ export const DEFAULT_EVENT_RETENTION = 100_000;
 const MAX_BATCH = 5_000;
 
 /**
- * The event journal (DESIGN §12): every event the services emit passes through here on its way to the plugins. It gets
+ * The event journal (docs/contract.md#events): every event the services emit passes through here on its way to the plugins. It gets
  * the next `seq`, its JSON is made once (the same string goes to SQLite and to every stream client), live subscribers
  * hear it at once, and it is appended to SQLite with the other events of the same tick in one transaction (one commit
  * per burst instead of one per event). Reads flush first, so what a reader sees and what subscribers heard never leave

@@ -221,7 +221,7 @@ export class InboxService {
     if (db.markDelivered(message.id, new Date().toISOString())) this.reportDelivered(message, typed, record.session_name);
   }
 
-  /** inbox_message_delivered, then the message_sent it is followed by (DESIGN §12). */
+  /** inbox_message_delivered, then the message_sent it is followed by (docs/contract.md#events). */
   private reportDelivered(message: InboxRecord, typed: string, sessionId: string | null): void {
     this.deps.sink.dispatch(
       new InboxMessageDeliveredEvent({ sessionId, messageId: message.id, sender: message.sender_id, receiver: message.receiver_id }),

@@ -7,7 +7,7 @@ export type Verdict<K extends InterceptPoint> =
   | { denied: true; plugin: string; reason: string; op: InterceptPointMap[K] };
 
 /**
- * What the services ask before an operation (DESIGN §11). They know nothing of plugins beyond this; the plugin
+ * What the services ask before an operation (docs/contract.md#interception-points). They know nothing of plugins beyond this; the plugin
  * registry is the gate. `intercepts(point)` is a cheap check: when it is false, the service builds no operation and
  * awaits nothing.
  */

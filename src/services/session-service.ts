@@ -35,7 +35,7 @@ export class SessionService {
       terminals: TerminalService;
       sink: EventSink;
       reconciler: Reconciler;
-      /** Asked before a session is created (DESIGN §11); default: no interceptors. */
+      /** Asked before a session is created (docs/contract.md#interception-points); default: no interceptors. */
       gate?: OperationGate;
     },
   ) {}

@@ -27,7 +27,7 @@ interface Lane {
 }
 
 /**
- * Emits terminal_status_changed (DESIGN §12). A screen only changes when the pane prints, and tmux pipe-pane appends
+ * Emits terminal_status_changed (docs/contract.md#events). A screen only changes when the pane prints, and tmux pipe-pane appends
  * everything a pane prints to its log, so the monitor re-reads a terminal's status when its log grows (PaneActivity:
  * one inotify watch for all terminals, shared with the inbox) — throttled per terminal, with a trailing check so the
  * last change of a burst is never missed — and on a slow safety poll. An idle fleet costs one status read per terminal

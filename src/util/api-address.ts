@@ -1,5 +1,5 @@
 /**
- * Where cao-server listens and where its clients connect (DESIGN §3): CAO_API_HOST and CAO_API_PORT, defaulting to
+ * Where cao-server listens and where its clients connect (docs/contract.md#configuration): CAO_API_HOST and CAO_API_PORT, defaulting to
  * loopback port 9889. The server and every client read it here, so the two can never disagree on a default.
  */
 export const DEFAULT_API_HOST = "127.0.0.1";

@@ -20,7 +20,7 @@ export class ConflictError extends Error {
   }
 }
 
-/** A plugin's interceptor denied the operation (DESIGN §11): HTTP 403, and nothing was changed. */
+/** A plugin's interceptor denied the operation (docs/contract.md#interception-points): HTTP 403, and nothing was changed. */
 export class OperationDeniedError extends Error {
   readonly statusCode = 403;
   constructor(

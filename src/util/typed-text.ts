@@ -1,5 +1,5 @@
 /**
- * Text typed into an agent must stay text (DESIGN §15). Inside a bracketed paste, ESC `[201~` would end the paste and
+ * Text typed into an agent must stay text (docs/contract.md#http-api). Inside a bracketed paste, ESC `[201~` would end the paste and
  * everything after it would arrive as keystrokes (`\r/exit\r` leaves the agent, the next message lands in a shell).
  * So every C0 control except tab and newline, DEL, and the C1 controls (U+0080–U+009F, which some terminals read
  * as 8-bit ESC sequences, e.g. U+009B as CSI) are removed. Line ends become LF: a CR typed inside a paste is Enter

@@ -1,5 +1,5 @@
 /**
- * What DESIGN's "supported provider" means, as one suite each real CLI runs (one test file per CLI, so vitest runs
+ * What a "supported provider" means (docs/providers/, README "Providers"), as one suite each real CLI runs (one test file per CLI, so vitest runs
  * the slow CLIs in parallel): first launch in a directory the CLI has never seen → idle; a message → processing
  * while the double streams slowly → completed, with the scripted answer extracted; a shell tool call that really
  * runs, its output in the double's next request; a model-side error → error; exit and session delete leave no

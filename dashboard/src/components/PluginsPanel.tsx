@@ -4,7 +4,7 @@ import type { PluginRow } from "../types.js";
 
 type Verb = "reload" | "enable" | "disable";
 
-/** DESIGN §13: each button POSTs /plugins/:name/<verb>, whose answer is the new row. */
+/** docs/contract.md#configyaml: each button POSTs /plugins/:name/<verb>, whose answer is the new row. */
 export function PluginsPanel(props: { plugins: PluginRow[]; onRow(row: PluginRow): void }) {
   const [busy, setBusy] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();

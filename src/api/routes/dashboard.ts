@@ -6,7 +6,7 @@ import { loadStaticFiles, type StaticFile } from "../static-files.js";
 export const DASHBOARD_DIR = fileURLToPath(new URL("../../../dist/dashboard/", import.meta.url));
 
 // The page only talks to its own origin and must not be framed: a framing page could click its buttons (clickjacking),
-// which the Origin rule of DESIGN §15 cannot see since the clicks come from the page itself.
+// which the Origin rule of docs/contract.md#http-api cannot see since the clicks come from the page itself.
 const PAGE_HEADERS = {
   "content-security-policy":
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
@@ -16,7 +16,7 @@ const PAGE_HEADERS = {
 };
 
 /**
- * GET / (the web dashboard of DESIGN §12) and its hashed assets under /assets/. index.html is revalidated on every
+ * GET / (the web dashboard of docs/contract.md#events) and its hashed assets under /assets/. index.html is revalidated on every
  * load (its ETag changes with each build); assets carry their content hash in their name, so they are cached for good.
  * Any other path falls through to the JSON 404 that API clients expect.
  */

@@ -13,7 +13,7 @@ interface EventsQuery {
 
 const SEQ = /^[0-9]{1,15}$/;
 
-/** DESIGN §12: the journal as JSON (`GET /events/history`) and as a live Server-Sent Events stream (`GET /events`). */
+/** docs/contract.md#events: the journal as JSON (`GET /events/history`) and as a live Server-Sent Events stream (`GET /events`). */
 export function eventRoutes(app: FastifyInstance, deps: { journal: EventJournal; logger: Logger; keepAliveMs?: number }): void {
   const { journal } = deps;
   const limits = { ...DEFAULT_STREAM_LIMITS, ...(deps.keepAliveMs !== undefined ? { keepAliveMs: deps.keepAliveMs } : {}) };

@@ -9,7 +9,7 @@ interface NameParams {
 }
 
 /**
- * The plugin list and its management (DESIGN §13). Unknown names are 404 `{detail}`; an enable or reload whose load
+ * The plugin list and its management (docs/contract.md#configyaml). Unknown names are 404 `{detail}`; an enable or reload whose load
  * fails is 409 `{detail}` (the registry throws NotFoundError / ConflictError, the error handler answers).
  * The POST routes change state, so the request gate (Host, token, Origin) refuses them before they are routed.
  */

@@ -4,7 +4,7 @@ import { UsageError } from "../usage.js";
 
 export const eventsHelp = `usage: cao events [--follow|-f] [--type T]… [--since SEQ] [--json]
 
-Prints cao-server's events (the journal of DESIGN §12), one line each, oldest first.
+Prints cao-server's events (the journal of docs/contract.md#events), one line each, oldest first.
 
   --follow, -f   keep streaming new events; if the server restarts, reconnect and resume
                  after the last event printed (nothing missed, nothing twice). Ctrl-C stops.

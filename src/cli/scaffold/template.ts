@@ -6,7 +6,7 @@ import { EVENT_CLASSES, type CaoEventType } from "../../plugins/api/events.js";
  * and the fields it shows all come from EVENT_CLASSES, so a new event appears in new scaffolds by itself.
  */
 
-/** When each event is emitted (DESIGN §4); an event missing here still gets its handler, without this line. */
+/** When each event is emitted (docs/contract.md#events); an event missing here still gets its handler, without this line. */
 const WHEN: Partial<Record<CaoEventType, string>> = {
   session_created: "after a session and its first terminal exist",
   session_killed: "after a session, its terminals and their records are gone",
@@ -116,7 +116,7 @@ export default class ${Name} extends CaoPlugin<typeof Settings> {
   // takes too long is logged as a WARN. Delete the ones you do not need.
 ${handlers}
 
-  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; README "Interceptors"). It is
+  // An interceptor runs *before* an operation and may veto or change it (docs/contract.md#interception-points; README "Interceptors"). It is
   // left commented so a new plugin changes nothing: add \`intercept, deny, modify, type PreSendMessage\` to the import
   // above and uncomment:
   //
@@ -168,7 +168,7 @@ export default definePlugin({
   hooks: {${handlers}
   },
 
-  // An interceptor runs *before* an operation and may veto or change it (DESIGN §11; README "Interceptors"). It is
+  // An interceptor runs *before* an operation and may veto or change it (docs/contract.md#interception-points; README "Interceptors"). It is
   // left commented so a new plugin changes nothing: add \`deny, modify\` to the import above and uncomment:
   //
   // intercepts: {

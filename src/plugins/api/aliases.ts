@@ -1,7 +1,7 @@
 import type { CaoEventType } from "./events.js";
 
 /**
- * The Python CAO's event names (DESIGN §11), accepted by `hook()` and in definePlugin's `hooks`, so a plugin ported
+ * The Python CAO's event names (docs/contract.md#interception-points), accepted by `hook()` and in definePlugin's `hooks`, so a plugin ported
  * from Python keeps its names. Each registers for the event named here.
  */
 export const HOOK_ALIASES = {

@@ -1,5 +1,5 @@
 /**
- * What an interceptor returns (DESIGN §11). Plain objects, so a decision made in a worker thread crosses back as a
+ * What an interceptor returns (docs/contract.md#interception-points). Plain objects, so a decision made in a worker thread crosses back as a
  * structured clone; recognised by their `decision` field, never by identity.
  */
 import type { InterceptPoint, PatchOf } from "./points.js";

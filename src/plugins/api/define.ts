@@ -28,15 +28,15 @@ export type InterceptTable<Config = unknown> = { [K in InterceptPoint]?: Interce
 export interface PluginDefinition<Schema extends StandardSchemaV1 | undefined = undefined> {
   /** Shown in logs when set; the registry still names the plugin by its package or file. */
   name?: string;
-  /** "worker" runs the plugin in a worker thread of its own (DESIGN §14); default "inline". */
+  /** "worker" runs the plugin in a worker thread of its own (docs/contract.md#plugin-api); default "inline". */
   isolation?: PluginIsolation;
-  /** A Standard Schema (zod 4, valibot, arktype …) for the plugin's `config:` section (DESIGN §13). */
+  /** A Standard Schema (zod 4, valibot, arktype …) for the plugin's `config:` section (docs/contract.md#configyaml). */
   config?: Schema;
   setup?(context: PluginContext<ConfigOf<Schema>>): unknown;
   teardown?(): unknown;
   /** Observers: event type (or its Python CAO name) → handler(s). */
   hooks?: HookTable<ConfigOf<Schema>>;
-  /** Interceptors (DESIGN §11): interception point → function(s), each optionally with priority / failClosed. */
+  /** Interceptors (docs/contract.md#interception-points): interception point → function(s), each optionally with priority / failClosed. */
   intercepts?: InterceptTable<ConfigOf<Schema>>;
 }
 

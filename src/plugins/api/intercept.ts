@@ -35,7 +35,7 @@ export interface InterceptDecorator<K extends InterceptPoint> {
 }
 
 /**
- * Makes the decorated method an interceptor of `point` (DESIGN §11): awaited before the operation, it returns
+ * Makes the decorated method an interceptor of `point` (docs/contract.md#interception-points): awaited before the operation, it returns
  * `deny(reason)`, `modify(patch)`, `allow()` or nothing.
  */
 export function intercept<K extends InterceptPoint>(point: K, options: InterceptOptions = {}): InterceptDecorator<K> {

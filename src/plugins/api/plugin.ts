@@ -20,7 +20,7 @@ export interface PluginContext<Config = unknown> {
   /** The environment the registry was given (process.env by default). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /**
-   * The plugin's `config:` section of `$CAO_HOME/config.yaml` (DESIGN §13), `${VAR}`s replaced, validated by the
+   * The plugin's `config:` section of `$CAO_HOME/config.yaml` (docs/contract.md#configyaml), `${VAR}`s replaced, validated by the
    * plugin's schema (its output); the raw value without a schema; undefined when the file has no section for it.
    */
   readonly config: Config;
@@ -28,7 +28,7 @@ export interface PluginContext<Config = unknown> {
 
 /**
  * Where a plugin runs: "inline" in the server's own thread (the default, fastest), or "worker" in a worker thread of
- * its own with a heap limit, restarted if it loops, runs out of memory or dies (DESIGN §14). A class plugin declares
+ * its own with a heap limit, restarted if it loops, runs out of memory or dies (docs/contract.md#plugin-api). A class plugin declares
  * it as `static isolation = "worker"`, a definePlugin object as `isolation: "worker"`; the registry's per-plugin
  * setting, when given, wins over the plugin's own.
  */

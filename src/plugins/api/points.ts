@@ -1,5 +1,5 @@
 /**
- * Interception points (DESIGN §11): what an interceptor is asked about before an operation happens. The operation is a
+ * Interception points (docs/contract.md#interception-points): what an interceptor is asked about before an operation happens. The operation is a
  * plain frozen object (structured-cloneable, so it can cross to a worker thread as is); `point` names which one it is.
  */
 import type { OrchestrationType } from "./events.js";

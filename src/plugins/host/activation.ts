@@ -9,7 +9,7 @@ import type { PluginInstance } from "./loading/recognise.js";
 import type { InterceptorTable } from "./intercept/interceptor-table.js";
 import type { Router } from "./router.js";
 
-/** What happened to a plugin, as the registry announces it (DESIGN §12's plugin_* events). */
+/** What happened to a plugin, as the registry announces it (docs/contract.md#events's plugin_* events). */
 export type LifecycleChange =
   | { kind: "loaded" | "reloaded" | "unloaded"; source: PluginSource }
   | { kind: "failed"; source: PluginSource; error: string };

@@ -69,7 +69,7 @@ export class Catalog {
       path: source.path,
       status: entry.status,
       isolation: this.isolationOf(entry),
-      // Intercepted points are listed with the hooked events (DESIGN §11): one list of what the plugin takes part in.
+      // Intercepted points are listed with the hooked events (docs/contract.md#interception-points): one list of what the plugin takes part in.
       hooks: entry.status === "active" ? [...new Set([...entry.plugin.handlers.map((h) => h.eventType), ...entry.plugin.interceptors.map((i) => i.point)])] : [],
     };
     if (source.version !== undefined) info.version = source.version;

@@ -41,7 +41,7 @@ export class Lifecycle {
       scope: PluginScope;
       options: ResolvedOptions;
       log: Logger;
-      /** A worker plugin died too often and stays down (DESIGN §14): the registry marks it failed. */
+      /** A worker plugin died too often and stays down (docs/contract.md#plugin-api): the registry marks it failed. */
       onWorkerFailed(name: string, plugin: PluginInstance, reason: string): void;
     },
   ) {}
@@ -194,7 +194,7 @@ export class Lifecycle {
   }
 
   /**
-   * The plugin's `config:` section (DESIGN §13), as the settings hold it now: `${VAR}`s replaced, validated by the
+   * The plugin's `config:` section (docs/contract.md#configyaml), as the settings hold it now: `${VAR}`s replaced, validated by the
    * plugin's schema (within the plugin's deadline: a schema may be async), and handed to the plugin and its context.
    * Undefined on success, else why the plugin cannot run with it.
    */

@@ -21,7 +21,7 @@ import type { PluginDetails } from "../../contract/api.js";
 export type { PluginDetails };
 
 /**
- * The management operations of DESIGN §13 (info, reload, enable, disable, rescan) and applying config.yaml edits.
+ * The management operations of docs/contract.md#configyaml (info, reload, enable, disable, rescan) and applying config.yaml edits.
  * Every change of one plugin runs in that plugin's queue (KeyedSerial), shared with hot reload, so a REST call, a
  * config edit and a file change never interleave on one plugin.
  */
@@ -101,7 +101,7 @@ export class Management {
   }
 
   /**
-   * Discovers again (DESIGN §6): new npm packages and drop-ins are loaded (or listed disabled), those gone are
+   * Discovers again (docs/contract.md#plugin-api): new npm packages and drop-ins are loaded (or listed disabled), those gone are
    * unloaded, a package whose version or entry changed is reloaded. Plugins added in memory are left alone.
    */
   async rescan(): Promise<PluginInfo[]> {

@@ -4,18 +4,18 @@ import { flag, pathList, positiveInt } from "../../util/env.js";
 import { CaoPaths } from "../../util/paths.js";
 import { createLogger } from "../../util/logger.js";
 
-/** Per-plugin settings (DESIGN §13's `plugins.<name>` section; until the config file exists, given as an option). */
+/** Per-plugin settings (docs/contract.md#configyaml's `plugins.<name>` section; until the config file exists, given as an option). */
 export interface PluginSettings {
   /** false: discovered and listed as "disabled", never imported (default true). */
   enabled?: boolean;
-  /** "worker" runs the plugin in its own worker thread (DESIGN §14); default "inline". */
+  /** "worker" runs the plugin in its own worker thread (docs/contract.md#plugin-api); default "inline". */
   isolation?: "inline" | "worker";
-  /** The plugin's `config:` value, validated by its schema (DESIGN §13). */
+  /** The plugin's `config:` value, validated by its schema (docs/contract.md#configyaml). */
   config?: unknown;
 }
 
 export interface RegistryOptions {
-  /** The config file (DESIGN §13); default CAO_CONFIG, else `$CAO_HOME/config.yaml`. */
+  /** The config file (docs/contract.md#configyaml); default CAO_CONFIG, else `$CAO_HOME/config.yaml`. */
   configFile?: string;
   /** Settings per plugin name (enabled, isolation, config). */
   plugins?: Record<string, PluginSettings>;

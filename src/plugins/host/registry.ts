@@ -31,7 +31,7 @@ export type { PluginInfo, PluginStatus } from "./catalog.js";
 export type { PluginDetails } from "./management.js";
 
 /**
- * Discovers, loads and runs plugins, and dispatches events to them (DESIGN §5–§7): the facade over the host's parts
+ * Discovers, loads and runs plugins, and dispatches events to them (docs/contract.md#plugin-api): the facade over the host's parts
  * (catalog, lifecycle, activation, router, deliveries, hot reload). `dispatch` is fire-and-forget: it never throws and
  * never waits; each plugin has its own ordered queue.
  */
@@ -48,7 +48,7 @@ export class PluginRegistry implements EventSink, OperationGate {
   private readonly activation: Activation;
   private readonly interceptors: InterceptorTable;
   private readonly chain: InterceptorChain;
-  /** config.yaml (DESIGN §13): the settings in force, and its watcher while running. */
+  /** config.yaml (docs/contract.md#configyaml): the settings in force, and its watcher while running. */
   private readonly config: PluginConfig;
   private configWatcher: ConfigWatcher | undefined;
   private readonly serial = new KeyedSerial();
@@ -221,7 +221,7 @@ export class PluginRegistry implements EventSink, OperationGate {
     }
   }
 
-  /** Whether any interceptor serves `point` (DESIGN §11): one map lookup, so an operation without any pays nothing. */
+  /** Whether any interceptor serves `point` (docs/contract.md#interception-points): one map lookup, so an operation without any pays nothing. */
   intercepts(point: InterceptPoint): boolean {
     return this.interceptors.has(point);
   }

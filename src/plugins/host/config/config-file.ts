@@ -10,7 +10,7 @@ export type ConfigRead = { ok: true; plugins: PluginSections; exists: boolean } 
 const SECTION_KEYS = new Set(["enabled", "isolation", "config"]);
 
 /**
- * Reads and checks `$CAO_HOME/config.yaml` (DESIGN §13). A missing file is an empty configuration; a file that does
+ * Reads and checks `$CAO_HOME/config.yaml` (docs/contract.md#configyaml). A missing file is an empty configuration; a file that does
  * not parse, or has the wrong shape, is an error saying where (the caller keeps what it has and WARNs).
  * Keys other than `plugins` are left alone (they belong to whoever added them).
  */

@@ -1,5 +1,5 @@
 /**
- * `${VAR}` in the config file's strings, replaced from the server's environment (DESIGN §13), as in docker compose:
+ * `${VAR}` in the config file's strings, replaced from the server's environment (docs/contract.md#configyaml), as in docker compose:
  * `${VAR}` must be set (an unset one is an error naming it and where it is used: a typo must not silently become ""),
  * `${VAR:-fallback}` uses the fallback when VAR is unset or empty, `$${` is a literal `${`.
  * Only string values are touched, never keys; the result is a new value, the input stays as written.

@@ -5,7 +5,7 @@ import { writeEnabled } from "./config-writer.js";
 
 /**
  * The plugin settings in force: the embedder's `plugins` option overlaid, section by section, by config.yaml
- * (DESIGN §13). `live` is the very record the rest of the host reads (`options.plugins`), updated in place, so the
+ * (docs/contract.md#configyaml). `live` is the very record the rest of the host reads (`options.plugins`), updated in place, so the
  * lifecycle and the isolation choice always see the current sections. Values are kept as written: `${VAR}`s are
  * replaced when a plugin starts, so GET /plugins/:name can show what the file says.
  */

@@ -11,7 +11,7 @@ export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
 }
 
 /**
- * Runs a plugin's schema over its config (DESIGN §13). The error names every failing field by its path
+ * Runs a plugin's schema over its config (docs/contract.md#configyaml). The error names every failing field by its path
  * (`config.url: Invalid URL; config.events[0]: …`), so the user knows which line of config.yaml to fix.
  * A schema that throws is reported as such, not thrown.
  */

@@ -18,7 +18,7 @@ export interface Discovered {
 }
 
 /**
- * Every plugin the options point at (DESIGN §6): npm packages tagged `cao-plugin` in the scanned node_modules, then
+ * Every plugin the options point at (docs/contract.md#plugin-api): npm packages tagged `cao-plugin` in the scanned node_modules, then
  * drop-ins. Names are unique in the result; `taken` holds names already in use (plugins added in memory), which win.
  */
 export function discoverPlugins(options: ResolvedOptions, taken: ReadonlyMap<string, PluginSource> = new Map()): Discovered {

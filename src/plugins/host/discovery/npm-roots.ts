@@ -5,7 +5,7 @@ import { safeRealpath } from "../../../util/real-path.js";
 import type { ResolvedOptions } from "../options.js";
 
 /**
- * The node_modules directories scanned for npm plugins (DESIGN §6), existing ones only, each once:
+ * The node_modules directories scanned for npm plugins (docs/contract.md#plugin-api), existing ones only, each once:
  * $CAO_HOME/node_modules, the node_modules that holds this package, this package's own node_modules,
  * <cwd>/node_modules, then every CAO_PLUGIN_PATHS entry.
  */

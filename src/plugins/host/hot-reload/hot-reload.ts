@@ -10,7 +10,7 @@ import type { KeyedSerial } from "../serial.js";
 import { DropInWatcher } from "./drop-in-watcher.js";
 
 /**
- * Hot reload of the drop-in directory (DESIGN §6): a file added is loaded, a changed one is imported and validated
+ * Hot reload of the drop-in directory (docs/contract.md#plugin-api): a file added is loaded, a changed one is imported and validated
  * while the old version keeps running and only then swapped in, a deleted one is unloaded. Changes of one plugin are
  * applied one after another, in the order they happened; different plugins reload independently.
  */

@@ -11,7 +11,7 @@ type CallOutcome = { ok: true; value: unknown } | { ok: false; why: string };
 const TIMED_OUT = Symbol("timed out");
 
 /**
- * Runs the interceptors of a point one after another (DESIGN §11). Each sees the operation as the ones before it
+ * Runs the interceptors of a point one after another (docs/contract.md#interception-points). Each sees the operation as the ones before it
  * modified it; the first deny ends the chain. A throw, a rejection, a missed deadline or an invalid return value is
  * a WARN naming plugin and point, and counts as allow — or as deny for an interceptor declared failClosed.
  */

@@ -20,7 +20,7 @@ export interface Interceptor {
 }
 
 /**
- * Which interceptors serve each point, in chain order (DESIGN §11: priority, higher first; then plugin name ascending;
+ * Which interceptors serve each point, in chain order (docs/contract.md#interception-points: priority, higher first; then plugin name ascending;
  * then as the plugin declares them). Rebuilt whole whenever the set of active plugins changes, so a call reads one
  * immutable array and a reload never changes a chain under a running operation.
  */

@@ -8,7 +8,7 @@ export type ReadDecision =
   | { kind: "invalid"; why: string };
 
 /**
- * Reads what an interceptor returned (DESIGN §11): nothing or `allow()` lets the operation through, `deny(reason)`
+ * Reads what an interceptor returned (docs/contract.md#interception-points): nothing or `allow()` lets the operation through, `deny(reason)`
  * stops it, `modify(patch)` changes the fields the point allows (others are dropped, reported in `dropped`).
  * Anything else is invalid. Decisions are recognised by shape, so a plugin with its own copy of the API works, and so
  * does one whose decision crossed a thread as a structured clone.

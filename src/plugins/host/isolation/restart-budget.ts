@@ -1,5 +1,5 @@
 /**
- * How often a worker plugin may die before it is given up: `limit` deaths within `windowMs` (DESIGN §14: 3 in 60 s).
+ * How often a worker plugin may die before it is given up: `limit` deaths within `windowMs` (docs/contract.md#plugin-api: 3 in 60 s).
  * A plugin that dies now and then is restarted each time; one that keeps dying is failed instead of spinning.
  */
 export class RestartBudget {

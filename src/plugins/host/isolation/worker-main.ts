@@ -1,5 +1,5 @@
 /**
- * The entry of a plugin's worker thread (DESIGN §14). It loads the plugin with the very code the server uses inline
+ * The entry of a plugin's worker thread (docs/contract.md#plugin-api). It loads the plugin with the very code the server uses inline
  * (the same module loader, transpile cache and recognition), then serves the server's requests: setup, one handler
  * call per event (rebuilt from its toJSON() shape into its own event class, frozen), one interceptor call per
  * intercepted operation (its plain shape, frozen; the decision goes back), teardown. Whatever the plugin

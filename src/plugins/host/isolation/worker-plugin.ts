@@ -40,7 +40,7 @@ interface Pending {
 }
 
 /**
- * The server's handle on a plugin that runs in its own worker thread (DESIGN §14). To the lifecycle, the queues and hot
+ * The server's handle on a plugin that runs in its own worker thread (docs/contract.md#plugin-api). To the lifecycle, the queues and hot
  * reload it is a PluginInstance like any other: setup(), teardown(), handlers that return a promise, settled when the
  * worker answered, and interceptors whose promise resolves to the decision made there. Behind that it owns the thread:
  * a handler that runs past the handler timeout, an interceptor past the intercept deadline, or a worker that

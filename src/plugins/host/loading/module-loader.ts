@@ -58,7 +58,7 @@ export class PluginModuleLoader {
   }
 
   /**
-   * From now on, `source` is imported afresh (DESIGN §13's reload, for npm plugins too). Drop-ins and TypeScript
+   * From now on, `source` is imported afresh (docs/contract.md#configyaml's reload, for npm plugins too). Drop-ins and TypeScript
    * entries always are (jiti, module cache off); a compiled npm package is imported natively, which Node caches for
    * good, so its next import carries a new query string (see fresh-import-hooks.ts). The cost: every reload of an npm
    * plugin leaves that version's modules in Node's module map for the life of the process (bench/npm-reload-memory.mjs).

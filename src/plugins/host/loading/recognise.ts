@@ -50,7 +50,7 @@ export interface PluginInstance {
   readonly isolation: PluginIsolation;
   readonly handlers: readonly HandlerEntry[];
   readonly interceptors: readonly InterceptorEntry[];
-  /** `static configSchema` of a class plugin, `config` of a definePlugin object (DESIGN §13); undefined if none. */
+  /** `static configSchema` of a class plugin, `config` of a definePlugin object (docs/contract.md#configyaml); undefined if none. */
   readonly configSchema: unknown;
   /** Hands the validated config to the plugin (`this.config` of a class plugin); called before setup(). */
   configure(config: unknown): void;
