@@ -2,7 +2,7 @@ import { ApiError } from "../../../clients/api-client.js";
 import { CommandError } from "../../usage.js";
 
 /**
- * The config.yaml and management routes routes' refusals in the CLI's words: 404 → "no plugin named X", 409 → the server's reason (why the plugin
+ * The plugin management routes' refusals in the CLI's words: 404 → "no plugin named X", 409 → the server's reason (why the plugin
  * failed to load). Both exit 1; anything else is rethrown for main's handling.
  */
 export async function withPluginErrors<T>(name: string, call: () => Promise<T>): Promise<T> {
