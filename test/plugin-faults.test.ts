@@ -13,7 +13,8 @@ import { MessageSentEvent } from "../src/plugins/api/index.js";
 import { PluginRegistry } from "../src/plugins/host/index.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { freePort, spawnServerProcess, stopServerProcesses, waitForHealth, type ServerProcess } from "./helpers/server-process.js";
+import { freePort } from "./helpers/ports.js";
+import { spawnServerProcess, stopServerProcesses, waitForHealth, type ServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 afterEach(async () => {
