@@ -10,26 +10,22 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CaoEvent, CaoPlugin, EVENT_TYPES, hook, MessageSentEvent, type PluginContext, SessionCreatedEvent, SessionKilledEvent, TerminalCreatedEvent, TerminalKilledEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
+import type { RegistryOptions } from "../src/plugins/host/index.js";
 import { resolveOptions } from "../src/plugins/host/options.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { sink } from "./helpers/recorder.js";
 import { waitFor } from "./helpers/wait.js";
 
-afterEach(removeTempDirs);
-
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
+  removeTempDirs();
 });
 
 /** A loaded registry over `home` (its drop-ins and node_modules), then each `name → plugin` added in memory. */
 async function loaded(home: string, added: Record<string, unknown> = {}, extra: Partial<RegistryOptions> = {}) {
-  const logs = captureLogs();
-  const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger, ...extra });
-  registries.push(registry);
-  await registry.load();
+  const { registry, logs } = await startRegistry({ home, ...extra });
   for (const [name, plugin] of Object.entries(added)) await registry.add(name, plugin);
   return { registry, logs };
 }

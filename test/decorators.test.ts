@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { MessageSentEvent, SessionCreatedEvent, SessionKilledEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry } from "../src/plugins/host/index.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
 import { sink } from "./helpers/recorder.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 
+afterEach(stopRegistries);
 afterAll(removeTempDirs);
 
 /**
@@ -39,10 +39,9 @@ export default class Decorated extends CaoPlugin {
 const EXPECTED = ["setup", "lifecycle:session_created", "first:m1", "second:m1", "lifecycle:session_killed", "teardown"];
 const EXPECTED_HOOKS = ["session_created", "session_killed", "message_sent"];
 
-async function runAndRecord(env: Record<string, string>, cwd: string, key: string) {
-  const logs = captureLogs();
-  const registry = new PluginRegistry({ env, cwd, watch: false, logger: logs.logger });
-  await registry.load();
+/** Loads the plugins of `home` (drop-ins and node_modules), sends three events, tears down; what `key`'s sink got. */
+async function runAndRecord(home: string, key: string) {
+  const { registry, logs } = await startRegistry({ home });
   const listed = registry.list();
   registry.dispatch(new SessionCreatedEvent({ sessionId: "cao-d", sessionName: "cao-d" }));
   registry.dispatch(new MessageSentEvent({ sessionId: "cao-d", sender: "a0a0a0a0", receiver: "b1b1b1b1", message: "m1", orchestrationType: "handoff" }));
@@ -92,7 +91,7 @@ describe("@hook under every decorator implementation", () => {
     const key = "deco-jiti";
     const home = tempDir("cao-deco-");
     writeFile(path.join(home, "plugins", "decorated.ts"), pluginSource(key));
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    const result = await runAndRecord(home, key);
     expect(result.listed[0]).toMatchObject({ name: "decorated", source: "dir", status: "active", hooks: EXPECTED_HOOKS });
     expect(result.received).toEqual(EXPECTED);
     expect(result.warnings).toEqual([]);
@@ -103,7 +102,7 @@ describe("@hook under every decorator implementation", () => {
     const { home } = compiledPackage(key, false);
     const compiled = fs.readFileSync(path.join(home, "node_modules", "deco-standard", "dist", "index.js"), "utf8");
     expect(compiled).toContain("__esDecorate"); // really the standard decorator emit
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    const result = await runAndRecord(home, key);
     expect(result.listed[0]).toMatchObject({ name: "deco-standard", source: "npm", status: "active", hooks: EXPECTED_HOOKS });
     expect(result.received).toEqual(EXPECTED);
   });
@@ -113,7 +112,7 @@ describe("@hook under every decorator implementation", () => {
     const { home } = compiledPackage(key, true);
     const compiled = fs.readFileSync(path.join(home, "node_modules", "deco-legacy", "dist", "index.js"), "utf8");
     expect(compiled).toContain("__decorate("); // really the legacy decorator emit
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    const result = await runAndRecord(home, key);
     expect(result.listed[0]).toMatchObject({ name: "deco-legacy", source: "npm", status: "active", hooks: EXPECTED_HOOKS });
     expect(result.received).toEqual(EXPECTED);
   });
@@ -132,7 +131,7 @@ describe("@hook under every decorator implementation", () => {
        decorate(secret, { kind: "method", name: "#secret", private: true, static: false, addInitializer: (fn) => inits.push(fn) });
        export default class WithPrivate extends CaoPlugin { constructor() { super(); for (const fn of inits) fn.call(this); } }`,
     );
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    const result = await runAndRecord(home, key);
     expect(result.listed[0]).toMatchObject({ status: "active", hooks: ["message_sent"] });
     expect(result.received).toEqual(["private:m1"]);
   });

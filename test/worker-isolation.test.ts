@@ -6,19 +6,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
+import type { PluginRegistry, RegistryOptions } from "../src/plugins/host/index.js";
 import { eventStream } from "./helpers/events.js";
 import { fileRecorderSource, readRecords, type RecorderOptions } from "./helpers/file-recorder.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { waitFor } from "./helpers/wait.js";
 
 // Worker start-ups and restarts take seconds each on a busy machine; no test here asserts a duration.
 vi.setConfig({ testTimeout: 120_000 });
 
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
@@ -32,18 +31,7 @@ const sessions = (records: readonly { fields: Record<string, unknown> }[]) => re
 const SETUP_TIMEOUT_MS = 30_000;
 
 async function load(home: string, options: Partial<RegistryOptions> = {}) {
-  const logs = captureLogs();
-  const registry = new PluginRegistry({
-    env: { CAO_HOME: home },
-    cwd: home,
-    watch: false,
-    logger: logs.logger,
-    setupTimeoutMs: SETUP_TIMEOUT_MS,
-    ...options,
-  });
-  registries.push(registry);
-  await registry.load();
-  return { registry, logs };
+  return startRegistry({ home, setupTimeoutMs: SETUP_TIMEOUT_MS, ...options });
 }
 
 /** A home whose plugins dir holds a recorder drop-in per name; returns the home and each recorder's record file. */
