@@ -18,7 +18,7 @@ afterEach(async () => {
 
 describe("enabled: written back into config.yaml by POST /plugins/:name/enable | disable", () => {
   it("disable then enable: persisted into config.yaml with comments and other keys kept; teardown, then setup again", async () => {
-    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN("a") }, config: COMMENTED_CONFIG, watch: true });
+    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN }, config: COMMENTED_CONFIG, watch: true });
     const off = await r.http("POST", "/plugins/a/disable");
     expect(off.status).toBe(200);
     expect(off.body).toMatchObject({ name: "a", status: "disabled" });
@@ -48,7 +48,7 @@ describe("enabled: written back into config.yaml by POST /plugins/:name/enable |
     fs.chmodSync(real, 0o600);
     const home = tempDir("cao-config-");
     fs.symlinkSync(real, path.join(home, "config.yaml"));
-    const r = await startConfigServer({ home, plugins: { "a.js": RAW_PLUGIN("a") }, watch: false });
+    const r = await startConfigServer({ home, plugins: { "a.js": RAW_PLUGIN }, watch: false });
     expect((await r.http("POST", "/plugins/a/disable")).status).toBe(200);
     expect(fs.lstatSync(r.configFile).isSymbolicLink()).toBe(true);
     expect(fs.readFileSync(real, "utf8")).toBe(`# from my dotfiles\nplugins: { a: { enabled: false } }\n`);
@@ -62,7 +62,7 @@ describe("enabled: written back into config.yaml by POST /plugins/:name/enable |
   });
 
   it("disable creates config.yaml when there is none", async () => {
-    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN("a") }, watch: false });
+    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN }, watch: false });
     expect(fs.existsSync(r.configFile)).toBe(false);
     expect((await r.http("POST", "/plugins/a/disable")).body.status).toBe("disabled");
     expect(fs.readFileSync(r.configFile, "utf8")).toBe("plugins:\n  a:\n    enabled: false\n");
@@ -70,7 +70,7 @@ describe("enabled: written back into config.yaml by POST /plugins/:name/enable |
 
   it("enable of a plugin whose load fails is 409 {detail}, and the row shows failed with the error", async () => {
     const r = await startConfigServer({
-      plugins: { "zodded.ts": ZOD_PLUGIN("zodded") },
+      plugins: { "zodded.ts": ZOD_PLUGIN },
       config: `plugins:\n  zodded:\n    enabled: false\n    config: { url: 7 }\n`,
       watch: false,
     });
@@ -82,7 +82,7 @@ describe("enabled: written back into config.yaml by POST /plugins/:name/enable |
   });
 
   it("enable/disable refuse (409) to rewrite a config.yaml that does not parse, and change nothing", async () => {
-    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN("a") }, watch: false });
+    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN }, watch: false });
     const broken = "plugins: [unclosed\n";
     fs.writeFileSync(r.configFile, broken);
     const answer = await r.http("POST", "/plugins/a/disable");

@@ -16,7 +16,7 @@ afterEach(async () => {
 describe("${VAR} interpolation", () => {
   it("replaces variables from the server's environment, with fallbacks and $${ escapes, in nested values", async () => {
     const r = await startConfigServer({
-      plugins: { "fine.js": RAW_PLUGIN("fine") },
+      plugins: { "fine.js": RAW_PLUGIN },
       env: { HOOK_HOST: "hooks.example", HOOK_TOKEN: "s3cret" },
       config: `plugins:
   fine:
@@ -38,7 +38,7 @@ describe("${VAR} interpolation", () => {
 
   it("an unset variable fails that plugin with an error naming the variable and the field", async () => {
     const r = await startConfigServer({
-      plugins: { "fine.js": RAW_PLUGIN("fine"), "other.js": RAW_PLUGIN("other") },
+      plugins: { "fine.js": RAW_PLUGIN, "other.js": RAW_PLUGIN },
       config: `plugins:\n  fine:\n    config:\n      hook: { url: "\${CAO_TEST_UNSET_VARIABLE}" }\n`,
     });
     expect(r.row("fine")).toMatchObject({

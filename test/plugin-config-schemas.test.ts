@@ -4,7 +4,7 @@
  * missing section do to that plugin (and to no other).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { classPlugin, HAND_WRITTEN, RAW_PLUGIN, VALIBOT_PLUGIN, ZOD_PLUGIN } from "./helpers/config-plugins.js";
+import { HAND_PLUGIN, RAW_PLUGIN, VALIBOT_PLUGIN, ZOD_PLUGIN } from "./helpers/config-plugins.js";
 import { startConfigServer, stopConfigServers } from "./helpers/config-server.js";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 
@@ -16,7 +16,7 @@ afterEach(async () => {
 describe("schemas: hand-written, zod 4, valibot", () => {
   it("a valid section reaches the plugin as the schema's output (defaults filled), as this.config and context.config", async () => {
     const r = await startConfigServer({
-      plugins: { "hand.ts": classPlugin("hand", "", HAND_WRITTEN), "zodded.ts": ZOD_PLUGIN("zodded"), "vali.js": VALIBOT_PLUGIN("vali") },
+      plugins: { "hand.ts": HAND_PLUGIN, "zodded.ts": ZOD_PLUGIN, "vali.js": VALIBOT_PLUGIN },
       config: `plugins:
   hand:
     config: { url: "http://a.example" }
@@ -40,10 +40,10 @@ describe("schemas: hand-written, zod 4, valibot", () => {
   it("an invalid section fails that plugin only, and the error names the field", async () => {
     const r = await startConfigServer({
       plugins: {
-        "hand.ts": classPlugin("hand", "", HAND_WRITTEN),
-        "zodded.ts": ZOD_PLUGIN("zodded"),
-        "vali.js": VALIBOT_PLUGIN("vali"),
-        "fine.js": RAW_PLUGIN("fine"),
+        "hand.ts": HAND_PLUGIN,
+        "zodded.ts": ZOD_PLUGIN,
+        "vali.js": VALIBOT_PLUGIN,
+        "fine.js": RAW_PLUGIN,
       },
       config: `plugins:
   hand:
@@ -67,7 +67,7 @@ describe("schemas: hand-written, zod 4, valibot", () => {
   });
 
   it("a missing section is validated as undefined: a schema that requires config fails the plugin", async () => {
-    const r = await startConfigServer({ plugins: { "zodded.ts": ZOD_PLUGIN("zodded"), "fine.js": RAW_PLUGIN("fine") } });
+    const r = await startConfigServer({ plugins: { "zodded.ts": ZOD_PLUGIN, "fine.js": RAW_PLUGIN } });
     expect(r.row("zodded")).toMatchObject({ status: "failed", error: expect.stringMatching(/^invalid config: config: /) });
     expect(r.record("fine")).toEqual([{ at: "setup", config: null }]);
   });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RAW_PLUGIN, ZOD_PLUGIN } from "./helpers/config-plugins.js";
 import { startConfigServer, stopConfigServers } from "./helpers/config-server.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { variantOf } from "./helpers/plugin-fixtures.js";
 import { waitFor } from "./helpers/wait.js";
 
 afterEach(async () => {
@@ -19,7 +20,7 @@ afterEach(async () => {
 describe("config.yaml while the server runs (real file events)", () => {
   it("editing one plugin's section restarts that plugin only, with the new config", async () => {
     const r = await startConfigServer({
-      plugins: { "a.js": RAW_PLUGIN("a"), "b.js": RAW_PLUGIN("b") },
+      plugins: { "a.js": RAW_PLUGIN, "b.js": RAW_PLUGIN },
       config: `# my settings\nplugins:\n  a:\n    config: { level: 1 }\n  b:\n    config: { level: 1 }\n`,
     });
     fs.writeFileSync(r.configFile, `# my settings\nplugins:\n  a:\n    config: { level: 2 }\n  b:\n    config: { level: 1 }\n`);
@@ -41,7 +42,7 @@ describe("config.yaml while the server runs (real file events)", () => {
   it("CAO_CONFIG names the file; an isolation change restarts the plugin and GET /plugins/:name shows it", async () => {
     const elsewhere = path.join(tempDir("cao-config-file-"), "settings", "cao.yaml");
     writeFile(elsewhere, `plugins:\n  a:\n    config: { level: 1 }\n`);
-    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN("a") }, env: { CAO_CONFIG: elsewhere }, config: `plugins:\n  a:\n    config: { level: 99 }\n` });
+    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN }, env: { CAO_CONFIG: elsewhere }, config: `plugins:\n  a:\n    config: { level: 99 }\n` });
     expect(r.record("a")).toEqual([{ at: "setup", config: { level: 1 } }]); // $CAO_HOME/config.yaml is not read
     expect((await r.http("GET", "/plugins/a")).body).toMatchObject({ isolation: "inline", config: { level: 1 } });
     fs.writeFileSync(elsewhere, `plugins:\n  a:\n    isolation: worker\n    config: { level: 1 }\n`);
@@ -54,7 +55,7 @@ describe("config.yaml while the server runs (real file events)", () => {
 
   it("a section that becomes invalid fails that plugin; fixing it loads it again", async () => {
     const r = await startConfigServer({
-      plugins: { "zodded.ts": ZOD_PLUGIN("zodded") },
+      plugins: { "zodded.ts": ZOD_PLUGIN },
       config: `plugins:\n  zodded:\n    config: { url: "http://ok.example" }\n`,
     });
     fs.writeFileSync(r.configFile, `plugins:\n  zodded:\n    config: { url: "not a url" }\n`);
@@ -67,7 +68,7 @@ describe("config.yaml while the server runs (real file events)", () => {
   });
 
   it("a broken file (bad YAML, then a wrong shape) keeps the running state, with a WARN", async () => {
-    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN("a") }, config: `plugins:\n  a:\n    config: { level: 1 }\n` });
+    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN }, config: `plugins:\n  a:\n    config: { level: 1 }\n` });
     fs.writeFileSync(r.configFile, `plugins:\n  a:\n    config: { level: 2\n`); // unclosed flow mapping
     await waitFor(() => r.logs.warnings().some((l) => l.msg.includes("keeping the running state") && l.msg.includes("not valid YAML")), 10_000, "the WARN");
     fs.writeFileSync(r.configFile, `plugins:\n  a:\n    enable: false\n`); // misspelt key
@@ -80,7 +81,7 @@ describe("config.yaml while the server runs (real file events)", () => {
   it("enabled: false lists the plugin as disabled and never imports it; flipping it in the file loads it", async () => {
     const marker = (home: string) => path.join(home, "imported");
     const home = tempDir("cao-config-");
-    const source = `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker(home))}, "yes");\n${RAW_PLUGIN("off")}`;
+    const source = `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker(home))}, "yes");\n${RAW_PLUGIN}`;
     const r = await startConfigServer({ home, plugins: { "off.js": source }, config: `plugins:\n  off:\n    enabled: false\n` });
     expect(r.row("off")).toMatchObject({ status: "disabled", hooks: [] });
     expect(fs.existsSync(marker(home))).toBe(false);
@@ -94,11 +95,11 @@ describe("enabled: false and hot reload", () => {
   it("a disabled drop-in edited or added while the server runs is listed disabled and never imported", async () => {
     const home = tempDir("cao-config-");
     const marker = path.join(home, "imported");
-    const source = (n: number) => `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "v${n}");\n${RAW_PLUGIN("off")}`;
-    const r = await startConfigServer({ home, plugins: { "off.js": source(1), "on.js": RAW_PLUGIN("on") }, config: `plugins:\n  off: { enabled: false }\n  late: { enabled: false }\n` });
+    const source = (n: number) => `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "v${n}");\n${RAW_PLUGIN}`;
+    const r = await startConfigServer({ home, plugins: { "off.js": source(1), "on.js": RAW_PLUGIN }, config: `plugins:\n  off: { enabled: false }\n  late: { enabled: false }\n` });
     writeFile(path.join(home, "plugins", "off.js"), source(2));
     writeFile(path.join(home, "plugins", "late.js"), source(3));
-    writeFile(path.join(home, "plugins", "on.js"), RAW_PLUGIN("on").replace("config: context.config ?? null", "config: 2"));
+    writeFile(path.join(home, "plugins", "on.js"), variantOf(RAW_PLUGIN, "config: context.config ?? null", "config: 2"));
     await waitFor(() => r.record("on").length === 3, 10_000, "the enabled drop-in to reload");
     await waitFor(() => r.row("late")?.status === "disabled", 10_000, "late to be listed");
     expect(r.row("off")?.status).toBe("disabled");

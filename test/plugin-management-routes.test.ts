@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RAW_PLUGIN } from "./helpers/config-plugins.js";
 import { COMMENTED_CONFIG, startConfigServer, stopConfigServers } from "./helpers/config-server.js";
 import { removeTempDirs, writeFile } from "./helpers/fs-fixtures.js";
+import { variantOf } from "./helpers/plugin-fixtures.js";
 
 afterEach(async () => {
   await stopConfigServers();
@@ -17,7 +18,7 @@ afterEach(async () => {
 
 describe("REST: GET /plugins/:name, POST reload, the request gate", () => {
   it("GET /plugins/:name is the list row plus config as written, isolation and stats; 404 for unknown names", async () => {
-    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN("a") }, config: COMMENTED_CONFIG, watch: false });
+    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN }, config: COMMENTED_CONFIG, watch: false });
     const info = await r.http("GET", "/plugins/a");
     expect(info.status).toBe(200);
     const listed = (await r.http("GET", "/plugins")).body.find((p: { name: string }) => p.name === "a");
@@ -35,7 +36,7 @@ describe("REST: GET /plugins/:name, POST reload, the request gate", () => {
   });
 
   it("reload re-imports a drop-in and swaps it in; a version that does not load keeps the running one (409)", async () => {
-    const version = (n: number) => `${RAW_PLUGIN("a").replace(`config: context.config ?? null`, `config: context.config ?? null, version: ${n}`)}`;
+    const version = (n: number) => variantOf(RAW_PLUGIN, "config: context.config ?? null", `config: context.config ?? null, version: ${n}`);
     const r = await startConfigServer({ plugins: { "a.js": version(1) }, watch: false });
     writeFile(path.join(r.home, "plugins", "a.js"), version(2));
     const answer = await r.http("POST", "/plugins/a/reload");
@@ -50,7 +51,7 @@ describe("REST: GET /plugins/:name, POST reload, the request gate", () => {
   });
 
   it("the request gate applies: a cross-site Origin gets 403 and changes nothing", async () => {
-    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN("a") }, watch: false });
+    const r = await startConfigServer({ plugins: { "a.js": RAW_PLUGIN }, watch: false });
     for (const route of ["/plugins/a/disable", "/plugins/a/reload", "/plugins/a/enable", "/plugins/rescan"]) {
       const answer = await r.http("POST", route, { origin: "http://evil.example" });
       expect(answer.status, route).toBe(403);

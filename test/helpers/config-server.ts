@@ -1,12 +1,15 @@
 /**
  * A real listening cao-server for the DESIGN §13 tests (config.yaml, `${VAR}`s, schemas, enabled: write-back, the
  * management routes): its own CAO_HOME with the given drop-ins and config.yaml, its own tmux server, the config file
- * watched by default. The drop-ins of config-plugins.ts record their own account of their config, which `record` reads.
+ * watched by default. The drop-ins of config-plugins.ts record their own account of their config, which `record` reads;
+ * the packages they import are linked into `<CAO_HOME>/node_modules`, where a user would have installed them.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { PluginInfo } from "../../src/plugins/host/index.js";
 import { createServer, type CaoServer } from "../../src/server.js";
+import { FIXTURE_DEPENDENCIES } from "./config-plugins.js";
 import { tempDir, writeFile } from "./fs-fixtures.js";
 import { captureLogs, type CapturedLogs } from "./log-capture.js";
 
@@ -52,6 +55,7 @@ let counter = 0;
 export async function startConfigServer(options: ConfigServerOptions): Promise<ConfigServer> {
   const home = options.home ?? tempDir("cao-config-");
   for (const [file, source] of Object.entries(options.plugins ?? {})) writeFile(path.join(home, "plugins", file), source);
+  linkDependencies(home);
   const configFile = path.join(home, "config.yaml");
   if (options.config !== undefined) writeFile(configFile, options.config);
   const logs = captureLogs("info");
@@ -92,5 +96,16 @@ export async function stopConfigServers(): Promise<void> {
   for (const server of running.splice(0)) {
     await server.close();
     await server.tmux.killServer();
+  }
+}
+
+/** `<home>/node_modules/<name>` → this checkout's copy, for each package the fixtures import (kept when it exists). */
+function linkDependencies(home: string): void {
+  const own = fileURLToPath(new URL("../../node_modules/", import.meta.url));
+  for (const name of FIXTURE_DEPENDENCIES) {
+    const link = path.join(home, "node_modules", name);
+    if (fs.existsSync(link)) continue;
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(path.join(own, name), link, "dir");
   }
 }
