@@ -3,10 +3,9 @@
 // requests alternate between them so both see the same machine noise. Target: p99 ratio <= 1.05.
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { isMain, report, root } from "./lib.mjs";
+import { freePort, isMain, report, root } from "./lib.mjs";
 
 const SAMPLES = Number(process.env.BENCH_INPUT_SAMPLES ?? 4000);
 const BLOCK = 800; // p99 ratios per block of this many samples show the run-to-run spread
@@ -18,17 +17,6 @@ const HOSTILE = {
   slow: "export default { hooks: { async message_sent() { await new Promise((r) => setTimeout(r, 50)); } } };",
 };
 const PLUGIN_MIX = ["hang", "hang", "hang", "hang", "throws", "throws", "throws", "slow", "slow", "slow"];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function startServer(label, plugins) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `cao-bench-${label}-`));

@@ -8,10 +8,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fixed, isMain, median, nowMs, root } from "./lib.mjs";
+import { fixed, freePort, isMain, median, nowMs, root } from "./lib.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DROP_INS = Number(process.env.BENCH_DROP_INS ?? 300);
@@ -34,17 +33,6 @@ export default class P${i} extends CaoPlugin {
 export default definePlugin({ hooks: { message_sent(e: MessageSentEvent) { return e.message.length; } } });\n`,
   ],
 ];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 function get(port, route) {
   return new Promise((resolve) => {

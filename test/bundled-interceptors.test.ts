@@ -7,26 +7,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PreCreateTerminal, PreSendMessage } from "../src/plugins/api/index.js";
-import { PluginRegistry } from "../src/plugins/host/index.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 
 const PLUGINS_D = path.resolve("plugins.d");
-const registries: PluginRegistry[] = [];
-
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
 async function loadBundled(configYaml: string) {
   const home = tempDir("cao-bundled-icpt-");
   fs.writeFileSync(path.join(home, "config.yaml"), configYaml);
-  const logs = captureLogs();
-  const registry = new PluginRegistry({ env: { CAO_HOME: home, CAO_PLUGINS_DIR: PLUGINS_D }, cwd: home, watch: false, logger: logs.logger });
-  registries.push(registry);
-  await registry.load();
-  return { registry, logs };
+  return startRegistry({ home, env: { CAO_PLUGINS_DIR: PLUGINS_D } });
 }
 
 const message = (sender: string | null, text = "hi"): PreSendMessage => ({

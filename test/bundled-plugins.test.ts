@@ -7,17 +7,15 @@ import http from "node:http";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageSentEvent, SessionCreatedEvent, TerminalCreatedEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry } from "../src/plugins/host/index.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { waitFor } from "./helpers/wait.js";
 
 const PLUGINS_D = path.resolve("plugins.d");
-const registries: PluginRegistry[] = [];
 const servers: http.Server[] = [];
 
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
   removeTempDirs();
 });
@@ -25,11 +23,7 @@ afterEach(async () => {
 async function loadBundled(env: Record<string, string>, configYaml?: string) {
   const home = tempDir("cao-bundled-");
   if (configYaml !== undefined) fs.writeFileSync(path.join(home, "config.yaml"), configYaml);
-  const logs = captureLogs();
-  const registry = new PluginRegistry({ env: { CAO_HOME: home, CAO_PLUGINS_DIR: PLUGINS_D, ...env }, cwd: home, watch: false, logger: logs.logger });
-  registries.push(registry);
-  await registry.load();
-  return { home, registry, logs };
+  return startRegistry({ home, env: { CAO_PLUGINS_DIR: PLUGINS_D, ...env } });
 }
 
 function message(n: number): MessageSentEvent {

@@ -3,11 +3,11 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { freePort } from "./helpers/ports.js";
 import { waitFor } from "./helpers/wait.js";
 
 const CAO = path.resolve("dist/cli/main.js");
@@ -19,17 +19,6 @@ afterAll(async () => {
   for (const socket of sockets) await new TmuxClient({ socketName: socket }).killServer();
   removeTempDirs();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 function cao(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

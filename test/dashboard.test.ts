@@ -10,17 +10,12 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { launchBrowser } from "./helpers/browser.js";
+import { pluginFixture } from "./helpers/plugin-fixtures.js";
 import { rawRequest } from "./helpers/raw-http.js";
 import { startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 
-const TALLY = `import { definePlugin } from "cli-agent-orchestrator/plugins";
-let seen = 0;
-export default definePlugin({ hooks: { session_created() { seen++; }, message_sent() { seen++; } } });`;
-
-// Fails in setup: its row must show the status failed and the error.
-const BROKEN = `import { definePlugin } from "cli-agent-orchestrator/plugins";
-export default definePlugin({ setup() { throw new Error("cannot reach the ticket tracker"); }, hooks: { session_created() {} } });`;
-const PLUGINS = { "tally.ts": TALLY, "broken.ts": BROKEN };
+// "broken" fails in setup: its row must show the status failed and the error.
+const PLUGINS = { "tally.ts": pluginFixture("tally.ts"), "broken.ts": pluginFixture("failing-setup.ts") };
 
 let server: ServerProcess;
 let browser: Browser;

@@ -1,48 +1,25 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { MessageSentEvent, SessionCreatedEvent, SessionKilledEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry } from "../src/plugins/host/index.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
+import { pluginFixture } from "./helpers/plugin-fixtures.js";
 import { sink } from "./helpers/recorder.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 
+afterEach(stopRegistries);
 afterAll(removeTempDirs);
 
-/**
- * One plugin source exercising every decorator shape the contract names: stacked @hook on one method,
- * two methods on one event, and setup/teardown. Compiled three ways below.
- */
-function pluginSource(key: string): string {
-  return `import { CaoPlugin, hook, type MessageSentEvent, type SessionCreatedEvent, type SessionKilledEvent } from "cli-agent-orchestrator/plugins";
-
-const out: unknown[] = (((globalThis as any).__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []);
-
-export default class Decorated extends CaoPlugin {
-  override async setup() { out.push("setup"); }
-  override async teardown() { out.push("teardown"); }
-
-  @hook("session_created")
-  @hook("session_killed")
-  async lifecycle(event: SessionCreatedEvent | SessionKilledEvent) { out.push("lifecycle:" + event.eventType); }
-
-  @hook("message_sent")
-  async first(event: MessageSentEvent) { out.push("first:" + event.message); }
-
-  @hook("message_sent")
-  async second(event: MessageSentEvent) { out.push("second:" + event.message); }
-}
-`;
-}
+/** Every decorator shape the contract names (test/fixtures/plugins/decorated.ts), run three ways below. */
+const DECORATED = pluginFixture("decorated.ts");
 
 const EXPECTED = ["setup", "lifecycle:session_created", "first:m1", "second:m1", "lifecycle:session_killed", "teardown"];
 const EXPECTED_HOOKS = ["session_created", "session_killed", "message_sent"];
 
-async function runAndRecord(env: Record<string, string>, cwd: string, key: string) {
-  const logs = captureLogs();
-  const registry = new PluginRegistry({ env, cwd, watch: false, logger: logs.logger });
-  await registry.load();
+/** Loads the plugins of `home` (drop-ins and node_modules), sends three events, tears down; what sink(key) got. */
+async function runAndRecord(home: string, key: string) {
+  const { registry, logs } = await startRegistry({ home });
   const listed = registry.list();
   registry.dispatch(new SessionCreatedEvent({ sessionId: "cao-d", sessionName: "cao-d" }));
   registry.dispatch(new MessageSentEvent({ sessionId: "cao-d", sender: "a0a0a0a0", receiver: "b1b1b1b1", message: "m1", orchestrationType: "handoff" }));
@@ -53,10 +30,10 @@ async function runAndRecord(env: Record<string, string>, cwd: string, key: strin
 }
 
 /** A package compiled by the real tsc with the given decorator mode, installed into a temp node_modules. */
-function compiledPackage(key: string, experimentalDecorators: boolean): { home: string } {
+function compiledPackage(experimentalDecorators: boolean): { home: string } {
   const home = tempDir("cao-deco-");
   const src = path.join(home, "src");
-  writeFile(path.join(src, "index.ts"), pluginSource(key));
+  writeFile(path.join(src, "index.ts"), DECORATED);
   const pkgDir = writePackage(path.join(home, "node_modules"), `deco-${experimentalDecorators ? "legacy" : "standard"}`, {
     keywords: ["cao-plugin"],
     type: "module",
@@ -89,31 +66,28 @@ function compiledPackage(key: string, experimentalDecorators: boolean): { home: 
 
 describe("@hook under every decorator implementation", () => {
   it("works in a .ts drop-in loaded through jiti (Babel's legacy transform)", async () => {
-    const key = "deco-jiti";
     const home = tempDir("cao-deco-");
-    writeFile(path.join(home, "plugins", "decorated.ts"), pluginSource(key));
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    writeFile(path.join(home, "plugins", "decorated.ts"), DECORATED);
+    const result = await runAndRecord(home, "decorated");
     expect(result.listed[0]).toMatchObject({ name: "decorated", source: "dir", status: "active", hooks: EXPECTED_HOOKS });
     expect(result.received).toEqual(EXPECTED);
     expect(result.warnings).toEqual([]);
   });
 
   it("works in a package compiled by tsc with standard (TC39) decorators", async () => {
-    const key = "deco-standard";
-    const { home } = compiledPackage(key, false);
+    const { home } = compiledPackage(false);
     const compiled = fs.readFileSync(path.join(home, "node_modules", "deco-standard", "dist", "index.js"), "utf8");
     expect(compiled).toContain("__esDecorate"); // really the standard decorator emit
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    const result = await runAndRecord(home, "deco-standard");
     expect(result.listed[0]).toMatchObject({ name: "deco-standard", source: "npm", status: "active", hooks: EXPECTED_HOOKS });
     expect(result.received).toEqual(EXPECTED);
   });
 
   it("works in a package compiled by tsc with experimentalDecorators (and emitDecoratorMetadata)", async () => {
-    const key = "deco-legacy";
-    const { home } = compiledPackage(key, true);
+    const { home } = compiledPackage(true);
     const compiled = fs.readFileSync(path.join(home, "node_modules", "deco-legacy", "dist", "index.js"), "utf8");
     expect(compiled).toContain("__decorate("); // really the legacy decorator emit
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    const result = await runAndRecord(home, "deco-legacy");
     expect(result.listed[0]).toMatchObject({ name: "deco-legacy", source: "npm", status: "active", hooks: EXPECTED_HOOKS });
     expect(result.received).toEqual(EXPECTED);
   });
@@ -132,7 +106,7 @@ describe("@hook under every decorator implementation", () => {
        decorate(secret, { kind: "method", name: "#secret", private: true, static: false, addInitializer: (fn) => inits.push(fn) });
        export default class WithPrivate extends CaoPlugin { constructor() { super(); for (const fn of inits) fn.call(this); } }`,
     );
-    const result = await runAndRecord({ CAO_HOME: home }, home, key);
+    const result = await runAndRecord(home, key);
     expect(result.listed[0]).toMatchObject({ status: "active", hooks: ["message_sent"] });
     expect(result.received).toEqual(["private:m1"]);
   });

@@ -2,14 +2,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageSentEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry } from "../src/plugins/host/index.js";
 import { discoverNpmPlugins } from "../src/plugins/host/discovery/npm.js";
 import { discoverDropIns } from "../src/plugins/host/discovery/dir.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
 import { sink } from "./helpers/recorder.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 
-afterEach(removeTempDirs);
+afterEach(async () => {
+  await stopRegistries();
+  removeTempDirs();
+});
 
 /** A plain-object plugin (no import at all), recording into sink(key) under `name`. */
 function plainPlugin(key: string, name: string): string {
@@ -103,30 +105,19 @@ describe("registry discovery end to end", () => {
     writePackage(path.join(cwd, "node_modules"), "from-cwd", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "from-cwd") });
     writePackage(extraA, "@team/from-extra", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "from-extra") });
     writePackage(extraB, "from-extra-b", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "from-extra-b") });
-    const logs = captureLogs();
-    const registry = new PluginRegistry({
-      env: { CAO_HOME: home, CAO_PLUGIN_PATHS: [extraA, extraB].join(path.delimiter) },
-      cwd,
-      watch: false,
-      logger: logs.logger,
-    });
-    await registry.load();
-    try {
-      const list = registry.list();
-      expect(list.map((p) => [p.name, p.source, p.status])).toEqual([
-        ["from-home", "npm", "active"],
-        ["from-cwd", "npm", "active"],
-        ["@team/from-extra", "npm", "active"],
-        ["from-extra-b", "npm", "active"],
-      ]);
-      expect(list[0]).toMatchObject({ version: "1.0.0", hooks: ["message_sent"], path: path.join(home, "node_modules", "from-home") });
-      registry.dispatch(message("hello"));
-      expect(await registry.drain(2000)).toBe(true);
-      expect(sink(key).map((r) => (r as unknown as { plugin: string }).plugin).sort()).toEqual(["from-cwd", "from-extra", "from-extra-b", "from-home"]);
-      expect(logs.warnings()).toEqual([]);
-    } finally {
-      await registry.teardown();
-    }
+    const { registry, logs } = await startRegistry({ home, cwd, env: { CAO_PLUGIN_PATHS: [extraA, extraB].join(path.delimiter) } });
+    const list = registry.list();
+    expect(list.map((p) => [p.name, p.source, p.status])).toEqual([
+      ["from-home", "npm", "active"],
+      ["from-cwd", "npm", "active"],
+      ["@team/from-extra", "npm", "active"],
+      ["from-extra-b", "npm", "active"],
+    ]);
+    expect(list[0]).toMatchObject({ version: "1.0.0", hooks: ["message_sent"], path: path.join(home, "node_modules", "from-home") });
+    registry.dispatch(message("hello"));
+    expect(await registry.drain(2000)).toBe(true);
+    expect(sink(key).map((r) => (r as unknown as { plugin: string }).plugin).sort()).toEqual(["from-cwd", "from-extra", "from-extra-b", "from-home"]);
+    expect(logs.warnings()).toEqual([]);
   });
 
   it("on a name clash keeps the first (npm before drop-in) and one WARN names both", async () => {
@@ -134,21 +125,15 @@ describe("registry discovery end to end", () => {
     const home = tempDir();
     const pkgDir = writePackage(path.join(home, "node_modules"), "dup", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "npm") });
     const dropIn = writeFile(path.join(home, "plugins", "dup.mjs"), plainPlugin(key, "dir"));
-    const logs = captureLogs();
-    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger });
-    await registry.load();
-    try {
-      expect(registry.list().map((p) => [p.name, p.source])).toEqual([["dup", "npm"]]);
-      const warnings = logs.warnings();
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]!.msg).toContain(pkgDir);
-      expect(warnings[0]!.msg).toContain(dropIn);
-      registry.dispatch(message("x"));
-      await registry.drain(2000);
-      expect(sink(key)).toEqual([{ plugin: "npm", message: "x" }]);
-    } finally {
-      await registry.teardown();
-    }
+    const { registry, logs } = await startRegistry({ home });
+    expect(registry.list().map((p) => [p.name, p.source])).toEqual([["dup", "npm"]]);
+    const warnings = logs.warnings();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toContain(pkgDir);
+    expect(warnings[0]!.msg).toContain(dropIn);
+    registry.dispatch(message("x"));
+    await registry.drain(2000);
+    expect(sink(key)).toEqual([{ plugin: "npm", message: "x" }]);
   });
 
   it("warns once about an unreadable package.json and still loads the other plugins", async () => {
@@ -157,16 +142,10 @@ describe("registry discovery end to end", () => {
     const nm = path.join(home, "node_modules");
     writeFile(path.join(nm, "bad", "package.json"), "{ keywords: ['cao-plugin'] oops");
     writePackage(nm, "good", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "good") });
-    const logs = captureLogs();
-    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger });
-    await registry.load();
-    try {
-      expect(registry.list().map((p) => p.name)).toEqual(["good"]);
-      expect(logs.warnings()).toHaveLength(1);
-      expect(logs.warnings()[0]!.msg).toMatch(/bad.*package\.json is not valid JSON/);
-    } finally {
-      await registry.teardown();
-    }
+    const { registry, logs } = await startRegistry({ home });
+    expect(registry.list().map((p) => p.name)).toEqual(["good"]);
+    expect(logs.warnings()).toHaveLength(1);
+    expect(logs.warnings()[0]!.msg).toMatch(/bad.*package\.json is not valid JSON/);
   });
 
   it("recognises a plugin package that bundles its own copy of cli-agent-orchestrator (brand, not instanceof)", async () => {
@@ -185,18 +164,13 @@ describe("registry discovery end to end", () => {
     fs.cpSync(path.resolve("dist"), path.join(copy, "dist"), { recursive: true });
     fs.copyFileSync(path.resolve("package.json"), path.join(copy, "package.json"));
     fs.symlinkSync(path.resolve("node_modules"), path.join(copy, "node_modules"), "dir"); // its installed dependencies
-    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: captureLogs().logger });
-    await registry.load();
-    try {
-      expect(registry.list()[0], registry.list()[0]!.error).toMatchObject({ name: "self-contained", status: "active", hooks: ["message_sent"] });
-      registry.dispatch(message("own copy"));
-      await registry.drain(2000);
-      const got = sink(key) as unknown as { message: string; ownCopy: string }[];
-      expect(got).toHaveLength(1);
-      expect(got[0]!.message).toBe("own copy");
-      expect(got[0]!.ownCopy).toContain(path.join("self-contained", "node_modules", "cli-agent-orchestrator"));
-    } finally {
-      await registry.teardown();
-    }
+    const { registry } = await startRegistry({ home });
+    expect(registry.list()[0], registry.list()[0]!.error).toMatchObject({ name: "self-contained", status: "active", hooks: ["message_sent"] });
+    registry.dispatch(message("own copy"));
+    await registry.drain(2000);
+    const got = sink(key) as unknown as { message: string; ownCopy: string }[];
+    expect(got).toHaveLength(1);
+    expect(got[0]!.message).toBe("own copy");
+    expect(got[0]!.ownCopy).toContain(path.join("self-contained", "node_modules", "cli-agent-orchestrator"));
   });
 });

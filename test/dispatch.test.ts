@@ -7,26 +7,21 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CaoEvent, definePlugin, type DefinedPlugin } from "../src/plugins/api/index.js";
-import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
+import type { RegistryOptions } from "../src/plugins/host/index.js";
 import { eventAt, eventStream } from "./helpers/events.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { sink } from "./helpers/recorder.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { waitFor } from "./helpers/wait.js";
 
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
 /** A loaded registry over an empty CAO home, with each `name → plugin` added in memory (in order). */
 async function registryWith(plugins: Record<string, unknown>, options: Partial<RegistryOptions> = {}) {
-  const home = tempDir();
-  const logs = captureLogs();
-  const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger, ...options });
-  registries.push(registry);
-  await registry.load();
+  const { registry, logs, home } = await startRegistry(options);
   for (const [name, plugin] of Object.entries(plugins)) expect(await registry.add(name, plugin)).toMatchObject({ name, status: "active" });
   return { registry, logs, home };
 }
@@ -229,10 +224,7 @@ describe("dispatch()", () => {
        early.push("imported");
        export default { setup() { early.push("setup"); }, hooks: { session_created() { early.push("handled"); } } };`,
     );
-    const logs = captureLogs();
-    const registry = new PluginRegistry({ env: { CAO_HOME: home, CAO_DISABLE_PLUGINS: "1" }, cwd: home, watch: false, logger: logs.logger });
-    registries.push(registry);
-    await registry.load();
+    const { registry, logs } = await startRegistry({ home, env: { CAO_DISABLE_PLUGINS: "1" } });
     registry.dispatch(eventAt(0));
     expect(await registry.drain(500)).toBe(true);
     expect(sink(key)).toEqual([]);

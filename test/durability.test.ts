@@ -5,13 +5,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, expect, it } from "vitest";
 import { CaoClient } from "../src/clients/api-client.js";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { freePort } from "./helpers/ports.js";
 import { waitFor } from "./helpers/wait.js";
 
 const home = tempDir("cao-durable-");
@@ -24,17 +24,6 @@ afterAll(async () => {
   await new TmuxClient({ socketName: socket }).killServer();
   removeTempDirs();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function startServer(port: number): Promise<{ child: ChildProcess; client: CaoClient }> {
   const child = spawn(process.execPath, [path.resolve("dist/cli/main.js"), "server", "--no-watch"], {

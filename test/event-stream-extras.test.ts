@@ -8,9 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { definePlugin, type CaoEvent, type PluginLoadedEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry } from "../src/plugins/host/index.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { captureLogs } from "./helpers/log-capture.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { CAO_MAIN, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { openSse, type SseClient } from "./helpers/sse.js";
@@ -24,6 +23,7 @@ afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   for (const server of inProcess.splice(0)) await server.close();
   await stopServerProcesses();
+  await stopRegistries();
 });
 afterAll(() => removeTempDirs());
 // Each test drives real agents through a real server: generous on a loaded two-core machine (no timing is asserted).
@@ -130,9 +130,7 @@ export default definePlugin({
 
 describe("plugin lifecycle events of registry.add() and remove()", () => {
   it("add gives plugin_loaded (or plugin_failed), remove gives plugin_unloaded after teardown; a registry without a journal hears its own", async () => {
-    const home = tempDir("cao-reg-");
-    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: captureLogs().logger });
-    await registry.load();
+    const { registry } = await startRegistry();
     const heard: string[] = [];
     const record = (e: CaoEvent) => void heard.push(`${e.eventType}:${(e as PluginLoadedEvent).plugin}`);
     await registry.add("watcher", definePlugin({ hooks: { plugin_loaded: record, plugin_unloaded: record, plugin_failed: record } }));
@@ -142,7 +140,6 @@ describe("plugin lifecycle events of registry.add() and remove()", () => {
     await registry.drain(2000);
     expect(heard.filter((h) => h.startsWith("plugin_"))).toEqual(["plugin_loaded:watcher", "plugin_loaded:other", "plugin_failed:bad", "plugin_unloaded:other"]);
     expect(heard).toContain("teardown:other");
-    await registry.teardown();
   });
 });
 

@@ -7,21 +7,20 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
+import type { RegistryOptions } from "../src/plugins/host/index.js";
 import { eventStream, sessionIds } from "./helpers/events.js";
 import { waitFor } from "./helpers/wait.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { readRecords } from "./helpers/file-recorder.js";
 import { recorderSource, sink, type Received } from "./helpers/recorder.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 
 const run = promisify(execFile);
 const EVENTS = 20; // four of each type; events 2, 7, 12, 17 are message_sent
 const MESSAGES = EVENTS / 5;
 
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
@@ -37,18 +36,12 @@ async function withHostile(mode: Mode, hostile: string, options: Partial<Registr
   const out = path.join(home, "hostile.jsonl");
   writeFile(path.join(home, "plugins", "good.ts"), recorderSource(key, "good"));
   writeFile(path.join(home, "plugins", "hostile.ts"), hostile.replaceAll("__OUT__", JSON.stringify(out)));
-  const logs = captureLogs();
-  const registry = new PluginRegistry({
-    env: { CAO_HOME: home },
-    cwd: home,
-    watch: false,
-    logger: logs.logger,
+  const { registry, logs } = await startRegistry({
+    home,
     plugins: { hostile: { isolation: mode } },
     ...(mode === "worker" ? WORKER_OPTIONS : {}),
     ...options,
   });
-  registries.push(registry);
-  await registry.load();
   const events = eventStream(EVENTS);
   for (const event of events) expect(registry.dispatch(event)).toBeUndefined();
   const received = sink<Received>(key);

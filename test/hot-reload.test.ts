@@ -8,16 +8,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { PluginRegistry } from "../src/plugins/host/index.js";
 import { eventAt, sessionIds } from "./helpers/events.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { recorderSource, sink, type Received } from "./helpers/recorder.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { waitFor } from "./helpers/wait.js";
 
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
@@ -29,12 +28,7 @@ async function watching(options: { watch?: boolean } = {}) {
   const dir = path.join(home, "plugins");
   fs.mkdirSync(dir, { recursive: true });
   const logs = captureLogs();
-  const start = async () => {
-    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: options.watch ?? true, logger: logs.logger });
-    registries.push(registry);
-    await registry.load();
-    return registry;
-  };
+  const start = async () => (await startRegistry({ home, logs, watch: options.watch ?? true })).registry;
   return { key, dir, logs, start, received: sink<Received>(key), lifecycle: sink<string>(`${key}-life`) };
 }
 

@@ -11,7 +11,8 @@ import { afterAll, expect, it } from "vitest";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { inboxBufferName } from "../src/services/inbox-service.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { freePort, stopServerProcesses, startServerProcess } from "./helpers/server-process.js";
+import { freePort } from "./helpers/ports.js";
+import { stopServerProcesses, startServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const socket = `cao-inbox-durable-${process.pid}`;

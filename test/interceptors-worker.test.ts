@@ -9,38 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
 import { fileRecorderSource, readRecords } from "./helpers/file-recorder.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
+import { pluginFixture, pluginFixtureAsJs } from "./helpers/plugin-fixtures.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { waitFor } from "./helpers/wait.js";
 
 const TEST_TIMEOUT = 90_000;
 
-const GUARD = `
-import { threadId } from "node:worker_threads";
-import { CaoPlugin, deny, intercept, modify, type PreCreateTerminal, type PreSendMessage } from "cli-agent-orchestrator/plugins";
-export default class WorkerGuard extends CaoPlugin {
-  static isolation = "worker";
-  @intercept("pre_send_message")
-  check(op: PreSendMessage) {
-    if (op.message.includes("W-DENY")) return deny(\`refused in thread \${threadId}\`);
-    if (op.message.includes("W-MODIFY")) return modify({ message: op.message.replace("W-MODIFY", \`changed-in-thread-\${threadId}\`) });
-    if (op.message.includes("W-LOOP")) for (;;) {}
-  }
-  @intercept("pre_create_terminal")
-  async terminal(op: PreCreateTerminal) {
-    if (op.agentProfile === "reviewer") return deny(\`no reviewers (thread \${threadId})\`);
-  }
-}
-`;
-
+const GUARD = pluginFixture("worker-guard.ts");
 /** failClosed, as a class-free plugin in a worker: a loop there refuses the operation. */
-const STRICT = `
-export default {
-  isolation: "worker",
-  intercepts: {
-    pre_send_message: { failClosed: true, intercept(op) { if (op.message.includes("S-LOOP")) for (;;) {} } },
-  },
-};
-`;
+const STRICT = pluginFixtureAsJs("worker-fail-closed.ts");
 
 /** A worker plugin observing operation_denied: it records the event as its thread got it. */
 const observed = path.join(tempDir("cao-wobs-"), "observed.jsonl");

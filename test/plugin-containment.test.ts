@@ -7,12 +7,14 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { PluginRegistry } from "../src/plugins/host/index.js";
 import { PluginScope } from "../src/plugins/host/containment/plugin-scope.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 
-afterEach(() => removeTempDirs());
+afterEach(async () => {
+  await stopRegistries();
+  removeTempDirs();
+});
 
 describe("registry teardown restores the process", () => {
   it("process.exit, queueMicrotask and the uncaughtException / unhandledRejection listeners are back as they were", async () => {
@@ -24,14 +26,7 @@ describe("registry teardown restores the process", () => {
       uncaught: process.listenerCount("uncaughtException"),
       rejections: process.listenerCount("unhandledRejection"),
     };
-    const registry = new PluginRegistry({
-      env: { CAO_HOME: home },
-      cwd: home,
-      watch: false,
-      logger: captureLogs().logger,
-      guardUncaughtExceptions: true,
-    });
-    await registry.load();
+    const { registry } = await startRegistry({ home, guardUncaughtExceptions: true });
     expect(process.exit).not.toBe(before.exit);
     expect(globalThis.queueMicrotask).not.toBe(before.queueMicrotask);
     expect(process.listenerCount("uncaughtException")).toBe(before.uncaught + 1);

@@ -10,14 +10,15 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageSentEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry } from "../src/plugins/host/index.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { freePort, spawnServerProcess, stopServerProcesses, waitForHealth, type ServerProcess } from "./helpers/server-process.js";
+import { freePort } from "./helpers/ports.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
+import { spawnServerProcess, stopServerProcesses, waitForHealth, type ServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 afterEach(async () => {
   await stopServerProcesses();
+  await stopRegistries();
   removeTempDirs();
 });
 
@@ -93,18 +94,12 @@ describe("deadlines count a plugin's own time only", () => {
     // would), twice the setup timeout. "a"'s setup needs 50 ms of real time after that.
     writeFile(path.join(home, "plugins", "a.mjs"), `export default { setup() { return new Promise((r) => setTimeout(r, 50)); }, hooks: { message_sent() {} } };`);
     writeFile(path.join(home, "plugins", "z.mjs"), `const end = Date.now() + 600; while (Date.now() < end);\nexport default { hooks: { message_sent() {} } };`);
-    const logs = captureLogs();
-    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger, setupTimeoutMs: 300 });
-    await registry.load();
-    try {
-      expect(registry.list().map(({ name, status, error }) => ({ name, status, error }))).toEqual([
-        { name: "a", status: "active", error: undefined },
-        { name: "z", status: "active", error: undefined },
-      ]);
-      expect(logs.warnings()).toEqual([]);
-    } finally {
-      await registry.teardown();
-    }
+    const { registry, logs } = await startRegistry({ home, setupTimeoutMs: 300 });
+    expect(registry.list().map(({ name, status, error }) => ({ name, status, error }))).toEqual([
+      { name: "a", status: "active", error: undefined },
+      { name: "z", status: "active", error: undefined },
+    ]);
+    expect(logs.warnings()).toEqual([]);
   });
 });
 
@@ -272,18 +267,10 @@ describe("embedding the registry: load() always resolves", () => {
 });
 
 describe("hot reload cannot be blocked by a plugin", () => {
-  const registries: PluginRegistry[] = [];
-  afterEach(async () => {
-    for (const registry of registries.splice(0)) await registry.teardown();
-  });
-
   it("a new version whose module top level never settles: not reloaded (one WARN), the running version keeps its events, teardown() still returns", async () => {
     const home = tempDir();
     const file = writeFile(path.join(home, "plugins", "live.mjs"), `export default { hooks: { message_sent(e) { (globalThis.__caoHungReload ??= []).push(e.message); } } };`);
-    const logs = captureLogs();
-    const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: true, logger: logs.logger, setupTimeoutMs: 300 });
-    registries.push(registry);
-    await registry.load();
+    const { registry, logs } = await startRegistry({ home, watch: true, setupTimeoutMs: 300 });
     fs.writeFileSync(file, `await new Promise(() => {});\nexport default { hooks: {} };`);
     await waitFor(() => logs.warnings().length > 0, 10_000, "the reload to give up");
     expect(logs.warnings().map((w) => [w.plugin, w.msg])).toEqual([
@@ -292,7 +279,6 @@ describe("hot reload cannot be blocked by a plugin", () => {
     registry.dispatch(new MessageSentEvent({ sessionId: "cao-x", sender: "0000aaaa", receiver: "1111bbbb", message: "after", orchestrationType: "assign" }));
     expect(await registry.drain(5000)).toBe(true);
     expect((globalThis as { __caoHungReload?: string[] }).__caoHungReload).toEqual(["after"]);
-    registries.splice(0);
     let finished = false;
     await Promise.race([registry.teardown().then(() => (finished = true)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
     expect(finished).toBe(true);

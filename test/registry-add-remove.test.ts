@@ -6,16 +6,15 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CaoPlugin, definePlugin, hook, type MessageSentEvent } from "../src/plugins/api/index.js";
-import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
+import type { RegistryOptions } from "../src/plugins/host/index.js";
 import { eventAt, eventStream } from "./helpers/events.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { sink } from "./helpers/recorder.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { waitFor } from "./helpers/wait.js";
 
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
@@ -23,10 +22,7 @@ afterEach(async () => {
 function registryOver(dropIns: Record<string, string> = {}, options: Partial<RegistryOptions> = {}) {
   const home = tempDir();
   for (const [name, source] of Object.entries(dropIns)) writeFile(path.join(home, "plugins", `${name}.ts`), source);
-  const logs = captureLogs();
-  const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: logs.logger, ...options });
-  registries.push(registry);
-  return { registry, logs, home };
+  return startRegistry({ home, load: false, ...options });
 }
 
 /** A drop-in that records its import and every message_sent into sink(key) as `<label>:<message>`. */
@@ -57,7 +53,7 @@ const message = (i: number) => eventAt(i * 5 + 2) as MessageSentEvent; // eventA
 describe("registry.add()", () => {
   it("before load(): the plugin is set up when add() resolves, is listed as memory, and gets events after load()", async () => {
     const out: string[] = [];
-    const { registry } = registryOver({ disk: dropInRecorder("add-before", "disk") });
+    const { registry } = await registryOver({ disk: dropInRecorder("add-before", "disk") });
     const row = await registry.add("mem", memoryRecorder("mem", out));
     expect(row).toEqual({ name: "mem", source: "memory", path: "(memory)", status: "active", isolation: "inline", hooks: ["message_sent"] });
     expect(out).toEqual(["mem:setup"]);
@@ -73,7 +69,7 @@ describe("registry.add()", () => {
   });
 
   it("after load(): a definePlugin object joins the running set and gets the events dispatched from then on", async () => {
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     const seen: string[] = [];
     registry.dispatch(message(0)); // nobody listens yet
@@ -88,7 +84,7 @@ describe("registry.add()", () => {
 
   it("a name clash with a drop-in, added before load(): the added plugin wins, the file is not imported, one WARN", async () => {
     const out: string[] = [];
-    const { registry, logs, home } = registryOver({ twin: dropInRecorder("clash-before", "disk") });
+    const { registry, logs, home } = await registryOver({ twin: dropInRecorder("clash-before", "disk") });
     await registry.add("twin", memoryRecorder("mem", out));
     await registry.load();
     expect(registry.list()).toEqual([expect.objectContaining({ name: "twin", source: "memory", status: "active" })]);
@@ -103,7 +99,7 @@ describe("registry.add()", () => {
 
   it("a name clash with a drop-in, added after load(): add() rejects, its setup never runs, the drop-in keeps running", async () => {
     const out: string[] = [];
-    const { registry } = registryOver({ twin: dropInRecorder("clash-after", "disk") });
+    const { registry } = await registryOver({ twin: dropInRecorder("clash-after", "disk") });
     await registry.load();
     const before = registry.list();
     await expect(registry.add("twin", memoryRecorder("mem", out))).rejects.toThrow('a plugin named "twin" is already registered');
@@ -117,7 +113,7 @@ describe("registry.add()", () => {
   it("a name clash with a drop-in that load() is still setting up: add() is refused, nothing is lost or leaked", async () => {
     const out: string[] = [];
     const key = "clash-during-load";
-    const { registry } = registryOver({
+    const { registry } = await registryOver({
       twin: `const out = ((globalThis as any).__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= [];
         export default {
           async setup() { out.push("disk:setup started"); await new Promise((r) => setTimeout(r, 300)); },
@@ -136,7 +132,7 @@ describe("registry.add()", () => {
   it("a name clash with another add(): the second is refused, the first keeps its place and its events", async () => {
     const first: string[] = [];
     const second: string[] = [];
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     await registry.add("one", memoryRecorder("first", first));
     await expect(registry.add("one", memoryRecorder("second", second))).rejects.toThrow('a plugin named "one" is already registered');
@@ -150,7 +146,7 @@ describe("registry.add()", () => {
   it("two concurrent add() of one name: exactly one wins; the loser, already set up, is torn down and gets no event", async () => {
     const a: string[] = [];
     const b: string[] = [];
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     const results = await Promise.allSettled([registry.add("same", memoryRecorder("a", a)), registry.add("same", memoryRecorder("b", b))]);
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
@@ -174,7 +170,7 @@ describe("registry.add()", () => {
         seen.push(event.message);
       }
     }
-    const { registry, logs } = registryOver();
+    const { registry, logs } = await registryOver();
     await registry.load();
     const row = await registry.add("broken", Broken);
     expect(row).toEqual({ name: "broken", source: "memory", path: "(memory)", status: "failed", isolation: "inline", hooks: [], error: "setup() threw: no credentials" });
@@ -188,7 +184,7 @@ describe("registry.add()", () => {
   });
 
   it("setup() never settles: add() resolves after the setup timeout with a failed row; remove() then frees the name", async () => {
-    const { registry } = registryOver({}, { setupTimeoutMs: 200 });
+    const { registry } = await registryOver({}, { setupTimeoutMs: 200 });
     await registry.load();
     const row = await registry.add("hangs", definePlugin({ setup: () => new Promise(() => {}), hooks: { message_sent() {} } }));
     expect(row).toMatchObject({ name: "hangs", status: "failed", error: "setup() did not settle within 200 ms" });
@@ -201,7 +197,7 @@ describe("registry.add()", () => {
   });
 
   it("something that is not a plugin: a failed row saying what was given", async () => {
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     const row = await registry.add("not_a_plugin", 42);
     expect(row).toMatchObject({ name: "not_a_plugin", status: "failed" });
@@ -209,7 +205,7 @@ describe("registry.add()", () => {
   });
 
   it("a bad name is refused with a TypeError and registers nothing", async () => {
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     const setups: string[] = [];
     for (const name of ["", "   ", 42, undefined]) {
@@ -221,7 +217,7 @@ describe("registry.add()", () => {
 
   it("after teardown() add() is refused and nothing is set up", async () => {
     const out: string[] = [];
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     await registry.teardown();
     await expect(registry.add("late", memoryRecorder("late", out))).rejects.toThrow("the registry is torn down");
@@ -245,7 +241,7 @@ describe("registry.remove()", () => {
       }
     }
     const stays: string[] = [];
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     await registry.add("slow", Slow);
     await registry.add("stays", memoryRecorder("stays", stays));
@@ -263,7 +259,7 @@ describe("registry.remove()", () => {
   });
 
   it("works for a drop-in too: it stops receiving events and is no longer listed", async () => {
-    const { registry } = registryOver({ disk: dropInRecorder("remove-dropin", "disk") });
+    const { registry } = await registryOver({ disk: dropInRecorder("remove-dropin", "disk") });
     await registry.load();
     registry.dispatch(message(0));
     expect(await registry.remove("disk")).toBe(true);
@@ -275,7 +271,7 @@ describe("registry.remove()", () => {
 
   it("of an unknown name resolves false and changes nothing", async () => {
     const out: string[] = [];
-    const { registry } = registryOver();
+    const { registry } = await registryOver();
     await registry.load();
     await registry.add("known", memoryRecorder("known", out));
     const before = registry.list();

@@ -7,13 +7,13 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CaoClient } from "../src/clients/api-client.js";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
+import { freePort } from "./helpers/ports.js";
 import { rawRequest } from "./helpers/raw-http.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { waitFor } from "./helpers/wait.js";
@@ -38,17 +38,6 @@ afterAll(async () => {
   }
   removeTempDirs();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** The environment of a `cao` child: ours without any CAO_* settings a developer's shell may carry, plus `extra`. */
 function caoEnv(extra: Record<string, string>): Record<string, string> {

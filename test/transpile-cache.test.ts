@@ -6,13 +6,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { PluginRegistry } from "../src/plugins/host/index.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
@@ -24,9 +22,7 @@ export default definePlugin({ hooks: { [word]: () => {} } });
 `;
 
 async function hooksOf(home: string): Promise<string[] | undefined> {
-  const registry = new PluginRegistry({ env: { CAO_HOME: home }, cwd: home, watch: false, logger: captureLogs().logger });
-  registries.push(registry);
-  await registry.load();
+  const { registry } = await startRegistry({ home });
   const row = registry.list().find((p) => p.name === "word");
   return row?.status === "active" ? row.hooks : [`failed: ${row?.error}`];
 }

@@ -6,19 +6,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PluginRegistry, type RegistryOptions } from "../src/plugins/host/index.js";
+import type { PluginRegistry, RegistryOptions } from "../src/plugins/host/index.js";
 import { eventStream } from "./helpers/events.js";
 import { fileRecorderSource, readRecords, type RecorderOptions } from "./helpers/file-recorder.js";
-import { captureLogs } from "./helpers/log-capture.js";
 import { removeTempDirs, tempDir, writeFile, writePackage } from "./helpers/fs-fixtures.js";
+import { pluginFixture } from "./helpers/plugin-fixtures.js";
+import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { waitFor } from "./helpers/wait.js";
 
 // Worker start-ups and restarts take seconds each on a busy machine; no test here asserts a duration.
 vi.setConfig({ testTimeout: 120_000 });
 
-const registries: PluginRegistry[] = [];
 afterEach(async () => {
-  for (const registry of registries.splice(0)) await registry.teardown();
+  await stopRegistries();
   removeTempDirs();
 });
 
@@ -32,18 +32,7 @@ const sessions = (records: readonly { fields: Record<string, unknown> }[]) => re
 const SETUP_TIMEOUT_MS = 30_000;
 
 async function load(home: string, options: Partial<RegistryOptions> = {}) {
-  const logs = captureLogs();
-  const registry = new PluginRegistry({
-    env: { CAO_HOME: home },
-    cwd: home,
-    watch: false,
-    logger: logs.logger,
-    setupTimeoutMs: SETUP_TIMEOUT_MS,
-    ...options,
-  });
-  registries.push(registry);
-  await registry.load();
-  return { registry, logs };
+  return startRegistry({ home, setupTimeoutMs: SETUP_TIMEOUT_MS, ...options });
 }
 
 /** A home whose plugins dir holds a recorder drop-in per name; returns the home and each recorder's record file. */
@@ -89,14 +78,8 @@ const marks = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "ut
 describe("choosing the isolation", () => {
   it("a plugin's own `static isolation = \"worker\"` and definePlugin `isolation: \"worker\"` run it in a worker; the registry's setting wins over both", async () => {
     const { home, files } = homeWithRecorders({ declared: { isolation: "worker" }, overruled: { isolation: "worker" } });
-    const defined = path.join(home, "defined.jsonl");
-    writeFile(
-      path.join(home, "plugins", "defined.ts"),
-      `import fs from "node:fs";
-       import { threadId } from "node:worker_threads";
-       import { definePlugin } from "cli-agent-orchestrator/plugins";
-       export default definePlugin({ isolation: "worker", hooks: { message_sent(e) { fs.appendFileSync(${JSON.stringify(defined)}, threadId + "\\n"); } } });`,
-    );
+    const defined = path.join(home, "defined.jsonl"); // where the fixture writes, in its CAO_HOME
+    writeFile(path.join(home, "plugins", "defined.ts"), pluginFixture("worker-defined.ts"));
     const { registry } = await load(home, { plugins: { overruled: { isolation: "inline" } } });
     expect(registry.list().map((p) => [p.name, p.status, p.isolation])).toEqual([
       ["declared", "active", "worker"],
@@ -328,16 +311,7 @@ describe("lifecycle of a worker plugin", () => {
 
   it("what the plugin logs through its logger reaches the server's log, named after the plugin", async () => {
     const home = tempDir();
-    writeFile(
-      path.join(home, "plugins", "talker.ts"),
-      `import { definePlugin } from "cli-agent-orchestrator/plugins";
-       let log: any;
-       export default definePlugin({
-         isolation: "worker",
-         setup(context) { log = context.logger; log.info({ step: "setup" }, "hello from %s", "the worker"); },
-         hooks: { message_sent(e) { log.warn({ message: e.message }, "saw a message"); } },
-       });`,
-    );
+    writeFile(path.join(home, "plugins", "talker.ts"), pluginFixture("worker-logger.ts"));
     const { registry, logs } = await load(home);
     for (const event of eventStream(3)) registry.dispatch(event);
     expect(await registry.drain(60_000)).toBe(true);

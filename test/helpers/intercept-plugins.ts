@@ -2,6 +2,8 @@
  * Drop-in interceptor plugins for the interceptor tests. They run inside the test process (loaded by the real registry
  * through jiti) and report what they saw through sink(key).
  */
+import { pluginFixture, pluginFixtureAsJs } from "./plugin-fixtures.js";
+
 const sinkOf = (key: string) => `((globalThis as any).__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []`;
 
 /** Class-style guard: denies destructive input, redacts AWS keys, polices sessions and terminals. */
@@ -46,30 +48,10 @@ export default {
 }
 
 /** Misbehaves on cue; none of it may stop the operation (fail-open). */
-export const FAULTY_SOURCE = `
-import { definePlugin, modify } from "cli-agent-orchestrator/plugins";
-export default definePlugin({
-  intercepts: {
-    pre_send_message(op) {
-      if (op.message.includes("THROW")) throw new Error("interceptor exploded");
-      if (op.message.includes("REJECT")) return Promise.reject(new Error("interceptor rejected"));
-      if (op.message.includes("HANG")) return new Promise(() => {});
-      if (op.message.includes("BAD-VALUE")) return 42 as never;
-      if (op.message.includes("BAD-DENY")) return { decision: "deny" } as never;
-      if (op.message.includes("WRONG-FIELD")) return modify({ message: op.message + " (checked)", workingDirectory: "/" } as never);
-    },
-  },
-});
-`;
+export const FAULTY_SOURCE = pluginFixture("faulty-interceptor.ts");
 
-/** failClosed: when its backend is "down" (message contains STRICT), the operation is denied. */
-export const STRICT_SOURCE = `
-export default {
-  intercepts: {
-    pre_send_message: { failClosed: true, intercept(op) { if (op.message.includes("STRICT")) throw new Error("policy backend down"); } },
-  },
-};
-`;
+/** failClosed: when its backend is "down" (message contains STRICT), the operation is denied. Plain JS, for .mjs. */
+export const STRICT_SOURCE = pluginFixtureAsJs("fail-closed-interceptor.ts");
 
 /** Observes operation_denied, and message_sent under its Python CAO name (post_send_message). */
 export function observerSource(key: string): string {

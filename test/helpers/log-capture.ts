@@ -10,8 +10,15 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+export interface CapturedLogs {
+  logger: Logger;
+  lines: LogLine[];
+  warnings: () => LogLine[];
+  infos: () => LogLine[];
+}
+
 /** A real pino logger whose JSON lines are kept in memory, so tests can assert on what was logged. */
-export function captureLogs(level = "debug"): { logger: Logger; lines: LogLine[]; warnings: () => LogLine[]; infos: () => LogLine[] } {
+export function captureLogs(level = "debug"): CapturedLogs {
   const lines: LogLine[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {

@@ -1,25 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { CaoClient } from "../../src/clients/api-client.js";
 import { TmuxClient } from "../../src/clients/tmux.js";
 import { tempDir, writeFile } from "./fs-fixtures.js";
 import type { LogLine } from "./log-capture.js";
+import { freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
 
 export const CAO_MAIN = path.resolve("dist/cli/main.js");
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** A real `cao server` child process (node dist/cli/main.js) with its own CAO_HOME, port and private tmux server. */
 export interface ServerProcess {
