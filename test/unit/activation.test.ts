@@ -29,7 +29,7 @@ function host(timeouts: { teardownTimeoutMs?: number; setupTimeoutMs?: number } 
   const logs = captureLogs();
   // Nothing here reads CAO_HOME: plugins arrive as imported modules, so the loader is never asked for a file.
   const options = resolveOptions({ env: { CAO_HOME: "/nonexistent/cao-home" }, logger: logs.logger, watch: false, ...timeouts });
-  const catalog = new Catalog();
+  const catalog = new Catalog(options.plugins);
   const scope = new PluginScope(false, () => catalog.locations());
   const router = new Router();
   const interceptors = new InterceptorTable(scope);
