@@ -21,7 +21,7 @@ import { startTestServer } from "./helpers/server.js";
 afterEach(removeTempDirs);
 
 const SCREENS = path.resolve("test/fixtures/screens");
-const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli", "qwen_cli"];
+const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli", "qwen_cli", "copilot_cli"];
 const providers = new Map(defaultProviders().map((p) => [p.name, p]));
 const provider = (name: string): Provider => providers.get(name)!;
 
@@ -91,6 +91,10 @@ const TAILS: Record<string, { busy: string; idle: string }> = {
   codex: { busy: "\x1b[2K• Working \x1b[2m(12s • esc to interrupt)\x1b[0m", idle: "\x1b[2K• Done.\r\n\x1b[2K  \x1b[2mWorked\x1b[1Cfor\x1b[1C3s • 18:35\x1b[0m" },
   gemini_cli: { busy: "\x1b[2K\x1b[36m⠏\x1b[0m Thinking… (esc to cancel, 8s)", idle: "\x1b[2K│ >   \x1b[2mType your message or @path/to/file\x1b[0m" },
   q_cli: { busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...", idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m" },
+  copilot_cli: {
+    busy: "\x1b[50;2H\x1b[94m◉\x1b[m \x1b[34mWo\x1b[94mrk\x1b[m\x1b[48;3H\x1b[?25h\x1b[?25l\r\n\r\n \x1b[34m◉\x1b[6Cng\x1b[m\x1b[48;3H",
+    idle: "\x1b[50;2H\x1b[34m●\x1b[m \x1b[2A\x08\x1b[?25h\x1b[?25l\r\n\r\n \x1b[1m←\x1b[m open sidebar · Interactive · Allow All · ",
+  },
   kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
   qwen_cli: { busy: "\x1b[2K  \x1b[35m..\x1b[0m Distracting you with this witty phrase... \x1b[2m(2s · esc to cancel)\x1b[0m", idle: "\x1b[2K*   \x1b[2mType your message or @path/to/file\x1b[0m" },
 };
@@ -275,6 +279,23 @@ describe("launch: argv and MCP configuration", () => {
     expect(config.mcpServers["cao-mcp-server"].trust).toBe(true);
     expect(config.mcpServers.docs).toEqual({ command: "docs-mcp", args: ["--port", "0"] });
     expect(argv[argv.indexOf("--append-system-prompt") + 1]).toContain("`backticks` and a\nnewline.");
+  });
+
+  it("copilot_cli: --allow-all, cao-mcp-server through --additional-mcp-config @file, the profile's prompt as a custom instructions file", () => {
+    const ctx = context();
+    const { argv, files, env } = provider("copilot_cli").buildLaunch(ctx);
+    const runtime = path.join(ctx.caoHome, "runtime", "1a2b3c4d");
+    expect(argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--allow-all"]);
+    const configArg = argv[argv.indexOf("--additional-mcp-config") + 1]!;
+    expect(configArg).toBe(`@${path.join(runtime, "copilot-mcp.json")}`);
+    const config = JSON.parse(files!.find((f) => f.path === configArg.slice(1))!.content);
+    checkCaoServer(config.mcpServers["cao-mcp-server"], ctx);
+    expect(config.mcpServers["cao-mcp-server"]).toMatchObject({ type: "local", tools: ["*"] });
+    expect(config.mcpServers.docs).toMatchObject({ command: "docs-mcp", args: ["--port", "0"] });
+    const instructionsDir = env!.COPILOT_CUSTOM_INSTRUCTIONS_DIRS!.split(",").at(-1)!;
+    expect(instructionsDir).toBe(path.join(runtime, "copilot-instructions"));
+    const instructions = files!.find((f) => f.path === path.join(instructionsDir, "instructions", "cao-developer.instructions.md"))!;
+    expect(instructions.content).toContain("`backticks` and a\nnewline.");
   });
 
   for (const [name, binary, agentsDir] of [

@@ -4,6 +4,7 @@ import { ValidationError } from "../util/validate.js";
 import { kiroCliProvider, qCliProvider } from "./chat-cli.js";
 import { claudeCodeProvider } from "./claude-code.js";
 import { codexProvider } from "./codex.js";
+import { copilotCliProvider } from "./copilot-cli.js";
 import { geminiCliProvider } from "./gemini-cli.js";
 import { mockProvider } from "./mock.js";
 import { qwenCliProvider } from "./qwen-cli.js";
@@ -64,7 +65,7 @@ export class ProviderRegistry {
 }
 
 export function defaultProviders(): Provider[] {
-  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, qwenCliProvider];
+  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, qwenCliProvider, copilotCliProvider];
 }
 
 /** The first executable file named `binary` in the directories of `searchPath`, as an absolute path. */

@@ -69,6 +69,9 @@ export function seedUserHome(provider: string, home: string, url: string): Recor
         COPILOT_PROVIDER_BASE_URL: `${url}/v1`,
         COPILOT_PROVIDER_API_KEY: DOUBLE_API_KEY,
         COPILOT_MODEL: DOUBLE_MODEL,
+        // A BYOK model Copilot has no catalog entry for: its limits, else it warns on every start.
+        COPILOT_PROVIDER_MAX_PROMPT_TOKENS: "128000",
+        COPILOT_PROVIDER_MAX_OUTPUT_TOKENS: "8192",
       };
     case "opencode_cli":
       write(
