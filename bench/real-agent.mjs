@@ -1,7 +1,8 @@
 // CAO's overhead on the real agent CLIs (test/real-agents/agent-clis.json), against the model double. For each CLI,
 // in the same run and the same user HOME: launch → idle and one message → completed through a real `cao server`
 // (POST /sessions, POST /terminals/:id/input, GET /terminals/:id), against the same CLI started bare in a tmux pane
-// with the same argv, files and variables CAO gives it, driven with send-keys and read with capture-pane by the
+// with the same argv, files and variables CAO gives it, typed into with tmux's paste-buffer and send-keys (as CAO
+// types) and read with capture-pane by the
 // provider's own screen reader every 100 ms (CAO's start-up poll period). Ratio = CAO / bare; target <= 1.10x.
 // Then a handoff round trip between two real agents (the supervisor's tool call → its tool result) against the sum
 // of its parts measured above (worker launch + worker turn).
@@ -94,7 +95,11 @@ class BarePane {
 
   async turn(double, message, prompt) {
     const started = nowMs();
-    this.tmux("send-keys", "-t", this.session, "-l", message);
+    // Typed the way CAO types (a bracketed paste, then Enter after the provider's delay): a TUI that watches for
+    // paste bursts would take keystrokes typed this fast as a paste and their Enter as a newline.
+    this.tmux("set-buffer", "-b", `bench-${this.id}`, message);
+    this.tmux("paste-buffer", "-p", "-d", "-b", `bench-${this.id}`, "-t", this.session);
+    if (this.provider.submitDelayMs) await sleep(this.provider.submitDelayMs);
     for (let i = 0; i < this.provider.pasteEnterCount; i++) this.tmux("send-keys", "-t", this.session, "Enter");
     await double.waitForRequest((r) => !r.side && r.prompt.includes(prompt), 120_000);
     await until(() => this.provider.getStatus(this.screen()) === "completed", `bare ${this.provider.name} to complete`);
