@@ -101,6 +101,12 @@ class BarePane {
     this.tmux("paste-buffer", "-p", "-d", "-b", `bench-${this.id}`, "-t", this.session);
     if (this.provider.submitDelayMs) await sleep(this.provider.submitDelayMs);
     for (let i = 0; i < this.provider.pasteEnterCount; i++) this.tmux("send-keys", "-t", this.session, "Enter");
+    // As CAO does: Enter again while the TUI kept the paste in its input (Gemini takes an Enter that arrives with a paste as a newline).
+    for (let check = 0; check < 5 && this.provider.unsubmittedInput; check++) {
+      await sleep(400);
+      if (!this.provider.unsubmittedInput(this.screen())) break;
+      this.tmux("send-keys", "-t", this.session, "Enter");
+    }
     await double.waitForRequest((r) => !r.side && r.prompt.includes(prompt), 120_000);
     await until(() => this.provider.getStatus(this.screen()) === "completed", `bare ${this.provider.name} to complete`);
     return nowMs() - started;
