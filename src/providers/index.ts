@@ -19,7 +19,7 @@ export class ProviderRegistry {
   /** `env` is the server's environment: its PATH is where CLIs are looked up (default: this process's). */
   constructor(
     providers: readonly Provider[] = defaultProviders(),
-    private readonly env: Record<string, string | undefined> = process.env,
+    readonly env: Record<string, string | undefined> = process.env,
   ) {
     for (const provider of providers) this.byName.set(provider.name, provider);
   }

@@ -160,8 +160,8 @@ export class Launcher {
    */
   private commandLine(argv: string[]): string {
     const pathValue = this.deps.providers.agentPath();
-    const prefix = pathValue ? ["env", `PATH=${pathValue}`] : [];
-    return [...prefix, ...argv].map(shellQuote).join(" ");
+    const unset = ciMarkers(this.deps.providers.env).flatMap((name) => ["-u", name]);
+    return ["env", ...unset, ...(pathValue ? [`PATH=${pathValue}`] : []), ...argv].map(shellQuote).join(" ");
   }
 
   private mcpServerFor(id: string): McpServerConfig {
@@ -224,6 +224,15 @@ export class Launcher {
       }
     }
   }
+}
+
+/**
+ * The variables by which CLIs tell they run in CI (`CI`, `CONTINUOUS_INTEGRATION`, `CI_*`), present in the server's
+ * environment. An agent under CAO is always an interactive TUI, but a CLI that sees them goes headless (Gemini CLI
+ * exits 42 asking for a prompt on stdin): they are removed from the agent's environment, and only there.
+ */
+export function ciMarkers(env: Record<string, string | undefined>): string[] {
+  return Object.keys(env).filter((name) => name === "CI" || name === "CONTINUOUS_INTEGRATION" || name.startsWith("CI_"));
 }
 
 function lastLines(screen: string, count = 5): string {
