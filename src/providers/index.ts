@@ -7,6 +7,7 @@ import { codexProvider } from "./codex.js";
 import { copilotCliProvider } from "./copilot-cli.js";
 import { geminiCliProvider } from "./gemini-cli.js";
 import { mockProvider } from "./mock.js";
+import { opencodeCliProvider } from "./opencode-cli.js";
 import type { Provider } from "./provider.js";
 
 export type { Provider, TerminalStatus, AgentProfile, LaunchContext, LaunchPlan, McpServerConfig } from "./provider.js";
@@ -64,7 +65,7 @@ export class ProviderRegistry {
 }
 
 export function defaultProviders(): Provider[] {
-  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, copilotCliProvider];
+  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, copilotCliProvider, opencodeCliProvider];
 }
 
 /** The first executable file named `binary` in the directories of `searchPath`, as an absolute path. */
