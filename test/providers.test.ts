@@ -21,7 +21,7 @@ import { startTestServer } from "./helpers/server.js";
 afterEach(removeTempDirs);
 
 const SCREENS = path.resolve("test/fixtures/screens");
-const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli", "qwen_cli", "copilot_cli"];
+const REAL = ["claude_code", "codex", "kiro_cli", "q_cli", "gemini_cli", "qwen_cli", "copilot_cli", "opencode_cli"];
 const providers = new Map(defaultProviders().map((p) => [p.name, p]));
 const provider = (name: string): Provider => providers.get(name)!;
 
@@ -94,6 +94,10 @@ const TAILS: Record<string, { busy: string; idle: string }> = {
   copilot_cli: {
     busy: "\x1b[50;2H\x1b[94m◉\x1b[m \x1b[34mWo\x1b[94mrk\x1b[m\x1b[48;3H\x1b[?25h\x1b[?25l\r\n\r\n \x1b[34m◉\x1b[6Cng\x1b[m\x1b[48;3H",
     idle: "\x1b[50;2H\x1b[34m●\x1b[m \x1b[2A\x08\x1b[?25h\x1b[?25l\r\n\r\n \x1b[1m←\x1b[m open sidebar · Interactive · Allow All · ",
+  },
+  opencode_cli: {
+    busy: "\x1b[?2026h\x1b[?25l\x1b[49;4H\x1b[38;5;238m\x1b[48;5;232m⬝\x1b[49;5H⬝\x1b[49;6H⬝\x1b[49;7H⬝\x1b[49;8H⬝\x1b[49;9H⬝\x1b[49;10H⬝\x1b[49;11H⬝\x1b[49;12H\x1b[0m",
+    idle: "\x1b[?2026h\x1b[?25l\x1b[30;27H\x1b[38;5;8m\x1b[48;5;232m ·\x1b[30;29H 5.4s\x1b[0m\x1b[49;4H\x1b[38;5;8m\x1b[48;5;232m/srv/project\x1b[0m",
   },
   kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
   qwen_cli: { busy: "\x1b[2K  \x1b[35m..\x1b[0m Distracting you with this witty phrase... \x1b[2m(2s · esc to cancel)\x1b[0m", idle: "\x1b[2K*   \x1b[2mType your message or @path/to/file\x1b[0m" },
@@ -296,6 +300,20 @@ describe("launch: argv and MCP configuration", () => {
     expect(instructionsDir).toBe(path.join(runtime, "copilot-instructions"));
     const instructions = files!.find((f) => f.path === path.join(instructionsDir, "instructions", "cao-developer.instructions.md"))!;
     expect(instructions.content).toContain("`backticks` and a\nnewline.");
+  });
+
+  it("opencode_cli: OPENCODE_CONFIG_CONTENT with cao-mcp-server, the permission bypass and the profile's prompt as an instructions file", () => {
+    const ctx = context();
+    const { argv, files, env } = provider("opencode_cli").buildLaunch(ctx);
+    expect(argv).toEqual(["/opt/agents/bin/the-cli"]);
+    const config = JSON.parse(env!.OPENCODE_CONFIG_CONTENT!);
+    const server = config.mcp["cao-mcp-server"];
+    expect(server).toMatchObject({ type: "local", enabled: true, command: ["/usr/bin/node", "/opt/cao/dist/mcp/main.js"] });
+    expect(server.environment).toMatchObject({ CAO_TERMINAL_ID: "1a2b3c4d", CAO_API_PORT: "9889" });
+    expect(config.mcp.docs.command).toEqual(["docs-mcp", "--port", "0"]);
+    expect(config.permission).toMatchObject({ bash: "allow", edit: "allow", external_directory: "allow" });
+    expect(config.instructions).toEqual([path.join(ctx.caoHome, "runtime", "1a2b3c4d", "opencode-developer.md")]);
+    expect(files!.find((f) => f.path === config.instructions[0])!.content).toContain("`backticks` and a\nnewline.");
   });
 
   for (const [name, binary, agentsDir] of [

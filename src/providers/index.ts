@@ -8,6 +8,7 @@ import { copilotCliProvider } from "./copilot-cli.js";
 import { geminiCliProvider } from "./gemini-cli.js";
 import { mockProvider } from "./mock.js";
 import { qwenCliProvider } from "./qwen-cli.js";
+import { opencodeCliProvider } from "./opencode-cli.js";
 import type { Provider } from "./provider.js";
 
 export type { Provider, TerminalStatus, AgentProfile, LaunchContext, LaunchPlan, McpServerConfig } from "./provider.js";
@@ -65,7 +66,7 @@ export class ProviderRegistry {
 }
 
 export function defaultProviders(): Provider[] {
-  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, qwenCliProvider, copilotCliProvider];
+  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, qwenCliProvider, copilotCliProvider, opencodeCliProvider];
 }
 
 /** The first executable file named `binary` in the directories of `searchPath`, as an absolute path. */

@@ -136,15 +136,18 @@ export async function startRig(providers: string[], options: { serverEnv?: Recor
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       })();
+      let reached: string[] = [];
       try {
         await rig.send(id, message);
         const wanted = o.requests ?? 1;
         await double.waitForRequest(() => double.requestsFor(o.prompt).length >= wanted, 90_000);
-        for (const status of await rig.waitForStatus(id, o.until ?? "completed")) if (seen.at(-1) !== status) seen.push(status);
+        reached = await rig.waitForStatus(id, o.until ?? "completed");
       } finally {
         done = true;
         await watch;
       }
+      // After the watcher stopped: a status read it began before the turn ended must not land after the final one.
+      for (const status of reached) if (seen.at(-1) !== status) seen.push(status);
       return seen;
     },
     async lastAnswer(id) {

@@ -91,6 +91,9 @@ export function seedUserHome(provider: string, home: string, url: string): Recor
           share: "disabled",
         }),
       );
+      // Someone who keeps opencode off the npm registry: at every start it installs @opencode-ai/plugin into its
+      // config directory in the background (until that succeeded once), with npm's settings for that directory.
+      write(path.join(home, ".config", "opencode", ".npmrc"), "offline=true\n");
       return { OPENCODE_DISABLE_MODELS_FETCH: "1", OPENCODE_DISABLE_AUTOUPDATE: "1", OPENCODE_DISABLE_LSP_DOWNLOAD: "1" };
     default:
       throw new Error(`no user home recipe for provider ${provider}`);
