@@ -32,7 +32,8 @@ export function caoMcpCallSuite(provider: string, options: CaoMcpCallOptions): v
       const sender = await rig.launch(provider);
       const receiver = await rig.addTerminal(sender.session_name, provider);
       const prompt = `MCPCALL-${randomBytes(3).toString("hex")}`;
-      const message = `hello from ${prompt}`;
+      // Not containing the prompt: once delivered, the message is the receiver's prompt, and the rule must not answer it.
+      const message = `hello-${randomBytes(3).toString("hex")}`;
       rig.double.addRules({
         when: prompt,
         steps: [{ tool: "send_message", input: { receiver_id: receiver.id, message } }, { text: `Sent for ${prompt}.` }],
