@@ -123,6 +123,8 @@ class BarePane {
     try {
       this.tmux("kill-server");
     } catch {}
+    // A failed run may leave a pane's agent behind, and some CLIs outlive their tmux server (Gemini restarts itself).
+    if (this.id) await endProcesses(processesOfTerminal(this.id), 1000);
   }
 }
 
