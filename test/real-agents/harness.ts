@@ -12,15 +12,9 @@ import { tempDir } from "../helpers/fs-fixtures.js";
 import { startServerProcess, type ServerProcess } from "../helpers/server-process.js";
 import { agentCli } from "./agent-clis.js";
 import { seedUserHome } from "./user-home.js";
+import type { Terminal } from "../../src/contract/api.js";
 
-export interface Terminal {
-  id: string;
-  name: string;
-  provider: string;
-  session_name: string;
-  agent_profile: string;
-  status: string;
-}
+export type { Terminal };
 
 export interface Rig {
   double: ModelDouble;
