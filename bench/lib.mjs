@@ -129,3 +129,26 @@ export async function startServerProcess(label, { plugins = {}, env = {}, main =
     },
   };
 }
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** The pid of a startServerProcess() server, found through /proc. */
+export function serverPid(server) {
+  // startServerProcess does not expose the child: find the process listening on its port through /proc.
+  const port = new URL(server.base).port;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${entry}/environ`, "utf8");
+      if (environ.includes(`CAO_API_PORT=${port}\0`) && fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("server")) return Number(entry);
+    } catch {}
+  }
+  throw new Error(`no process found for the server on port ${port}`);
+}
+
+/** The user + system CPU seconds a process has used so far (Linux /proc). */
+export function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14 and 15)
+}

@@ -5,29 +5,10 @@
 // 1.3x the first, idle CPU <= 3% of a core, no failed create.
 //   node bench/scale.mjs           BENCH_SCALE_SIZES=10,100  BENCH_SCALE_IDLE_S=10
 import fs from "node:fs";
-import { fixed, isMain, median, nowMs, quantile, report, sleep, startServerProcess } from "./lib.mjs";
+import { cpuSeconds, fixed, isMain, median, nowMs, quantile, report, serverPid, sleep, startServerProcess } from "./lib.mjs";
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? "10,100").split(",").map(Number);
 const IDLE_S = Number(process.env.BENCH_SCALE_IDLE_S ?? 10);
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-function serverPid(server) {
-  const port = new URL(server.base).port;
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = fs.readFileSync(`/proc/${entry}/environ`, "utf8");
-      if (environ.includes(`CAO_API_PORT=${port}\0`) && fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("server")) return Number(entry);
-    } catch {}
-  }
-  throw new Error(`no process found for the server on port ${port}`);
-}
-
-function cpuSeconds(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
 function rssMb(pid) {
   const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
   return Number(line.split(/\s+/)[1]) / 1024;

@@ -1,32 +1,10 @@
 // CPU the status monitor costs while agents sit idle (docs/contract.md#events asks for no tight polling): a real `cao server` child
 // with 20 idle mock terminals, against the same server with none, each measured over the same window (default 60 s)
 // from /proc/<pid>/stat (utime + stime of the server process). Target: <= 2% of one core added.
-import fs from "node:fs";
-import { fixed, isMain, report, sleep, startServerProcess } from "./lib.mjs";
+import { cpuSeconds, fixed, isMain, report, serverPid, sleep, startServerProcess } from "./lib.mjs";
 
 const TERMINALS = Number(process.env.BENCH_IDLE_TERMINALS ?? 20);
 const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-function serverPid(server) {
-  // startServerProcess does not expose the child: find the process listening on its port through /proc.
-  const port = new URL(server.base).port;
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = fs.readFileSync(`/proc/${entry}/environ`, "utf8");
-      if (environ.includes(`CAO_API_PORT=${port}\0`) && fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("server")) return Number(entry);
-    } catch {}
-  }
-  throw new Error(`no process found for the server on port ${port}`);
-}
-
-function cpuSeconds(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14 and 15)
-}
-
 async function idleCpu(label, terminals) {
   const server = await startServerProcess(label, { env: { CAO_MOCK_DELAY_MS: "0" } });
   try {
