@@ -42,7 +42,9 @@ async function launchListener() {
   const server = http.createServer((request, response) => {
     arrived?.(nowMs());
     request.resume();
-    response.writeHead(409, { "content-type": "application/json" }).end(JSON.stringify({ detail: "benchmark: not created" }));
+    response
+      .writeHead(409, { "content-type": "application/json" })
+      .end(JSON.stringify({ detail: "benchmark: not created" }));
   });
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
@@ -50,10 +52,14 @@ async function launchListener() {
     async time() {
       const reached = new Promise((resolve) => (arrived = resolve));
       const start = nowMs();
-      const child = spawn(process.execPath, [CAO, "launch", "--agents", "developer", "--provider", "mock", "--headless"], {
-        env: { ...process.env, CAO_API_PORT: String(port) },
-        stdio: "ignore",
-      });
+      const child = spawn(
+        process.execPath,
+        [CAO, "launch", "--agents", "developer", "--provider", "mock", "--headless"],
+        {
+          env: { ...process.env, CAO_API_PORT: String(port) },
+          stdio: "ignore",
+        },
+      );
       const ms = (await reached) - start;
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
       if (child.exitCode !== 1) throw new Error(`cao launch exited ${child.exitCode}, expected 1 (the 409)`);

@@ -65,7 +65,9 @@ export async function run() {
     const found = naiveScan(nodeModules);
     const b = nowMs() - start;
     if (result.sources.length !== tagged || found.length !== tagged) {
-      throw new Error(`expected ${tagged} plugins, found ${result.sources.length} (registry) and ${found.length} (naive)`);
+      throw new Error(
+        `expected ${tagged} plugins, found ${result.sources.length} (registry) and ${found.length} (naive)`,
+      );
     }
     if (round >= 2) {
       ours.push(a);

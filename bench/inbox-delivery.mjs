@@ -41,7 +41,10 @@ export async function run() {
     for (let i = 0; i < SEQUENTIAL; i++) {
       await waitUntil(idle, "the receiver to be idle");
       await sleep(50); // an idle receiver, as a message would usually find it
-      const { message_id } = await server.call("POST", `/terminals/${id}/inbox/messages?sender_id=${SENDER}&message=latency+${i}`);
+      const { message_id } = await server.call(
+        "POST",
+        `/terminals/${id}/inbox/messages?sender_id=${SENDER}&message=latency+${i}`,
+      );
       await waitUntil(async () => (await delivered()).some((m) => m.id === message_id), `message ${message_id}`);
       // The API does not show delivered_at; the server's own database does.
       const row = db().prepare("SELECT created_at, delivered_at FROM inbox WHERE id = ?").get(message_id);
@@ -51,7 +54,8 @@ export async function run() {
     await waitUntil(idle, "the receiver to be idle");
     const before = (await delivered()).length;
     const burstStart = Date.now();
-    for (let i = 0; i < BURST; i++) await server.call("POST", `/terminals/${id}/inbox/messages?sender_id=${SENDER}&message=burst+${i}`);
+    for (let i = 0; i < BURST; i++)
+      await server.call("POST", `/terminals/${id}/inbox/messages?sender_id=${SENDER}&message=burst+${i}`);
     await waitUntil(async () => (await delivered()).length >= before + BURST, "the burst to be delivered", 300_000);
     const burstSeconds = (Date.now() - burstStart) / 1000;
     return {

@@ -25,7 +25,14 @@ async function startServer(label, plugins) {
   const port = await freePort();
   const socket = `cao-bench-${label}-${process.pid}`;
   const child = spawn(process.execPath, [path.join(root, "dist/cli/main.js"), "server", "--no-watch"], {
-    env: { ...process.env, CAO_HOME: home, CAO_API_PORT: String(port), CAO_TMUX_SOCKET: socket, CAO_MOCK_DELAY_MS: "1", CAO_LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      CAO_HOME: home,
+      CAO_API_PORT: String(port),
+      CAO_TMUX_SOCKET: socket,
+      CAO_MOCK_DELAY_MS: "1",
+      CAO_LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "ignore"],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -37,7 +44,9 @@ async function startServer(label, plugins) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const plugins_ = await (await fetch(`${base}/plugins`)).json();
-  const created = await (await fetch(`${base}/sessions?provider=mock&agent_profile=developer&session_name=bench`, { method: "POST" })).json();
+  const created = await (
+    await fetch(`${base}/sessions?provider=mock&agent_profile=developer&session_name=bench`, { method: "POST" })
+  ).json();
   return {
     label,
     base,
@@ -86,9 +95,18 @@ export async function run() {
     const host = stats(times.hostile);
     const blockRatios = [];
     for (let start = 0; start + BLOCK <= SAMPLES; start += BLOCK) {
-      blockRatios.push(stats(times.hostile.slice(start, start + BLOCK)).p99 / stats(times.plain.slice(start, start + BLOCK)).p99);
+      blockRatios.push(
+        stats(times.hostile.slice(start, start + BLOCK)).p99 / stats(times.plain.slice(start, start + BLOCK)).p99,
+      );
     }
-    return { samples: SAMPLES, plain, hostile: host, p50Ratio: host.p50 / plain.p50, p99Ratio: host.p99 / plain.p99, blockRatios };
+    return {
+      samples: SAMPLES,
+      plain,
+      hostile: host,
+      p50Ratio: host.p50 / plain.p50,
+      p99Ratio: host.p99 / plain.p99,
+      blockRatios,
+    };
   } finally {
     baseline.stop();
     hostile.stop();

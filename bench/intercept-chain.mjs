@@ -8,7 +8,14 @@ import { fixed, isMain, loadRegistry, quantile, report, tempHome } from "./lib.m
 const WORKER_ALLOW_ALL = 'export default { isolation: "worker", intercepts: { async pre_send_message() {} } };\n';
 
 const CALLS = Number(process.env.BENCH_CHAIN_CALLS ?? 20000);
-const op = (i) => ({ point: "pre_send_message", sessionId: "cao-bench", sender: "0000aaaa", receiver: "1111bbbb", message: `m${i}`, orchestrationType: "send_message" });
+const op = (i) => ({
+  point: "pre_send_message",
+  sessionId: "cao-bench",
+  sender: "0000aaaa",
+  receiver: "1111bbbb",
+  message: `m${i}`,
+  orchestrationType: "send_message",
+});
 
 async function registryWith(n) {
   const registry = await loadRegistry(tempHome());
@@ -21,7 +28,8 @@ async function registryWithWorkers(n) {
   const files = Object.fromEntries(Array.from({ length: n }, (_, i) => [`allow-${i}.mjs`, WORKER_ALLOW_ALL]));
   const registry = await loadRegistry(tempHome(files));
   const inWorkers = registry.list().filter((p) => p.status === "active" && p.isolation === "worker").length;
-  if (inWorkers !== n) throw new Error(`expected ${n} worker plugins, got ${inWorkers}: ${JSON.stringify(registry.list())}`);
+  if (inWorkers !== n)
+    throw new Error(`expected ${n} worker plugins, got ${inWorkers}: ${JSON.stringify(registry.list())}`);
   return registry;
 }
 
@@ -41,10 +49,24 @@ async function measure(registries) {
 }
 
 export async function run() {
-  const registries = [await registryWith(0), await registryWith(1), await registryWith(10), await registryWithWorkers(10)];
+  const registries = [
+    await registryWith(0),
+    await registryWith(1),
+    await registryWith(10),
+    await registryWithWorkers(10),
+  ];
   try {
     const [none, one, ten, workers10] = (await measure(registries)).map((t) => quantile(t, 0.5));
-    return { calls: CALLS, none, one, ten, workers10, perInterceptor1: one - none, perInterceptor10: (ten - none) / 10, perWorkerInterceptor: (workers10 - none) / 10 };
+    return {
+      calls: CALLS,
+      none,
+      one,
+      ten,
+      workers10,
+      perInterceptor1: one - none,
+      perInterceptor10: (ten - none) / 10,
+      perWorkerInterceptor: (workers10 - none) / 10,
+    };
   } finally {
     for (const registry of registries) await registry.teardown();
   }

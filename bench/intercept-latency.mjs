@@ -27,7 +27,11 @@ function baselineBuild(ref) {
   fs.mkdirSync(dir, { recursive: true });
   execFileSync("sh", ["-c", `git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`], { cwd: root });
   fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-  execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: dir, stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+    { cwd: dir, stdio: "inherit" },
+  );
   return main;
 }
 
@@ -35,7 +39,9 @@ function baselineBuild(ref) {
 async function start(servers, label, options) {
   const server = await startServerProcess(label, options);
   servers.push(server);
-  server.terminal = (await server.call("POST", "/sessions?provider=mock&agent_profile=developer&session_name=bench")).id;
+  server.terminal = (
+    await server.call("POST", "/sessions?provider=mock&agent_profile=developer&session_name=bench")
+  ).id;
 }
 
 async function timedInput(server, i) {
@@ -47,7 +53,8 @@ async function timedInput(server, i) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-const interceptors = (n, source = ALLOW_ALL) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`allow-${i}.mjs`, source]));
+const interceptors = (n, source = ALLOW_ALL) =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`allow-${i}.mjs`, source]));
 
 export async function run() {
   const main = baselineBuild(BASELINE_REF);
@@ -58,10 +65,20 @@ export async function run() {
     for (const n of [0, 1, 10]) await start(servers, `i${n}`, { env, plugins: interceptors(n) });
     await start(servers, "w10", { env, plugins: interceptors(10, WORKER_ALLOW_ALL) });
     const active = await Promise.all(
-      servers.slice(1).map(async (s) => (await s.call("GET", "/plugins")).filter((p) => p.hooks.includes("pre_send_message") && p.status === "active").map((p) => p.isolation)),
+      servers
+        .slice(1)
+        .map(async (s) =>
+          (await s.call("GET", "/plugins"))
+            .filter((p) => p.hooks.includes("pre_send_message") && p.status === "active")
+            .map((p) => p.isolation),
+        ),
     );
-    const counts = active.map((list) => `${list.length}${list.includes("worker") ? ` (${list.filter((i) => i === "worker").length} in workers)` : ""}`);
-    if (counts.join() !== "0,1,10,10 (10 in workers)") throw new Error(`expected 0, 1, 10 and 10 worker interceptors, got ${counts.join(", ")}`);
+    const counts = active.map(
+      (list) =>
+        `${list.length}${list.includes("worker") ? ` (${list.filter((i) => i === "worker").length} in workers)` : ""}`,
+    );
+    if (counts.join() !== "0,1,10,10 (10 in workers)")
+      throw new Error(`expected 0, 1, 10 and 10 worker interceptors, got ${counts.join(", ")}`);
     const times = servers.map(() => []);
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
       // Rotate who goes first, so no server always follows another's work.
@@ -113,7 +130,8 @@ if (isMain(import.meta.url)) {
       pass: r.perInterceptor1 <= 0.2 && r.perInterceptor10 <= 0.2,
     },
     r,
-  );  report(
+  );
+  report(
     {
       name: "POST /terminals/:id/input, 10 allow-all interceptors in worker threads",
       measured: `10 in workers: ${ms(r.w10)}`,

@@ -71,7 +71,9 @@ export function report(summary, details = {}) {
   console.log(`${summary.name}`);
   console.log(`  measured: ${summary.measured}`);
   console.log(`  baseline: ${summary.baseline}`);
-  console.log(`  ratio:    ${summary.ratio}   target: ${summary.target}   ${summary.pass === null ? "" : summary.pass ? "PASS" : "MISS"}`);
+  console.log(
+    `  ratio:    ${summary.ratio}   target: ${summary.target}   ${summary.pass === null ? "" : summary.pass ? "PASS" : "MISS"}`,
+  );
   console.log(`RESULT ${JSON.stringify({ ...summary, details })}`);
 }
 
@@ -92,14 +94,24 @@ export function freePort() {
  * A real `cao server` child process (built package) with its own CAO_HOME and private tmux server; `plugins` maps
  * drop-in file names to sources. Resolves once /health answers; `stop()` kills it and removes everything.
  */
-export async function startServerProcess(label, { plugins = {}, env = {}, main = path.join(root, "dist/cli/main.js") } = {}) {
+export async function startServerProcess(
+  label,
+  { plugins = {}, env = {}, main = path.join(root, "dist/cli/main.js") } = {},
+) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `cao-bench-${label}-`));
   fs.mkdirSync(path.join(home, "plugins"));
   for (const [name, source] of Object.entries(plugins)) fs.writeFileSync(path.join(home, "plugins", name), source);
   const port = await freePort();
   const socket = `cao-bench-${label}-${process.pid}`;
   const child = spawn(process.execPath, [main, "server", "--no-watch"], {
-    env: { ...process.env, CAO_HOME: home, CAO_API_PORT: String(port), CAO_TMUX_SOCKET: socket, CAO_LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      CAO_HOME: home,
+      CAO_API_PORT: String(port),
+      CAO_TMUX_SOCKET: socket,
+      CAO_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -117,7 +129,8 @@ export async function startServerProcess(label, { plugins = {}, env = {}, main =
     async call(method, route) {
       const response = await fetch(`${base}${route}`, { method });
       const body = await response.json();
-      if (!response.ok) throw new Error(`${label}: ${method} ${route}: HTTP ${response.status} ${JSON.stringify(body)}`);
+      if (!response.ok)
+        throw new Error(`${label}: ${method} ${route}: HTTP ${response.status} ${JSON.stringify(body)}`);
       return body;
     },
     stop() {
@@ -140,7 +153,11 @@ export function serverPid(server) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const environ = fs.readFileSync(`/proc/${entry}/environ`, "utf8");
-      if (environ.includes(`CAO_API_PORT=${port}\0`) && fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("server")) return Number(entry);
+      if (
+        environ.includes(`CAO_API_PORT=${port}\0`) &&
+        fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("server")
+      )
+        return Number(entry);
     } catch {}
   }
   throw new Error(`no process found for the server on port ${port}`);

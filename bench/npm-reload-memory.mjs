@@ -39,7 +39,16 @@ export async function run() {
   const home = tempHome();
   const pkg = path.join(home, "node_modules", "cao-plugin-ballast");
   fs.mkdirSync(path.join(pkg, "lib"), { recursive: true });
-  fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "cao-plugin-ballast", version: "1.0.0", type: "module", main: "index.js", keywords: ["cao-plugin"] }));
+  fs.writeFileSync(
+    path.join(pkg, "package.json"),
+    JSON.stringify({
+      name: "cao-plugin-ballast",
+      version: "1.0.0",
+      type: "module",
+      main: "index.js",
+      keywords: ["cao-plugin"],
+    }),
+  );
   fs.writeFileSync(path.join(pkg, "index.js"), entry);
   fs.writeFileSync(path.join(pkg, "lib", "ballast.js"), ballast);
   const dropIn = path.join(home, "plugins", "dropin");
@@ -47,8 +56,12 @@ export async function run() {
   fs.writeFileSync(path.join(dropIn, "index.ts"), entry);
   fs.writeFileSync(path.join(dropIn, "lib", "ballast.ts"), ballast);
   const registry = await loadRegistry(home);
-  const statuses = registry.list().map((p) => `${p.name}:${p.status}`).sort();
-  if (statuses.join() !== "cao-plugin-ballast:active,dropin:active") throw new Error(`unexpected plugins: ${statuses.join(", ")}`);
+  const statuses = registry
+    .list()
+    .map((p) => `${p.name}:${p.status}`)
+    .sort();
+  if (statuses.join() !== "cao-plugin-ballast:active,dropin:active")
+    throw new Error(`unexpected plugins: ${statuses.join(", ")}`);
   const npm = await growthPerReload(registry, "cao-plugin-ballast");
   const dir = await growthPerReload(registry, "dropin");
   await registry.teardown();

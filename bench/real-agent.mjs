@@ -70,12 +70,29 @@ class BarePane {
       workingDirectory: dir,
       caoHome: this.caoHome,
       homeDir: this.env.HOME,
-      caoMcpServer: { command: process.execPath, args: [path.join(root, "dist/mcp/main.js")], env: { CAO_TERMINAL_ID: id } },
+      caoMcpServer: {
+        command: process.execPath,
+        args: [path.join(root, "dist/mcp/main.js")],
+        env: { CAO_TERMINAL_ID: id },
+      },
     });
     writeLaunchFiles(path.join(this.caoHome, "runtime", id), plan.files ?? []);
     const started = nowMs();
     const envArgs = Object.entries({ ...plan.env, CAO_TERMINAL_ID: id }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-    this.tmux("new-session", "-d", "-s", this.session, "-x", "220", "-y", "50", "-c", dir, ...envArgs, plan.argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" "));
+    this.tmux(
+      "new-session",
+      "-d",
+      "-s",
+      this.session,
+      "-x",
+      "220",
+      "-y",
+      "50",
+      "-c",
+      dir,
+      ...envArgs,
+      plan.argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" "),
+    );
     let answered = 0;
     await until(async () => {
       const screen = this.screen();
@@ -134,14 +151,20 @@ async function throughCao(server, double, providerName, runs) {
   for (let r = 0; r < runs; r++) {
     const dir = freshDir();
     let started = nowMs();
-    const terminal = await server.call("POST", `/sessions?provider=${providerName}&agent_profile=developer&working_directory=${encodeURIComponent(dir)}`);
+    const terminal = await server.call(
+      "POST",
+      `/sessions?provider=${providerName}&agent_profile=developer&working_directory=${encodeURIComponent(dir)}`,
+    );
     launch.push(nowMs() - started);
     const prompt = tag("BENCH");
     double.addRules({ when: prompt, steps: [{ text: `Bench answer ${prompt}.` }] });
     started = nowMs();
     await server.call("POST", `/terminals/${terminal.id}/input?message=${encodeURIComponent(`${prompt} reply`)}`);
     await double.waitForRequest((req) => !req.side && req.prompt.includes(prompt), 120_000);
-    await until(async () => (await server.call("GET", `/terminals/${terminal.id}`)).status === "completed", `${providerName} through CAO to complete`);
+    await until(
+      async () => (await server.call("GET", `/terminals/${terminal.id}`)).status === "completed",
+      `${providerName} through CAO to complete`,
+    );
     turn.push(nowMs() - started);
     await server.call("DELETE", `/sessions/${terminal.session_name}`);
   }
@@ -163,21 +186,41 @@ async function bare(pane, double, runs) {
 
 /** A supervisor's handoff to a worker of the same CLI: its tool call → the tool result in its next request. */
 async function handoffRoundTrips(server, double, providerName, runs) {
-  const supervisor = await server.call("POST", `/sessions?provider=${providerName}&agent_profile=code_supervisor&working_directory=${encodeURIComponent(freshDir())}`);
+  const supervisor = await server.call(
+    "POST",
+    `/sessions?provider=${providerName}&agent_profile=code_supervisor&working_directory=${encodeURIComponent(freshDir())}`,
+  );
   const trips = [];
   for (let r = 0; r < runs; r++) {
     const ask = tag("ASK");
     const task = tag("TASK");
     double.addRules(
       { when: task, steps: [{ text: `Worker answer ${task}.` }] },
-      { when: ask, steps: [{ tool: "handoff", server: "cao-mcp-server", input: { agent_profile: "developer", message: `${task} reply` } }, { text: `Relayed ${task}.` }] },
+      {
+        when: ask,
+        steps: [
+          {
+            tool: "handoff",
+            server: "cao-mcp-server",
+            input: { agent_profile: "developer", message: `${task} reply` },
+          },
+          { text: `Relayed ${task}.` },
+        ],
+      },
     );
     await server.call("POST", `/terminals/${supervisor.id}/input?message=${encodeURIComponent(`${ask} delegate`)}`);
-    const followUp = await double.waitForRequest((req) => !req.side && req.prompt.includes(ask) && req.toolResults.length > 0, 180_000);
+    const followUp = await double.waitForRequest(
+      (req) => !req.side && req.prompt.includes(ask) && req.toolResults.length > 0,
+      180_000,
+    );
     const call = double.requestsFor(ask)[0];
-    if (!followUp.toolResults.at(-1)?.includes('"success":true')) throw new Error(`handoff failed: ${followUp.toolResults.at(-1)}`);
+    if (!followUp.toolResults.at(-1)?.includes('"success":true'))
+      throw new Error(`handoff failed: ${followUp.toolResults.at(-1)}`);
     trips.push(Date.parse(followUp.at) - Date.parse(call.at));
-    await until(async () => (await server.call("GET", `/terminals/${supervisor.id}`)).status === "completed", "the supervisor to complete");
+    await until(
+      async () => (await server.call("GET", `/terminals/${supervisor.id}`)).status === "completed",
+      "the supervisor to complete",
+    );
   }
   await server.call("DELETE", `/sessions/${supervisor.session_name}`);
   return trips;
@@ -195,7 +238,13 @@ export async function run(requested = []) {
   const userEnv = {};
   for (const name of names) Object.assign(userEnv, seedUserHome(name, home, double.url));
   const basePath = [path.dirname(process.execPath), ...(process.env.PATH ?? "").split(path.delimiter)];
-  const env = { ...process.env, HOME: home, TERM: "xterm-256color", PATH: [...names.map((n) => agentCli(n).binDir), ...basePath].join(path.delimiter), ...userEnv };
+  const env = {
+    ...process.env,
+    HOME: home,
+    TERM: "xterm-256color",
+    PATH: [...names.map((n) => agentCli(n).binDir), ...basePath].join(path.delimiter),
+    ...userEnv,
+  };
   const server = await startServerProcess("real", { env });
   const pane = new BarePane(undefined, env, path.join(home, ".cao-bare"));
   const results = [];

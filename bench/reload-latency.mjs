@@ -59,7 +59,13 @@ export async function run() {
       target: "median <= 150 ms",
       pass: ours <= 150,
     },
-    details: { reloads: RELOADS, medianMs: ours, p90Ms: quantile(reloadMs, 0.9), chokidarMedianMs: floor, ratio: ours / floor },
+    details: {
+      reloads: RELOADS,
+      medianMs: ours,
+      p90Ms: quantile(reloadMs, 0.9),
+      chokidarMedianMs: floor,
+      ratio: ours / floor,
+    },
   };
 }
 

@@ -65,7 +65,14 @@ export async function run() {
       target: "growth <= 5 MB",
       pass: growthMb <= 5,
     },
-    details: { reloads: RELOADS, heapAfterOne: afterOne, heapAfterHalf: afterHalf, heapAfterMany: afterMany, growthMb, secondHalfMb },
+    details: {
+      reloads: RELOADS,
+      heapAfterOne: afterOne,
+      heapAfterHalf: afterHalf,
+      heapAfterMany: afterMany,
+      growthMb,
+      secondHalfMb,
+    },
   };
 }
 

@@ -32,7 +32,9 @@ const BENCHES = [
 
 function runOne({ file, nodeArgs = [] }) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs, path.join(root, "bench", file)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...nodeArgs, path.join(root, "bench", file)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (chunk) => {
       out += chunk;
@@ -41,7 +43,11 @@ function runOne({ file, nodeArgs = [] }) {
     child.on("close", (code) => {
       // One row per RESULT line (a benchmark may report several).
       const lines = out.split("\n").filter((l) => l.startsWith("RESULT "));
-      resolve(code === 0 && lines.length > 0 ? lines.map((line) => ({ file, ...JSON.parse(line.slice("RESULT ".length)) })) : [{ file, error: `exit code ${code}` }]);
+      resolve(
+        code === 0 && lines.length > 0
+          ? lines.map((line) => ({ file, ...JSON.parse(line.slice("RESULT ".length)) }))
+          : [{ file, error: `exit code ${code}` }],
+      );
     });
   });
 }

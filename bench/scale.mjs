@@ -5,12 +5,26 @@
 // 1.3x the first, idle CPU <= 3% of a core, no failed create.
 //   node bench/scale.mjs           BENCH_SCALE_SIZES=10,100  BENCH_SCALE_IDLE_S=10
 import fs from "node:fs";
-import { cpuSeconds, fixed, isMain, median, nowMs, quantile, report, serverPid, sleep, startServerProcess } from "./lib.mjs";
+import {
+  cpuSeconds,
+  fixed,
+  isMain,
+  median,
+  nowMs,
+  quantile,
+  report,
+  serverPid,
+  sleep,
+  startServerProcess,
+} from "./lib.mjs";
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? "10,100").split(",").map(Number);
 const IDLE_S = Number(process.env.BENCH_SCALE_IDLE_S ?? 10);
 function rssMb(pid) {
-  const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
@@ -24,10 +38,17 @@ async function oneSize(size) {
   const server = await startServerProcess(`scale-${size}`, { env: { CAO_MOCK_DELAY_MS: "50" } });
   try {
     const creates = [];
-    const [first, terminal] = await timed(() => server.call("POST", `/sessions?provider=mock&agent_profile=developer&session_name=scale${size}`));
+    const [first, terminal] = await timed(() =>
+      server.call("POST", `/sessions?provider=mock&agent_profile=developer&session_name=scale${size}`),
+    );
     creates.push(first);
     const session = terminal.session_name;
-    for (let i = 1; i < size; i++) creates.push((await timed(() => server.call("POST", `/sessions/${session}/terminals?provider=mock&agent_profile=developer`)))[0]);
+    for (let i = 1; i < size; i++)
+      creates.push(
+        (
+          await timed(() => server.call("POST", `/sessions/${session}/terminals?provider=mock&agent_profile=developer`))
+        )[0],
+      );
     await sleep(2000);
     const gets = [];
     for (let i = 0; i < 20; i++) gets.push((await timed(() => server.call("GET", `/sessions/${session}`)))[0]);
@@ -38,9 +59,18 @@ async function oneSize(size) {
     const cpu = ((cpuSeconds(pid) - before) / ((Date.now() - start) / 1000)) * 100;
     const rss = rssMb(pid);
     const inputs = [];
-    for (let i = 0; i < 100; i++) inputs.push((await timed(() => server.call("POST", `/terminals/${terminal.id}/input?message=scale+${i}`)))[0]);
+    for (let i = 0; i < 100; i++)
+      inputs.push((await timed(() => server.call("POST", `/terminals/${terminal.id}/input?message=scale+${i}`)))[0]);
     await server.call("DELETE", `/sessions/${session}`);
-    return { size, first: creates[0], last: creates.at(-1), get: median(gets), cpu, rss, inputP99: quantile(inputs, 0.99) };
+    return {
+      size,
+      first: creates[0],
+      last: creates.at(-1),
+      get: median(gets),
+      cpu,
+      rss,
+      inputP99: quantile(inputs, 0.99),
+    };
   } finally {
     server.stop();
   }
@@ -56,7 +86,10 @@ async function concurrentCreates(total, parallel) {
       while (next < total) {
         next++;
         try {
-          await server.call("POST", `/sessions/${terminal.session_name}/terminals?provider=mock&agent_profile=developer`);
+          await server.call(
+            "POST",
+            `/sessions/${terminal.session_name}/terminals?provider=mock&agent_profile=developer`,
+          );
         } catch (error) {
           failures.push(error.message);
         }
@@ -81,14 +114,44 @@ export async function run() {
   }
   const big = results.at(-1);
   report(
-    { name: `${big.size} terminals: GET /sessions/:name`, measured: `${fixed(big.get, 1)} ms`, baseline: `${fixed(results[0].get, 1)} ms at ${results[0].size}`, ratio: `${fixed(big.get / results[0].get)}x`, target: "<= 50 ms", pass: big.get <= 50 },
+    {
+      name: `${big.size} terminals: GET /sessions/:name`,
+      measured: `${fixed(big.get, 1)} ms`,
+      baseline: `${fixed(results[0].get, 1)} ms at ${results[0].size}`,
+      ratio: `${fixed(big.get / results[0].get)}x`,
+      target: "<= 50 ms",
+      pass: big.get <= 50,
+    },
     { results },
   );
-  report({ name: `${big.size} terminals: last create vs first`, measured: `${fixed(big.last, 0)} ms`, baseline: `${fixed(big.first, 0)} ms (first)`, ratio: `${fixed(big.last / big.first)}x`, target: "<= 1.3x", pass: big.last / big.first <= 1.3 });
-  report({ name: `${big.size} idle terminals: server CPU`, measured: `${fixed(big.cpu, 1)}% of a core`, baseline: `${fixed(results[0].cpu, 1)}% at ${results[0].size}`, ratio: "", target: "<= 3%", pass: big.cpu <= 3 });
+  report({
+    name: `${big.size} terminals: last create vs first`,
+    measured: `${fixed(big.last, 0)} ms`,
+    baseline: `${fixed(big.first, 0)} ms (first)`,
+    ratio: `${fixed(big.last / big.first)}x`,
+    target: "<= 1.3x",
+    pass: big.last / big.first <= 1.3,
+  });
+  report({
+    name: `${big.size} idle terminals: server CPU`,
+    measured: `${fixed(big.cpu, 1)}% of a core`,
+    baseline: `${fixed(results[0].cpu, 1)}% at ${results[0].size}`,
+    ratio: "",
+    target: "<= 3%",
+    pass: big.cpu <= 3,
+  });
   const parallel = await concurrentCreates(100, 8);
-  console.log(`100 terminals created 8 at a time: ${fixed(parallel.ms / 1000, 1)} s, ${parallel.failures.length} failed${parallel.failures.length ? `: ${parallel.failures[0]}` : ""}`);
-  report({ name: "100 terminals created 8 at a time", measured: `${parallel.failures.length} failed in ${fixed(parallel.ms / 1000, 1)} s`, baseline: "", ratio: "", target: "0 failed", pass: parallel.failures.length === 0 });
+  console.log(
+    `100 terminals created 8 at a time: ${fixed(parallel.ms / 1000, 1)} s, ${parallel.failures.length} failed${parallel.failures.length ? `: ${parallel.failures[0]}` : ""}`,
+  );
+  report({
+    name: "100 terminals created 8 at a time",
+    measured: `${parallel.failures.length} failed in ${fixed(parallel.ms / 1000, 1)} s`,
+    baseline: "",
+    ratio: "",
+    target: "0 failed",
+    pass: parallel.failures.length === 0,
+  });
 }
 
 if (isMain(import.meta.url)) {

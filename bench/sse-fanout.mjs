@@ -18,21 +18,40 @@ const CLIENTS = Number(process.env.BENCH_FANOUT_CLIENTS ?? 50);
 async function fanOut(clients) {
   const { default: pino } = await import("pino");
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "cao-bench-fanout-"));
-  const server = createServer({ env: { CAO_HOME: home, PATH: process.env.PATH }, port: 0, watch: false, logger: pino({ level: "warn" }), tmux: { socketName: `cao-bench-fanout-${process.pid}` } });
+  const server = createServer({
+    env: { CAO_HOME: home, PATH: process.env.PATH },
+    port: 0,
+    watch: false,
+    logger: pino({ level: "warn" }),
+    tmux: { socketName: `cao-bench-fanout-${process.pid}` },
+  });
   const url = await server.listen();
   try {
-    const child = spawn(process.execPath, [path.join(root, "bench", "sse-clients.mjs"), url, String(clients), String(EVENTS)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, "bench", "sse-clients.mjs"), url, String(clients), String(EVENTS)],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     let out = "";
     child.stdout.on("data", (chunk) => (out += chunk));
     while (!out.includes("ready")) await sleep(10);
     await sleep(200);
     for (let i = 0; i < EVENTS; i++) {
-      server.journal.dispatch(new MessageSentEvent({ sessionId: "cao-fan", sender: "0000aaaa", receiver: "1111bbbb", message: `fan-out message ${i}`, orchestrationType: "send_message" }));
+      server.journal.dispatch(
+        new MessageSentEvent({
+          sessionId: "cao-fan",
+          sender: "0000aaaa",
+          receiver: "1111bbbb",
+          message: `fan-out message ${i}`,
+          orchestrationType: "send_message",
+        }),
+      );
       if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
     }
     const code = await new Promise((resolve) => child.once("exit", resolve));
     const match = /done ([\d.]+)/.exec(out);
-    if (code !== 0 || !match) throw new Error(`the clients did not all receive ${EVENTS} events (exit ${code}): ${out}`);
+    if (code !== 0 || !match)
+      throw new Error(`the clients did not all receive ${EVENTS} events (exit ${code}): ${out}`);
     const seconds = Number(match[1]) / 1000;
     return { clients, seconds, perSecond: (EVENTS * clients) / seconds };
   } finally {

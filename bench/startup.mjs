@@ -26,7 +26,11 @@ export default class P${i} extends CaoPlugin {
   @hook("message_sent") async seen(e: MessageSentEvent) { return e.message.length; }
 }\n`,
   ],
-  ["mjs", (i) => `import { CaoPlugin } from "cli-agent-orchestrator/plugins";\nexport default class P${i} extends CaoPlugin { async setup() {} }\n`],
+  [
+    "mjs",
+    (i) =>
+      `import { CaoPlugin } from "cli-agent-orchestrator/plugins";\nexport default class P${i} extends CaoPlugin { async setup() {} }\n`,
+  ],
   [
     "ts",
     (i) => `import { definePlugin, type MessageSentEvent } from "cli-agent-orchestrator/plugins";
@@ -95,7 +99,13 @@ async function caoServer(dropIns, run, starts = 1) {
   const home = makeHome(dropIns);
   const port = await freePort();
   const socket = `cao-bench-start-${process.pid}-${run}-${dropIns}`;
-  const env = { ...process.env, CAO_HOME: home, CAO_API_PORT: String(port), CAO_TMUX_SOCKET: socket, CAO_LOG_LEVEL: "warn" };
+  const env = {
+    ...process.env,
+    CAO_HOME: home,
+    CAO_API_PORT: String(port),
+    CAO_TMUX_SOCKET: socket,
+    CAO_LOG_LEVEL: "warn",
+  };
   try {
     const times = [];
     for (let i = 0; i < starts; i++) {

@@ -10,7 +10,8 @@ async function idleCpu(label, terminals) {
   try {
     if (terminals > 0) {
       const first = await server.call("POST", `/sessions?provider=mock&agent_profile=developer&session_name=${label}`);
-      for (let i = 1; i < terminals; i++) await server.call("POST", `/sessions/${first.session_name}/terminals?provider=mock&agent_profile=developer`);
+      for (let i = 1; i < terminals; i++)
+        await server.call("POST", `/sessions/${first.session_name}/terminals?provider=mock&agent_profile=developer`);
     }
     await sleep(3000); // start-up and creation settle
     const pid = serverPid(server);

@@ -15,7 +15,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 export async function run({ registryOptions = {} } = {}) {
   const files = {};
   for (let i = 0; i < PLUGINS; i++) files[`p${i}.mjs`] = "export default { hooks: { async message_sent() {} } };";
-  const registry = await loadRegistry(tempHome(files), { handlerTimeoutMs: 10_000, queueLimit: EVENTS * 2, ...registryOptions });
+  const registry = await loadRegistry(tempHome(files), {
+    handlerTimeoutMs: 10_000,
+    queueLimit: EVENTS * 2,
+    ...registryOptions,
+  });
   const hooks = createHooks();
   const emittery = new Emittery();
   for (let i = 0; i < PLUGINS; i++) {
@@ -54,7 +58,8 @@ export async function run({ registryOptions = {} } = {}) {
     }
   }
   const delivered = Object.values(registry.stats()).reduce((sum, s) => sum + s.delivered, 0);
-  if (delivered !== calls * (ROUNDS + 3)) throw new Error(`expected ${calls * (ROUNDS + 3)} deliveries, got ${delivered}`);
+  if (delivered !== calls * (ROUNDS + 3))
+    throw new Error(`expected ${calls * (ROUNDS + 3)} deliveries, got ${delivered}`);
   await registry.teardown();
 
   const cao = median(rates.cao);

@@ -18,7 +18,8 @@ export async function run() {
   const spinning = await startServerProcess("health-spin", { plugins: { "spinner.mjs": SPINNER } });
   try {
     const rows = await spinning.call("GET", "/plugins");
-    if (rows[0]?.status !== "active" || rows[0]?.isolation !== "worker") throw new Error(`spinner not active in a worker: ${JSON.stringify(rows)}`);
+    if (rows[0]?.status !== "active" || rows[0]?.isolation !== "worker")
+      throw new Error(`spinner not active in a worker: ${JSON.stringify(rows)}`);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the loop has started
     const times = { plain: [], spinning: [] };
     const servers = { plain, spinning };

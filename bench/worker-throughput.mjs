@@ -14,7 +14,8 @@ const PLUGIN = (isolation) => `export default { isolation: "${isolation}", hooks
 export async function run() {
   const inline = await loadRegistry(tempHome({ "p.mjs": PLUGIN("inline") }), { queueLimit: EVENTS * 2 });
   const worker = await loadRegistry(tempHome({ "p.mjs": PLUGIN("worker") }), { queueLimit: EVENTS * 2 });
-  if (worker.list()[0]?.isolation !== "worker" || worker.list()[0]?.status !== "active") throw new Error(`worker plugin not active: ${JSON.stringify(worker.list())}`);
+  if (worker.list()[0]?.isolation !== "worker" || worker.list()[0]?.status !== "active")
+    throw new Error(`worker plugin not active: ${JSON.stringify(worker.list())}`);
   const events = Array.from({ length: EVENTS }, (_, i) => messageEvent(i));
   const registries = { inline, worker };
 

@@ -14,7 +14,13 @@
  */
 import fs from "node:fs/promises";
 import path from "node:path";
-import { CaoPlugin, hook, type CaoEvent, type PluginContext, type StandardSchemaV1 } from "cli-agent-orchestrator/plugins";
+import {
+  CaoPlugin,
+  hook,
+  type CaoEvent,
+  type PluginContext,
+  type StandardSchemaV1,
+} from "cli-agent-orchestrator/plugins";
 
 interface EventLogSettings {
   maxBytes?: number;
@@ -28,11 +34,14 @@ const Settings: StandardSchemaV1<unknown, EventLogSettings | undefined> = {
     vendor: "cao-event-log",
     validate(value) {
       if (value === undefined || value === null) return { value: undefined };
-      if (typeof value !== "object" || Array.isArray(value)) return { issues: [{ message: "expected a mapping with maxBytes, keep" }] };
+      if (typeof value !== "object" || Array.isArray(value))
+        return { issues: [{ message: "expected a mapping with maxBytes, keep" }] };
       const issues: StandardSchemaV1.Issue[] = [];
       for (const [key, setting] of Object.entries(value)) {
-        if (key !== "maxBytes" && key !== "keep") issues.push({ message: "unknown setting (known: maxBytes, keep)", path: [key] });
-        else if (!(Number.isInteger(setting) && (setting as number) > 0)) issues.push({ message: "expected a positive integer", path: [key] });
+        if (key !== "maxBytes" && key !== "keep")
+          issues.push({ message: "unknown setting (known: maxBytes, keep)", path: [key] });
+        else if (!(Number.isInteger(setting) && (setting as number) > 0))
+          issues.push({ message: "expected a positive integer", path: [key] });
       }
       return issues.length > 0 ? { issues } : { value: value as EventLogSettings };
     },
@@ -51,7 +60,9 @@ export default class EventLog extends CaoPlugin<typeof Settings> {
     this.file = path.join(context.caoHome, "logs", "events.jsonl");
     const settings = this.config;
     // No `config:` section: the environment variables of earlier versions.
-    this.maxBytes = settings ? (settings.maxBytes ?? this.maxBytes) : positive(context.env.CAO_EVENT_LOG_MAX_BYTES, this.maxBytes);
+    this.maxBytes = settings
+      ? (settings.maxBytes ?? this.maxBytes)
+      : positive(context.env.CAO_EVENT_LOG_MAX_BYTES, this.maxBytes);
     this.keep = settings ? (settings.keep ?? this.keep) : positive(context.env.CAO_EVENT_LOG_KEEP, this.keep);
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     await this.open();
@@ -85,7 +96,8 @@ export default class EventLog extends CaoPlugin<typeof Settings> {
   private async rotate(): Promise<void> {
     await this.handle?.close();
     await fs.rm(`${this.file}.${this.keep}`, { force: true });
-    for (let i = this.keep - 1; i >= 1; i--) await fs.rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
+    for (let i = this.keep - 1; i >= 1; i--)
+      await fs.rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
     await fs.rename(this.file, `${this.file}.1`);
     await this.open();
   }

@@ -2,7 +2,13 @@
  * The smallest useful CAO plugin: logs every agent-to-agent message and every session coming and going.
  * Copy it into ~/.cao/plugins (or $CAO_PLUGINS_DIR), start `cao server`, and edit it: it reloads on save.
  */
-import { CaoPlugin, hook, type MessageSentEvent, type SessionCreatedEvent, type SessionKilledEvent } from "cli-agent-orchestrator/plugins";
+import {
+  CaoPlugin,
+  hook,
+  type MessageSentEvent,
+  type SessionCreatedEvent,
+  type SessionKilledEvent,
+} from "cli-agent-orchestrator/plugins";
 
 export default class Hello extends CaoPlugin {
   private messages = 0;

@@ -14,7 +14,15 @@
  * Install: copy this file into ~/.cao/plugins/.
  */
 import path from "node:path";
-import { CaoPlugin, deny, intercept, type PluginContext, type PreCreateSession, type PreCreateTerminal, type StandardSchemaV1 } from "cli-agent-orchestrator/plugins";
+import {
+  CaoPlugin,
+  deny,
+  intercept,
+  type PluginContext,
+  type PreCreateSession,
+  type PreCreateTerminal,
+  type StandardSchemaV1,
+} from "cli-agent-orchestrator/plugins";
 
 interface Lists {
   allow?: string[];
@@ -37,7 +45,8 @@ const Settings: StandardSchemaV1<unknown, PolicySettings> = {
     validate(value) {
       const out: PolicySettings = { providers: {}, profiles: {}, workingDirectories: {} };
       if (value === undefined || value === null) return { value: out };
-      if (typeof value !== "object" || Array.isArray(value)) return { issues: [{ message: `expected a mapping with ${KINDS.join(", ")}` }] };
+      if (typeof value !== "object" || Array.isArray(value))
+        return { issues: [{ message: `expected a mapping with ${KINDS.join(", ")}` }] };
       const issues: StandardSchemaV1.Issue[] = [];
       for (const [kind, lists] of Object.entries(value)) {
         if (!(KINDS as readonly string[]).includes(kind)) {
@@ -49,10 +58,15 @@ const Settings: StandardSchemaV1<unknown, PolicySettings> = {
           continue;
         }
         for (const [which, list] of Object.entries(lists)) {
-          if (which !== "allow" && which !== "deny") issues.push({ message: "expected allow or deny", path: [kind, which] });
-          else if (!Array.isArray(list) || !list.every((item) => typeof item === "string" && item !== "")) issues.push({ message: "expected a list of names", path: [kind, which] });
-          else if (kind === "workingDirectories" && !list.every((item: string) => path.isAbsolute(item))) issues.push({ message: "expected absolute directories", path: [kind, which] });
-          else out[kind as (typeof KINDS)[number]][which] = kind === "workingDirectories" ? list.map((dir: string) => path.resolve(dir)) : list;
+          if (which !== "allow" && which !== "deny")
+            issues.push({ message: "expected allow or deny", path: [kind, which] });
+          else if (!Array.isArray(list) || !list.every((item) => typeof item === "string" && item !== ""))
+            issues.push({ message: "expected a list of names", path: [kind, which] });
+          else if (kind === "workingDirectories" && !list.every((item: string) => path.isAbsolute(item)))
+            issues.push({ message: "expected absolute directories", path: [kind, which] });
+          else
+            out[kind as (typeof KINDS)[number]][which] =
+              kind === "workingDirectories" ? list.map((dir: string) => path.resolve(dir)) : list;
         }
       }
       return issues.length > 0 ? { issues } : { value: out };
@@ -80,10 +94,16 @@ export default class ProfilePolicy extends CaoPlugin<typeof Settings> {
   }
 }
 
-function refusal(what: string, value: string, lists: Lists, matches: (value: string, entry: string) => boolean): string | undefined {
+function refusal(
+  what: string,
+  value: string,
+  lists: Lists,
+  matches: (value: string, entry: string) => boolean,
+): string | undefined {
   const denied = lists.deny?.find((entry) => matches(value, entry));
   if (denied !== undefined) return `${what} ${value} is denied (${denied})`;
-  if (lists.allow && !lists.allow.some((entry) => matches(value, entry))) return `${what} ${value} is not allowed (allowed: ${lists.allow.join(", ")})`;
+  if (lists.allow && !lists.allow.some((entry) => matches(value, entry)))
+    return `${what} ${value} is not allowed (allowed: ${lists.allow.join(", ")})`;
   return undefined;
 }
 

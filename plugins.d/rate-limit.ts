@@ -16,7 +16,14 @@
  * plugin refused is not counted. Counts live in memory: a restart or a reload starts them again.
  * Install: copy this file into ~/.cao/plugins/.
  */
-import { CaoPlugin, deny, intercept, type PluginContext, type PreSendMessage, type StandardSchemaV1 } from "cli-agent-orchestrator/plugins";
+import {
+  CaoPlugin,
+  deny,
+  intercept,
+  type PluginContext,
+  type PreSendMessage,
+  type StandardSchemaV1,
+} from "cli-agent-orchestrator/plugins";
 
 interface RateLimitSettings {
   perSender: number;
@@ -33,12 +40,15 @@ const Settings: StandardSchemaV1<unknown, RateLimitSettings> = {
     vendor: "cao-rate-limit",
     validate(value) {
       if (value === undefined || value === null) return { value: { ...DEFAULTS } };
-      if (typeof value !== "object" || Array.isArray(value)) return { issues: [{ message: "expected a mapping with perSender, windowSeconds, perSession" }] };
+      if (typeof value !== "object" || Array.isArray(value))
+        return { issues: [{ message: "expected a mapping with perSender, windowSeconds, perSession" }] };
       const issues: StandardSchemaV1.Issue[] = [];
       const out = { ...DEFAULTS };
       for (const [key, setting] of Object.entries(value)) {
-        if (!(key in DEFAULTS)) issues.push({ message: "unknown setting (known: perSender, windowSeconds, perSession)", path: [key] });
-        else if (!(Number.isInteger(setting) && (setting as number) > 0)) issues.push({ message: "expected a positive integer", path: [key] });
+        if (!(key in DEFAULTS))
+          issues.push({ message: "unknown setting (known: perSender, windowSeconds, perSession)", path: [key] });
+        else if (!(Number.isInteger(setting) && (setting as number) > 0))
+          issues.push({ message: "expected a positive integer", path: [key] });
         else out[key as keyof RateLimitSettings] = setting as number;
       }
       return issues.length > 0 ? { issues } : { value: out };
@@ -71,7 +81,9 @@ export default class RateLimit extends CaoPlugin<typeof Settings> {
     if (times.length >= perSender) {
       this.sent.set(op.sender, times);
       const retry = Math.ceil((times[0]! + windowSeconds * 1000 - now) / 1000);
-      return deny(`sender ${op.sender} sent ${times.length} messages in the last ${windowSeconds} s (limit ${perSender}); retry in ${retry} s`);
+      return deny(
+        `sender ${op.sender} sent ${times.length} messages in the last ${windowSeconds} s (limit ${perSender}); retry in ${retry} s`,
+      );
     }
     times.push(now);
     this.sent.set(op.sender, times);

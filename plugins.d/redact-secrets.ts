@@ -12,7 +12,14 @@
  *
  * Install: copy this file into ~/.cao/plugins/.
  */
-import { CaoPlugin, intercept, modify, type PluginContext, type PreSendMessage, type StandardSchemaV1 } from "cli-agent-orchestrator/plugins";
+import {
+  CaoPlugin,
+  intercept,
+  modify,
+  type PluginContext,
+  type PreSendMessage,
+  type StandardSchemaV1,
+} from "cli-agent-orchestrator/plugins";
 
 interface RedactSettings {
   patterns: RegExp[];
@@ -35,7 +42,8 @@ const Settings: StandardSchemaV1<unknown, RedactSettings> = {
     validate(value) {
       const out: RedactSettings = { patterns: [], replacement: "[REDACTED]" };
       if (value === undefined || value === null) return { value: out };
-      if (typeof value !== "object" || Array.isArray(value)) return { issues: [{ message: "expected a mapping with patterns, replacement" }] };
+      if (typeof value !== "object" || Array.isArray(value))
+        return { issues: [{ message: "expected a mapping with patterns, replacement" }] };
       const issues: StandardSchemaV1.Issue[] = [];
       for (const [key, setting] of Object.entries(value)) {
         if (key === "replacement") {
@@ -47,7 +55,8 @@ const Settings: StandardSchemaV1<unknown, RedactSettings> = {
             continue;
           }
           setting.forEach((source, i) => {
-            if (typeof source !== "string" || source === "") return issues.push({ message: "expected a regular expression string", path: [key, i] });
+            if (typeof source !== "string" || source === "")
+              return issues.push({ message: "expected a regular expression string", path: [key, i] });
             const ignoreCase = source.startsWith("(?i)");
             try {
               out.patterns.push(new RegExp(ignoreCase ? source.slice(4) : source, ignoreCase ? "gi" : "g"));
@@ -72,7 +81,9 @@ export default class RedactSecrets extends CaoPlugin<typeof Settings> {
   override async setup(context: PluginContext<RedactSettings>): Promise<void> {
     this.patterns = [...BUILT_IN, ...(context.config?.patterns ?? [])];
     this.replacement = context.config?.replacement ?? this.replacement;
-    this.logger.info(`redact-secrets: masking ${this.patterns.length} patterns (${this.patterns.length - BUILT_IN.length} of yours)`);
+    this.logger.info(
+      `redact-secrets: masking ${this.patterns.length} patterns (${this.patterns.length - BUILT_IN.length} of yours)`,
+    );
   }
 
   @intercept("pre_send_message", { priority: 1000 })

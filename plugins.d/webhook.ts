@@ -57,15 +57,28 @@ const Settings: StandardSchemaV1<unknown, WebhookSettings | undefined> = {
     vendor: "cao-webhook",
     validate(value) {
       if (value === undefined || value === null) return { value: undefined };
-      if (typeof value !== "object" || Array.isArray(value)) return { issues: [{ message: "expected a mapping with url, format, retries, events" }] };
+      if (typeof value !== "object" || Array.isArray(value))
+        return { issues: [{ message: "expected a mapping with url, format, retries, events" }] };
       const { url, format, retries, events, ...rest } = value as Record<string, unknown>;
-      const issues: StandardSchemaV1.Issue[] = Object.keys(rest).map((key) => ({ message: "unknown setting (known: url, format, retries, events)", path: [key] }));
-      if (typeof url !== "string" || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) issues.push({ message: "expected an http(s) URL", path: ["url"] });
-      if (format !== undefined && format !== "slack" && format !== "discord") issues.push({ message: 'expected "slack" or "discord"', path: ["format"] });
-      if (retries !== undefined && !(Number.isInteger(retries) && (retries as number) >= 0)) issues.push({ message: "expected an integer >= 0", path: ["retries"] });
+      const issues: StandardSchemaV1.Issue[] = Object.keys(rest).map((key) => ({
+        message: "unknown setting (known: url, format, retries, events)",
+        path: [key],
+      }));
+      if (typeof url !== "string" || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+        issues.push({ message: "expected an http(s) URL", path: ["url"] });
+      if (format !== undefined && format !== "slack" && format !== "discord")
+        issues.push({ message: 'expected "slack" or "discord"', path: ["format"] });
+      if (retries !== undefined && !(Number.isInteger(retries) && (retries as number) >= 0))
+        issues.push({ message: "expected an integer >= 0", path: ["retries"] });
       if (events !== undefined) {
-        if (!Array.isArray(events)) issues.push({ message: `expected a list of event types (${EVENT_TYPES.join(", ")})`, path: ["events"] });
-        else events.forEach((type, i) => (EVENT_TYPES as readonly unknown[]).includes(type) || issues.push({ message: `unknown event type (known: ${EVENT_TYPES.join(", ")})`, path: ["events", i] }));
+        if (!Array.isArray(events))
+          issues.push({ message: `expected a list of event types (${EVENT_TYPES.join(", ")})`, path: ["events"] });
+        else
+          events.forEach(
+            (type, i) =>
+              (EVENT_TYPES as readonly unknown[]).includes(type) ||
+              issues.push({ message: `unknown event type (known: ${EVENT_TYPES.join(", ")})`, path: ["events", i] }),
+          );
       }
       return issues.length > 0 ? { issues } : { value: value as WebhookSettings };
     },
@@ -98,9 +111,15 @@ export default class Webhook extends CaoPlugin<typeof Settings> {
       this.url = context.env.CAO_WEBHOOK_URL || undefined;
       format = context.env.CAO_WEBHOOK_FORMAT;
       const retries = Number(context.env.CAO_WEBHOOK_RETRIES);
-      if (context.env.CAO_WEBHOOK_RETRIES !== undefined && Number.isInteger(retries) && retries >= 0) this.retries = retries;
+      if (context.env.CAO_WEBHOOK_RETRIES !== undefined && Number.isInteger(retries) && retries >= 0)
+        this.retries = retries;
     }
-    this.format = format === "discord" || format === "slack" ? format : /discord(app)?\.com\//.test(this.url ?? "") ? "discord" : "slack";
+    this.format =
+      format === "discord" || format === "slack"
+        ? format
+        : /discord(app)?\.com\//.test(this.url ?? "")
+          ? "discord"
+          : "slack";
     if (!this.url) this.logger.info("webhook: CAO_WEBHOOK_URL is not set; nothing will be posted");
     else this.logger.info(`webhook: posting ${this.format} messages to ${new URL(this.url).host}`);
   }
@@ -109,29 +128,40 @@ export default class Webhook extends CaoPlugin<typeof Settings> {
   async message(event: MessageSentEvent): Promise<void> {
     if (!this.events.has(event.eventType)) return;
     const preview = event.message.length > 500 ? `${event.message.slice(0, 500)}…` : event.message;
-    this.enqueue(`💬 ${event.sender} → ${event.receiver} (${event.orchestrationType}, ${event.sessionId ?? "no session"})\n${preview}`);
+    this.enqueue(
+      `💬 ${event.sender} → ${event.receiver} (${event.orchestrationType}, ${event.sessionId ?? "no session"})\n${preview}`,
+    );
   }
 
   @hook("session_created")
   @hook("session_killed")
   async session(event: SessionCreatedEvent | SessionKilledEvent): Promise<void> {
     if (!this.events.has(event.eventType)) return;
-    this.enqueue(`${event.eventType === "session_created" ? "🟢 session started" : "🔴 session ended"}: ${event.sessionName}`);
+    this.enqueue(
+      `${event.eventType === "session_created" ? "🟢 session started" : "🔴 session ended"}: ${event.sessionName}`,
+    );
   }
 
   @hook("terminal_created")
   @hook("terminal_killed")
   async terminal(event: TerminalCreatedEvent | TerminalKilledEvent): Promise<void> {
     if (!this.events.has(event.eventType)) return;
-    const what = event.eventType === "terminal_created" ? `➕ ${event.agentName} started (${(event as TerminalCreatedEvent).provider})` : `➖ ${event.agentName} closed`;
+    const what =
+      event.eventType === "terminal_created"
+        ? `➕ ${event.agentName} started (${(event as TerminalCreatedEvent).provider})`
+        : `➖ ${event.agentName} closed`;
     this.enqueue(`${what}: terminal ${event.terminalId} in ${event.sessionId}`);
   }
 
   override async teardown(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    const flushed = await Promise.race([this.sending?.then(() => true) ?? true, sleep(FLUSH_ON_TEARDOWN_MS).then(() => false)]);
-    if (!flushed || this.outbox.length > 0) this.logger.warn(`webhook: ${this.outbox.length} posts not sent before shutdown`);
+    const flushed = await Promise.race([
+      this.sending?.then(() => true) ?? true,
+      sleep(FLUSH_ON_TEARDOWN_MS).then(() => false),
+    ]);
+    if (!flushed || this.outbox.length > 0)
+      this.logger.warn(`webhook: ${this.outbox.length} posts not sent before shutdown`);
   }
 
   private enqueue(text: string): void {

@@ -27,7 +27,6 @@ import { apiAddressFrom, assertPort } from "./util/api-address.js";
 import { createLogger } from "./util/logger.js";
 import { packagePath } from "./util/package-root.js";
 
-
 export interface ServerOptions {
   env?: Record<string, string | undefined>;
   /** Where to listen; default CAO_API_HOST / CAO_API_PORT, else 127.0.0.1:9889. Port 0 picks a free one. */
@@ -165,7 +164,11 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     await loadPlugins();
     // tmux missing or hung must not stop the server from starting: its requests answer 503 meanwhile, and the
     // liveness check reconciles once tmux answers.
-    await reconciler.reconcile("start-up").catch((error: unknown) => logger.warn(`cannot reconcile terminals with tmux at start-up: ${errorMessage(error)}`));
+    await reconciler
+      .reconcile("start-up")
+      .catch((error: unknown) =>
+        logger.warn(`cannot reconcile terminals with tmux at start-up: ${errorMessage(error)}`),
+      );
     stopGuardingDatabase = guardDatabaseFile(db, logger);
     activity.start();
     await inbox.start();
@@ -201,7 +204,9 @@ export function createServer(options: ServerOptions = {}): CaoServer {
       const actual = app.server.address();
       if (actual && typeof actual === "object") listeningPort = actual.port;
       if (exposure.remote) {
-        logger.warn(`the API is reachable from the network at ${urls().join(", ")}: every request must carry Authorization: Bearer <CAO_API_TOKEN>; the traffic is plain HTTP, not encrypted`);
+        logger.warn(
+          `the API is reachable from the network at ${urls().join(", ")}: every request must carry Authorization: Bearer <CAO_API_TOKEN>; the traffic is plain HTTP, not encrypted`,
+        );
       }
       return urls()[0]!;
     },

@@ -9,7 +9,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CaoEvent, CaoPlugin, EVENT_TYPES, hook, MessageSentEvent, type PluginContext, SessionCreatedEvent, SessionKilledEvent, TerminalCreatedEvent, TerminalKilledEvent } from "../src/plugins/api/index.js";
+import {
+  CaoEvent,
+  CaoPlugin,
+  EVENT_TYPES,
+  hook,
+  MessageSentEvent,
+  type PluginContext,
+  SessionCreatedEvent,
+  SessionKilledEvent,
+  TerminalCreatedEvent,
+  TerminalKilledEvent,
+} from "../src/plugins/api/index.js";
 import type { RegistryOptions } from "../src/plugins/host/index.js";
 import { resolveOptions } from "../src/plugins/host/options.js";
 import { captureLogs } from "./helpers/log-capture.js";
@@ -31,7 +42,13 @@ async function loaded(home: string, added: Record<string, unknown> = {}, extra: 
 }
 
 function msg(text: string, type: "send_message" | "handoff" | "assign" = "send_message") {
-  return new MessageSentEvent({ sessionId: "cao-acc", sender: "0000aaaa", receiver: "1111bbbb", message: text, orchestrationType: type });
+  return new MessageSentEvent({
+    sessionId: "cao-acc",
+    sender: "0000aaaa",
+    receiver: "1111bbbb",
+    message: text,
+    orchestrationType: type,
+  });
 }
 
 describe("feature request: acceptance criteria", () => {
@@ -75,9 +92,15 @@ describe("feature request: acceptance criteria", () => {
   it("several @hook methods on one event type each register as a separate handler", async () => {
     const out: string[] = [];
     class Multi extends CaoPlugin {
-      @hook("message_sent") async a(e: MessageSentEvent) { out.push("a:" + e.message); }
-      @hook("message_sent") async b(e: MessageSentEvent) { out.push("b:" + e.message); }
-      @hook("message_sent") async c(e: MessageSentEvent) { out.push("c:" + e.message); }
+      @hook("message_sent") async a(e: MessageSentEvent) {
+        out.push("a:" + e.message);
+      }
+      @hook("message_sent") async b(e: MessageSentEvent) {
+        out.push("b:" + e.message);
+      }
+      @hook("message_sent") async c(e: MessageSentEvent) {
+        out.push("c:" + e.message);
+      }
     }
     const { registry } = await loaded(tempDir(), { multi: Multi });
     registry.dispatch(msg("1"));
@@ -89,9 +112,14 @@ describe("feature request: acceptance criteria", () => {
   it("plugins are discovered with no CAO configuration (npm keyword and drop-in dir replace Python entry points)", async () => {
     const key = "acc-discovery";
     const home = tempDir();
-    writePackage(path.join(home, "node_modules"), "cao-plugin-audit", { keywords: ["cao-plugin"], type: "module" }, {
-      "index.js": `export default { hooks: { message_sent(e) { ((globalThis.__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []).push("npm:" + e.message); } } };`,
-    });
+    writePackage(
+      path.join(home, "node_modules"),
+      "cao-plugin-audit",
+      { keywords: ["cao-plugin"], type: "module" },
+      {
+        "index.js": `export default { hooks: { message_sent(e) { ((globalThis.__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []).push("npm:" + e.message); } } };`,
+      },
+    );
     writeFile(
       path.join(home, "plugins", "dropped.js"),
       `export default { hooks: { message_sent(e) { ((globalThis.__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []).push("dir:" + e.message); } } };`,
@@ -122,14 +150,28 @@ describe("feature request: acceptance criteria", () => {
     expect(sink<string>(key)).toEqual(["constructed", "setup done"]);
     for (let i = 0; i < 5; i++) registry.dispatch(msg(String(i)));
     await registry.teardown();
-    expect(sink<string>(key)).toEqual(["constructed", "setup done", "event", "event", "event", "event", "event", "teardown"]);
+    expect(sink<string>(key)).toEqual([
+      "constructed",
+      "setup done",
+      "event",
+      "event",
+      "event",
+      "event",
+      "event",
+      "teardown",
+    ]);
   });
 
   it("the five V1 event types exist as typed classes with their context fields", () => {
     const events: CaoEvent[] = [
       new SessionCreatedEvent({ sessionId: "cao-s", sessionName: "cao-s" }),
       new SessionKilledEvent({ sessionId: "cao-s", sessionName: "cao-s" }),
-      new TerminalCreatedEvent({ sessionId: "cao-s", terminalId: "0123abcd", agentName: "developer", provider: "mock" }),
+      new TerminalCreatedEvent({
+        sessionId: "cao-s",
+        terminalId: "0123abcd",
+        agentName: "developer",
+        provider: "mock",
+      }),
       new TerminalKilledEvent({ sessionId: "cao-s", terminalId: "0123abcd", agentName: "developer" }),
       msg("hello", "handoff"),
     ];
@@ -142,8 +184,17 @@ describe("feature request: acceptance criteria", () => {
       expect(event.sessionId).toBe(event.eventType.startsWith("message") ? "cao-acc" : "cao-s");
     }
     expect(events[2]).toMatchObject({ terminalId: "0123abcd", agentName: "developer", provider: "mock" });
-    expect(events[4]).toMatchObject({ sender: "0000aaaa", receiver: "1111bbbb", message: "hello", orchestrationType: "handoff" });
-    expect(events[4]!.toJSON()).toMatchObject({ event_type: "message_sent", orchestration_type: "handoff", session_id: "cao-acc" });
+    expect(events[4]).toMatchObject({
+      sender: "0000aaaa",
+      receiver: "1111bbbb",
+      message: "hello",
+      orchestrationType: "handoff",
+    });
+    expect(events[4]!.toJSON()).toMatchObject({
+      event_type: "message_sent",
+      orchestration_type: "handoff",
+      session_id: "cao-acc",
+    });
   });
 
   it("dispatch is fire-and-forget: a raising hook is a WARN, the remaining hooks still run, the caller is unaffected", async () => {
@@ -208,13 +259,22 @@ describe("design card", () => {
   it("kind: discovery through a filesystem plugin directory plus npm keywords, defaulting to ~/.cao/plugins", () => {
     const resolved = resolveOptions({ env: {}, logger: captureLogs().logger });
     expect(resolved.pluginsDir).toBe(path.join(os.homedir(), ".cao", "plugins"));
-    expect(resolveOptions({ env: { CAO_HOME: "/srv/cao" }, logger: captureLogs().logger }).pluginsDir).toBe("/srv/cao/plugins");
-    expect(resolveOptions({ env: { CAO_HOME: "/srv/cao", CAO_PLUGINS_DIR: "/p" }, logger: captureLogs().logger }).pluginsDir).toBe("/p");
+    expect(resolveOptions({ env: { CAO_HOME: "/srv/cao" }, logger: captureLogs().logger }).pluginsDir).toBe(
+      "/srv/cao/plugins",
+    );
+    expect(
+      resolveOptions({ env: { CAO_HOME: "/srv/cao", CAO_PLUGINS_DIR: "/p" }, logger: captureLogs().logger }).pluginsDir,
+    ).toBe("/p");
   });
 
   it("top-level: package.json, tsconfig.json, src, plugins.d, test, README.md", () => {
-    for (const entry of ["package.json", "tsconfig.json", "src", "plugins.d", "test", "README.md"]) expect(fs.existsSync(entry), entry).toBe(true);
-    const pkg = JSON.parse(fs.readFileSync("package.json", "utf8")) as { name: string; type: string; exports: Record<string, unknown> };
+    for (const entry of ["package.json", "tsconfig.json", "src", "plugins.d", "test", "README.md"])
+      expect(fs.existsSync(entry), entry).toBe(true);
+    const pkg = JSON.parse(fs.readFileSync("package.json", "utf8")) as {
+      name: string;
+      type: string;
+      exports: Record<string, unknown>;
+    };
     expect(pkg).toMatchObject({ name: "cli-agent-orchestrator", type: "module" });
     expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining([".", "./plugins"]));
   });
@@ -222,9 +282,14 @@ describe("design card", () => {
   it("shape: node_modules scan for cao-plugin, .ts drop-ins through jiti, and a watcher doing teardown/setup on change", async () => {
     const key = "card-shape";
     const home = tempDir();
-    writePackage(path.join(home, "node_modules"), "tagged", { keywords: ["cao-plugin"], type: "module" }, {
-      "index.js": `export default { hooks: { message_sent(e) { ((globalThis.__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []).push("npm"); } } };`,
-    });
+    writePackage(
+      path.join(home, "node_modules"),
+      "tagged",
+      { keywords: ["cao-plugin"], type: "module" },
+      {
+        "index.js": `export default { hooks: { message_sent(e) { ((globalThis.__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []).push("npm"); } } };`,
+      },
+    );
     const file = path.join(home, "plugins", "live.ts");
     const source = (v: number) => `import { CaoPlugin, hook } from "cli-agent-orchestrator/plugins";
       const out = ((globalThis as any).__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= [];
@@ -249,9 +314,17 @@ describe("design card", () => {
     fs.mkdirSync(path.join(home, "plugins"));
     fs.copyFileSync("plugins.d/hello.ts", path.join(home, "plugins", "hello.ts"));
     const { registry, logs } = await loaded(home);
-    expect(registry.list()[0]).toMatchObject({ name: "hello", status: "active", hooks: ["message_sent", "session_created", "session_killed"] });
+    expect(registry.list()[0]).toMatchObject({
+      name: "hello",
+      status: "active",
+      hooks: ["message_sent", "session_created", "session_killed"],
+    });
     registry.dispatch(msg("from the example"));
     await registry.drain(2000);
-    expect(logs.lines.some((l) => l.plugin === "hello" && /message #1: 0000aaaa → 1111bbbb \(send_message\): from the example/.test(l.msg))).toBe(true);
+    expect(
+      logs.lines.some(
+        (l) => l.plugin === "hello" && /message #1: 0000aaaa → 1111bbbb \(send_message\): from the example/.test(l.msg),
+      ),
+    ).toBe(true);
   });
 });

@@ -28,7 +28,9 @@ afterAll(async () => {
 });
 
 function inboxOf(id: string): { message: string; status: string; error: string | null }[] {
-  return t.server.db.listMessages(id, { limit: 1000 }).map(({ message, status, error }) => ({ message, status, error }));
+  return t.server.db
+    .listMessages(id, { limit: 1000 })
+    .map(({ message, status, error }) => ({ message, status, error }));
 }
 
 async function status(id: string): Promise<string> {
@@ -47,7 +49,11 @@ async function expectRefused(id: string, reason: RegExp): Promise<void> {
 }
 
 it("exited agent (/exit): status error; a message pending in its inbox fails naming the exit, with no request needed; input and exit are refused (409) and nothing is typed", async () => {
-  const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "quits" });
+  const terminal = await t.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "quits",
+  });
   await t.client.sendInput(terminal.id, { message: "[[delay=1500]] a last task" });
   await waitFor(async () => (await status(terminal.id)) === "processing", 10_000, "the agent to be busy");
   // Typed ahead while it is busy: the agent runs /exit as soon as it has answered, so the message below never
@@ -63,7 +69,9 @@ it("exited agent (/exit): status error; a message pending in its inbox fails nam
   expect(await status(terminal.id)).toBe("error");
   await expectRefused(terminal.id, EXITED_0);
   // A message posted now is refused at once (409 naming the exit) instead of being stored to fail later.
-  const late = await t.http("POST", `/terminals/${terminal.id}/inbox/messages`, { body: { sender_id: SENDER, message: "still nobody?" } });
+  const late = await t.http("POST", `/terminals/${terminal.id}/inbox/messages`, {
+    body: { sender_id: SENDER, message: "still nobody?" },
+  });
   expect(late.status).toBe(409);
   expect(late.body.detail).toMatch(new RegExp(`^terminal ${terminal.id} takes no messages: ${EXITED_0.source}$`));
   expect(inboxOf(terminal.id)).toHaveLength(1);
@@ -73,7 +81,11 @@ it("exited agent (/exit): status error; a message pending in its inbox fails nam
 });
 
 it("exited agent (POST /exit): the pane stays, dead, showing the agent's last screen; status error, never processing", async () => {
-  const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "exits" });
+  const terminal = await t.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "exits",
+  });
   await t.client.sendInput(terminal.id, { message: "one last answer" });
   await waitFor(async () => (await status(terminal.id)) === "completed", 15_000, "the answer");
   expect(await t.client.exitTerminal(terminal.id)).toEqual({ success: true });
@@ -86,11 +98,19 @@ it("exited agent (POST /exit): the pane stays, dead, showing the agent's last sc
   const mark = sink<Received>(KEY).length;
   expect(await t.client.deleteTerminal(terminal.id)).toEqual({ success: true });
   await t.server.registry.drain(5000);
-  expect(sink<Received>(KEY).slice(mark).map((e) => e.eventType)).toEqual(["terminal_killed", "session_killed"]);
+  expect(
+    sink<Received>(KEY)
+      .slice(mark)
+      .map((e) => e.eventType),
+  ).toEqual(["terminal_killed", "session_killed"]);
 });
 
 it("exited agent (kill -9 of the agent process, found by the pane pid): status error; its pending inbox messages fail with the signal; input refused", async () => {
-  const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "killed" });
+  const terminal = await t.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "killed",
+  });
   await t.client.sendInput(terminal.id, { message: "[[delay=60000]] a long task" });
   await waitFor(async () => (await status(terminal.id)) === "processing", 10_000, "the agent to be busy");
   await t.client.sendToInbox(terminal.id, { sender_id: SENDER, message: "for after the long task" });
@@ -102,14 +122,22 @@ it("exited agent (kill -9 of the agent process, found by the pane pid): status e
   await waitFor(async () => (await status(terminal.id)) === "error", 10_000, "status error");
   await waitFor(() => inboxOf(terminal.id)[0]!.status === "failed", 10_000, "the pending message to fail");
   expect(inboxOf(terminal.id)).toMatchObject([
-    { message: "for after the long task", status: "failed", error: expect.stringMatching(new RegExp(`^${KILLED_9.source}$`)) },
+    {
+      message: "for after the long task",
+      status: "failed",
+      error: expect.stringMatching(new RegExp(`^${KILLED_9.source}$`)),
+    },
   ]);
   await expectRefused(terminal.id, KILLED_9);
   await t.client.deleteSession("cao-killed");
 });
 
 it("exited agent (a window an older CAO made, without exec, back at its shell): status error, and nothing is typed into the shell", async () => {
-  const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "shell" });
+  const terminal = await t.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "shell",
+  });
   const target = `=cao-shell:${terminal.name}`;
   // What an older CAO left once its agent had exited: a window without the exec mark, running a bare shell.
   await t.server.tmux.run(["set-option", "-w", "-u", "-t", target, "@cao-exec"]);
@@ -119,8 +147,14 @@ it("exited agent (a window an older CAO made, without exec, back at its shell): 
   // Windows run their agent as their own command now: respawn the pane with tmux's default shell instead.
   const shell = (await t.server.tmux.run(["show-options", "-gv", "default-shell"])).trim();
   await t.server.tmux.run(["respawn-pane", "-k", "-e", `HOME=${tempDir("cao-empty-home-")}`, "-t", target, shell]);
-  await waitFor(async () => (await t.client.output(terminal.id, "full")).output !== agentScreen, 10_000, "the shell's prompt");
-  expect((await t.server.tmux.run(["display-message", "-p", "-t", target, "#{pane_current_command}"])).trim()).not.toBe("node");
+  await waitFor(
+    async () => (await t.client.output(terminal.id, "full")).output !== agentScreen,
+    10_000,
+    "the shell's prompt",
+  );
+  expect((await t.server.tmux.run(["display-message", "-p", "-t", target, "#{pane_current_command}"])).trim()).not.toBe(
+    "node",
+  );
   expect(await status(terminal.id)).toBe("error");
   const input = await t.http("POST", `/terminals/${terminal.id}/input`, { body: { message: "echo TYPED-INTO-SHELL" } });
   expect(input.status).toBe(409);

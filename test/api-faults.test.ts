@@ -23,7 +23,9 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const newSession = (session_name: string) => ({ query: { provider: "mock", agent_profile: "developer", session_name } });
+const newSession = (session_name: string) => ({
+  query: { provider: "mock", agent_profile: "developer", session_name },
+});
 
 describe("DELETE /sessions/t1 404s although POST accepted t1: one normaliser everywhere", () => {
   it("t1 and cao-t1 name the same session on every :session_name route", async () => {
@@ -40,7 +42,9 @@ describe("DELETE /sessions/t1 404s although POST accepted t1: one normaliser eve
       expect(listed.body.map((terminal: { id: string }) => terminal.id)).toContain(created.body.id);
     }
 
-    const added = await t.http("POST", "/sessions/t1/terminals", { query: { provider: "mock", agent_profile: "reviewer" } });
+    const added = await t.http("POST", "/sessions/t1/terminals", {
+      query: { provider: "mock", agent_profile: "reviewer" },
+    });
     expect(added.status).toBe(201);
     expect(added.body.session_name).toBe("cao-t1");
     expect(await t.server.tmux.listWindows("cao-t1")).toHaveLength(2);
@@ -54,7 +58,11 @@ describe("DELETE /sessions/t1 404s although POST accepted t1: one normaliser eve
     const name = "n".repeat(62); // 66 characters once prefixed; tmux names are at most 64 here
     const created = await t.http("POST", "/sessions", newSession(name));
     expect(created.status).toBe(400);
-    for (const [method, route] of [["GET", `/sessions/${name}`], ["DELETE", `/sessions/${name}`], ["GET", `/sessions/${name}/terminals`]] as const) {
+    for (const [method, route] of [
+      ["GET", `/sessions/${name}`],
+      ["DELETE", `/sessions/${name}`],
+      ["GET", `/sessions/${name}/terminals`],
+    ] as const) {
       const response = await t.http(method, route);
       expect(response.status, `${method} ${route}`).toBe(400);
       expect(response.body.detail).toBe(created.body.detail);
@@ -68,7 +76,8 @@ describe("DELETE /sessions/t1 404s although POST accepted t1: one normaliser eve
         process.execPath,
         [path.resolve("dist/cli/main.js"), "shutdown", "--session", "t2"],
         { env: { ...process.env, CAO_API_HOST: "127.0.0.1", CAO_API_PORT: String(port), CAO_API_TOKEN: "" } },
-        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
     expect(result, result.stderr).toMatchObject({ code: 0, stdout: "killed cao-t2\n" });
@@ -78,10 +87,13 @@ describe("DELETE /sessions/t1 404s although POST accepted t1: one normaliser eve
 
 describe("same-name concurrent creates give 500 'duplicate session' beside the 409s: 409 only", () => {
   it("10 concurrent POST /sessions with one name: exactly one 201, nine 409 {detail}, one tmux session", async () => {
-    const responses = await Promise.all(Array.from({ length: 10 }, () => t.http("POST", "/sessions", newSession("race"))));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => t.http("POST", "/sessions", newSession("race"))),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
-    for (const response of responses.filter((r) => r.status === 409)) expect(response.body.detail).toMatch(/^session cao-race already exists/);
+    for (const response of responses.filter((r) => r.status === 409))
+      expect(response.body.detail).toMatch(/^session cao-race already exists/);
     expect((await t.server.tmux.listSessions()).filter((name) => name === "cao-race")).toHaveLength(1);
     expect(await t.server.tmux.listWindows("cao-race")).toHaveLength(1);
     expect(t.server.db.terminalsOfSession("cao-race")).toHaveLength(1);
@@ -113,7 +125,9 @@ describe("a 431 (oversized header) is not {detail} JSON", () => {
     const response = parseRawResponse(await rawExchange(port, head));
     expect(response.status).toBe(431);
     expect(response.headers["content-type"]).toMatch(/^application\/json/);
-    expect(JSON.parse(response.body)).toEqual({ detail: expect.stringMatching(/^the request head is larger than 512 KB/) });
+    expect(JSON.parse(response.body)).toEqual({
+      detail: expect.stringMatching(/^the request head is larger than 512 KB/),
+    });
   });
 
   it("a query string over the limit (a huge message the CAO way) gets the same 431 {detail}", async () => {

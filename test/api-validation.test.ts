@@ -28,7 +28,6 @@ beforeEach(() => {
   tmuxCalls = vi.spyOn(t.server.tmux, "run");
 });
 
-
 const BAD_NAMES = ["a;b", "a:b", "a.b", "a$b", "a'b", 'a"b', "a\\b", "a b", "a\nb", "a`b", "x".repeat(65)];
 const BAD_IDS = ["ABCDEF12", "1234567", "123456789", "zzzzzzzz", "1234-678", "12 45678"];
 const UNKNOWN_ID = "deadbeef";
@@ -77,7 +76,9 @@ describe("malformed ids and names are 400 without any tmux call", () => {
 
   it("POST /sessions rejects bad session names, missing and malformed parameters", async () => {
     for (const name of BAD_NAMES) {
-      const response = await t.http("POST", "/sessions", { query: { provider: "mock", agent_profile: "developer", session_name: name } });
+      const response = await t.http("POST", "/sessions", {
+        query: { provider: "mock", agent_profile: "developer", session_name: name },
+      });
       expect(response.status, JSON.stringify(name)).toBe(400);
     }
     const cases: Record<string, string>[] = [
@@ -86,7 +87,8 @@ describe("malformed ids and names are 400 without any tmux call", () => {
       { provider: "mock", agent_profile: "../etc/passwd" },
       { provider: "mock", agent_profile: "a b" },
     ];
-    for (const query of cases) expect((await t.http("POST", "/sessions", { query })).status, JSON.stringify(query)).toBe(400);
+    for (const query of cases)
+      expect((await t.http("POST", "/sessions", { query })).status, JSON.stringify(query)).toBe(400);
     expect((await t.http("POST", "/sessions", { body: ["not", "an", "object"] })).status).toBe(400);
     expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
   });
@@ -136,21 +138,26 @@ describe("message and parameter validation on a live terminal", () => {
     expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
     // Checks that need the terminal record (no tmux): blank text, sender without orchestration type.
     expect((await t.http("POST", `/terminals/${live}/input`, { query: { message: "   " } })).status).toBe(400);
-    expect((await t.http("POST", `/terminals/${live}/input`, { query: { message: "hi", sender_id: "0000aaaa" } })).status).toBe(400);
+    expect(
+      (await t.http("POST", `/terminals/${live}/input`, { query: { message: "hi", sender_id: "0000aaaa" } })).status,
+    ).toBe(400);
     expect(changingTmuxCalls(tmuxCalls)).toEqual([]);
     expect((await t.client.output(live, "full")).output).toBe(before);
   });
 
   it("a message of exactly the limit is accepted through the query string, as CAO's clients send it", async () => {
     const atLimit = "y".repeat(MAX_MESSAGE_LENGTH);
-    const response = await t.http("POST", `/terminals/${live}/inbox/messages`, { query: { sender_id: "0000aaaa", message: atLimit } });
+    const response = await t.http("POST", `/terminals/${live}/inbox/messages`, {
+      query: { sender_id: "0000aaaa", message: atLimit },
+    });
     expect(response.status).toBe(200);
     const stored = await t.http("GET", `/terminals/${live}/inbox/messages`, { query: { limit: "1" } });
     expect(stored.body[0].message).toHaveLength(MAX_MESSAGE_LENGTH);
   });
 
   it("inbox: empty and oversized messages, bad senders, bad limit and status are 400 and store nothing", async () => {
-    const count = async () => (await t.http("GET", `/terminals/${live}/inbox/messages`, { query: { limit: "1000" } })).body.length;
+    const count = async () =>
+      (await t.http("GET", `/terminals/${live}/inbox/messages`, { query: { limit: "1000" } })).body.length;
     const before = await count();
     const posts: Record<string, unknown>[] = [
       { sender_id: "0000aaaa", message: "" },
@@ -159,10 +166,21 @@ describe("message and parameter validation on a live terminal", () => {
       { sender_id: "BAD", message: "hi" },
       { message: "hi" },
     ];
-    for (const body of posts) expect((await t.http("POST", `/terminals/${live}/inbox/messages`, { body })).status, JSON.stringify(body).slice(0, 60)).toBe(400);
-    const badQueries: Record<string, string>[] = [{ limit: "0" }, { limit: "abc" }, { limit: "1001" }, { status: "bogus" }];
+    for (const body of posts)
+      expect(
+        (await t.http("POST", `/terminals/${live}/inbox/messages`, { body })).status,
+        JSON.stringify(body).slice(0, 60),
+      ).toBe(400);
+    const badQueries: Record<string, string>[] = [
+      { limit: "0" },
+      { limit: "abc" },
+      { limit: "1001" },
+      { status: "bogus" },
+    ];
     for (const query of badQueries) {
-      expect((await t.http("GET", `/terminals/${live}/inbox/messages`, { query })).status, JSON.stringify(query)).toBe(400);
+      expect((await t.http("GET", `/terminals/${live}/inbox/messages`, { query })).status, JSON.stringify(query)).toBe(
+        400,
+      );
     }
     expect(await count()).toBe(before);
   });
@@ -178,11 +196,14 @@ describe("DNS-rebinding protection", () => {
   function withHost(host: string): Promise<{ status: number; body: string }> {
     const url = new URL(t.url);
     return new Promise((resolve, reject) => {
-      const request = http.request({ host: url.hostname, port: url.port, path: "/health", headers: { host } }, (response) => {
-        let body = "";
-        response.on("data", (c: Buffer) => (body += c.toString()));
-        response.on("end", () => resolve({ status: response.statusCode!, body }));
-      });
+      const request = http.request(
+        { host: url.hostname, port: url.port, path: "/health", headers: { host } },
+        (response) => {
+          let body = "";
+          response.on("data", (c: Buffer) => (body += c.toString()));
+          response.on("end", () => resolve({ status: response.statusCode!, body }));
+        },
+      );
       request.on("error", reject);
       request.end();
     });

@@ -24,14 +24,16 @@ const SRC = path.join(PACKAGE_ROOT, "src");
 const API_DIR = path.join(SRC, "plugins", "api");
 const CONTRACT_DIR = path.join(SRC, "contract");
 const rel = (file: string) => path.relative(PACKAGE_ROOT, file);
-const within = (dir: string, file: string | undefined): boolean => file !== undefined && file.startsWith(dir + path.sep);
+const within = (dir: string, file: string | undefined): boolean =>
+  file !== undefined && file.startsWith(dir + path.sep);
 
 /** Every import of the files under `dir` that `allowed` refuses, as "file imports specifier (target)" lines. */
 function violations(dir: string, allowed: (target: string | undefined) => boolean): string[] {
   const found: string[] = [];
   for (const file of sourceFiles(dir)) {
     for (const edge of importsOf(file)) {
-      if (!allowed(edge.target)) found.push(`${rel(file)} imports "${edge.specifier}"${edge.target ? ` (${rel(edge.target)})` : ""}`);
+      if (!allowed(edge.target))
+        found.push(`${rel(file)} imports "${edge.specifier}"${edge.target ? ` (${rel(edge.target)})` : ""}`);
     }
   }
   return found;
@@ -45,8 +47,18 @@ describe("the import graph of src/", () => {
       ["d", []],
       ["e", ["e"]],
     ]);
-    expect(findCycles(graph)).toEqual([["a", "b", "c", "a"], ["e", "e"]]);
-    expect(findCycles(new Map([["a", ["b"]], ["b", []]]))).toEqual([]);
+    expect(findCycles(graph)).toEqual([
+      ["a", "b", "c", "a"],
+      ["e", "e"],
+    ]);
+    expect(
+      findCycles(
+        new Map([
+          ["a", ["b"]],
+          ["b", []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it("reads static imports, export-from, import() and require() of literals, and ignores comments and strings", () => {
@@ -86,7 +98,9 @@ describe("the import graph of src/", () => {
   it("src/plugins/api/ imports only itself and the contract (no node builtins, no packages, nothing of host/, services/, util/)", () => {
     expect(sourceFiles(API_DIR).map((f) => path.basename(f))).toContain("index.ts");
     const found = violations(API_DIR, (target) => within(API_DIR, target) || within(CONTRACT_DIR, target));
-    expect(found, "the plugin API must stay free of fs, pino, jiti, chokidar, fast-glob, host/ and services/").toEqual([]);
+    expect(found, "the plugin API must stay free of fs, pino, jiti, chokidar, fast-glob, host/ and services/").toEqual(
+      [],
+    );
   });
 
   it("src/contract/ imports nothing but itself: the server, the clients, the plugin API and the dashboard all read it", () => {
@@ -95,13 +109,23 @@ describe("the import graph of src/", () => {
   });
 
   it("src/services/terminals/ (a terminal's life) imports none of its listeners: the inbox, the status monitor, the reconciler", () => {
-    const listeners = ["inbox-service.ts", "status-monitor.ts", "reconciler.ts"].map((file) => path.join(SRC, "services", file));
+    const listeners = ["inbox-service.ts", "status-monitor.ts", "reconciler.ts"].map((file) =>
+      path.join(SRC, "services", file),
+    );
     expect(sourceFiles(path.join(SRC, "services", "terminals")).length).toBeGreaterThan(3);
-    expect(violations(path.join(SRC, "services", "terminals"), (target) => target === undefined || !listeners.includes(target))).toEqual([]);
+    expect(
+      violations(
+        path.join(SRC, "services", "terminals"),
+        (target) => target === undefined || !listeners.includes(target),
+      ),
+    ).toEqual([]);
   });
 
   it("src/clients/ imports neither the services nor the plugin host (it talks to them over HTTP, or is below them)", () => {
-    const found = violations(path.join(SRC, "clients"), (target) => !within(path.join(SRC, "services"), target) && !within(path.join(SRC, "plugins", "host"), target));
+    const found = violations(
+      path.join(SRC, "clients"),
+      (target) => !within(path.join(SRC, "services"), target) && !within(path.join(SRC, "plugins", "host"), target),
+    );
     expect(found).toEqual([]);
   });
 });
@@ -132,10 +156,20 @@ describe("the built entry points", () => {
        register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { log: ${JSON.stringify(log)} } });`,
     );
     const target = pathToFileURL(path.join(PACKAGE_ROOT, "dist", entry)).href;
-    await run(process.execPath, ["--import", pathToFileURL(register).href, "--input-type=module", "-e", `await import(${JSON.stringify(target)});`], {
-      cwd: dir,
-      timeout: 20_000,
-    });
+    await run(
+      process.execPath,
+      [
+        "--import",
+        pathToFileURL(register).href,
+        "--input-type=module",
+        "-e",
+        `await import(${JSON.stringify(target)});`,
+      ],
+      {
+        cwd: dir,
+        timeout: 20_000,
+      },
+    );
     return fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
   }
 
@@ -158,7 +192,9 @@ describe("the built entry points", () => {
   });
 
   it("package.json maps ./plugins and ./host to those files", () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { exports: Record<string, { default: string }> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as {
+      exports: Record<string, { default: string }>;
+    };
     expect(manifest.exports["./plugins"]!.default).toBe("./dist/plugins/api/index.js");
     expect(manifest.exports["./host"]!.default).toBe("./dist/plugins/host/index.js");
   });

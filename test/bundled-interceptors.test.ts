@@ -33,7 +33,9 @@ const message = (sender: string | null, text = "hi"): PreSendMessage => ({
 
 describe("rate-limit", () => {
   it("refuses a sender past its per-window limit, and anyone past the session's cap; direct input is not counted", async () => {
-    const { registry } = await loadBundled("plugins:\n  rate-limit:\n    config: { perSender: 3, windowSeconds: 60, perSession: 5 }\n");
+    const { registry } = await loadBundled(
+      "plugins:\n  rate-limit:\n    config: { perSender: 3, windowSeconds: 60, perSession: 5 }\n",
+    );
     const outcomes: string[] = [];
     const send = async (sender: string | null) => {
       const verdict = await registry.intercept(message(sender));
@@ -43,7 +45,9 @@ describe("rate-limit", () => {
     for (let i = 0; i < 3; i++) await send(null);
     for (let i = 0; i < 3; i++) await send("2222cccc");
     expect(outcomes.slice(0, 3)).toEqual(["ok", "ok", "ok"]);
-    expect(outcomes[3]).toMatch(/^rate-limit: sender 0000aaaa sent 3 messages in the last 60 s \(limit 3\); retry in (59|60) s$/);
+    expect(outcomes[3]).toMatch(
+      /^rate-limit: sender 0000aaaa sent 3 messages in the last 60 s \(limit 3\); retry in (59|60) s$/,
+    );
     expect(outcomes.slice(4, 7)).toEqual(["ok", "ok", "ok"]);
     expect(outcomes.slice(7)).toEqual(["ok", "ok", "rate-limit: session cao-r reached its cap of 5 messages"]);
   });
@@ -52,7 +56,8 @@ describe("rate-limit", () => {
     const { registry } = await loadBundled("plugins:\n  rate-limit:\n    config: { perSender: 0, burst: 3 }\n");
     expect(registry.list().find((p) => p.name === "rate-limit")).toMatchObject({
       status: "failed",
-      error: "invalid config: config.perSender: expected a positive integer; config.burst: unknown setting (known: perSender, windowSeconds, perSession)",
+      error:
+        "invalid config: config.perSender: expected a positive integer; config.burst: unknown setting (known: perSender, windowSeconds, perSession)",
     });
     expect(registry.intercepts("pre_send_message")).toBe(true); // redact-secrets still serves it
   });
@@ -60,9 +65,13 @@ describe("rate-limit", () => {
 
 describe("redact-secrets", () => {
   it("masks AWS keys, bearer tokens, private key blocks and your patterns before any later interceptor sees the text", async () => {
-    const { registry } = await loadBundled('plugins:\n  redact-secrets:\n    config:\n      patterns: ["ghp_[A-Za-z0-9]{36}", "(?i)password=\\\\S+"]\n      replacement: "<hidden>"\n');
+    const { registry } = await loadBundled(
+      'plugins:\n  redact-secrets:\n    config:\n      patterns: ["ghp_[A-Za-z0-9]{36}", "(?i)password=\\\\S+"]\n      replacement: "<hidden>"\n',
+    );
     const seen: string[] = [];
-    await registry.add("later", { intercepts: { pre_send_message: (op: PreSendMessage) => void seen.push(op.message) } });
+    await registry.add("later", {
+      intercepts: { pre_send_message: (op: PreSendMessage) => void seen.push(op.message) },
+    });
     const secret = [
       "id AKIAABCDEFGHIJKLMNOP",
       "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -86,7 +95,10 @@ describe("redact-secrets", () => {
 
   it("leaves clean text alone (no modify)", async () => {
     const { registry } = await loadBundled("plugins: {}\n");
-    expect(await registry.intercept(message("0000aaaa", "plain words"))).toMatchObject({ denied: false, op: { message: "plain words" } });
+    expect(await registry.intercept(message("0000aaaa", "plain words"))).toMatchObject({
+      denied: false,
+      op: { message: "plain words" },
+    });
   });
 });
 
@@ -104,7 +116,13 @@ describe("profile-policy", () => {
     ].join("\n");
     const { registry } = await loadBundled(yaml);
     const ask = async (provider: string, agentProfile: string, workingDirectory: string) => {
-      const op: PreCreateTerminal = { point: "pre_create_terminal", sessionId: "cao-p", provider, agentProfile, workingDirectory };
+      const op: PreCreateTerminal = {
+        point: "pre_create_terminal",
+        sessionId: "cao-p",
+        provider,
+        agentProfile,
+        workingDirectory,
+      };
       const verdict = await registry.intercept(op);
       return verdict.denied ? verdict.reason : "ok";
     };
@@ -112,9 +130,17 @@ describe("profile-policy", () => {
     expect(await ask("mock", "developer", root)).toBe("ok");
     expect(await ask("codex", "developer", root)).toBe("provider codex is not allowed (allowed: mock, claude_code)");
     expect(await ask("mock", "reviewer", root)).toBe("agent profile reviewer is denied (reviewer)");
-    expect(await ask("mock", "developer", path.join(root, "secret", "x"))).toBe(`working directory ${path.join(root, "secret", "x")} is denied (${path.join(root, "secret")})`);
+    expect(await ask("mock", "developer", path.join(root, "secret", "x"))).toBe(
+      `working directory ${path.join(root, "secret", "x")} is denied (${path.join(root, "secret")})`,
+    );
     expect(await ask("mock", "developer", `${root}-sibling`)).toMatch(/^working directory .*-sibling is not allowed/);
-    const session = await registry.intercept({ point: "pre_create_session", sessionName: "cao-p", provider: "gemini_cli", agentProfile: "developer", workingDirectory: root });
+    const session = await registry.intercept({
+      point: "pre_create_session",
+      sessionName: "cao-p",
+      provider: "gemini_cli",
+      agentProfile: "developer",
+      workingDirectory: root,
+    });
     expect(session).toMatchObject({ denied: true, plugin: "profile-policy" });
   });
 });

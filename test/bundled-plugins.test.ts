@@ -27,7 +27,13 @@ async function loadBundled(env: Record<string, string>, configYaml?: string) {
 }
 
 function message(n: number): MessageSentEvent {
-  return new MessageSentEvent({ sessionId: "cao-b", sender: "0000aaaa", receiver: "1111bbbb", message: `message ${n}`, orchestrationType: "assign" });
+  return new MessageSentEvent({
+    sessionId: "cao-b",
+    sender: "0000aaaa",
+    receiver: "1111bbbb",
+    message: `message ${n}`,
+    orchestrationType: "assign",
+  });
 }
 
 it("every bundled plugin loads from plugins.d", async () => {
@@ -47,12 +53,29 @@ describe("event-log", () => {
   it("writes every event as one JSON line in $CAO_HOME/logs/events.jsonl", async () => {
     const { home, registry } = await loadBundled({});
     registry.dispatch(new SessionCreatedEvent({ sessionId: "cao-b", sessionName: "cao-b" }));
-    registry.dispatch(new TerminalCreatedEvent({ sessionId: "cao-b", terminalId: "1111bbbb", agentName: "developer", provider: "mock" }));
+    registry.dispatch(
+      new TerminalCreatedEvent({
+        sessionId: "cao-b",
+        terminalId: "1111bbbb",
+        agentName: "developer",
+        provider: "mock",
+      }),
+    );
     registry.dispatch(message(1));
     await registry.drain(5000);
-    const lines = fs.readFileSync(path.join(home, "logs", "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(path.join(home, "logs", "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.event_type)).toEqual(["session_created", "terminal_created", "message_sent"]);
-    expect(lines[2]).toMatchObject({ sender: "0000aaaa", receiver: "1111bbbb", message: "message 1", orchestration_type: "assign", session_id: "cao-b" });
+    expect(lines[2]).toMatchObject({
+      sender: "0000aaaa",
+      receiver: "1111bbbb",
+      message: "message 1",
+      orchestration_type: "assign",
+      session_id: "cao-b",
+    });
     expect(Date.parse(lines[0].timestamp)).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -64,7 +87,13 @@ describe("event-log", () => {
     expect(fs.readdirSync(dir).sort()).toEqual(["events.jsonl", "events.jsonl.1", "events.jsonl.2"]);
     const files = ["events.jsonl.2", "events.jsonl.1", "events.jsonl"].map((f) => path.join(dir, f));
     for (const file of files) expect(fs.statSync(file).size).toBeLessThanOrEqual(2000);
-    const numbers = files.flatMap((f) => fs.readFileSync(f, "utf8").trim().split("\n").map((l) => Number(JSON.parse(l).message.split(" ")[1])));
+    const numbers = files.flatMap((f) =>
+      fs
+        .readFileSync(f, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => Number(JSON.parse(l).message.split(" ")[1])),
+    );
     expect(numbers.at(-1)).toBe(59);
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => numbers[0]! + i)); // contiguous, in order
   });
@@ -78,7 +107,10 @@ describe("settings from config.yaml (docs/contract.md#configyaml)", () => {
     );
     expect(registry.list().find((p) => p.name === "event-log")?.status).toBe("failed"); // "1" from the environment is a string
     await registry.teardown();
-    const again = await loadBundled({ CAO_EVENT_LOG_MAX_BYTES: "999999", CAO_EVENT_LOG_KEEP: "5" }, `plugins:\n  event-log:\n    config: { maxBytes: 2000, keep: 1 }\n`);
+    const again = await loadBundled(
+      { CAO_EVENT_LOG_MAX_BYTES: "999999", CAO_EVENT_LOG_KEEP: "5" },
+      `plugins:\n  event-log:\n    config: { maxBytes: 2000, keep: 1 }\n`,
+    );
     for (let n = 0; n < 60; n++) again.registry.dispatch(message(n));
     await again.registry.drain(5000);
     expect(fs.readdirSync(path.join(again.home, "logs")).sort()).toEqual(["events.jsonl", "events.jsonl.1"]);
@@ -87,10 +119,22 @@ describe("settings from config.yaml (docs/contract.md#configyaml)", () => {
   });
 
   it("an invalid section fails that bundled plugin only, naming the field", async () => {
-    const { registry } = await loadBundled({}, `plugins:\n  event-log:\n    config: { keep: 0, colour: red }\n  webhook:\n    config: { url: "ftp://x", events: [message_sent, lunch] }\n`);
+    const { registry } = await loadBundled(
+      {},
+      `plugins:\n  event-log:\n    config: { keep: 0, colour: red }\n  webhook:\n    config: { url: "ftp://x", events: [message_sent, lunch] }\n`,
+    );
     const rows = Object.fromEntries(registry.list().map((p) => [p.name, p]));
-    expect(rows["event-log"]).toMatchObject({ status: "failed", error: "invalid config: config.keep: expected a positive integer; config.colour: unknown setting (known: maxBytes, keep)" });
-    expect(rows.webhook).toMatchObject({ status: "failed", error: expect.stringMatching(/^invalid config: config\.url: expected an http\(s\) URL; config\.events\[1\]: unknown event type/) });
+    expect(rows["event-log"]).toMatchObject({
+      status: "failed",
+      error:
+        "invalid config: config.keep: expected a positive integer; config.colour: unknown setting (known: maxBytes, keep)",
+    });
+    expect(rows.webhook).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(
+        /^invalid config: config\.url: expected an http\(s\) URL; config\.events\[1\]: unknown event type/,
+      ),
+    });
     expect(rows.hello?.status).toBe("active");
   });
 });
@@ -160,7 +204,10 @@ describe("webhook", () => {
     ]);
     expect(hits.every((h) => h.body.content === undefined)).toBe(true);
     const warned = logs.warnings().map((w) => w.msg);
-    expect(warned).toEqual(["webhook: giving up on a message after 3 attempts", "webhook: HTTP 400 is not retryable; message dropped"]);
+    expect(warned).toEqual([
+      "webhook: giving up on a message after 3 attempts",
+      "webhook: HTTP 400 is not retryable; message dropped",
+    ]);
   });
 
   it("takes url (a ${VAR} from the environment), format and events from its config section", async () => {
@@ -180,6 +227,8 @@ describe("webhook", () => {
     const { registry, logs } = await loadBundled({});
     registry.dispatch(message(1));
     await registry.drain(1000);
-    expect(logs.lines.filter((l) => l.plugin === "webhook").map((l) => l.msg)).toEqual(["webhook: CAO_WEBHOOK_URL is not set; nothing will be posted"]);
+    expect(logs.lines.filter((l) => l.plugin === "webhook").map((l) => l.msg)).toEqual([
+      "webhook: CAO_WEBHOOK_URL is not set; nothing will be posted",
+    ]);
   });
 });

@@ -22,7 +22,9 @@ describe("the dashboard and the server's events", () => {
       .filter((file) => file.endsWith(".js"))
       .map((file) => fs.readFileSync(path.join(assets, file), "utf8"))
       .join("\n");
-    const missing = Object.keys(EVENT_CLASSES).filter((type) => !["\"", "'", "`"].some((quote) => bundle.includes(`${quote}${type}${quote}`)));
+    const missing = Object.keys(EVENT_CLASSES).filter(
+      (type) => !['"', "'", "`"].some((quote) => bundle.includes(`${quote}${type}${quote}`)),
+    );
     expect(missing).toEqual([]);
   });
 });

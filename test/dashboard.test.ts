@@ -38,7 +38,13 @@ async function openDashboard(): Promise<Page> {
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(error.message));
   // Chromium logs every non-2xx answer as a console error; the tests that provoke one check the page's own alert instead.
-  page.on("console", (message) => message.type() === "error" && !message.text().startsWith("Failed to load resource") && problems.push(message.text()));
+  page.on(
+    "console",
+    (message) =>
+      message.type() === "error" &&
+      !message.text().startsWith("Failed to load resource") &&
+      problems.push(message.text()),
+  );
   (page as Page & { problems?: string[] }).problems = problems;
   await page.goto(server.url + "/");
   await page.getByTestId("feed-status").filter({ hasText: "live" }).waitFor();
@@ -53,12 +59,17 @@ async function stillSameDocument(page: Page): Promise<void> {
 }
 
 async function launch(name: string): Promise<{ id: string; session_name: string }> {
-  const { status, body } = await server.http("POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: name });
+  const { status, body } = await server.http("POST", "/sessions", {
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: name,
+  });
   expect(status, JSON.stringify(body)).toBe(201);
   return body;
 }
 
-const statusOf = (page: Page, terminalId: string) => page.locator(`[data-terminal="${terminalId}"] [data-testid="terminal-status"]`);
+const statusOf = (page: Page, terminalId: string) =>
+  page.locator(`[data-terminal="${terminalId}"] [data-testid="terminal-status"]`);
 
 describe("the dashboard route", () => {
   it("serves the built page at / with revalidation, hashed assets cached for good, and a policy that forbids framing", async () => {
@@ -68,7 +79,9 @@ describe("the dashboard route", () => {
     expect(page.headers["cache-control"]).toBe("no-cache");
     expect(page.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
     expect(page.headers["x-frame-options"]).toBe("DENY");
-    const again = await rawRequest(server.url, "GET", "/", { headers: { "if-none-match": page.headers.etag as string } });
+    const again = await rawRequest(server.url, "GET", "/", {
+      headers: { "if-none-match": page.headers.etag as string },
+    });
     expect(again.status).toBe(304);
     expect(again.body).toBe("");
 
@@ -96,14 +109,22 @@ describe("the dashboard route", () => {
   });
 
   it("leaves the request gate as it was: a foreign Host is refused for the page, a foreign Origin for a POST, the page's own Origin passes", async () => {
-    const rebinding = await rawRequest(server.url, "GET", "/", { headers: { host: `attacker.example:${server.port}` } });
+    const rebinding = await rawRequest(server.url, "GET", "/", {
+      headers: { host: `attacker.example:${server.port}` },
+    });
     expect(rebinding.status).toBe(400);
     const body = JSON.stringify({ provider: "mock", agent_profile: "no such profile!" });
     const headers = { "content-type": "application/json" };
-    const foreign = await rawRequest(server.url, "POST", "/sessions", { headers: { ...headers, origin: "http://evil.example" }, body });
+    const foreign = await rawRequest(server.url, "POST", "/sessions", {
+      headers: { ...headers, origin: "http://evil.example" },
+      body,
+    });
     expect(foreign.status).toBe(403);
     // The dashboard's own origin, as Chromium sends it: through the gate (then refused by validation, changing nothing).
-    const own = await rawRequest(server.url, "POST", "/sessions", { headers: { ...headers, origin: `http://127.0.0.1:${server.port}` }, body });
+    const own = await rawRequest(server.url, "POST", "/sessions", {
+      headers: { ...headers, origin: `http://127.0.0.1:${server.port}` },
+      body,
+    });
     expect(own.status).toBe(400);
     expect((await server.http("GET", "/sessions")).body).toEqual([]);
   });
@@ -120,7 +141,9 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await expect(row.locator("td").nth(1).textContent()).resolves.toBe("developer");
     await expect(row.locator("td").nth(2).textContent()).resolves.toBe("mock");
     const status = (await server.http("GET", `/terminals/${terminal.id}`)).body.status as string;
-    await statusOf(page, terminal.id).filter({ hasText: status.replace(/_/g, " ") }).waitFor();
+    await statusOf(page, terminal.id)
+      .filter({ hasText: status.replace(/_/g, " ") })
+      .waitFor();
 
     const plugin = page.locator('[data-plugin="tally"]');
     await plugin.locator('[data-testid="plugin-status"]').filter({ hasText: "active" }).waitFor();
@@ -139,7 +162,9 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await statusOf(page, terminal.id).filter({ hasText: "idle" }).waitFor({ timeout: 20_000 });
 
     // The mock agent stays busy for the [[delay]] it is given, then answers: idle → processing → completed.
-    const typed = await server.http("POST", `/terminals/${terminal.id}/input`, { message: "work on it [[delay=2500]]" });
+    const typed = await server.http("POST", `/terminals/${terminal.id}/input`, {
+      message: "work on it [[delay=2500]]",
+    });
     expect(typed.status, JSON.stringify(typed.body)).toBe(200);
     await statusOf(page, terminal.id).filter({ hasText: "processing" }).waitFor({ timeout: 20_000 });
     await statusOf(page, terminal.id).filter({ hasText: "completed" }).waitFor({ timeout: 20_000 });
@@ -197,7 +222,10 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await form.getByRole("status").filter({ hasText: "launched cao-from-page" }).waitFor();
     await page.locator('[data-session="cao-from-page"] td', { hasText: "reviewer" }).waitFor();
 
-    const created = (await server.http("GET", "/sessions/cao-from-page/terminals")).body as { id: string; agent_profile: string }[];
+    const created = (await server.http("GET", "/sessions/cao-from-page/terminals")).body as {
+      id: string;
+      agent_profile: string;
+    }[];
     expect(created.map((t) => t.agent_profile)).toEqual(["reviewer"]);
     await page.locator(`[data-terminal="${created[0]!.id}"]`).waitFor();
 
@@ -214,7 +242,9 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     const sender = await launch("sender");
     const receiver = await launch("receiver");
     const page = await openDashboard();
-    await statusOf(page, receiver.id).filter({ hasText: /idle|completed/ }).waitFor({ timeout: 20_000 });
+    await statusOf(page, receiver.id)
+      .filter({ hasText: /idle|completed/ })
+      .waitFor({ timeout: 20_000 });
 
     await page.getByRole("button", { name: `Send a message to terminal ${receiver.id}` }).click();
     const form = page.getByTestId("send-form");
@@ -223,7 +253,9 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await page.getByRole("button", { name: "Send message" }).click();
     await form.getByRole("status").filter({ hasText: "queued as inbox message" }).waitFor();
 
-    const arrow = page.locator(`[data-testid="flow"] g.message[data-sender="${sender.id}"][data-receiver="${receiver.id}"]`);
+    const arrow = page.locator(
+      `[data-testid="flow"] g.message[data-sender="${sender.id}"][data-receiver="${receiver.id}"]`,
+    );
     await arrow.and(page.locator('[data-state="delivered"]')).waitFor({ timeout: 20_000 });
     expect(await arrow.count()).toBe(1); // inbox_message_delivered and message_sent make one arrow, not two
     expect(await arrow.textContent()).toContain("please review the parser");
@@ -234,16 +266,32 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     await form.getByLabel("From").selectOption("");
     await form.getByLabel("Message", { exact: true }).fill("and add a test [[delay=2500]]");
     await page.getByRole("button", { name: "Send message" }).click();
-    await form.getByRole("status").filter({ hasText: `typed into ${receiver.id}` }).waitFor();
+    await form
+      .getByRole("status")
+      .filter({ hasText: `typed into ${receiver.id}` })
+      .waitFor();
     await statusOf(page, receiver.id).filter({ hasText: "processing" }).waitFor({ timeout: 20_000 });
 
     // Messages sent elsewhere (an agent's assign, a reply through the inbox) are drawn live too.
-    const assigned = await server.http("POST", `/terminals/${receiver.id}/input`, { message: "write the docs", sender_id: sender.id, orchestration_type: "assign" });
+    const assigned = await server.http("POST", `/terminals/${receiver.id}/input`, {
+      message: "write the docs",
+      sender_id: sender.id,
+      orchestration_type: "assign",
+    });
     expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
-    const reply = await server.http("POST", `/terminals/${sender.id}/inbox/messages`, { sender_id: receiver.id, message: "parser reviewed: two nits" });
+    const reply = await server.http("POST", `/terminals/${sender.id}/inbox/messages`, {
+      sender_id: receiver.id,
+      message: "parser reviewed: two nits",
+    });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-    await page.locator(`[data-testid="flow"] g.message.kind-assign[data-sender="${sender.id}"][data-receiver="${receiver.id}"]`).waitFor();
-    await page.locator(`[data-testid="flow"] g.message[data-sender="${receiver.id}"][data-receiver="${sender.id}"][data-state="delivered"]`).waitFor({ timeout: 20_000 });
+    await page
+      .locator(`[data-testid="flow"] g.message.kind-assign[data-sender="${sender.id}"][data-receiver="${receiver.id}"]`)
+      .waitFor();
+    await page
+      .locator(
+        `[data-testid="flow"] g.message[data-sender="${receiver.id}"][data-receiver="${sender.id}"][data-state="delivered"]`,
+      )
+      .waitFor({ timeout: 20_000 });
     await stillSameDocument(page);
 
     const screenshot = await page.screenshot({ fullPage: true });
@@ -289,7 +337,11 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     // Now it reconnects with Last-Event-ID and gets what it missed from the journal.
     await page.getByTestId("feed-status").filter({ hasText: "live" }).waitFor({ timeout: 30_000 });
     await page.locator('[data-session="cao-after-restart"]').locator(`[data-terminal="${terminal.id}"]`).waitFor();
-    const seqs = (await page.locator('[data-testid="event-log"] li').evaluateAll((items) => items.map((item) => Number(item.getAttribute("data-seq"))))).reverse();
+    const seqs = (
+      await page
+        .locator('[data-testid="event-log"] li')
+        .evaluateAll((items) => items.map((item) => Number(item.getAttribute("data-seq"))))
+    ).reverse();
     expect(seqs.length).toBeGreaterThan(3);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i)); // every seq once, none missing, none twice
     await stillSameDocument(page);

@@ -14,7 +14,14 @@ afterAll(removeTempDirs);
 /** Every decorator shape the contract names (test/fixtures/plugins/decorated.ts), run three ways below. */
 const DECORATED = pluginFixture("decorated.ts");
 
-const EXPECTED = ["setup", "lifecycle:session_created", "first:m1", "second:m1", "lifecycle:session_killed", "teardown"];
+const EXPECTED = [
+  "setup",
+  "lifecycle:session_created",
+  "first:m1",
+  "second:m1",
+  "lifecycle:session_killed",
+  "teardown",
+];
 const EXPECTED_HOOKS = ["session_created", "session_killed", "message_sent"];
 
 /** Loads the plugins of `home` (drop-ins and node_modules), sends three events, tears down; what sink(key) got. */
@@ -22,7 +29,15 @@ async function runAndRecord(home: string, key: string) {
   const { registry, logs } = await startRegistry({ home });
   const listed = registry.list();
   registry.dispatch(new SessionCreatedEvent({ sessionId: "cao-d", sessionName: "cao-d" }));
-  registry.dispatch(new MessageSentEvent({ sessionId: "cao-d", sender: "a0a0a0a0", receiver: "b1b1b1b1", message: "m1", orchestrationType: "handoff" }));
+  registry.dispatch(
+    new MessageSentEvent({
+      sessionId: "cao-d",
+      sender: "a0a0a0a0",
+      receiver: "b1b1b1b1",
+      message: "m1",
+      orchestrationType: "handoff",
+    }),
+  );
   registry.dispatch(new SessionKilledEvent({ sessionId: "cao-d", sessionName: "cao-d" }));
   await registry.drain(2000);
   await registry.teardown();
@@ -34,12 +49,16 @@ function compiledPackage(experimentalDecorators: boolean): { home: string } {
   const home = tempDir("cao-deco-");
   const src = path.join(home, "src");
   writeFile(path.join(src, "index.ts"), DECORATED);
-  const pkgDir = writePackage(path.join(home, "node_modules"), `deco-${experimentalDecorators ? "legacy" : "standard"}`, {
-    keywords: ["cao-plugin"],
-    type: "module",
-    main: "dist/index.js",
-    peerDependencies: { "cli-agent-orchestrator": "*" },
-  });
+  const pkgDir = writePackage(
+    path.join(home, "node_modules"),
+    `deco-${experimentalDecorators ? "legacy" : "standard"}`,
+    {
+      keywords: ["cao-plugin"],
+      type: "module",
+      main: "dist/index.js",
+      peerDependencies: { "cli-agent-orchestrator": "*" },
+    },
+  );
   // The peer dependency, as npm would place it: next to the plugin package, resolving to this repository's build.
   fs.symlinkSync(path.resolve("."), path.join(home, "node_modules", "cli-agent-orchestrator"), "dir");
   writeFile(
@@ -60,7 +79,11 @@ function compiledPackage(experimentalDecorators: boolean): { home: string } {
     }),
   );
   writeFile(path.join(home, "package.json"), JSON.stringify({ type: "module" }));
-  execFileSync(process.execPath, [path.resolve("node_modules/typescript/bin/tsc"), "-p", path.join(home, "tsconfig.json")], { stdio: "pipe" });
+  execFileSync(
+    process.execPath,
+    [path.resolve("node_modules/typescript/bin/tsc"), "-p", path.join(home, "tsconfig.json")],
+    { stdio: "pipe" },
+  );
   return { home };
 }
 
@@ -69,7 +92,12 @@ describe("@hook under every decorator implementation", () => {
     const home = tempDir("cao-deco-");
     writeFile(path.join(home, "plugins", "decorated.ts"), DECORATED);
     const result = await runAndRecord(home, "decorated");
-    expect(result.listed[0]).toMatchObject({ name: "decorated", source: "dir", status: "active", hooks: EXPECTED_HOOKS });
+    expect(result.listed[0]).toMatchObject({
+      name: "decorated",
+      source: "dir",
+      status: "active",
+      hooks: EXPECTED_HOOKS,
+    });
     expect(result.received).toEqual(EXPECTED);
     expect(result.warnings).toEqual([]);
   });
@@ -79,7 +107,12 @@ describe("@hook under every decorator implementation", () => {
     const compiled = fs.readFileSync(path.join(home, "node_modules", "deco-standard", "dist", "index.js"), "utf8");
     expect(compiled).toContain("__esDecorate"); // really the standard decorator emit
     const result = await runAndRecord(home, "deco-standard");
-    expect(result.listed[0]).toMatchObject({ name: "deco-standard", source: "npm", status: "active", hooks: EXPECTED_HOOKS });
+    expect(result.listed[0]).toMatchObject({
+      name: "deco-standard",
+      source: "npm",
+      status: "active",
+      hooks: EXPECTED_HOOKS,
+    });
     expect(result.received).toEqual(EXPECTED);
   });
 
@@ -88,7 +121,12 @@ describe("@hook under every decorator implementation", () => {
     const compiled = fs.readFileSync(path.join(home, "node_modules", "deco-legacy", "dist", "index.js"), "utf8");
     expect(compiled).toContain("__decorate("); // really the legacy decorator emit
     const result = await runAndRecord(home, "deco-legacy");
-    expect(result.listed[0]).toMatchObject({ name: "deco-legacy", source: "npm", status: "active", hooks: EXPECTED_HOOKS });
+    expect(result.listed[0]).toMatchObject({
+      name: "deco-legacy",
+      source: "npm",
+      status: "active",
+      hooks: EXPECTED_HOOKS,
+    });
     expect(result.received).toEqual(EXPECTED);
   });
 
@@ -113,9 +151,13 @@ describe("@hook under every decorator implementation", () => {
 
   it("rejects @hook on something that is not a method, with a clear error", async () => {
     const { hook } = await import("../src/plugins/api/index.js");
-    expect(() => (hook("message_sent") as unknown as (v: unknown, c: unknown) => void)(undefined, { kind: "field", name: "x", addInitializer() {} })).toThrow(
-      /decorates methods, not a field/,
-    );
+    expect(() =>
+      (hook("message_sent") as unknown as (v: unknown, c: unknown) => void)(undefined, {
+        kind: "field",
+        name: "x",
+        addInitializer() {},
+      }),
+    ).toThrow(/decorates methods, not a field/);
     expect(() => hook("" as "message_sent")).toThrow(/needs an event type/);
   });
 });

@@ -21,7 +21,13 @@ function plainPlugin(key: string, name: string): string {
 }
 
 function message(text: string): MessageSentEvent {
-  return new MessageSentEvent({ sessionId: "cao-s", sender: "aaaa0001", receiver: "bbbb0002", message: text, orchestrationType: "send_message" });
+  return new MessageSentEvent({
+    sessionId: "cao-s",
+    sender: "aaaa0001",
+    receiver: "bbbb0002",
+    message: text,
+    orchestrationType: "send_message",
+  });
 }
 
 describe("npm discovery (keyword cao-plugin)", () => {
@@ -30,16 +36,41 @@ describe("npm discovery (keyword cao-plugin)", () => {
     const nm = path.join(root, "node_modules");
     writePackage(nm, "tagged", { keywords: ["cao-plugin"], main: "index.js" }, { "index.js": "" });
     writePackage(nm, "untagged", { keywords: ["something"], main: "index.js" }, { "index.js": "" });
-    writePackage(nm, "mentions-only-in-description", { description: "not a cao-plugin", main: "index.js" }, { "index.js": "" });
-    writePackage(nm, "@acme/cao-slack", { keywords: ["cao-plugin"], exports: { ".": { import: "./esm.mjs", require: "./cjs.cjs" } } }, {
-      "esm.mjs": "",
-      "cjs.cjs": "",
-    });
-    writePackage(nm, "custom-entry", { keywords: ["cao-plugin"], main: "lib/other.js", cao: { plugin: "plugin.js" } }, { "plugin.js": "", "lib/other.js": "" });
+    writePackage(
+      nm,
+      "mentions-only-in-description",
+      { description: "not a cao-plugin", main: "index.js" },
+      { "index.js": "" },
+    );
+    writePackage(
+      nm,
+      "@acme/cao-slack",
+      { keywords: ["cao-plugin"], exports: { ".": { import: "./esm.mjs", require: "./cjs.cjs" } } },
+      {
+        "esm.mjs": "",
+        "cjs.cjs": "",
+      },
+    );
+    writePackage(
+      nm,
+      "custom-entry",
+      { keywords: ["cao-plugin"], main: "lib/other.js", cao: { plugin: "plugin.js" } },
+      { "plugin.js": "", "lib/other.js": "" },
+    );
     // a tagged package nested inside another package's node_modules is not a direct child: never scanned
-    writePackage(path.join(nm, "tagged", "node_modules"), "nested-tagged", { keywords: ["cao-plugin"] }, { "index.js": "" });
+    writePackage(
+      path.join(nm, "tagged", "node_modules"),
+      "nested-tagged",
+      { keywords: ["cao-plugin"] },
+      { "index.js": "" },
+    );
     // npm link: the package lives elsewhere and node_modules holds a symlink to it
-    const linkedDir = writePackage(path.join(root, "workspace"), "linked", { keywords: ["cao-plugin"], main: "main.js" }, { "main.js": "" });
+    const linkedDir = writePackage(
+      path.join(root, "workspace"),
+      "linked",
+      { keywords: ["cao-plugin"], main: "main.js" },
+      { "main.js": "" },
+    );
     fs.symlinkSync(linkedDir, path.join(nm, "linked"), "dir");
     // broken: mentions the keyword but is not JSON; dangling: package.json symlink to nothing
     writeFile(path.join(nm, "broken", "package.json"), '{ "name": "broken", "keywords": ["cao-plugin"], ');
@@ -80,13 +111,16 @@ describe("drop-in discovery", () => {
   it("takes plugin files and folder index files, and nothing else", () => {
     const dir = tempDir();
     for (const file of ["a.ts", "b.mts", "c.cts", "d.js", "e.mjs", "f.cjs"]) writeFile(path.join(dir, file), "");
-    for (const file of ["types.d.ts", ".hidden.ts", "a.test.ts", "notes.md", "data.json"]) writeFile(path.join(dir, file), "");
+    for (const file of ["types.d.ts", ".hidden.ts", "a.test.ts", "notes.md", "data.json"])
+      writeFile(path.join(dir, file), "");
     writeFile(path.join(dir, "folder", "index.ts"), "");
     writeFile(path.join(dir, "folder", "helper.ts"), "");
     writeFile(path.join(dir, "no-index", "main.ts"), "");
     const names = discoverDropIns(dir).sources.map((s) => s.name);
     expect(names).toEqual(["a", "b", "c", "d", "e", "f", "folder"]);
-    expect(discoverDropIns(dir).sources.find((s) => s.name === "folder")!.entry).toBe(path.join(dir, "folder", "index.ts"));
+    expect(discoverDropIns(dir).sources.find((s) => s.name === "folder")!.entry).toBe(
+      path.join(dir, "folder", "index.ts"),
+    );
   });
 
   it("treats a missing plugins directory as empty, without a problem", () => {
@@ -101,11 +135,35 @@ describe("registry discovery end to end", () => {
     const cwd = tempDir();
     const extraA = path.join(tempDir(), "node_modules");
     const extraB = path.join(tempDir(), "node_modules");
-    writePackage(path.join(home, "node_modules"), "from-home", { keywords: ["cao-plugin"] }, { "index.js": plainPlugin(key, "from-home") });
-    writePackage(path.join(cwd, "node_modules"), "from-cwd", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "from-cwd") });
-    writePackage(extraA, "@team/from-extra", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "from-extra") });
-    writePackage(extraB, "from-extra-b", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "from-extra-b") });
-    const { registry, logs } = await startRegistry({ home, cwd, env: { CAO_PLUGIN_PATHS: [extraA, extraB].join(path.delimiter) } });
+    writePackage(
+      path.join(home, "node_modules"),
+      "from-home",
+      { keywords: ["cao-plugin"] },
+      { "index.js": plainPlugin(key, "from-home") },
+    );
+    writePackage(
+      path.join(cwd, "node_modules"),
+      "from-cwd",
+      { keywords: ["cao-plugin"], type: "module" },
+      { "index.js": plainPlugin(key, "from-cwd") },
+    );
+    writePackage(
+      extraA,
+      "@team/from-extra",
+      { keywords: ["cao-plugin"], type: "module" },
+      { "index.js": plainPlugin(key, "from-extra") },
+    );
+    writePackage(
+      extraB,
+      "from-extra-b",
+      { keywords: ["cao-plugin"], type: "module" },
+      { "index.js": plainPlugin(key, "from-extra-b") },
+    );
+    const { registry, logs } = await startRegistry({
+      home,
+      cwd,
+      env: { CAO_PLUGIN_PATHS: [extraA, extraB].join(path.delimiter) },
+    });
     const list = registry.list();
     expect(list.map((p) => [p.name, p.source, p.status])).toEqual([
       ["from-home", "npm", "active"],
@@ -113,17 +171,30 @@ describe("registry discovery end to end", () => {
       ["@team/from-extra", "npm", "active"],
       ["from-extra-b", "npm", "active"],
     ]);
-    expect(list[0]).toMatchObject({ version: "1.0.0", hooks: ["message_sent"], path: path.join(home, "node_modules", "from-home") });
+    expect(list[0]).toMatchObject({
+      version: "1.0.0",
+      hooks: ["message_sent"],
+      path: path.join(home, "node_modules", "from-home"),
+    });
     registry.dispatch(message("hello"));
     expect(await registry.drain(2000)).toBe(true);
-    expect(sink(key).map((r) => (r as unknown as { plugin: string }).plugin).sort()).toEqual(["from-cwd", "from-extra", "from-extra-b", "from-home"]);
+    expect(
+      sink(key)
+        .map((r) => (r as unknown as { plugin: string }).plugin)
+        .sort(),
+    ).toEqual(["from-cwd", "from-extra", "from-extra-b", "from-home"]);
     expect(logs.warnings()).toEqual([]);
   });
 
   it("on a name clash keeps the first (npm before drop-in) and one WARN names both", async () => {
     const key = "discovery-clash";
     const home = tempDir();
-    const pkgDir = writePackage(path.join(home, "node_modules"), "dup", { keywords: ["cao-plugin"], type: "module" }, { "index.js": plainPlugin(key, "npm") });
+    const pkgDir = writePackage(
+      path.join(home, "node_modules"),
+      "dup",
+      { keywords: ["cao-plugin"], type: "module" },
+      { "index.js": plainPlugin(key, "npm") },
+    );
     const dropIn = writeFile(path.join(home, "plugins", "dup.mjs"), plainPlugin(key, "dir"));
     const { registry, logs } = await startRegistry({ home });
     expect(registry.list().map((p) => [p.name, p.source])).toEqual([["dup", "npm"]]);
@@ -151,21 +222,30 @@ describe("registry discovery end to end", () => {
   it("recognises a plugin package that bundles its own copy of cli-agent-orchestrator (brand, not instanceof)", async () => {
     const key = "discovery-own-copy";
     const home = tempDir();
-    const pkgDir = writePackage(path.join(home, "node_modules"), "self-contained", { keywords: ["cao-plugin"], type: "module", main: "index.js" }, {
-      "index.js": `import { CaoPlugin, hook } from "cli-agent-orchestrator/plugins";
+    const pkgDir = writePackage(
+      path.join(home, "node_modules"),
+      "self-contained",
+      { keywords: ["cao-plugin"], type: "module", main: "index.js" },
+      {
+        "index.js": `import { CaoPlugin, hook } from "cli-agent-orchestrator/plugins";
         const out = ((globalThis.__caoTestSinks ??= {})[${JSON.stringify(key)}] ??= []);
         export default class SelfContained extends CaoPlugin {
           seen(event) { out.push({ message: event.message, ownCopy: import.meta.resolve("cli-agent-orchestrator/plugins") }); }
         }
         hook("message_sent")(SelfContained.prototype.seen, { kind: "method", name: "seen", private: false, static: false, addInitializer() {} });
       `,
-    });
+      },
+    );
     const copy = path.join(pkgDir, "node_modules", "cli-agent-orchestrator");
     fs.cpSync(path.resolve("dist"), path.join(copy, "dist"), { recursive: true });
     fs.copyFileSync(path.resolve("package.json"), path.join(copy, "package.json"));
     fs.symlinkSync(path.resolve("node_modules"), path.join(copy, "node_modules"), "dir"); // its installed dependencies
     const { registry } = await startRegistry({ home });
-    expect(registry.list()[0], registry.list()[0]!.error).toMatchObject({ name: "self-contained", status: "active", hooks: ["message_sent"] });
+    expect(registry.list()[0], registry.list()[0]!.error).toMatchObject({
+      name: "self-contained",
+      status: "active",
+      hooks: ["message_sent"],
+    });
     registry.dispatch(message("own copy"));
     await registry.drain(2000);
     const got = sink(key) as unknown as { message: string; ownCopy: string }[];

@@ -22,7 +22,8 @@ afterEach(async () => {
 /** A loaded registry over an empty CAO home, with each `name → plugin` added in memory (in order). */
 async function registryWith(plugins: Record<string, unknown>, options: Partial<RegistryOptions> = {}) {
   const { registry, logs, home } = await startRegistry(options);
-  for (const [name, plugin] of Object.entries(plugins)) expect(await registry.add(name, plugin)).toMatchObject({ name, status: "active" });
+  for (const [name, plugin] of Object.entries(plugins))
+    expect(await registry.add(name, plugin)).toMatchObject({ name, status: "active" });
   return { registry, logs, home };
 }
 
@@ -42,7 +43,15 @@ function recorder(name: string, out: [string, string | null][], delayMs: () => n
     if (ms > 0) await sleep(ms);
     out.push([name, event.sessionId]);
   }
-  return definePlugin({ hooks: { session_created: record, session_killed: record, terminal_created: record, terminal_killed: record, message_sent: record } });
+  return definePlugin({
+    hooks: {
+      session_created: record,
+      session_killed: record,
+      terminal_created: record,
+      terminal_killed: record,
+      message_sent: record,
+    },
+  });
 }
 
 describe("dispatch()", () => {
@@ -58,7 +67,14 @@ describe("dispatch()", () => {
   it("never throws on garbage: each bad value is one WARN and reaches no plugin", async () => {
     const out: [string, string | null][] = [];
     const { registry, logs } = await registryWith({ a: recorder("a", out) });
-    const throwingProxy = new Proxy({}, { get: () => { throw new Error("hostile getter"); } });
+    const throwingProxy = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("hostile getter");
+        },
+      },
+    );
     const garbage: unknown[] = [null, undefined, 42, "message_sent", {}, { eventType: 42 }, throwingProxy];
     for (const value of garbage) expect(() => registry.dispatch(value as CaoEvent)).not.toThrow();
     await registry.drain(2000);
@@ -112,7 +128,11 @@ describe("dispatch()", () => {
     expect(out).toEqual(["cao-s5", "cao-s10"]);
     expect(registry.stats().hangs_once).toEqual({ delivered: 2, failed: 0, timedOut: 1, dropped: 0, pending: 0 });
     expect(logs.warnings()).toHaveLength(1);
-    expect(logs.warnings()[0]).toMatchObject({ plugin: "hangs_once", handler: "hooks.session_created", eventType: "session_created" });
+    expect(logs.warnings()[0]).toMatchObject({
+      plugin: "hangs_once",
+      handler: "hooks.session_created",
+      eventType: "session_created",
+    });
   });
 
   it("a full queue drops the newest events for that plugin only, counts them, and warns when it starts and when it ends", async () => {
@@ -179,7 +199,11 @@ describe("dispatch()", () => {
     const seen: { e: unknown; frozen: boolean; nested: boolean | null }[] = [];
     const look = (event: CaoEvent): void => {
       const detail = event instanceof CustomEvent ? event.detail : undefined;
-      seen.push({ e: event, frozen: Object.isFrozen(event), nested: detail ? Object.isFrozen(detail) && Object.isFrozen(detail.list) : null });
+      seen.push({
+        e: event,
+        frozen: Object.isFrozen(event),
+        nested: detail ? Object.isFrozen(detail) && Object.isFrozen(detail.list) : null,
+      });
     };
     // "custom_event" is not one of the typed V1 keys: a plugin can still hook it, outside the typed table.
     const looks = definePlugin({ hooks: { message_sent: look, ...({ custom_event: look } as object) } });
@@ -211,7 +235,10 @@ describe("dispatch()", () => {
     registry.dispatch(eventAt(1));
     expect(await registry.drain(2000)).toBe(true);
     expect(out).toEqual([{ name: "ctx_user", caoHome: home }]);
-    expect(logs.lines.find((l) => l.msg === "saw a terminal")).toMatchObject({ plugin: "ctx_user", terminal: "0123abcd" });
+    expect(logs.lines.find((l) => l.msg === "saw a terminal")).toMatchObject({
+      plugin: "ctx_user",
+      terminal: "0123abcd",
+    });
   });
 
   it("safe mode (CAO_DISABLE_PLUGINS=1): drop-ins are listed as disabled, none is imported or set up, dispatch is a no-op", async () => {

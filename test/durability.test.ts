@@ -27,12 +27,23 @@ afterAll(async () => {
 
 async function startServer(port: number): Promise<{ child: ChildProcess; client: CaoClient }> {
   const child = spawn(process.execPath, [path.resolve("dist/cli/main.js"), "server", "--no-watch"], {
-    env: { ...process.env, CAO_HOME: home, CAO_API_PORT: String(port), CAO_TMUX_SOCKET: socket, CAO_MOCK_DELAY_MS: "300", CAO_LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      CAO_HOME: home,
+      CAO_API_PORT: String(port),
+      CAO_TMUX_SOCKET: socket,
+      CAO_MOCK_DELAY_MS: "300",
+      CAO_LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   children.push(child);
   const client = new CaoClient({ baseUrl: `http://127.0.0.1:${port}` });
-  await waitFor(async () => (await client.health().catch(() => undefined))?.status === "ok", 20_000, "cao-server to answer");
+  await waitFor(
+    async () => (await client.health().catch(() => undefined))?.status === "ok",
+    20_000,
+    "cao-server to answer",
+  );
   return { child, client };
 }
 
@@ -44,9 +55,17 @@ it("pending inbox messages survive SIGKILL and are delivered exactly once, in or
   );
   const port = await freePort();
   const first = await startServer(port);
-  const terminal = await first.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "durable" });
+  const terminal = await first.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "durable",
+  });
   await first.client.sendInput(terminal.id, { message: "[[delay=5000]] busy for a while" });
-  await waitFor(async () => (await first.client.getTerminal(terminal.id)).status === "processing", 10_000, "the agent to be busy");
+  await waitFor(
+    async () => (await first.client.getTerminal(terminal.id)).status === "processing",
+    10_000,
+    "the agent to be busy",
+  );
   const texts = ["durable message one", "durable message two", "durable message three"];
   for (const text of texts) await first.client.sendToInbox(terminal.id, { sender_id: "0000aaaa", message: text });
 
@@ -59,7 +78,12 @@ it("pending inbox messages survive SIGKILL and are delivered exactly once, in or
 
   const second = await startServer(port);
   await waitFor(
-    async () => (await second.client.request<unknown[]>("GET", `/terminals/${terminal.id}/inbox/messages`, undefined, { status: "delivered" })).length === 3,
+    async () =>
+      (
+        await second.client.request<unknown[]>("GET", `/terminals/${terminal.id}/inbox/messages`, undefined, {
+          status: "delivered",
+        })
+      ).length === 3,
     30_000,
     "all three messages delivered",
   );
@@ -71,7 +95,11 @@ it("pending inbox messages survive SIGKILL and are delivered exactly once, in or
 
   second.child.kill("SIGTERM"); // a clean stop drains plugin queues, so the journal is complete
   await new Promise((resolve) => second.child.once("exit", resolve));
-  const journal = fs.readFileSync(eventsFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>);
+  const journal = fs
+    .readFileSync(eventsFile, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, string>);
   expect(journal.map((e) => [e.event_type, e.orchestration_type, e.message, e.receiver])).toEqual(
     texts.map((text) => ["message_sent", "send_message", text, terminal.id]),
   );
@@ -87,11 +115,19 @@ it("terminals whose tmux windows vanished while the server was down are forgotte
   );
   const events = () =>
     fs.existsSync(lifecycleFile)
-      ? fs.readFileSync(lifecycleFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>)
+      ? fs
+          .readFileSync(lifecycleFile, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as Record<string, string>)
       : [];
   const port = await freePort();
   const first = await startServer(port);
-  const a = await first.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "reconcile" });
+  const a = await first.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "reconcile",
+  });
   const b = await first.client.createTerminal(a.session_name, { provider: "mock", agent_profile: "reviewer" });
   await first.client.sendInput(a.id, { message: "[[delay=5000]] busy" });
   await waitFor(async () => (await first.client.getTerminal(a.id)).status === "processing", 10_000, "a to be busy");
@@ -107,7 +143,9 @@ it("terminals whose tmux windows vanished while the server was down are forgotte
   const second = await startServer(port);
   await waitFor(() => events().length >= 1, 5000, "terminal_killed for a");
   expect(events().map((e) => [e.event_type, e.terminal_id ?? e.session_name])).toEqual([["terminal_killed", a.id]]);
-  expect((await second.client.request<{ id: string }[]>("GET", `/sessions/${a.session_name}/terminals`)).map((t) => t.id)).toEqual([b.id]);
+  expect(
+    (await second.client.request<{ id: string }[]>("GET", `/sessions/${a.session_name}/terminals`)).map((t) => t.id),
+  ).toEqual([b.id]);
   const db = new Database(path.join(home, "db", "cao.db"), { readonly: true });
   expect(db.prepare("SELECT status, error FROM inbox WHERE receiver_id = ?").all(a.id)).toEqual([
     { status: "failed", error: "its tmux window was gone when cao-server started" },
@@ -121,7 +159,11 @@ it("terminals whose tmux windows vanished while the server was down are forgotte
   await tmux.killSession(a.session_name);
   const third = await startServer(port);
   await waitFor(() => events().length >= 3, 5000, "terminal_killed for b and session_killed");
-  expect(events().slice(1).map((e) => [e.event_type, e.terminal_id ?? e.session_name])).toEqual([
+  expect(
+    events()
+      .slice(1)
+      .map((e) => [e.event_type, e.terminal_id ?? e.session_name]),
+  ).toEqual([
     ["terminal_killed", b.id],
     ["session_killed", a.session_name],
   ]);

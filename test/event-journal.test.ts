@@ -43,13 +43,22 @@ async function session(server: ServerProcess): Promise<{ id: string; session_nam
 }
 
 /** Posts `count` inbox messages (each one inbox_message_queued), `parallel` at a time. */
-async function postMany(server: ServerProcess, receiver: string, count: number, message: (i: number) => string, parallel = 8): Promise<void> {
+async function postMany(
+  server: ServerProcess,
+  receiver: string,
+  count: number,
+  message: (i: number) => string,
+  parallel = 8,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < count) {
         const i = next++;
-        const { status, body } = await server.http("POST", `/terminals/${receiver}/inbox/messages`, { sender_id: "5e4de401", message: message(i) });
+        const { status, body } = await server.http("POST", `/terminals/${receiver}/inbox/messages`, {
+          sender_id: "5e4de401",
+          message: message(i),
+        });
         expect(status, JSON.stringify(body)).toBe(200);
       }
     }),
@@ -58,9 +67,15 @@ async function postMany(server: ServerProcess, receiver: string, count: number, 
 
 /** Makes the mock agent busy for `ms` (a pending inbox message then waits). */
 async function keepBusy(server: ServerProcess, terminal: string, ms: number): Promise<void> {
-  const { status } = await server.http("POST", `/terminals/${terminal}/input`, { message: `[[delay=${ms}]] long task` });
+  const { status } = await server.http("POST", `/terminals/${terminal}/input`, {
+    message: `[[delay=${ms}]] long task`,
+  });
   expect(status).toBe(200);
-  await waitFor(async () => (await server.client.getTerminal(terminal)).status === "processing", 10_000, "the agent to be busy");
+  await waitFor(
+    async () => (await server.client.getTerminal(terminal)).status === "processing",
+    10_000,
+    "the agent to be busy",
+  );
 }
 
 const seqs = (events: { seq?: number; id?: number }[]) => events.map((e) => e.seq ?? e.id);
@@ -76,17 +91,68 @@ describe("new events (docs/contract.md#events)", () => {
       return event.toJSON();
     };
     const common = { event_type: expect.any(String), timestamp: "2026-01-02T03:04:05.000Z", session_id: "cao-x" };
-    expect(json("terminal_status_changed", { terminalId: "0a1b2c3d", agentName: "dev", previousStatus: "idle", status: "processing" })).toEqual({
-      ...common, terminal_id: "0a1b2c3d", agent_name: "dev", previous_status: "idle", status: "processing",
+    expect(
+      json("terminal_status_changed", {
+        terminalId: "0a1b2c3d",
+        agentName: "dev",
+        previousStatus: "idle",
+        status: "processing",
+      }),
+    ).toEqual({
+      ...common,
+      terminal_id: "0a1b2c3d",
+      agent_name: "dev",
+      previous_status: "idle",
+      status: "processing",
     });
-    expect(json("inbox_message_queued", { messageId: 7, sender: "s", receiver: "r", message: "m" })).toEqual({ ...common, message_id: 7, sender: "s", receiver: "r", message: "m" });
-    expect(json("inbox_message_delivered", { messageId: 7, sender: "s", receiver: "r" })).toEqual({ ...common, message_id: 7, sender: "s", receiver: "r" });
-    expect(json("inbox_message_failed", { messageId: 7, sender: "s", receiver: "r", reason: "gone" })).toEqual({ ...common, message_id: 7, sender: "s", receiver: "r", reason: "gone" });
+    expect(json("inbox_message_queued", { messageId: 7, sender: "s", receiver: "r", message: "m" })).toEqual({
+      ...common,
+      message_id: 7,
+      sender: "s",
+      receiver: "r",
+      message: "m",
+    });
+    expect(json("inbox_message_delivered", { messageId: 7, sender: "s", receiver: "r" })).toEqual({
+      ...common,
+      message_id: 7,
+      sender: "s",
+      receiver: "r",
+    });
+    expect(json("inbox_message_failed", { messageId: 7, sender: "s", receiver: "r", reason: "gone" })).toEqual({
+      ...common,
+      message_id: 7,
+      sender: "s",
+      receiver: "r",
+      reason: "gone",
+    });
     for (const type of ["plugin_loaded", "plugin_reloaded", "plugin_unloaded"] as const) {
-      expect(json(type, { plugin: "p", source: "npm", version: "1.2.3" })).toEqual({ ...common, event_type: type, plugin: "p", source: "npm", version: "1.2.3" });
+      expect(json(type, { plugin: "p", source: "npm", version: "1.2.3" })).toEqual({
+        ...common,
+        event_type: type,
+        plugin: "p",
+        source: "npm",
+        version: "1.2.3",
+      });
     }
-    expect(json("plugin_failed", { plugin: "p", source: "dir", error: "boom" })).toEqual({ ...common, plugin: "p", source: "dir", version: null, error: "boom" });
-    expect(EVENT_TYPES).toEqual(expect.arrayContaining(["terminal_status_changed", "inbox_message_queued", "inbox_message_delivered", "inbox_message_failed", "plugin_loaded", "plugin_reloaded", "plugin_unloaded", "plugin_failed"]));
+    expect(json("plugin_failed", { plugin: "p", source: "dir", error: "boom" })).toEqual({
+      ...common,
+      plugin: "p",
+      source: "dir",
+      version: null,
+      error: "boom",
+    });
+    expect(EVENT_TYPES).toEqual(
+      expect.arrayContaining([
+        "terminal_status_changed",
+        "inbox_message_queued",
+        "inbox_message_delivered",
+        "inbox_message_failed",
+        "plugin_loaded",
+        "plugin_reloaded",
+        "plugin_unloaded",
+        "plugin_failed",
+      ]),
+    );
   });
 
   it("terminal_status_changed follows the mock agent's screen: idle → processing → completed, each change once", async () => {
@@ -105,13 +171,19 @@ describe("new events (docs/contract.md#events)", () => {
       ["processing", "completed"],
     ]);
     for (const change of changes) {
-      expect(change).toMatchObject({ event_type: "terminal_status_changed", terminal_id: terminal.id, agent_name: "developer", session_id: terminal.session_name });
+      expect(change).toMatchObject({
+        event_type: "terminal_status_changed",
+        terminal_id: terminal.id,
+        agent_name: "developer",
+        session_id: terminal.session_name,
+      });
       expect(typeof change.timestamp).toBe("string");
     }
     // An agent asking the user is a status too; answering it moves on.
     await server.http("POST", `/terminals/${terminal.id}/input`, { message: "[[ask]] may I?" });
     await waitFor(
-      async () => (await history(server, "?types=terminal_status_changed")).some((e) => e.status === "waiting_user_answer"),
+      async () =>
+        (await history(server, "?types=terminal_status_changed")).some((e) => e.status === "waiting_user_answer"),
       10_000,
       "waiting_user_answer",
     );
@@ -120,22 +192,54 @@ describe("new events (docs/contract.md#events)", () => {
   it("inbox events: queued on accept, delivered before its message_sent, failed when the receiver is deleted", async () => {
     const server = await startServerProcess();
     const receiver = await session(server);
-    const { status, body } = await server.http("POST", `/terminals/${receiver.id}/inbox/messages`, { sender_id: "5e4de401", message: "hello there" });
+    const { status, body } = await server.http("POST", `/terminals/${receiver.id}/inbox/messages`, {
+      sender_id: "5e4de401",
+      message: "hello there",
+    });
     expect(status).toBe(200);
-    await waitFor(async () => (await history(server, "?types=message_sent")).length === 1, 10_000, "the message to be typed");
-    const flow = (await history(server, "?types=inbox_message_queued,inbox_message_delivered,message_sent")).map((e) => ({ ...e, timestamp: undefined }));
+    await waitFor(
+      async () => (await history(server, "?types=message_sent")).length === 1,
+      10_000,
+      "the message to be typed",
+    );
+    const flow = (await history(server, "?types=inbox_message_queued,inbox_message_delivered,message_sent")).map(
+      (e) => ({ ...e, timestamp: undefined }),
+    );
     expect(flow.map((e) => e.event_type)).toEqual(["inbox_message_queued", "inbox_message_delivered", "message_sent"]);
-    expect(flow[0]).toMatchObject({ message_id: body.message_id, sender: "5e4de401", receiver: receiver.id, message: "hello there", session_id: receiver.session_name });
+    expect(flow[0]).toMatchObject({
+      message_id: body.message_id,
+      sender: "5e4de401",
+      receiver: receiver.id,
+      message: "hello there",
+      session_id: receiver.session_name,
+    });
     expect(flow[1]).toMatchObject({ message_id: body.message_id, sender: "5e4de401", receiver: receiver.id });
-    expect(flow[2]).toMatchObject({ sender: "5e4de401", receiver: receiver.id, message: "hello there", orchestration_type: "send_message" });
+    expect(flow[2]).toMatchObject({
+      sender: "5e4de401",
+      receiver: receiver.id,
+      message: "hello there",
+      orchestration_type: "send_message",
+    });
 
     // A message waiting for a busy receiver that is then deleted can never be delivered.
     await keepBusy(server, receiver.id, 20_000);
-    const waiting = await server.http("POST", `/terminals/${receiver.id}/inbox/messages`, { sender_id: "5e4de401", message: "never typed" });
+    const waiting = await server.http("POST", `/terminals/${receiver.id}/inbox/messages`, {
+      sender_id: "5e4de401",
+      message: "never typed",
+    });
     expect((await server.http("DELETE", `/terminals/${receiver.id}`)).status).toBe(200);
-    await waitFor(async () => (await history(server, "?types=inbox_message_failed")).length === 1, 10_000, "inbox_message_failed");
+    await waitFor(
+      async () => (await history(server, "?types=inbox_message_failed")).length === 1,
+      10_000,
+      "inbox_message_failed",
+    );
     const [failed] = await history(server, "?types=inbox_message_failed");
-    expect(failed).toMatchObject({ message_id: waiting.body.message_id, sender: "5e4de401", receiver: receiver.id, reason: "the receiving terminal was deleted" });
+    expect(failed).toMatchObject({
+      message_id: waiting.body.message_id,
+      sender: "5e4de401",
+      receiver: receiver.id,
+      reason: "the receiving terminal was deleted",
+    });
     expect(failed.message).toBeUndefined(); // events: messageId, sender, receiver, reason
   });
 });
@@ -148,7 +252,10 @@ describe("the journal: GET /events/history", () => {
     // GET /terminals reads the screen itself; the monitor's event for the same change may land a moment later.
     // Once it is journaled, nothing else happens until the 30 s task ends, so `all` is all there is.
     await waitFor(
-      async () => (await history(server, "?types=terminal_status_changed&since=0")).some((e) => e.terminal_id === terminal.id && e.status === "processing"),
+      async () =>
+        (await history(server, "?types=terminal_status_changed&since=0")).some(
+          (e) => e.terminal_id === terminal.id && e.status === "processing",
+        ),
       15_000,
       "the status monitor's processing event",
     );
@@ -196,7 +303,12 @@ describe("the journal: GET /events/history", () => {
     expect(kept.at(-1).message).toBe("r24");
     expect(await first.stop()).toBe(0);
 
-    const second = await startServerProcess({ home: first.home, socket: first.socket, port: first.port, env: { CAO_EVENT_RETENTION: "10" } });
+    const second = await startServerProcess({
+      home: first.home,
+      socket: first.socket,
+      port: first.port,
+      env: { CAO_EVENT_RETENTION: "10" },
+    });
     await postMany(second, terminal.id, 3, (i) => `after restart ${i}`, 1);
     const after = await history(second, "?since=0&limit=1000");
     expect(after).toHaveLength(10);
@@ -207,7 +319,9 @@ describe("the journal: GET /events/history", () => {
 
   it("a bad CAO_EVENT_RETENTION is a WARN and the default", async () => {
     const server = await startServerProcess({ env: { CAO_EVENT_RETENTION: "lots" } });
-    expect(server.warnings().map((w) => w.msg)).toContainEqual(expect.stringContaining('CAO_EVENT_RETENTION must be a positive integer (events kept), got "lots"; using 100000'));
+    expect(server.warnings().map((w) => w.msg)).toContainEqual(
+      expect.stringContaining('CAO_EVENT_RETENTION must be a positive integer (events kept), got "lots"; using 100000'),
+    );
   });
 });
 
@@ -258,11 +372,15 @@ describe("the stream: GET /events (Server-Sent Events)", () => {
     const second = await startServerProcess({ home: first.home, socket: first.socket, port: first.port });
     await postMany(second, terminal.id, 3, (i) => `b${i}`); // while nobody listens
     // The header wins over the query (a browser's EventSource reconnects with both).
-    const resumed = await sse(second, "/events?since=0&types=inbox_message_queued", { "last-event-id": String(lastSeen) });
+    const resumed = await sse(second, "/events?since=0&types=inbox_message_queued", {
+      "last-event-id": String(lastSeen),
+    });
     await resumed.waitForEvents(3);
     await postMany(second, terminal.id, 2, (i) => `c${i}`);
     await resumed.waitForEvents(5);
-    const queued = (await history(second, "?since=0&limit=1000&types=inbox_message_queued")).filter((e) => e.seq > lastSeen);
+    const queued = (await history(second, "?since=0&limit=1000&types=inbox_message_queued")).filter(
+      (e) => e.seq > lastSeen,
+    );
     expect(resumed.events.map((e) => e.id)).toEqual(seqs(queued));
     expect(resumed.events.map((e) => e.data.message).sort()).toEqual(["b0", "b1", "b2", "c0", "c1"]);
     expect(Math.min(...resumed.events.map((e) => e.id))).toBeGreaterThan(lastSeen);
@@ -275,7 +393,9 @@ describe("the stream: GET /events (Server-Sent Events)", () => {
       ["/events?since=1.5", {}, "since must be an event seq"],
       ["/events?types=terminal_status_change", {}, "unknown event types terminal_status_change"],
     ] as const) {
-      const answer = await rawRequest(server.url, "GET", path, { headers: { host: `127.0.0.1:${server.port}`, ...headers } });
+      const answer = await rawRequest(server.url, "GET", path, {
+        headers: { host: `127.0.0.1:${server.port}`, ...headers },
+      });
       expect(answer.status, path).toBe(400);
       expect(JSON.parse(answer.body).detail, path).toContain(detail);
     }
@@ -312,12 +432,23 @@ describe("the stream: GET /events (Server-Sent Events)", () => {
     // In chunks of 100 a few ms apart, as requests would bring them: a client that reads keeps up, one that does not
     // falls behind. (One synchronous 8 MB burst would put every client past the 1 MB limit.)
     for (let i = 0; i < 2000; i++) {
-      test.server.journal.dispatch(new InboxMessageQueuedEvent({ sessionId: "cao-burst", messageId: i + 1, sender: "5e4de401", receiver: "0a1b2c3d", message: `${i} ${big}` }));
+      test.server.journal.dispatch(
+        new InboxMessageQueuedEvent({
+          sessionId: "cao-burst",
+          messageId: i + 1,
+          sender: "5e4de401",
+          receiver: "0a1b2c3d",
+          message: `${i} ${big}`,
+        }),
+      );
       if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    const dropped = () => test.logs.warnings().some((w) => String(w.msg).includes("event stream client disconnected: it stopped reading"));
+    const dropped = () =>
+      test.logs.warnings().some((w) => String(w.msg).includes("event stream client disconnected: it stopped reading"));
     await waitFor(dropped, 20_000, "the server to disconnect the stalled client");
-    expect(test.logs.warnings().filter((w) => String(w.msg).includes("event stream client disconnected"))).toHaveLength(1);
+    expect(test.logs.warnings().filter((w) => String(w.msg).includes("event stream client disconnected"))).toHaveLength(
+      1,
+    );
     expect((await test.http("GET", "/health")).body.status).toBe("ok");
     await reader.waitForEvents(2000, 30_000);
     expect(reader.events.map((e) => e.data.message_id)).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));

@@ -20,7 +20,8 @@ const streams: SseClient[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {
   for (const stream of streams.splice(0)) stream.close();
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   for (const server of inProcess.splice(0)) await server.close();
   await stopServerProcesses();
   await stopRegistries();
@@ -51,7 +52,8 @@ describe("plugin lifecycle events", () => {
       server: { watch: true, plugins: { reloadDebounceMs: 200 } },
     });
     inProcess.push(test);
-    const history = async () => (await test.http("GET", `/events/history?since=0&types=${PLUGIN_EVENTS}`)).body as any[];
+    const history = async () =>
+      (await test.http("GET", `/events/history?since=0&types=${PLUGIN_EVENTS}`)).body as any[];
     const startup = await history();
     expect(startup.map((e) => [e.event_type, e.plugin, e.source])).toEqual(
       expect.arrayContaining([
@@ -64,8 +66,20 @@ describe("plugin lifecycle events", () => {
     expect(startup.find((e) => e.plugin === "listener")).toMatchObject({ version: null, session_id: null });
     expect(startup.find((e) => e.plugin === "listener").error).toBeUndefined();
     // The listener heard both, its own loading included: they were dispatched after every setup had finished.
-    await waitFor(() => fs.existsSync(heard) && fs.readFileSync(heard, "utf8").trim().split("\n").length >= 2, 10_000, "the listener to hear start-up");
-    const heardTypes = () => fs.readFileSync(heard, "utf8").trim().split("\n").map((line) => { const e = JSON.parse(line); return `${e.event_type}:${e.plugin}`; });
+    await waitFor(
+      () => fs.existsSync(heard) && fs.readFileSync(heard, "utf8").trim().split("\n").length >= 2,
+      10_000,
+      "the listener to hear start-up",
+    );
+    const heardTypes = () =>
+      fs
+        .readFileSync(heard, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const e = JSON.parse(line);
+          return `${e.event_type}:${e.plugin}`;
+        });
     expect(heardTypes().sort()).toEqual(["plugin_failed:broken", "plugin_loaded:listener"]);
 
     const dir = path.join(test.home, "plugins");
@@ -73,7 +87,11 @@ describe("plugin lifecycle events", () => {
     // An editor's save can reach the watcher as two changes; a second reload of the same content is a true
     // plugin_reloaded too, so the sequence is compared with repeats folded.
     const sequence = async (last: string) => {
-      await waitFor(async () => (await history()).filter((e) => e.plugin === "extra").at(-1)?.event_type === last, 15_000, `${last} of extra`);
+      await waitFor(
+        async () => (await history()).filter((e) => e.plugin === "extra").at(-1)?.event_type === last,
+        15_000,
+        `${last} of extra`,
+      );
       const rows = (await history()).filter((e) => e.plugin === "extra").map((e) => e.event_type as string);
       return rows.filter((type, i) => type !== rows[i - 1]);
     };
@@ -86,7 +104,12 @@ describe("plugin lifecycle events", () => {
     expect((await history()).at(-1).error).toContain("not reloaded, the running version stays");
     expect((await test.http("GET", "/plugins")).body.find((p: any) => p.name === "extra").status).toBe("active");
     fs.rmSync(file);
-    expect(await sequence("plugin_unloaded")).toEqual(["plugin_loaded", "plugin_reloaded", "plugin_failed", "plugin_unloaded"]);
+    expect(await sequence("plugin_unloaded")).toEqual([
+      "plugin_loaded",
+      "plugin_reloaded",
+      "plugin_failed",
+      "plugin_unloaded",
+    ]);
     const journaled = (await history()).length;
     await waitFor(() => heardTypes().length === journaled, 10_000, "the listener to hear every plugin event");
     expect(heardTypes()).toEqual((await history()).map((e) => `${e.event_type}:${e.plugin}`));
@@ -106,10 +129,18 @@ export default definePlugin({
 
   it("SIGTERM unloads every loaded plugin: plugin_unloaded is journaled for each, and each plugin heard the others go before its teardown", async () => {
     const home = tempDir("cao-shutdown-");
-    const heard = (name: string) => fs.readFileSync(path.join(home, `${name}.heard`), "utf8").trim().split("\n");
+    const heard = (name: string) =>
+      fs
+        .readFileSync(path.join(home, `${name}.heard`), "utf8")
+        .trim()
+        .split("\n");
     const first = await startServerProcess({
       home,
-      plugins: { "alpha.ts": witness(path.join(home, "alpha.heard")), "beta.ts": witness(path.join(home, "beta.heard")), "broken.ts": `export default 42;` },
+      plugins: {
+        "alpha.ts": witness(path.join(home, "alpha.heard")),
+        "beta.ts": witness(path.join(home, "beta.heard")),
+        "broken.ts": `export default 42;`,
+      },
     });
     expect(await first.stop("SIGTERM")).toBe(0);
     const second = await startServerProcess({ home, socket: first.socket });
@@ -133,12 +164,36 @@ describe("plugin lifecycle events of registry.add() and remove()", () => {
     const { registry } = await startRegistry();
     const heard: string[] = [];
     const record = (e: CaoEvent) => void heard.push(`${e.eventType}:${(e as PluginLoadedEvent).plugin}`);
-    await registry.add("watcher", definePlugin({ hooks: { plugin_loaded: record, plugin_unloaded: record, plugin_failed: record } }));
-    await registry.add("other", definePlugin({ hooks: { session_created() {} }, teardown() { heard.push("teardown:other"); } }));
-    await registry.add("bad", definePlugin({ hooks: { session_created() {} }, setup() { throw new Error("nope"); } }));
+    await registry.add(
+      "watcher",
+      definePlugin({ hooks: { plugin_loaded: record, plugin_unloaded: record, plugin_failed: record } }),
+    );
+    await registry.add(
+      "other",
+      definePlugin({
+        hooks: { session_created() {} },
+        teardown() {
+          heard.push("teardown:other");
+        },
+      }),
+    );
+    await registry.add(
+      "bad",
+      definePlugin({
+        hooks: { session_created() {} },
+        setup() {
+          throw new Error("nope");
+        },
+      }),
+    );
     await registry.remove("other");
     await registry.drain(2000);
-    expect(heard.filter((h) => h.startsWith("plugin_"))).toEqual(["plugin_loaded:watcher", "plugin_loaded:other", "plugin_failed:bad", "plugin_unloaded:other"]);
+    expect(heard.filter((h) => h.startsWith("plugin_"))).toEqual([
+      "plugin_loaded:watcher",
+      "plugin_loaded:other",
+      "plugin_failed:bad",
+      "plugin_unloaded:other",
+    ]);
     expect(heard).toContain("teardown:other");
   });
 });
@@ -149,7 +204,11 @@ describe("the stream's keep-alive", () => {
     inProcess.push(test);
     const stream = await openSse(test.url, "/events");
     streams.push(stream);
-    await waitFor(() => stream.comments.filter((c) => c === "keep-alive").length >= 3, 5000, "three keep-alive comments");
+    await waitFor(
+      () => stream.comments.filter((c) => c === "keep-alive").length >= 3,
+      5000,
+      "three keep-alive comments",
+    );
     expect(stream.events).toEqual([]);
     // Server shutdown ends open streams instead of waiting for their clients.
     await test.close();
@@ -181,7 +240,10 @@ function caoEvents(server: ServerProcess, args: string[]) {
 
 async function postInbox(server: ServerProcess, receiver: string, messages: string[]): Promise<void> {
   for (const message of messages) {
-    const { status } = await server.http("POST", `/terminals/${receiver}/inbox/messages`, { sender_id: "5e4de401", message });
+    const { status } = await server.http("POST", `/terminals/${receiver}/inbox/messages`, {
+      sender_id: "5e4de401",
+      message,
+    });
     expect(status).toBe(200);
   }
 }
@@ -200,7 +262,9 @@ describe("cao events", () => {
     // The agent may still change status meanwhile: cao events prints what history held then, in seq order.
     const after = (await server.http("GET", "/events/history?since=0")).body as any[];
     expect(text.lines.length).toBeGreaterThanOrEqual(all.length);
-    expect(text.lines.map((line) => Number(/^#(\d+) /.exec(line)?.[1]))).toEqual(after.slice(0, text.lines.length).map((e) => e.seq));
+    expect(text.lines.map((line) => Number(/^#(\d+) /.exec(line)?.[1]))).toEqual(
+      after.slice(0, text.lines.length).map((e) => e.seq),
+    );
     expect(text.lines[0]).toMatch(new RegExp(`^#${all[0].seq} \\S+Z ${all[0].event_type} ${all[0].session_id} `));
     const queuedLines = text.lines.filter((line) => line.includes(" inbox_message_queued "));
     expect(queuedLines).toHaveLength(2);
@@ -228,7 +292,11 @@ describe("cao events", () => {
 
     const follow = caoEvents(first, ["--follow", "--json", "--since", "0"]);
     await postInbox(first, terminal.id, ["one", "two"]);
-    const messages = () => follow.lines.map((line) => JSON.parse(line)).filter((e) => e.event_type === "inbox_message_queued").map((e) => e.message);
+    const messages = () =>
+      follow.lines
+        .map((line) => JSON.parse(line))
+        .filter((e) => e.event_type === "inbox_message_queued")
+        .map((e) => e.message);
     await waitFor(() => messages().length === 2, 15_000, "two messages followed");
 
     expect(await first.stop()).toBe(0);
@@ -240,7 +308,11 @@ describe("cao events", () => {
 
     const printed = follow.lines.map((line) => JSON.parse(line));
     const journal = (await second.http("GET", "/events/history?since=0&limit=1000")).body as any[];
-    await waitFor(() => printed.length <= follow.lines.length && follow.lines.length >= journal.length, 10_000, "every journaled event printed");
+    await waitFor(
+      () => printed.length <= follow.lines.length && follow.lines.length >= journal.length,
+      10_000,
+      "every journaled event printed",
+    );
     expect(follow.lines.map((line) => JSON.parse(line).seq)).toEqual(journal.map((e) => e.seq));
     expect(messages()).toEqual(["one", "two", "three", "four", "five"]);
     expect(follow.stderr()).toContain("reconnect");

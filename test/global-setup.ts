@@ -47,7 +47,9 @@ export default function buildIfStale(): void {
   buildDashboardIfStale();
   const stale = staleModules(PACKAGE_ROOT);
   if (stale.length === 0) return;
-  console.log(`[global-setup] dist/ is older than ${stale.join(", ")}${stale.length === 5 ? ", …" : ""}: building (tsc -p tsconfig.build.json)`);
+  console.log(
+    `[global-setup] dist/ is older than ${stale.join(", ")}${stale.length === 5 ? ", …" : ""}: building (tsc -p tsconfig.build.json)`,
+  );
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   // A type error still emits; a failed build stops the run here, as `npm test` would.
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: PACKAGE_ROOT, stdio: "inherit" });
@@ -59,5 +61,8 @@ function buildDashboardIfStale(): void {
   if (!dashboardStale(PACKAGE_ROOT)) return;
   console.log("[global-setup] the dashboard bundle is older than dashboard/: building (vite build)");
   const vite = path.join(PACKAGE_ROOT, "node_modules", "vite", "bin", "vite.js");
-  execFileSync(process.execPath, [vite, "build", "--config", "dashboard/vite.config.ts"], { cwd: PACKAGE_ROOT, stdio: "inherit" });
+  execFileSync(process.execPath, [vite, "build", "--config", "dashboard/vite.config.ts"], {
+    cwd: PACKAGE_ROOT,
+    stdio: "inherit",
+  });
 }

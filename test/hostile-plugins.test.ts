@@ -69,31 +69,39 @@ vi.setConfig({ testTimeout: 120_000 });
 // must get everything either way, and the WARNs are the same, except where isolation changes the outcome on purpose.
 describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved one (hostile plugin %s)", (mode) => {
   it("a handler that throws synchronously: one WARN per call, its other handler and the good plugin get everything", async () => {
-    const { registry, logs, good, expected, hostileRecords } = await withHostile(mode, `${PREAMBLE}
+    const { registry, logs, good, expected, hostileRecords } = await withHostile(
+      mode,
+      `${PREAMBLE}
       export default class H extends CaoPlugin {
         @hook("message_sent") boom(): void { throw new Error("sync boom"); }
         @hook("message_sent") after(e: any) { out.push({ plugin: "hostile", fields: { sessionId: e.sessionId } }); }
-      }`);
+      }`,
+    );
     expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(hostileRecords()).toHaveLength(MESSAGES);
     const warnings = logs.warnings();
     expect(warnings).toHaveLength(MESSAGES);
-    for (const w of warnings) expect(w).toMatchObject({ plugin: "hostile", handler: "boom", eventType: "message_sent" });
+    for (const w of warnings)
+      expect(w).toMatchObject({ plugin: "hostile", handler: "boom", eventType: "message_sent" });
     expect(warnings[0]!.msg).toContain("sync boom");
     expect(registry.stats().hostile).toMatchObject({ failed: MESSAGES, delivered: MESSAGES });
   });
 
   it("a handler that rejects: one WARN per call naming plugin, handler and event type", async () => {
-    const { registry, logs, good, expected } = await withHostile(mode, `${PREAMBLE}
+    const { registry, logs, good, expected } = await withHostile(
+      mode,
+      `${PREAMBLE}
       export default class H extends CaoPlugin {
         @hook("terminal_created") async rejects() { await Promise.resolve(); throw new Error("async boom"); }
-      }`);
+      }`,
+    );
     expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     const warnings = logs.warnings();
     expect(warnings).toHaveLength(EVENTS / 5);
-    for (const w of warnings) expect(w).toMatchObject({ plugin: "hostile", handler: "rejects", eventType: "terminal_created" });
+    for (const w of warnings)
+      expect(w).toMatchObject({ plugin: "hostile", handler: "rejects", eventType: "terminal_created" });
     expect(warnings[0]!.msg).toContain("async boom");
   });
 
@@ -125,34 +133,50 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
       expect(registry.stats().hostile).toMatchObject({ timedOut: MESSAGES, pending: 0 });
       const warnings = logs.warnings();
       expect(warnings).toHaveLength(MESSAGES);
-      for (const w of warnings) expect(w).toMatchObject({ plugin: "hostile", handler: "hang", eventType: "message_sent" });
+      for (const w of warnings)
+        expect(w).toMatchObject({ plugin: "hostile", handler: "hang", eventType: "message_sent" });
       expect(warnings[0]!.msg).toMatch(/timed out after 400 ms/);
       return;
     }
     // In a worker a timed-out call ends the thread: restarted twice, and the third death within 60 s fails it.
-    await waitFor(() => registry.list().find((p) => p.name === "hostile")!.status === "failed", 90_000, "the hostile plugin to be failed");
+    await waitFor(
+      () => registry.list().find((p) => p.name === "hostile")!.status === "failed",
+      90_000,
+      "the hostile plugin to be failed",
+    );
     expect(await registry.drain(10_000)).toBe(true);
     expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({
       status: "failed",
       isolation: "worker",
-      error: "its worker died 3 times within 60 s (last: it was terminated: handler hang ran past the 400 ms handler timeout)",
+      error:
+        "its worker died 3 times within 60 s (last: it was terminated: handler hang ran past the 400 ms handler timeout)",
     });
     const messages = logs.warnings().map((w) => w.msg);
-    expect(messages.filter((m) => m === `plugin "hostile" handler hang timed out after 400 ms on message_sent`)).toHaveLength(3);
-    expect(messages.filter((m) => /^plugin "hostile" worker was terminated: .*; restarting it/.test(m))).toHaveLength(2);
+    expect(
+      messages.filter((m) => m === `plugin "hostile" handler hang timed out after 400 ms on message_sent`),
+    ).toHaveLength(3);
+    expect(messages.filter((m) => /^plugin "hostile" worker was terminated: .*; restarting it/.test(m))).toHaveLength(
+      2,
+    );
     expect(messages.filter((m) => /^plugin "hostile" failed: its worker died 3 times/.test(m))).toHaveLength(1);
     expect(messages).toHaveLength(6);
   });
 
   it("setup() throws: skipped with one WARN, status failed with the cause", async () => {
-    const { registry, logs, good, expected } = await withHostile(mode, `${PREAMBLE}
+    const { registry, logs, good, expected } = await withHostile(
+      mode,
+      `${PREAMBLE}
       export default class H extends CaoPlugin {
         override async setup() { throw new Error("no token"); }
         @hook("message_sent") never() { out.push({ plugin: "hostile", fields: {} }); }
-      }`);
+      }`,
+    );
     expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
-    expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({ status: "failed", error: "setup() threw: no token" });
+    expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({
+      status: "failed",
+      error: "setup() threw: no token",
+    });
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]).toMatchObject({ plugin: "hostile" });
   });
@@ -170,7 +194,10 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
     expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(hostileRecords()).toEqual([]);
-    expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({ status: "failed", error: `setup() did not settle within ${SETUP_TIMEOUT[mode]} ms` });
+    expect(registry.list().find((p) => p.name === "hostile")).toMatchObject({
+      status: "failed",
+      error: `setup() did not settle within ${SETUP_TIMEOUT[mode]} ms`,
+    });
     expect(logs.warnings()).toHaveLength(1);
   });
 
@@ -195,7 +222,10 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
   });
 
   it("the module throws at import: skipped with one WARN carrying the error", async () => {
-    const { registry, logs, good, expected } = await withHostile(mode, `throw new Error("exploded at import"); export default {};`);
+    const { registry, logs, good, expected } = await withHostile(
+      mode,
+      `throw new Error("exploded at import"); export default {};`,
+    );
     expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
@@ -203,7 +233,10 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
   });
 
   it("a syntax error: skipped with one WARN", async () => {
-    const { registry, logs, good, expected } = await withHostile(mode, `export default class { @hook("message_sent" async x( {} }`);
+    const { registry, logs, good, expected } = await withHostile(
+      mode,
+      `export default class { @hook("message_sent" async x( {} }`,
+    );
     expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     expect(logs.warnings()).toHaveLength(1);
@@ -220,11 +253,14 @@ describe.each<Mode>(["inline", "worker"])("hostile plugins beside a well-behaved
   });
 
   it("a handler that mutates its event: the write fails (one WARN each), and the good plugin sees the original", async () => {
-    const { registry, logs, good, expected } = await withHostile(mode, `${PREAMBLE}
+    const { registry, logs, good, expected } = await withHostile(
+      mode,
+      `${PREAMBLE}
       export default class H extends CaoPlugin {
         @hook("message_sent") rewrite(e: any) { e.message = "HIJACKED"; }
         @hook("message_sent") retime(e: any) { e.timestamp.setTime(0); }
-      }`);
+      }`,
+    );
     expect(await registry.drain(30_000)).toBe(true);
     expect(sessionIds(good())).toEqual(expected);
     for (const r of good().filter((r) => r.eventType === "message_sent")) {
@@ -271,10 +307,15 @@ describe("a plugin's stray unhandled rejection", () => {
       await registry.teardown();
       console.log("STILL ALIVE");
     `;
-    const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: process.cwd() });
+    const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: process.cwd(),
+    });
     expect(stdout).toContain("GOOD RECEIVED 3");
     expect(stdout).toContain("STILL ALIVE");
-    const lines = stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { level: number; plugin?: string; msg: string });
+    const lines = stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; plugin?: string; msg: string });
     const warnings = lines.filter((l) => l.level === 40);
     expect(warnings).toHaveLength(3);
     for (const w of warnings) {
@@ -292,7 +333,10 @@ describe("a plugin's exception thrown outside any handler (a timer callback)", (
       path.join(home, "plugins", "timer.ts"),
       `export default { hooks: { message_sent() { setTimeout(() => { throw new Error("thrown from a timer"); }, 0); } } };`,
     );
-    writeFile(path.join(home, "plugins", "good.ts"), `let n = 0; export default { hooks: { message_sent() { n++; } }, teardown() { console.log("GOOD RECEIVED " + n); } };`);
+    writeFile(
+      path.join(home, "plugins", "good.ts"),
+      `let n = 0; export default { hooks: { message_sent() { n++; } }, teardown() { console.log("GOOD RECEIVED " + n); } };`,
+    );
     const dist = path.resolve("dist/index.js");
     const script = `
       import pino from "pino";
@@ -322,13 +366,24 @@ describe("a plugin's exception thrown outside any handler (a timer callback)", (
     expect(code).toBe(0);
     expect(stdout).toContain("GOOD RECEIVED 3");
     expect(stdout).toContain("STILL ALIVE");
-    const warnings = stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { level: number; plugin?: string; msg: string }).filter((l) => l.level === 40);
+    const warnings = stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; plugin?: string; msg: string })
+      .filter((l) => l.level === 40);
     expect(warnings).toHaveLength(3);
-    for (const w of warnings) expect(w).toMatchObject({ plugin: "timer", msg: 'plugin "timer" threw outside any handler: thrown from a timer' });
+    for (const w of warnings)
+      expect(w).toMatchObject({
+        plugin: "timer",
+        msg: 'plugin "timer" threw outside any handler: thrown from a timer',
+      });
   });
 
   it("with the guard, an exception that is not a plugin's still ends the process with code 1, logged as fatal", async () => {
-    const { code, stdout, stderr } = await runChild(true, `setTimeout(() => { throw new Error("host bug"); }, 0); await new Promise((r) => setTimeout(r, 200));`);
+    const { code, stdout, stderr } = await runChild(
+      true,
+      `setTimeout(() => { throw new Error("host bug"); }, 0); await new Promise((r) => setTimeout(r, 200));`,
+    );
     expect(code).toBe(1);
     expect(stdout).not.toContain("STILL ALIVE");
     expect(stderr).toMatch(/"level":60.*uncaught exception: host bug/);

@@ -50,7 +50,11 @@ describe("hot reload (real chokidar)", () => {
     const registry = await t.start();
     expect(registry.list()).toEqual([]);
     writeFile(path.join(t.dir, "live.ts"), versioned(t.key, 1));
-    await waitFor(() => registry.list().some((p) => p.name === "live" && p.status === "active"), 10_000, "live to load");
+    await waitFor(
+      () => registry.list().some((p) => p.name === "live" && p.status === "active"),
+      10_000,
+      "live to load",
+    );
     expect(t.lifecycle).toEqual(["setup v1"]);
     registry.dispatch(eventAt(2));
     expect(await registry.drain(2000)).toBe(true);
@@ -70,7 +74,10 @@ describe("hot reload (real chokidar)", () => {
     registry.dispatch(eventAt(0));
     await registry.drain(2000);
 
-    writeFile(file, `import { CaoPlugin } from "cli-agent-orchestrator/plugins";\nexport default class Broken extends CaoPlugin {`);
+    writeFile(
+      file,
+      `import { CaoPlugin } from "cli-agent-orchestrator/plugins";\nexport default class Broken extends CaoPlugin {`,
+    );
     await waitFor(() => t.logs.warnings().length > 0, 10_000, "the broken save to be reported");
     const warning = t.logs.warnings()[0]!;
     expect(warning).toMatchObject({ plugin: "live" });
@@ -160,7 +167,8 @@ describe("hot reload (real chokidar)", () => {
     for (let version = 2; version <= REWRITES + 1; version++) {
       writeFile(file, versioned(t.key, version));
       // Every other rewrite waits for its reload; the rest land mid-reload or get coalesced by the debounce.
-      if (version % 2 === 0) await waitFor(() => t.lifecycle.includes(`setup v${version}`), 10_000, `setup v${version}`);
+      if (version % 2 === 0)
+        await waitFor(() => t.lifecycle.includes(`setup v${version}`), 10_000, `setup v${version}`);
       else await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
     }
     await waitFor(() => t.lifecycle.includes(`setup v${REWRITES + 1}`), 10_000, "the last version");
@@ -245,10 +253,21 @@ describe("old versions are released", () => {
       }));
       await registry.teardown();
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--input-type=module", "-e", script]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      "--expose-gc",
+      "--input-type=module",
+      "-e",
+      script,
+    ]);
     // At least 21 versions ran (one more when a loaded machine makes chokidar report one write twice); one is reachable.
     const result = JSON.parse(stdout);
     expect(result.instances).toBeGreaterThanOrEqual(21);
-    expect(result).toEqual({ instances: result.instances, modules: result.instances, aliveInstances: 1, aliveModules: 1, current: 20 });
+    expect(result).toEqual({
+      instances: result.instances,
+      modules: result.instances,
+      aliveInstances: 1,
+      aliveModules: 1,
+      current: 20,
+    });
   });
 });

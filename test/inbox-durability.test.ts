@@ -59,7 +59,9 @@ function journalPlugin(home: string): string {
 function insertPending(home: string, receiver: string, message: string, delivering: boolean): number {
   const db = new Database(path.join(home, "db", "cao.db"));
   const { lastInsertRowid } = db
-    .prepare(`INSERT INTO inbox (sender_id, receiver_id, message, status, created_at, delivering_at) VALUES ('0000aaaa', ?, ?, 'pending', ?, ?)`)
+    .prepare(
+      `INSERT INTO inbox (sender_id, receiver_id, message, status, created_at, delivering_at) VALUES ('0000aaaa', ?, ?, 'pending', ?, ?)`,
+    )
     .run(receiver, message, new Date().toISOString(), delivering ? new Date().toISOString() : null);
   db.close();
   return Number(lastInsertRowid);
@@ -69,7 +71,11 @@ it("after a crash, a message typed but not recorded is not typed again, and one 
   const home = tempDir("cao-inbox-crash-");
   const journal = journalPlugin(home);
   const first = await startServerProcess({ home, socket });
-  const receiver = await first.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "crashpoints" });
+  const receiver = await first.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "crashpoints",
+  });
   await first.stop("SIGKILL");
 
   // Crash point 1: staged, marked delivering, pasted (buffer gone), killed before "delivered" was recorded.
@@ -84,16 +90,29 @@ it("after a crash, a message typed but not recorded is not typed again, and one 
 
   const second = await startServerProcess({ home, socket, port: first.port });
   await waitFor(
-    async () => (await second.client.request<unknown[]>("GET", `/terminals/${receiver.id}/inbox/messages`, undefined, { status: "delivered" })).length === 3,
+    async () =>
+      (
+        await second.client.request<unknown[]>("GET", `/terminals/${receiver.id}/inbox/messages`, undefined, {
+          status: "delivered",
+        })
+      ).length === 3,
     20_000,
     "all three delivered",
   );
   await waitFor(() => answers(home, receiver.id, "waiting before the crash") === 1, 10_000, "the last answer");
   expect([typed, staged, waiting].length).toBe(3);
-  expect(["typed before the crash", "staged before the crash", "waiting before the crash"].map((t) => answers(home, receiver.id, t))).toEqual([1, 1, 1]);
+  expect(
+    ["typed before the crash", "staged before the crash", "waiting before the crash"].map((t) =>
+      answers(home, receiver.id, t),
+    ),
+  ).toEqual([1, 1, 1]);
   expect(await tmux.bufferNames()).toEqual(new Set());
   expect(await second.stop()).toBe(0);
-  const sent = fs.readFileSync(journal, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { message: string; orchestration_type: string });
+  const sent = fs
+    .readFileSync(journal, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { message: string; orchestration_type: string });
   expect(sent.map((e) => [e.message, e.orchestration_type])).toEqual([
     ["typed before the crash", "send_message"],
     ["staged before the crash", "send_message"],
@@ -108,40 +127,61 @@ it("after a crash, a message typed but not recorded is not typed again, and one 
  */
 const KILLS = Number(process.env.CAO_INBOX_KILLS ?? 8);
 
-it(`kill loop: ${KILLS} SIGKILLs while delivering lose no message and type none twice`, { timeout: 60_000 + KILLS * 6_000 }, async () => {
-  const home = tempDir("cao-inbox-kills-");
-  const port = await freePort();
-  const fast = { CAO_MOCK_DELAY_MS: "30" };
-  let server = await startServerProcess({ home, socket, port, env: fast });
-  const receiver = await server.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "killloop" });
-  const texts: string[] = [];
-  let kills = 0;
-  while (kills < KILLS) {
-    for (let j = 0; j < 4; j++) {
-      const text = `kill-loop message ${kills}-${j}`;
-      await server.client.sendToInbox(receiver.id, { sender_id: "0000aaaa", message: text });
-      texts.push(text);
+it(
+  `kill loop: ${KILLS} SIGKILLs while delivering lose no message and type none twice`,
+  { timeout: 60_000 + KILLS * 6_000 },
+  async () => {
+    const home = tempDir("cao-inbox-kills-");
+    const port = await freePort();
+    const fast = { CAO_MOCK_DELAY_MS: "30" };
+    let server = await startServerProcess({ home, socket, port, env: fast });
+    const receiver = await server.client.createSession({
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "killloop",
+    });
+    const texts: string[] = [];
+    let kills = 0;
+    while (kills < KILLS) {
+      for (let j = 0; j < 4; j++) {
+        const text = `kill-loop message ${kills}-${j}`;
+        await server.client.sendToInbox(receiver.id, { sender_id: "0000aaaa", message: text });
+        texts.push(text);
+      }
+      // Aim at the dangerous moment: the kill lands as soon as one message of the batch shows up typed in the pane
+      // (the paste has happened; whether the server recorded it yet is a race of a few milliseconds).
+      await echoOf(home, receiver.id, texts[texts.length - 4 + Math.floor(Math.random() * 4)]!);
+      await server.stop("SIGKILL");
+      kills++;
+      server = await startServerProcess({ home, socket, port, env: fast });
     }
-    // Aim at the dangerous moment: the kill lands as soon as one message of the batch shows up typed in the pane
-    // (the paste has happened; whether the server recorded it yet is a race of a few milliseconds).
-    await echoOf(home, receiver.id, texts[texts.length - 4 + Math.floor(Math.random() * 4)]!);
-    await server.stop("SIGKILL");
-    kills++;
-    server = await startServerProcess({ home, socket, port, env: fast });
-  }
-  await waitFor(
-    async () => (await server.client.request<unknown[]>("GET", `/terminals/${receiver.id}/inbox/messages`, undefined, { status: "pending", limit: "1000" })).length === 0,
-    60_000,
-    "every message delivered",
-    100,
-  );
-  await waitFor(() => answers(home, receiver.id, texts.at(-1)!) === 1, 10_000, "the last answer");
-  const counts = texts.map((text) => answers(home, receiver.id, text));
-  const lost = texts.filter((_, i) => counts[i] === 0);
-  const duplicated = texts.filter((_, i) => counts[i]! > 1);
-  console.log(`kill loop: ${kills} kills, ${texts.length} messages, ${lost.length} lost, ${duplicated.length} duplicated`);
-  expect({ lost, duplicated }).toEqual({ lost: [], duplicated: [] });
-  const delivered = await server.client.request<unknown[]>("GET", `/terminals/${receiver.id}/inbox/messages`, undefined, { status: "delivered", limit: "1000" });
-  expect(delivered).toHaveLength(texts.length);
-  await server.stop();
-});
+    await waitFor(
+      async () =>
+        (
+          await server.client.request<unknown[]>("GET", `/terminals/${receiver.id}/inbox/messages`, undefined, {
+            status: "pending",
+            limit: "1000",
+          })
+        ).length === 0,
+      60_000,
+      "every message delivered",
+      100,
+    );
+    await waitFor(() => answers(home, receiver.id, texts.at(-1)!) === 1, 10_000, "the last answer");
+    const counts = texts.map((text) => answers(home, receiver.id, text));
+    const lost = texts.filter((_, i) => counts[i] === 0);
+    const duplicated = texts.filter((_, i) => counts[i]! > 1);
+    console.log(
+      `kill loop: ${kills} kills, ${texts.length} messages, ${lost.length} lost, ${duplicated.length} duplicated`,
+    );
+    expect({ lost, duplicated }).toEqual({ lost: [], duplicated: [] });
+    const delivered = await server.client.request<unknown[]>(
+      "GET",
+      `/terminals/${receiver.id}/inbox/messages`,
+      undefined,
+      { status: "delivered", limit: "1000" },
+    );
+    expect(delivered).toHaveLength(texts.length);
+    await server.stop();
+  },
+);

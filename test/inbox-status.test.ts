@@ -15,7 +15,9 @@ it("the inbox table accepts every status of INBOX_STATUSES and refuses any other
   const db = new Database(path.join(tempDir(), "cao.db"));
   try {
     for (const migration of MIGRATIONS) db.exec(migration);
-    const insert = db.prepare(`INSERT INTO inbox (sender_id, receiver_id, message, status, created_at) VALUES ('a', 'b', 'm', ?, 'now')`);
+    const insert = db.prepare(
+      `INSERT INTO inbox (sender_id, receiver_id, message, status, created_at) VALUES ('a', 'b', 'm', ?, 'now')`,
+    );
     const accepted = (status: string) => {
       try {
         insert.run(status);

@@ -12,7 +12,8 @@ import { waitFor } from "./helpers/wait.js";
 let t: TestServer;
 let agent = "";
 
-const gate = (reason: string) => `export default { intercepts: { pre_send_message: (op) => op.message.includes("HOT") ? { decision: "deny", reason: ${JSON.stringify(reason)} } : undefined } };\n`;
+const gate = (reason: string) =>
+  `export default { intercepts: { pre_send_message: (op) => op.message.includes("HOT") ? { decision: "deny", reason: ${JSON.stringify(reason)} } : undefined } };\n`;
 
 beforeAll(async () => {
   t = await startTestServer({ server: { watch: true } });
@@ -34,10 +35,17 @@ describe("hot reload of an interceptor", () => {
     fs.writeFileSync(file, gate("version one"));
     await waitFor(async () => (await send()).status === 403, 10_000, "the new interceptor to deny");
     expect((await send()).body).toEqual({ detail: "denied by plugin gate: version one" });
-    expect(((await t.http("GET", "/plugins")).body as { name: string; hooks: string[] }[]).find((p) => p.name === "gate")!.hooks).toEqual(["pre_send_message"]);
+    expect(
+      ((await t.http("GET", "/plugins")).body as { name: string; hooks: string[] }[]).find((p) => p.name === "gate")!
+        .hooks,
+    ).toEqual(["pre_send_message"]);
 
     fs.writeFileSync(file, gate("version two"));
-    await waitFor(async () => (await send()).body?.detail === "denied by plugin gate: version two", 10_000, "the reloaded interceptor");
+    await waitFor(
+      async () => (await send()).body?.detail === "denied by plugin gate: version two",
+      10_000,
+      "the reloaded interceptor",
+    );
 
     fs.rmSync(file);
     await waitFor(async () => (await send()).status === 200, 10_000, "the deleted interceptor to stop");
@@ -48,9 +56,16 @@ describe("hot reload of an interceptor", () => {
     const file = path.join(t.home, "plugins", "gate.mjs");
     fs.writeFileSync(file, gate("switchable"));
     await waitFor(async () => (await send()).status === 403, 10_000, "the interceptor to deny");
-    expect((await t.http("POST", "/plugins/gate/disable")).body).toMatchObject({ name: "gate", status: "disabled", hooks: [] });
+    expect((await t.http("POST", "/plugins/gate/disable")).body).toMatchObject({
+      name: "gate",
+      status: "disabled",
+      hooks: [],
+    });
     expect((await send()).status).toBe(200);
-    expect((await t.http("POST", "/plugins/gate/enable")).body).toMatchObject({ status: "active", hooks: ["pre_send_message"] });
+    expect((await t.http("POST", "/plugins/gate/enable")).body).toMatchObject({
+      status: "active",
+      hooks: ["pre_send_message"],
+    });
     expect((await send()).body).toEqual({ detail: "denied by plugin gate: switchable" });
   });
 });

@@ -18,7 +18,9 @@ let supervisor = "";
 
 beforeAll(async () => {
   t = await startTestServer({ plugins: { "recorder.ts": recorderSource(KEY, "recorder") } });
-  supervisor = (await t.client.createSession({ provider: "mock", agent_profile: "code_supervisor", session_name: "mcp" })).id;
+  supervisor = (
+    await t.client.createSession({ provider: "mock", agent_profile: "code_supervisor", session_name: "mcp" })
+  ).id;
 });
 
 afterAll(async () => {
@@ -35,7 +37,12 @@ async function mcpClient(terminalId: string): Promise<Client> {
     new StdioClientTransport({
       command: process.execPath,
       args: [path.resolve("dist/mcp/main.js")],
-      env: { ...(process.env as Record<string, string>), CAO_TERMINAL_ID: terminalId, CAO_API_HOST: "127.0.0.1", CAO_API_PORT: port },
+      env: {
+        ...(process.env as Record<string, string>),
+        CAO_TERMINAL_ID: terminalId,
+        CAO_API_HOST: "127.0.0.1",
+        CAO_API_PORT: port,
+      },
       stderr: "ignore",
     }),
   );
@@ -61,7 +68,9 @@ describe("cao-mcp-server through the MCP SDK client", () => {
     const client = await mcpClient(supervisor);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => [tool.name, Object.keys(tool.inputSchema.properties ?? {}), tool.inputSchema.required])).toEqual([
+      expect(
+        tools.map((tool) => [tool.name, Object.keys(tool.inputSchema.properties ?? {}), tool.inputSchema.required]),
+      ).toEqual([
         ["handoff", ["agent_profile", "message", "timeout", "working_directory"], ["agent_profile", "message"]],
         ["assign", ["agent_profile", "message", "working_directory"], ["agent_profile", "message"]],
         ["send_message", ["receiver_id", "message"], ["receiver_id", "message"]],
@@ -72,7 +81,9 @@ describe("cao-mcp-server through the MCP SDK client", () => {
         ["success", "terminal_id", "message"],
         ["success", "message_id", "sender_id", "receiver_id", "created_at", "error"],
       ]);
-      const timeout = (tools[0]!.inputSchema.properties as Record<string, { default?: number; minimum?: number; maximum?: number }>).timeout!;
+      const timeout = (
+        tools[0]!.inputSchema.properties as Record<string, { default?: number; minimum?: number; maximum?: number }>
+      ).timeout!;
       expect([timeout.default, timeout.minimum, timeout.maximum]).toEqual([600, 1, 3600]);
     } finally {
       await client.close();
@@ -83,9 +94,17 @@ describe("cao-mcp-server through the MCP SDK client", () => {
     const client = await mcpClient(supervisor);
     try {
       const mark = events().length;
-      const handoff = await client.callTool({ name: "handoff", arguments: { agent_profile: "developer", message: "summarise the repo" } });
+      const handoff = await client.callTool({
+        name: "handoff",
+        arguments: { agent_profile: "developer", message: "summarise the repo" },
+      });
       expect(handoff.isError).toBeFalsy();
-      const handedOff = JSON.parse(textOf(handoff)) as { success: boolean; message: string; output: string; terminal_id: string };
+      const handedOff = JSON.parse(textOf(handoff)) as {
+        success: boolean;
+        message: string;
+        output: string;
+        terminal_id: string;
+      };
       expect(handoff.structuredContent).toEqual(handedOff);
       expect(handedOff).toMatchObject({
         success: true,
@@ -94,7 +113,10 @@ describe("cao-mcp-server through the MCP SDK client", () => {
         terminal_id: expect.stringMatching(/^[0-9a-f]{8}$/),
       });
 
-      const assign = await client.callTool({ name: "assign", arguments: { agent_profile: "reviewer", message: "review it" } });
+      const assign = await client.callTool({
+        name: "assign",
+        arguments: { agent_profile: "reviewer", message: "review it" },
+      });
       expect(assign.isError).toBeFalsy();
       const assigned = JSON.parse(textOf(assign)) as { success: boolean; terminal_id: string; message: string };
       expect(assign.structuredContent).toEqual(assigned);
@@ -103,7 +125,10 @@ describe("cao-mcp-server through the MCP SDK client", () => {
       expect((await t.client.getTerminal(assigned.terminal_id)).provider).toBe("mock"); // inherited from the caller
       expect((await t.client.getTerminal(assigned.terminal_id)).agent_profile).toBe("reviewer");
 
-      const sent = await client.callTool({ name: "send_message", arguments: { receiver_id: assigned.terminal_id, message: "ping" } });
+      const sent = await client.callTool({
+        name: "send_message",
+        arguments: { receiver_id: assigned.terminal_id, message: "ping" },
+      });
       expect(JSON.parse(textOf(sent))).toEqual({
         success: true,
         message_id: expect.any(Number),
@@ -111,9 +136,20 @@ describe("cao-mcp-server through the MCP SDK client", () => {
         receiver_id: assigned.terminal_id,
         created_at: expect.any(String),
       });
-      await waitFor(async () => (await t.client.request<unknown[]>("GET", `/terminals/${assigned.terminal_id}/inbox/messages`, undefined, { status: "delivered" })).length === 1, 15_000, "delivery");
+      await waitFor(
+        async () =>
+          (
+            await t.client.request<unknown[]>("GET", `/terminals/${assigned.terminal_id}/inbox/messages`, undefined, {
+              status: "delivered",
+            })
+          ).length === 1,
+        15_000,
+        "delivery",
+      );
       await t.server.registry.drain(5000);
-      const types = events().slice(mark).map((e) => [e.eventType, e.fields.orchestrationType ?? null]);
+      const types = events()
+        .slice(mark)
+        .map((e) => [e.eventType, e.fields.orchestrationType ?? null]);
       expect(types).toEqual([
         ["terminal_created", null],
         ["message_sent", "handoff"],
@@ -141,14 +177,17 @@ describe("cao-mcp-server through the MCP SDK client", () => {
         ["send_message", { receiver_id: "NOT-HEX", message: "hello" }, /8 lowercase hex/],
         ["no_such_tool", {}, /not found/],
       ];
-      const terminalsBefore = (await t.client.request<{ terminals: unknown[] }>("GET", "/sessions/cao-mcp")).terminals.length;
+      const terminalsBefore = (await t.client.request<{ terminals: unknown[] }>("GET", "/sessions/cao-mcp")).terminals
+        .length;
       for (const [name, args, message] of cases) {
         const result = await client.callTool({ name, arguments: args });
         expect(result.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
         expect(said(result)).toMatch(message);
         if (result.structuredContent) expect(result.structuredContent).toMatchObject({ success: false });
       }
-      expect((await t.client.request<{ terminals: unknown[] }>("GET", "/sessions/cao-mcp")).terminals).toHaveLength(terminalsBefore);
+      expect((await t.client.request<{ terminals: unknown[] }>("GET", "/sessions/cao-mcp")).terminals).toHaveLength(
+        terminalsBefore,
+      );
     } finally {
       await client.close();
     }
@@ -158,13 +197,22 @@ describe("cao-mcp-server through the MCP SDK client", () => {
     const client = await mcpClient(supervisor);
     try {
       const mark = events().length;
-      const result = await client.callTool({ name: "handoff", arguments: { agent_profile: "developer", message: "[[delay=8000]] slow", timeout: 1 } });
+      const result = await client.callTool({
+        name: "handoff",
+        arguments: { agent_profile: "developer", message: "[[delay=8000]] slow", timeout: 1 },
+      });
       expect(result.isError).toBe(true);
       expect(result.structuredContent).toMatchObject({ success: false, output: null });
       expect(said(result)).toMatch(/^Handoff failed: timed out after 1 s .*the worker was closed/);
       await t.server.registry.drain(5000);
-      const worker = events().slice(mark).find((e) => e.eventType === "terminal_created")!.fields.terminalId;
-      expect(events().slice(mark).map((e) => e.eventType)).toEqual(["terminal_created", "message_sent", "terminal_killed"]);
+      const worker = events()
+        .slice(mark)
+        .find((e) => e.eventType === "terminal_created")!.fields.terminalId;
+      expect(
+        events()
+          .slice(mark)
+          .map((e) => e.eventType),
+      ).toEqual(["terminal_created", "message_sent", "terminal_killed"]);
       expect((await t.http("GET", `/terminals/${worker}`)).status).toBe(404);
     } finally {
       await client.close();
@@ -175,30 +223,50 @@ describe("cao-mcp-server through the MCP SDK client", () => {
 describe("a mock supervisor delegating through its own MCP client", () => {
   it("handoff: a worker appears, gets the task, answers; the answer reaches the supervisor; the worker is closed", async () => {
     const mark = events().length;
-    await t.client.sendInput(supervisor, { message: '/tool handoff {"agent_profile": "developer", "message": "add a test for the parser"}' });
-    await waitFor(async () => (await statusOf(supervisor)) === "completed", 30_000, "the supervisor to finish its handoff");
+    await t.client.sendInput(supervisor, {
+      message: '/tool handoff {"agent_profile": "developer", "message": "add a test for the parser"}',
+    });
+    await waitFor(
+      async () => (await statusOf(supervisor)) === "completed",
+      30_000,
+      "the supervisor to finish its handoff",
+    );
     const [title, json] = (await t.client.output(supervisor, "last")).output.split("\n");
     expect(title).toBe("handoff result:");
-    expect(JSON.parse(json!)).toMatchObject({ success: true, output: "Mock answer (developer): add a test for the parser\n(25 characters, 1 line received)" });
+    expect(JSON.parse(json!)).toMatchObject({
+      success: true,
+      output: "Mock answer (developer): add a test for the parser\n(25 characters, 1 line received)",
+    });
     await t.server.registry.drain(5000);
     const seen = events().slice(mark);
     expect(seen.map((e) => e.eventType)).toEqual(["terminal_created", "message_sent", "terminal_killed"]);
     const worker = seen[0]!.fields.terminalId as string;
     expect(seen[0]!.fields).toMatchObject({ agentName: "developer", provider: "mock", sessionId: "cao-mcp" });
-    expect(seen[1]!.fields).toMatchObject({ sender: supervisor, receiver: worker, orchestrationType: "handoff", message: "add a test for the parser" });
+    expect(seen[1]!.fields).toMatchObject({
+      sender: supervisor,
+      receiver: worker,
+      orchestrationType: "handoff",
+      message: "add a test for the parser",
+    });
     expect(seen[2]!.fields).toMatchObject({ terminalId: worker, agentName: "developer" });
     expect((await t.server.tmux.listWindows("cao-mcp")).length).toBe(1);
   });
 
   it("assign returns at once; the worker's send_message waits in the busy supervisor's inbox, then is delivered", async () => {
     const mark = events().length;
-    await t.client.sendInput(supervisor, { message: '/tool assign {"agent_profile": "developer", "message": "[[delay=4000]] build the feature"}' });
+    await t.client.sendInput(supervisor, {
+      message: '/tool assign {"agent_profile": "developer", "message": "[[delay=4000]] build the feature"}',
+    });
     await waitFor(async () => (await statusOf(supervisor)) === "completed", 30_000, "assign to return");
     const answer = (await t.client.output(supervisor, "last")).output;
     const { terminal_id: worker } = JSON.parse(answer.split("\n")[1]!) as { terminal_id: string };
     expect(await statusOf(worker)).toBe("processing"); // the call came back while the worker is still working
     await t.server.registry.drain(5000);
-    expect(events().slice(mark).map((e) => [e.eventType, e.fields.orchestrationType ?? null])).toEqual([
+    expect(
+      events()
+        .slice(mark)
+        .map((e) => [e.eventType, e.fields.orchestrationType ?? null]),
+    ).toEqual([
       ["terminal_created", null],
       ["message_sent", "assign"],
     ]);
@@ -206,17 +274,37 @@ describe("a mock supervisor delegating through its own MCP client", () => {
     await waitFor(async () => (await statusOf(worker)) === "completed", 20_000, "the worker to finish");
     await t.client.sendInput(supervisor, { message: "[[delay=3000]] thinking about something else" });
     await waitFor(async () => (await statusOf(supervisor)) === "processing", 10_000, "the supervisor to be busy");
-    await t.client.sendInput(worker, { message: `/tool send_message {"receiver_id": "${supervisor}", "message": "feature built"}` });
-    const inbox = () => t.client.request<{ message: string; status: string; sender_id: string }[]>("GET", `/terminals/${supervisor}/inbox/messages`, undefined, { limit: 100 });
-    await waitFor(async () => (await inbox()).some((m) => m.message === "feature built"), 20_000, "the message in the supervisor's inbox");
+    await t.client.sendInput(worker, {
+      message: `/tool send_message {"receiver_id": "${supervisor}", "message": "feature built"}`,
+    });
+    const inbox = () =>
+      t.client.request<{ message: string; status: string; sender_id: string }[]>(
+        "GET",
+        `/terminals/${supervisor}/inbox/messages`,
+        undefined,
+        { limit: 100 },
+      );
+    await waitFor(
+      async () => (await inbox()).some((m) => m.message === "feature built"),
+      20_000,
+      "the message in the supervisor's inbox",
+    );
     const queued = (await inbox()).find((m) => m.message === "feature built")!;
     expect(queued).toMatchObject({ status: "pending", sender_id: worker });
     expect(await statusOf(supervisor)).toBe("processing");
 
-    await waitFor(async () => (await inbox()).find((m) => m.message === "feature built")!.status === "delivered", 20_000, "delivery");
+    await waitFor(
+      async () => (await inbox()).find((m) => m.message === "feature built")!.status === "delivered",
+      20_000,
+      "delivery",
+    );
     await t.server.registry.drain(5000);
-    const after = events().slice(mark).filter((e) => e.eventType === "message_sent");
-    expect(after.map((e) => [e.fields.orchestrationType, e.fields.sender, e.fields.receiver, e.fields.message])).toEqual([
+    const after = events()
+      .slice(mark)
+      .filter((e) => e.eventType === "message_sent");
+    expect(
+      after.map((e) => [e.fields.orchestrationType, e.fields.sender, e.fields.receiver, e.fields.message]),
+    ).toEqual([
       ["assign", supervisor, worker, "[[delay=4000]] build the feature"],
       ["send_message", worker, supervisor, "feature built"],
     ]);

@@ -38,12 +38,22 @@ describe("through a real server and agent", () => {
 
   async function answered(id: string, text: string): Promise<string> {
     let screen = "";
-    await waitFor(async () => (screen = (await t.client.output(id, "full")).output).includes(`Mock answer (developer): ${text}`), 15_000, `the answer to ${text}`);
+    await waitFor(
+      async () => (screen = (await t.client.output(id, "full")).output).includes(`Mock answer (developer): ${text}`),
+      15_000,
+      `the answer to ${text}`,
+    );
     return screen;
   }
 
   async function expectStillRunning(id: string, session: string, window: string): Promise<void> {
-    const state = await t.server.tmux.run(["display-message", "-p", "-t", `=${session}:${window}`, "#{pane_dead} #{pane_current_command}"]);
+    const state = await t.server.tmux.run([
+      "display-message",
+      "-p",
+      "-t",
+      `=${session}:${window}`,
+      "#{pane_dead} #{pane_current_command}",
+    ]);
     expect(state.trim()).toBe("0 node");
     expect((await t.client.getTerminal(id)).status).not.toBe("error");
     await t.client.sendInput(id, { message: "still there?" });
@@ -53,7 +63,11 @@ describe("through a real server and agent", () => {
   }
 
   it("paste breakout: a message with ESC [201~ \\r/exit\\r arrives as text; the agent keeps running and answers the next message; no shell gets input", async () => {
-    const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "breakout" });
+    const terminal = await t.client.createSession({
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "breakout",
+    });
     expect(await t.client.sendInput(terminal.id, { message: BREAKOUT })).toEqual({ success: true });
     const screen = await answered(terminal.id, "hello[201~");
     expect(screen).toContain("(36 characters, 3 lines received)"); // one message: the text without ESC or CRs
@@ -62,7 +76,11 @@ describe("through a real server and agent", () => {
   });
 
   it("paste breakout: the inbox delivers such a message as text too", async () => {
-    const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "breakout-inbox" });
+    const terminal = await t.client.createSession({
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "breakout-inbox",
+    });
     await t.client.sendToInbox(terminal.id, { sender_id: "0000aaaa", message: BREAKOUT });
     await answered(terminal.id, "hello[201~");
     await expectStillRunning(terminal.id, terminal.session_name, terminal.name);
@@ -70,7 +88,11 @@ describe("through a real server and agent", () => {
   });
 
   it("paste breakout: TmuxClient.pasteText strips control characters itself (defence in depth, below the service)", async () => {
-    const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "breakout-client" });
+    const terminal = await t.client.createSession({
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "breakout-client",
+    });
     expect(await t.server.tmux.pasteText(terminal.session_name, terminal.name, BREAKOUT, 1)).toBeUndefined();
     await answered(terminal.id, "hello[201~");
     await expectStillRunning(terminal.id, terminal.session_name, terminal.name);
@@ -78,10 +100,19 @@ describe("through a real server and agent", () => {
   });
 
   it("a message that is nothing but control characters is refused (400) and nothing is typed", async () => {
-    const terminal = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "controls" });
+    const terminal = await t.client.createSession({
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "controls",
+    });
     const before = (await t.client.output(terminal.id, "full")).output;
-    const response = await t.http("POST", `/terminals/${terminal.id}/input`, { body: { message: "\u001b\u0003\u0004\u007f\u009b" } });
-    expect(response).toEqual({ status: 400, body: { detail: "message has no text once control characters are removed" } });
+    const response = await t.http("POST", `/terminals/${terminal.id}/input`, {
+      body: { message: "\u001b\u0003\u0004\u007f\u009b" },
+    });
+    expect(response).toEqual({
+      status: 400,
+      body: { detail: "message has no text once control characters are removed" },
+    });
     expect((await t.client.output(terminal.id, "full")).output).toBe(before);
     await t.client.deleteSession(terminal.session_name);
   });

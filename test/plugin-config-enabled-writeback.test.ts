@@ -25,7 +25,10 @@ describe("enabled: written back into config.yaml by POST /plugins/:name/enable |
     expect(r.record("a").map((e) => e.at)).toEqual(["setup", "teardown"]);
     const written = fs.readFileSync(r.configFile, "utf8");
     // Comments and keys stay where they were (yaml normalises the spaces before an end-of-line comment to one).
-    for (const kept of ["# CAO settings, edited by hand\nserver_note: keep me # a key CAO does not use\nplugins:\n  # the one that talks to Slack\n  a:", "level: 1 # verbose"]) {
+    for (const kept of [
+      "# CAO settings, edited by hand\nserver_note: keep me # a key CAO does not use\nplugins:\n  # the one that talks to Slack\n  a:",
+      "level: 1 # verbose",
+    ]) {
       expect(written).toContain(kept);
     }
     expect(written).toMatch(/ {4}enabled: false/);
@@ -34,7 +37,11 @@ describe("enabled: written back into config.yaml by POST /plugins/:name/enable |
     expect(fs.readFileSync(r.configFile, "utf8")).toBe(written.replace("enabled: false", "enabled: true"));
     // The watcher saw our own writes: they changed no section, so nothing restarted on top of the REST calls.
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(r.record("a")).toEqual([{ at: "setup", config: { level: 1 } }, { at: "teardown" }, { at: "setup", config: { level: 1 } }]);
+    expect(r.record("a")).toEqual([
+      { at: "setup", config: { level: 1 } },
+      { at: "teardown" },
+      { at: "setup", config: { level: 1 } },
+    ]);
     // After a restart the file decides: still enabled, and a disabled one stays disabled.
     await r.http("POST", "/plugins/a/disable");
     await r.server.close();
@@ -77,7 +84,10 @@ describe("enabled: written back into config.yaml by POST /plugins/:name/enable |
     const answer = await r.http("POST", "/plugins/zodded/enable");
     expect(answer.status).toBe(409);
     expect(answer.body.detail).toMatch(/^plugin "zodded" is enabled but did not load: invalid config: config\.url: /);
-    expect((await r.http("GET", "/plugins/zodded")).body).toMatchObject({ status: "failed", error: expect.stringMatching(/config\.url/) });
+    expect((await r.http("GET", "/plugins/zodded")).body).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/config\.url/),
+    });
     expect(fs.readFileSync(r.configFile, "utf8")).toContain("enabled: true");
   });
 

@@ -29,11 +29,26 @@ describe("${VAR} interpolation", () => {
 `,
     });
     expect(r.record("fine")).toEqual([
-      { at: "setup", config: { url: "https://hooks.example/post", headers: ["Bearer s3cret"], region: "eu", literal: "${NOT_A_VAR}", count: 3 } },
+      {
+        at: "setup",
+        config: {
+          url: "https://hooks.example/post",
+          headers: ["Bearer s3cret"],
+          region: "eu",
+          literal: "${NOT_A_VAR}",
+          count: 3,
+        },
+      },
     ]);
     // GET /plugins/:name shows the section as written: secrets from the environment are not echoed.
     const info = await r.http("GET", "/plugins/fine");
-    expect(info.body.config).toEqual({ url: "https://${HOOK_HOST}/post", headers: ["Bearer ${HOOK_TOKEN}"], region: "${HOOK_REGION:-eu}", literal: "$${NOT_A_VAR}", count: 3 });
+    expect(info.body.config).toEqual({
+      url: "https://${HOOK_HOST}/post",
+      headers: ["Bearer ${HOOK_TOKEN}"],
+      region: "${HOOK_REGION:-eu}",
+      literal: "$${NOT_A_VAR}",
+      count: 3,
+    });
   });
 
   it("an unset variable fails that plugin with an error naming the variable and the field", async () => {

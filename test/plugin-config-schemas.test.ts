@@ -33,7 +33,9 @@ describe("schemas: hand-written, zod 4, valibot", () => {
       ["zodded", "active"],
     ]);
     expect(r.record("hand")).toEqual([{ at: "setup", config: { url: "http://a.example", retries: 3 }, same: true }]);
-    expect(r.record("zodded")).toEqual([{ at: "setup", config: { url: "http://b.example/hook", events: ["message_sent"] }, same: true }]);
+    expect(r.record("zodded")).toEqual([
+      { at: "setup", config: { url: "http://b.example/hook", events: ["message_sent"] }, same: true },
+    ]);
     expect(r.record("vali")).toEqual([{ at: "setup", config: { url: "http://c.example", port: 8080 } }]);
   });
 
@@ -56,9 +58,18 @@ describe("schemas: hand-written, zod 4, valibot", () => {
     config: { anything: [1, 2] }
 `,
     });
-    expect(r.row("hand")).toMatchObject({ status: "failed", error: expect.stringContaining("config.retries: expected an integer >= 0") });
-    expect(r.row("zodded")).toMatchObject({ status: "failed", error: expect.stringMatching(/invalid config: config\.events\[1\]: /) });
-    expect(r.row("vali")).toMatchObject({ status: "failed", error: expect.stringMatching(/invalid config: config\.url: /) });
+    expect(r.row("hand")).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("config.retries: expected an integer >= 0"),
+    });
+    expect(r.row("zodded")).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/invalid config: config\.events\[1\]: /),
+    });
+    expect(r.row("vali")).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/invalid config: config\.url: /),
+    });
     expect(r.row("fine")?.status).toBe("active");
     expect(r.record("fine")).toEqual([{ at: "setup", config: { anything: [1, 2] } }]);
     for (const name of ["hand", "zodded", "vali"]) expect(r.record(name)).toEqual([]); // setup never ran
@@ -68,7 +79,10 @@ describe("schemas: hand-written, zod 4, valibot", () => {
 
   it("a missing section is validated as undefined: a schema that requires config fails the plugin", async () => {
     const r = await startConfigServer({ plugins: { "zodded.ts": ZOD_PLUGIN, "fine.js": RAW_PLUGIN } });
-    expect(r.row("zodded")).toMatchObject({ status: "failed", error: expect.stringMatching(/^invalid config: config: /) });
+    expect(r.row("zodded")).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/^invalid config: config: /),
+    });
     expect(r.record("fine")).toEqual([{ at: "setup", config: null }]);
   });
 });

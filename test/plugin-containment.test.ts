@@ -42,8 +42,14 @@ describe("registry teardown restores the process", () => {
 describe("process.exit() under containment", () => {
   it("refused from a plugin's handler (one WARN naming it), while the host's own process.exit(7) still exits with 7", async () => {
     const home = tempDir();
-    writeFile(path.join(home, "plugins", "quitter.ts"), `export default { hooks: { async message_sent() { await Promise.resolve(); process.exit(5); } } };`);
-    writeFile(path.join(home, "plugins", "good.mjs"), `let n = 0; export default { hooks: { message_sent() { n++; } }, teardown() { console.log("GOOD RECEIVED " + n); } };`);
+    writeFile(
+      path.join(home, "plugins", "quitter.ts"),
+      `export default { hooks: { async message_sent() { await Promise.resolve(); process.exit(5); } } };`,
+    );
+    writeFile(
+      path.join(home, "plugins", "good.mjs"),
+      `let n = 0; export default { hooks: { message_sent() { n++; } }, teardown() { console.log("GOOD RECEIVED " + n); } };`,
+    );
     const dist = path.resolve("dist/index.js");
     const script = `
       import pino from "pino";

@@ -13,7 +13,12 @@ import { MessageSentEvent } from "../src/plugins/api/index.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 import { freePort } from "./helpers/ports.js";
 import { startRegistry, stopRegistries } from "./helpers/registry.js";
-import { spawnServerProcess, stopServerProcesses, waitForHealth, type ServerProcess } from "./helpers/server-process.js";
+import {
+  spawnServerProcess,
+  stopServerProcesses,
+  waitForHealth,
+  type ServerProcess,
+} from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 afterEach(async () => {
@@ -40,7 +45,8 @@ async function pluginRows(server: ServerProcess): Promise<Record<string, PluginR
 async function warningsOf(server: ServerProcess, plugin: string) {
   await waitFor(
     () => {
-      if (server.child.exitCode !== null) throw new Error(`cao server exited (${server.child.exitCode})\n${server.output()}`);
+      if (server.child.exitCode !== null)
+        throw new Error(`cao server exited (${server.child.exitCode})\n${server.output()}`);
       return server.warnings().some((w) => w.plugin === plugin);
     },
     15_000,
@@ -59,7 +65,10 @@ async function expectAliveThenCleanStop(server: ServerProcess): Promise<void> {
 describe("start-up cannot be blocked by a plugin", () => {
   it("a drop-in whose setup() never settles, at the default 10 s setup timeout (also fastify's plugin timeout): the server listens and lists it failed", async () => {
     const server = await spawnServerProcess({
-      plugins: { ...GOOD, "hung-setup.mjs": `export default { setup() { return new Promise(() => {}); }, hooks: { message_sent() {} } };` },
+      plugins: {
+        ...GOOD,
+        "hung-setup.mjs": `export default { setup() { return new Promise(() => {}); }, hooks: { message_sent() {} } };`,
+      },
     });
     await waitForHealth(server, 40_000);
     const rows = await pluginRows(server);
@@ -73,7 +82,10 @@ describe("start-up cannot be blocked by a plugin", () => {
 
   it("a drop-in whose module top level never settles (await new Promise(() => {})): the server listens and lists it failed", async () => {
     const server = await spawnServerProcess({
-      plugins: { ...GOOD, "hung-import.ts": `await new Promise<void>(() => {});\nexport default { hooks: { message_sent() {} } };` },
+      plugins: {
+        ...GOOD,
+        "hung-import.ts": `await new Promise<void>(() => {});\nexport default { hooks: { message_sent() {} } };`,
+      },
       env: { CAO_PLUGIN_SETUP_TIMEOUT_MS: "1500" },
     });
     await waitForHealth(server, 40_000);
@@ -92,8 +104,14 @@ describe("deadlines count a plugin's own time only", () => {
     const home = tempDir();
     // "a" is imported first; "z" then spends 600 ms of synchronous top-level work (as transpiling hundreds of drop-ins
     // would), twice the setup timeout. "a"'s setup needs 50 ms of real time after that.
-    writeFile(path.join(home, "plugins", "a.mjs"), `export default { setup() { return new Promise((r) => setTimeout(r, 50)); }, hooks: { message_sent() {} } };`);
-    writeFile(path.join(home, "plugins", "z.mjs"), `const end = Date.now() + 600; while (Date.now() < end);\nexport default { hooks: { message_sent() {} } };`);
+    writeFile(
+      path.join(home, "plugins", "a.mjs"),
+      `export default { setup() { return new Promise((r) => setTimeout(r, 50)); }, hooks: { message_sent() {} } };`,
+    );
+    writeFile(
+      path.join(home, "plugins", "z.mjs"),
+      `const end = Date.now() + 600; while (Date.now() < end);\nexport default { hooks: { message_sent() {} } };`,
+    );
     const { registry, logs } = await startRegistry({ home, setupTimeoutMs: 300 });
     expect(registry.list().map(({ name, status, error }) => ({ name, status, error }))).toEqual([
       { name: "a", status: "active", error: undefined },
@@ -104,13 +122,18 @@ describe("deadlines count a plugin's own time only", () => {
 });
 
 describe("plugin code outside its handlers cannot end the server", () => {
-  it("a plugin timer that throws a non-Error (throw \"x\"): one WARN naming the plugin, the server goes on", async () => {
+  it('a plugin timer that throws a non-Error (throw "x"): one WARN naming the plugin, the server goes on', async () => {
     const server = await spawnServerProcess({
-      plugins: { ...GOOD, "thrower.mjs": `setTimeout(() => { throw "x"; }, 300);\nexport default { hooks: { message_sent() {} } };` },
+      plugins: {
+        ...GOOD,
+        "thrower.mjs": `setTimeout(() => { throw "x"; }, 300);\nexport default { hooks: { message_sent() {} } };`,
+      },
     });
     await waitForHealth(server);
     const warnings = await warningsOf(server, "thrower");
-    expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([["thrower", 'plugin "thrower" threw outside any handler: x']]);
+    expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([
+      ["thrower", 'plugin "thrower" threw outside any handler: x'],
+    ]);
     expect((await pluginRows(server)).thrower).toMatchObject({ status: "active" });
     await expectAliveThenCleanStop(server);
   });
@@ -146,18 +169,26 @@ describe("plugin code outside its handlers cannot end the server", () => {
     await waitForHealth(server);
     const warnings = await warningsOf(server, "emitter");
     expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([
-      ["emitter", `plugin "emitter" threw outside any handler: ENOENT: no such file or directory, open '/nonexistent/cao-plugin-fault'`],
+      [
+        "emitter",
+        `plugin "emitter" threw outside any handler: ENOENT: no such file or directory, open '/nonexistent/cao-plugin-fault'`,
+      ],
     ]);
     await expectAliveThenCleanStop(server);
   });
 
   it("a plugin's queueMicrotask callback that throws a non-Error (Node reports it outside the callback's context): one WARN naming the plugin", async () => {
     const server = await spawnServerProcess({
-      plugins: { ...GOOD, "micro.mjs": `setTimeout(() => queueMicrotask(() => { throw "from a microtask"; }), 300);\nexport default { hooks: {} };` },
+      plugins: {
+        ...GOOD,
+        "micro.mjs": `setTimeout(() => queueMicrotask(() => { throw "from a microtask"; }), 300);\nexport default { hooks: {} };`,
+      },
     });
     await waitForHealth(server);
     const warnings = await warningsOf(server, "micro");
-    expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([["micro", 'plugin "micro" threw outside any handler: from a microtask']]);
+    expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([
+      ["micro", 'plugin "micro" threw outside any handler: from a microtask'],
+    ]);
     await expectAliveThenCleanStop(server);
   });
 
@@ -167,7 +198,9 @@ describe("plugin code outside its handlers cannot end the server", () => {
     });
     await waitForHealth(server);
     const warnings = await warningsOf(server, "quitter");
-    expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([["quitter", 'plugin "quitter" called process.exit(3): refused, plugins cannot end the process']]);
+    expect(warnings.map((w) => [w.plugin, w.msg])).toEqual([
+      ["quitter", 'plugin "quitter" called process.exit(3): refused, plugins cannot end the process'],
+    ]);
     await expectAliveThenCleanStop(server);
   });
 
@@ -192,11 +225,24 @@ describe("plugin code outside its handlers cannot end the server", () => {
       },
     });
     await waitForHealth(server);
-    const created = await server.http("POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: "faults" });
+    const created = await server.http("POST", "/sessions", {
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "faults",
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    await waitFor(() => server.warnings().filter((w) => w.plugin === "reactor").length >= 3, 15_000, "three WARNs naming reactor");
+    await waitFor(
+      () => server.warnings().filter((w) => w.plugin === "reactor").length >= 3,
+      15_000,
+      "three WARNs naming reactor",
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(server.warnings().map((w) => [w.plugin, w.msg]).sort()).toEqual(
+    expect(
+      server
+        .warnings()
+        .map((w) => [w.plugin, w.msg])
+        .sort(),
+    ).toEqual(
       [
         ["reactor", `plugin "reactor" threw outside any handler: { not: 'an Error' }`],
         ["reactor", `plugin "reactor" threw outside any handler: connect ECONNREFUSED 127.0.0.1:${closedPort}`],
@@ -212,15 +258,23 @@ describe("plugin code outside its handlers cannot end the server", () => {
     });
     await waitForHealth(server);
     expect(await server.stop("SIGTERM", 20_000)).toBe(0);
-    expect(server.warnings().map((w) => w.msg)).toEqual([expect.stringMatching(/kept the process alive after shutdown/)]);
+    expect(server.warnings().map((w) => w.msg)).toEqual([
+      expect.stringMatching(/kept the process alive after shutdown/),
+    ]);
   });
 });
 
 describe("embedding the registry: load() always resolves", () => {
   it("load() with a hung setup() and a hung module top level resolves, lists both failed, and the script exits 0 on its own (no exit 13)", async () => {
     const home = tempDir();
-    writeFile(path.join(home, "plugins", "hung-setup.mjs"), `export default { setup() { return new Promise(() => {}); }, hooks: { message_sent() {} } };`);
-    writeFile(path.join(home, "plugins", "hung-import.mjs"), `await new Promise(() => {});\nexport default { hooks: {} };`);
+    writeFile(
+      path.join(home, "plugins", "hung-setup.mjs"),
+      `export default { setup() { return new Promise(() => {}); }, hooks: { message_sent() {} } };`,
+    );
+    writeFile(
+      path.join(home, "plugins", "hung-import.mjs"),
+      `await new Promise(() => {});\nexport default { hooks: {} };`,
+    );
     writeFile(path.join(home, "plugins", "good.mjs"), `export default { hooks: { message_sent() {} } };`);
     const dist = path.resolve("dist/index.js");
     // No process.exit anywhere: the script must end because nothing is left to do, not be cut short by Node's
@@ -233,13 +287,18 @@ describe("embedding the registry: load() always resolves", () => {
       await registry.load();
       console.log(JSON.stringify(registry.list().map(({ name, status, error }) => ({ name, status, error }))));
     `;
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      timeout: 20_000,
+    });
     expect(JSON.parse(stdout.trim())).toEqual([
       { name: "good", status: "active" },
       { name: "hung-import", status: "failed", error: "import did not settle within 400 ms" },
       { name: "hung-setup", status: "failed", error: "setup() did not settle within 400 ms" },
     ]);
-    const warnings = stderr.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { level: number; plugin?: string });
+    const warnings = stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: number; plugin?: string });
     expect(warnings.map((w) => w.plugin).sort()).toEqual(["hung-import", "hung-setup"]);
   });
 
@@ -261,7 +320,9 @@ describe("embedding the registry: load() always resolves", () => {
       await registry.teardown();
       console.log("TORN DOWN");
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      timeout: 20_000,
+    });
     expect(stdout.trim().split("\n")).toEqual(["DRAINED false", "TORN DOWN"]);
   });
 });
@@ -269,18 +330,32 @@ describe("embedding the registry: load() always resolves", () => {
 describe("hot reload cannot be blocked by a plugin", () => {
   it("a new version whose module top level never settles: not reloaded (one WARN), the running version keeps its events, teardown() still returns", async () => {
     const home = tempDir();
-    const file = writeFile(path.join(home, "plugins", "live.mjs"), `export default { hooks: { message_sent(e) { (globalThis.__caoHungReload ??= []).push(e.message); } } };`);
+    const file = writeFile(
+      path.join(home, "plugins", "live.mjs"),
+      `export default { hooks: { message_sent(e) { (globalThis.__caoHungReload ??= []).push(e.message); } } };`,
+    );
     const { registry, logs } = await startRegistry({ home, watch: true, setupTimeoutMs: 300 });
     fs.writeFileSync(file, `await new Promise(() => {});\nexport default { hooks: {} };`);
     await waitFor(() => logs.warnings().length > 0, 10_000, "the reload to give up");
     expect(logs.warnings().map((w) => [w.plugin, w.msg])).toEqual([
       ["live", 'plugin "live" not reloaded, the running version stays: import did not settle within 300 ms'],
     ]);
-    registry.dispatch(new MessageSentEvent({ sessionId: "cao-x", sender: "0000aaaa", receiver: "1111bbbb", message: "after", orchestrationType: "assign" }));
+    registry.dispatch(
+      new MessageSentEvent({
+        sessionId: "cao-x",
+        sender: "0000aaaa",
+        receiver: "1111bbbb",
+        message: "after",
+        orchestrationType: "assign",
+      }),
+    );
     expect(await registry.drain(5000)).toBe(true);
     expect((globalThis as { __caoHungReload?: string[] }).__caoHungReload).toEqual(["after"]);
     let finished = false;
-    await Promise.race([registry.teardown().then(() => (finished = true)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    await Promise.race([
+      registry.teardown().then(() => (finished = true)),
+      new Promise((resolve) => setTimeout(resolve, 10_000)),
+    ]);
     expect(finished).toBe(true);
   });
 });

@@ -22,7 +22,11 @@ describe("REST: GET /plugins/:name, POST reload, the request gate", () => {
     const info = await r.http("GET", "/plugins/a");
     expect(info.status).toBe(200);
     const listed = (await r.http("GET", "/plugins")).body.find((p: { name: string }) => p.name === "a");
-    expect(info.body).toEqual({ ...listed, config: { level: 1 }, stats: { delivered: 0, failed: 0, timedOut: 0, dropped: 0, pending: 0 } });
+    expect(info.body).toEqual({
+      ...listed,
+      config: { level: 1 },
+      stats: { delivered: 0, failed: 0, timedOut: 0, dropped: 0, pending: 0 },
+    });
     for (const [method, route] of [
       ["GET", "/plugins/nope"],
       ["POST", "/plugins/nope/reload"],
@@ -49,7 +53,12 @@ export default class Declared extends CaoPlugin {
       watch: false,
     });
     const listed = (await r.http("GET", "/plugins")).body as { name: string; status: string; isolation: string }[];
-    const detailed = await Promise.all(listed.map(async ({ name }) => (await r.http("GET", `/plugins/${name}`)).body as { name: string; status: string; isolation: string }));
+    const detailed = await Promise.all(
+      listed.map(
+        async ({ name }) =>
+          (await r.http("GET", `/plugins/${name}`)).body as { name: string; status: string; isolation: string },
+      ),
+    );
     const summary = (rows: { name: string; status: string; isolation: string }[]) =>
       rows.map((p) => [p.name, p.status, p.isolation]).sort(([a], [b]) => a!.localeCompare(b!));
     const expected = [
@@ -62,12 +71,17 @@ export default class Declared extends CaoPlugin {
   });
 
   it("reload re-imports a drop-in and swaps it in; a version that does not load keeps the running one (409)", async () => {
-    const version = (n: number) => variantOf(RAW_PLUGIN, "config: context.config ?? null", `config: context.config ?? null, version: ${n}`);
+    const version = (n: number) =>
+      variantOf(RAW_PLUGIN, "config: context.config ?? null", `config: context.config ?? null, version: ${n}`);
     const r = await startConfigServer({ plugins: { "a.js": version(1) }, watch: false });
     writeFile(path.join(r.home, "plugins", "a.js"), version(2));
     const answer = await r.http("POST", "/plugins/a/reload");
     expect(answer).toMatchObject({ status: 200, body: { name: "a", status: "active", hooks: ["message_sent"] } });
-    expect(r.record("a")).toEqual([{ at: "setup", config: null, version: 1 }, { at: "teardown" }, { at: "setup", config: null, version: 2 }]);
+    expect(r.record("a")).toEqual([
+      { at: "setup", config: null, version: 1 },
+      { at: "teardown" },
+      { at: "setup", config: null, version: 2 },
+    ]);
     writeFile(path.join(r.home, "plugins", "a.js"), "export default {{ syntax error");
     const bad = await r.http("POST", "/plugins/a/reload");
     expect(bad.status).toBe(409);

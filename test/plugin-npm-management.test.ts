@@ -50,18 +50,33 @@ it("rescan loads a package installed into $CAO_HOME/node_modules after start, an
   const nodeModules = path.join(home, "node_modules");
   const early = writeEsmPlugin(nodeModules, "cao-plugin-early", 1);
   const server = await startServerProcess({ home });
-  const names = async () => ((await server.http("GET", "/plugins")).body as Array<{ name: string; status: string }>).map((p) => `${p.name}:${p.status}`);
+  const names = async () =>
+    ((await server.http("GET", "/plugins")).body as Array<{ name: string; status: string }>).map(
+      (p) => `${p.name}:${p.status}`,
+    );
   expect(await names()).toContain("cao-plugin-early:active");
 
   writeEsmPlugin(nodeModules, "@acme/cao-plugin-late", 1);
   expect(await names()).not.toContain("@acme/cao-plugin-late:active"); // nothing watches node_modules: rescan is the way
   const rescanned = await server.http("POST", "/plugins/rescan");
   expect(rescanned.status).toBe(200);
-  expect(rescanned.body.map((p: { name: string; status: string }) => `${p.name}:${p.status}`)).toEqual(expect.arrayContaining(["cao-plugin-early:active", "@acme/cao-plugin-late:active"]));
+  expect(rescanned.body.map((p: { name: string; status: string }) => `${p.name}:${p.status}`)).toEqual(
+    expect.arrayContaining(["cao-plugin-early:active", "@acme/cao-plugin-late:active"]),
+  );
   expect(log(home, "@acme/cao-plugin-late")).toEqual(["setup 1"]);
   // A scoped name goes URL-encoded in the path.
   const info = await server.http("GET", `/plugins/${encodeURIComponent("@acme/cao-plugin-late")}`);
-  expect(info).toMatchObject({ status: 200, body: { name: "@acme/cao-plugin-late", source: "npm", version: "1.0.1", status: "active", isolation: "inline", config: null } });
+  expect(info).toMatchObject({
+    status: 200,
+    body: {
+      name: "@acme/cao-plugin-late",
+      source: "npm",
+      version: "1.0.1",
+      status: "active",
+      isolation: "inline",
+      config: null,
+    },
+  });
 
   fs.rmSync(early, { recursive: true });
   const after = await server.http("POST", "/plugins/rescan");
@@ -79,14 +94,23 @@ it("reload of an npm plugin imports the changed code afresh (its own helper modu
   expect(log(home, "cao-plugin-live")).toEqual(["setup 1"]);
 
   for (const version of [2, 3]) {
-    fs.writeFileSync(path.join(nodeModules, "cao-plugin-live", "lib", "version.js"), `export const VERSION = ${version};\n`);
+    fs.writeFileSync(
+      path.join(nodeModules, "cao-plugin-live", "lib", "version.js"),
+      `export const VERSION = ${version};\n`,
+    );
     const answer = await server.http("POST", "/plugins/cao-plugin-live/reload");
-    expect(answer).toMatchObject({ status: 200, body: { name: "cao-plugin-live", status: "active", hooks: ["message_sent"] } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { name: "cao-plugin-live", status: "active", hooks: ["message_sent"] },
+    });
   }
   expect(log(home, "cao-plugin-live")).toEqual(["setup 1", "teardown", "setup 2", "teardown", "setup 3"]);
 
   // A version that throws at import keeps the running one: 409 {detail}.
-  fs.writeFileSync(path.join(nodeModules, "cao-plugin-live", "lib", "version.js"), `export const VERSION = (() => { throw new Error("broken build"); })();\n`);
+  fs.writeFileSync(
+    path.join(nodeModules, "cao-plugin-live", "lib", "version.js"),
+    `export const VERSION = (() => { throw new Error("broken build"); })();\n`,
+  );
   const broken = await server.http("POST", "/plugins/cao-plugin-live/reload");
   expect(broken.status).toBe(409);
   expect(broken.body.detail).toMatch(/did not reload: import failed: broken build \(the running version stays\)/);
@@ -101,6 +125,9 @@ it("rescan reloads a package whose version changed on disk (an upgrade installed
   const server = await startServerProcess({ home });
   writeEsmPlugin(nodeModules, "cao-plugin-up", 2);
   const rescanned = await server.http("POST", "/plugins/rescan");
-  expect(rescanned.body.find((p: { name: string }) => p.name === "cao-plugin-up")).toMatchObject({ version: "1.0.2", status: "active" });
+  expect(rescanned.body.find((p: { name: string }) => p.name === "cao-plugin-up")).toMatchObject({
+    version: "1.0.2",
+    status: "active",
+  });
   expect(log(home, "cao-plugin-up")).toEqual(["setup 1", "teardown", "setup 2"]);
 });

@@ -33,9 +33,14 @@ function cao(args: string[], env: Record<string, string> = {}): Promise<Run> {
 function run(command: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Run> {
   return new Promise((resolve) => {
     // offline: the fixtures are local, and a test must never depend on (or reach) the npm registry.
-    execFile(command, args, { env: { ...process.env, npm_config_offline: "true", ...env }, cwd, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { env: { ...process.env, npm_config_offline: "true", ...env }, cwd, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -53,7 +58,9 @@ describe("help", () => {
       expect(help, sub).toMatchObject({ code: 0, stderr: "" });
       expect(help.stdout).toMatch(new RegExp(`^usage: cao plugins ${sub}`));
     }
-    expect((await cao(["--help"])).stdout).toMatch(/plugins list\|info\|enable\|disable\|reload\|new\|install\|uninstall/);
+    expect((await cao(["--help"])).stdout).toMatch(
+      /plugins list\|info\|enable\|disable\|reload\|new\|install\|uninstall/,
+    );
   });
 });
 
@@ -76,7 +83,9 @@ describe("cao plugins new", () => {
     expect(source).toMatch(/static configSchema = Settings/);
     expect(source).toMatch(/\/\/ @intercept\("pre_send_message"/);
     expect(fs.existsSync(path.join(dir, "tsconfig.json"))).toBe(true);
-    expect(fs.realpathSync(path.join(dir, "node_modules", "cli-agent-orchestrator"))).toBe(fs.realpathSync(path.resolve(".")));
+    expect(fs.realpathSync(path.join(dir, "node_modules", "cli-agent-orchestrator"))).toBe(
+      fs.realpathSync(path.resolve(".")),
+    );
 
     const clean = await run(TSC, ["--noEmit", "-p", dir]);
     expect(clean.code, clean.stdout).toBe(0);
@@ -101,10 +110,16 @@ describe("cao plugins new", () => {
     const dir = path.join(home, "plugins");
     writeFile(path.join(dir, "mine.mjs"), "export default { hooks: {} };\n");
     writeFile(path.join(dir, "folder", "index.ts"), "export default { hooks: {} };\n");
-    for (const [name, flags] of [["mine", []], ["mine", ["--js"]], ["folder", []]] as const) {
+    for (const [name, flags] of [
+      ["mine", []],
+      ["mine", ["--js"]],
+      ["folder", []],
+    ] as const) {
       const result = await cao(["plugins", "new", name, ...flags], { CAO_HOME: home });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`a plugin named ${name} already exists: .*${name}.*nothing was written`));
+      expect(result.stderr).toMatch(
+        new RegExp(`a plugin named ${name} already exists: .*${name}.*nothing was written`),
+      );
     }
     expect(fs.readFileSync(path.join(dir, "mine.mjs"), "utf8")).toBe("export default { hooks: {} };\n");
     expect(fs.readdirSync(dir).sort()).toEqual(["folder", "mine.mjs"]);
@@ -124,14 +139,35 @@ describe("cao plugins new", () => {
     const server = await startServerProcess({ home });
     const rows = (await server.http("GET", "/plugins")).body as { name: string; status: string; hooks: string[] }[];
     for (const name of ["audit-log", "plain"]) {
-      expect(rows.find((r) => r.name === name), JSON.stringify(rows)).toMatchObject({
+      expect(
+        rows.find((r) => r.name === name),
+        JSON.stringify(rows),
+      ).toMatchObject({
         status: "active",
-        hooks: expect.arrayContaining(["session_created", "session_killed", "terminal_created", "terminal_killed", "message_sent"]),
+        hooks: expect.arrayContaining([
+          "session_created",
+          "session_killed",
+          "terminal_created",
+          "terminal_killed",
+          "message_sent",
+        ]),
       });
     }
-    const terminal = await server.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "scaffold" });
-    await waitFor(async () => (await server.client.getTerminal(terminal.id)).status === "idle", 20_000, "the mock agent to be idle");
-    await server.client.sendInput(terminal.id, { message: "hello", sender_id: terminal.id, orchestration_type: "send_message" });
+    const terminal = await server.client.createSession({
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "scaffold",
+    });
+    await waitFor(
+      async () => (await server.client.getTerminal(terminal.id)).status === "idle",
+      20_000,
+      "the mock agent to be idle",
+    );
+    await server.client.sendInput(terminal.id, {
+      message: "hello",
+      sender_id: terminal.id,
+      orchestration_type: "send_message",
+    });
     await server.client.deleteSession("cao-scaffold");
     const seen = (plugin: string) =>
       server
@@ -139,10 +175,20 @@ describe("cao plugins new", () => {
         .filter((line) => line.plugin === plugin)
         .map((line) => String(line.msg));
     const events = ["session_created", "terminal_created", "message_sent", "terminal_killed", "session_killed"];
-    await waitFor(() => events.every((e) => seen("audit-log").includes(`ahoy: ${e} in cao-scaffold`)), 20_000, `audit-log's handlers: ${seen("audit-log")}`);
+    await waitFor(
+      () => events.every((e) => seen("audit-log").includes(`ahoy: ${e} in cao-scaffold`)),
+      20_000,
+      `audit-log's handlers: ${seen("audit-log")}`,
+    );
     // The .js one has no section: its schema's defaults apply.
-    await waitFor(() => events.every((e) => seen("plain").includes(`hello: ${e} in cao-scaffold`)), 20_000, `plain's handlers: ${seen("plain")}`);
-    const created = server.lines().find((line) => line.plugin === "audit-log" && line.msg === "ahoy: terminal_created in cao-scaffold")!;
+    await waitFor(
+      () => events.every((e) => seen("plain").includes(`hello: ${e} in cao-scaffold`)),
+      20_000,
+      `plain's handlers: ${seen("plain")}`,
+    );
+    const created = server
+      .lines()
+      .find((line) => line.plugin === "audit-log" && line.msg === "ahoy: terminal_created in cao-scaffold")!;
     expect(created).toMatchObject({ terminalId: terminal.id, agentName: "developer", provider: "mock" });
     expect(seen("audit-log")).toContain("audit-log ready");
   }, 90_000);
@@ -152,7 +198,10 @@ describe("cao plugins info | enable | disable | reload, against a running server
   it("shows, disables, enables and reloads a plugin (human and --json), persisting enabled: with the user's comments", async () => {
     const home = tempDir("cao-manage-");
     writeFile(path.join(home, "plugins", "counter.mjs"), "export default { hooks: { session_created() {} } };\n");
-    writeFile(path.join(home, "config.yaml"), "# my settings\nplugins:\n  counter:\n    config: { every: 3 } # three\n");
+    writeFile(
+      path.join(home, "config.yaml"),
+      "# my settings\nplugins:\n  counter:\n    config: { every: 3 } # three\n",
+    );
     const server = await startServerProcess({ home });
     const env = envOf(server);
 
@@ -177,7 +226,10 @@ describe("cao plugins info | enable | disable | reload, against a running server
     expect(enabled).toMatchObject({ name: "counter", status: "active" });
     expect(fs.readFileSync(path.join(home, "config.yaml"), "utf8")).toMatch(/enabled: true/);
 
-    writeFile(path.join(home, "plugins", "counter.mjs"), "export default { hooks: { session_created() {}, session_killed() {} } };\n");
+    writeFile(
+      path.join(home, "plugins", "counter.mjs"),
+      "export default { hooks: { session_created() {}, session_killed() {} } };\n",
+    );
     const reloaded = await cao(["plugins", "reload", "counter"], env);
     expect(reloaded).toMatchObject({ code: 0, stdout: "reloaded counter: active\n" });
     expect((await server.http("GET", "/plugins/counter")).body.hooks).toEqual(["session_created", "session_killed"]);
@@ -194,7 +246,10 @@ describe("cao plugins info | enable | disable | reload, against a running server
       expect(result, sub).toMatchObject({ code: 1, stdout: "", stderr: "cao plugins: no plugin named nope\n" });
     }
     // Its file now throws at setup: reload and enable answer 409 with the reason.
-    writeFile(path.join(home, "plugins", "flaky.mjs"), 'export default { async setup() { throw new Error("no database here"); }, hooks: {} };\n');
+    writeFile(
+      path.join(home, "plugins", "flaky.mjs"),
+      'export default { async setup() { throw new Error("no database here"); }, hooks: {} };\n',
+    );
     const reload = await cao(["plugins", "reload", "flaky"], env);
     expect(reload.code).toBe(1);
     expect(reload.stderr).toMatch(/^cao plugins: flaky: .*no database here/);
@@ -202,8 +257,15 @@ describe("cao plugins info | enable | disable | reload, against a running server
     const enable = await cao(["plugins", "enable", "flaky"], env);
     expect(enable.code).toBe(1);
     expect(enable.stderr).toMatch(/^cao plugins: flaky: .*no database here/);
-    const list = JSON.parse((await cao(["plugins", "list", "--json"], env)).stdout) as { name: string; status: string; error?: string }[];
-    expect(list.find((p) => p.name === "flaky")).toMatchObject({ status: "failed", error: expect.stringMatching(/no database here/) });
+    const list = JSON.parse((await cao(["plugins", "list", "--json"], env)).stdout) as {
+      name: string;
+      status: string;
+      error?: string;
+    }[];
+    expect(list.find((p) => p.name === "flaky")).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/no database here/),
+    });
 
     for (const args of [["info"], ["enable", "a", "b"], ["reload", "--bogus", "x"], ["frobnicate"]]) {
       const result = await cao(["plugins", ...args], env);
@@ -215,7 +277,9 @@ describe("cao plugins info | enable | disable | reload, against a running server
     for (const sub of ["info", "enable", "disable", "reload"]) {
       const result = await cao(["plugins", sub, "x"], { CAO_API_PORT: "1" });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/cao-server is not running at http:\/\/127\.0\.0\.1:1 \(start it with "cao server"/);
+      expect(result.stderr).toMatch(
+        /cao-server is not running at http:\/\/127\.0\.0\.1:1 \(start it with "cao server"/,
+      );
     }
   });
 });
@@ -226,7 +290,13 @@ describe("cao plugins install | uninstall, with npm's CLI", () => {
     const dir = tempDir("cao-pkg-");
     writeFile(
       path.join(dir, "package.json"),
-      JSON.stringify({ name, version: "1.2.3", type: "module", main: "index.js", ...(keyword ? { keywords: ["cao-plugin"] } : {}) }),
+      JSON.stringify({
+        name,
+        version: "1.2.3",
+        type: "module",
+        main: "index.js",
+        ...(keyword ? { keywords: ["cao-plugin"] } : {}),
+      }),
     );
     writeFile(path.join(dir, "index.js"), "export default { hooks: { terminal_created() {} } };\n");
     return dir;
@@ -240,12 +310,21 @@ describe("cao plugins install | uninstall, with npm's CLI", () => {
     expect(installed.code, installed.stderr).toBe(0);
     expect(installed.stdout).toContain(`installed cao-plugin-folder into ${path.join(server.home, "node_modules")}`);
     expect(installed.stdout).toContain("cao-server: cao-plugin-folder active");
-    expect(JSON.parse(fs.readFileSync(path.join(server.home, "package.json"), "utf8")).dependencies).toHaveProperty("cao-plugin-folder");
-    expect((await server.http("GET", "/plugins/cao-plugin-folder")).body).toMatchObject({ source: "npm", version: "1.2.3", status: "active", hooks: ["terminal_created"] });
+    expect(JSON.parse(fs.readFileSync(path.join(server.home, "package.json"), "utf8")).dependencies).toHaveProperty(
+      "cao-plugin-folder",
+    );
+    expect((await server.http("GET", "/plugins/cao-plugin-folder")).body).toMatchObject({
+      source: "npm",
+      version: "1.2.3",
+      status: "active",
+      hooks: ["terminal_created"],
+    });
 
     // A tarball from `npm pack`, given relative to where the command runs.
     const packDir = tempDir("cao-pack-");
-    execFileSync("npm", ["pack", fixturePackage("cao-plugin-tarball"), "--pack-destination", packDir], { stdio: "ignore" });
+    execFileSync("npm", ["pack", fixturePackage("cao-plugin-tarball"), "--pack-destination", packDir], {
+      stdio: "ignore",
+    });
     const tarball = fs.readdirSync(packDir).find((f) => f.endsWith(".tgz"))!;
     const fromTarball = await run(process.execPath, [CAO, "plugins", "install", `./${tarball}`], env, packDir);
     expect(fromTarball.code, fromTarball.stderr).toBe(0);
@@ -256,7 +335,9 @@ describe("cao plugins install | uninstall, with npm's CLI", () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toContain("cao-server: cao-plugin-folder unloaded");
     expect((await server.http("GET", "/plugins/cao-plugin-folder")).status).toBe(404);
-    expect(JSON.parse(fs.readFileSync(path.join(server.home, "package.json"), "utf8")).dependencies).not.toHaveProperty("cao-plugin-folder");
+    expect(JSON.parse(fs.readFileSync(path.join(server.home, "package.json"), "utf8")).dependencies).not.toHaveProperty(
+      "cao-plugin-folder",
+    );
     expect((await server.http("GET", "/plugins/cao-plugin-tarball")).body.status).toBe("active");
   }, 180_000);
 
@@ -265,7 +346,9 @@ describe("cao plugins install | uninstall, with npm's CLI", () => {
     const env = envOf(server);
     const plain = await cao(["plugins", "install", fixturePackage("not-a-plugin", false)], env);
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stderr).toContain('warning: not-a-plugin has no "cao-plugin" keyword in its package.json, so cao-server does not load it as a plugin');
+    expect(plain.stderr).toContain(
+      'warning: not-a-plugin has no "cao-plugin" keyword in its package.json, so cao-server does not load it as a plugin',
+    );
     expect((await server.http("GET", "/plugins/not-a-plugin")).status).toBe(404);
 
     const unknown = await cao(["plugins", "uninstall", "never-installed"], env);
@@ -281,10 +364,16 @@ describe("cao plugins install | uninstall, with npm's CLI", () => {
 
   it("with no server running: installs, says it loads at the next start, exit 0; the next start loads it", async () => {
     const home = tempDir("cao-offline-");
-    const result = await cao(["plugins", "install", fixturePackage("cao-plugin-later")], { CAO_HOME: home, CAO_API_PORT: "1" });
+    const result = await cao(["plugins", "install", fixturePackage("cao-plugin-later")], {
+      CAO_HOME: home,
+      CAO_API_PORT: "1",
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("cao-server is not running; the change takes effect at its next start");
     const server = await startServerProcess({ home });
-    expect((await server.http("GET", "/plugins/cao-plugin-later")).body).toMatchObject({ source: "npm", status: "active" });
+    expect((await server.http("GET", "/plugins/cao-plugin-later")).body).toMatchObject({
+      source: "npm",
+      status: "active",
+    });
   }, 120_000);
 });

@@ -34,14 +34,20 @@ function screens(name: string): { file: string; status: TerminalStatus; text: st
       const status = file.slice(0, -".txt".length).split(".").at(-1) as TerminalStatus;
       const answerFile = path.join(dir, file.replace(/\.txt$/, ".answer.txt"));
       const answer = fs.existsSync(answerFile) ? fs.readFileSync(answerFile, "utf8").replace(/\n$/, "") : undefined;
-      return { file, status, text: fs.readFileSync(path.join(dir, file), "utf8"), ...(answer !== undefined ? { answer } : {}) };
+      return {
+        file,
+        status,
+        text: fs.readFileSync(path.join(dir, file), "utf8"),
+        ...(answer !== undefined ? { answer } : {}),
+      };
     });
 }
 
 /** `idle.txt` / `completed.txt`, or a real capture named `<version>-idle.idle.txt` / `<version>-answer.completed.txt`. */
 function mainScreen(name: string, status: "idle" | "completed"): ReturnType<typeof screens>[number] {
   const capture = status === "idle" ? "-idle.idle.txt" : "-answer.completed.txt";
-  const found = screens(name).find((s) => s.file === `${status}.txt`) ?? screens(name).find((s) => s.file.endsWith(capture));
+  const found =
+    screens(name).find((s) => s.file === `${status}.txt`) ?? screens(name).find((s) => s.file.endsWith(capture));
   expect(found, `${name} has ${status}.txt or *${capture}`).toBeDefined();
   return found!;
 }
@@ -87,10 +93,22 @@ describe("recorded screens", () => {
 
 /** Raw pane-log tails: ANSI redraws of a busy spinner, and the same followed by the idle redraw. */
 const TAILS: Record<string, { busy: string; idle: string }> = {
-  claude_code: { busy: "\x1b[2K\x1b[1G\x1b[38;5;174m✻\x1b[39m Pondering… \x1b[2m(12s · esc to interrupt)\x1b[22m", idle: "\x1b[2K✻ Worked for 38s\x1b[3B\x1b[1G❯\u00a0" },
-  codex: { busy: "\x1b[2K• Working \x1b[2m(12s • esc to interrupt)\x1b[0m", idle: "\x1b[2K• Done.\r\n\x1b[2K  \x1b[2mWorked\x1b[1Cfor\x1b[1C3s • 18:35\x1b[0m" },
-  gemini_cli: { busy: "\x1b[2K\x1b[36m⠏\x1b[0m Thinking… (esc to cancel, 8s)", idle: "\x1b[2K│ >   \x1b[2mType your message or @path/to/file\x1b[0m" },
-  q_cli: { busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...", idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m" },
+  claude_code: {
+    busy: "\x1b[2K\x1b[1G\x1b[38;5;174m✻\x1b[39m Pondering… \x1b[2m(12s · esc to interrupt)\x1b[22m",
+    idle: "\x1b[2K✻ Worked for 38s\x1b[3B\x1b[1G❯\u00a0",
+  },
+  codex: {
+    busy: "\x1b[2K• Working \x1b[2m(12s • esc to interrupt)\x1b[0m",
+    idle: "\x1b[2K• Done.\r\n\x1b[2K  \x1b[2mWorked\x1b[1Cfor\x1b[1C3s • 18:35\x1b[0m",
+  },
+  gemini_cli: {
+    busy: "\x1b[2K\x1b[36m⠏\x1b[0m Thinking… (esc to cancel, 8s)",
+    idle: "\x1b[2K│ >   \x1b[2mType your message or @path/to/file\x1b[0m",
+  },
+  q_cli: {
+    busy: "\x1b[2K\x1b[1G\x1b[38;5;10m⠹\x1b[0m Thinking...",
+    idle: "\x1b[2K\x1b[1G\r\n\x1b[38;5;9m[cao-developer-1a2b3c4d] \x1b[38;5;10m> \x1b[0m",
+  },
   copilot_cli: {
     busy: "\x1b[50;2H\x1b[94m◉\x1b[m \x1b[34mWo\x1b[94mrk\x1b[m\x1b[48;3H\x1b[?25h\x1b[?25l\r\n\r\n \x1b[34m◉\x1b[6Cng\x1b[m\x1b[48;3H",
     idle: "\x1b[50;2H\x1b[34m●\x1b[m \x1b[2A\x08\x1b[?25h\x1b[?25l\r\n\r\n \x1b[1m←\x1b[m open sidebar · Interactive · Allow All · ",
@@ -100,7 +118,10 @@ const TAILS: Record<string, { busy: string; idle: string }> = {
     idle: "\x1b[?2026h\x1b[?25l\x1b[30;27H\x1b[38;5;8m\x1b[48;5;232m ·\x1b[30;29H 5.4s\x1b[0m\x1b[49;4H\x1b[38;5;8m\x1b[48;5;232m/srv/project\x1b[0m",
   },
   kiro_cli: { busy: "\x1b[2K\x1b[1G⠹ Thinking...", idle: "\x1b[2K\x1b[1G\r\n[cao-developer-1a2b3c4d] > " },
-  qwen_cli: { busy: "\x1b[2K  \x1b[35m..\x1b[0m Distracting you with this witty phrase... \x1b[2m(2s · esc to cancel)\x1b[0m", idle: "\x1b[2K*   \x1b[2mType your message or @path/to/file\x1b[0m" },
+  qwen_cli: {
+    busy: "\x1b[2K  \x1b[35m..\x1b[0m Distracting you with this witty phrase... \x1b[2m(2s · esc to cancel)\x1b[0m",
+    idle: "\x1b[2K*   \x1b[2mType your message or @path/to/file\x1b[0m",
+  },
 };
 
 describe("an Enter taken as a newline in the paste", () => {
@@ -108,7 +129,13 @@ describe("an Enter taken as a newline in the paste", () => {
     const gemini = provider("gemini_cli");
     const text = (file: string): string => screens("gemini_cli").find((s) => s.file === file)!.text;
     expect(gemini.unsubmittedInput!(text("0.61.0-enter-taken-as-newline.completed.txt"))).toBe(true);
-    for (const file of ["0.61.0-idle.idle.txt", "0.61.0-answer.completed.txt", "0.61.0-busy.processing.txt", "0.61.0-initializing.processing.txt", "0.61.0-shell-approval.waiting_user_answer.txt"]) {
+    for (const file of [
+      "0.61.0-idle.idle.txt",
+      "0.61.0-answer.completed.txt",
+      "0.61.0-busy.processing.txt",
+      "0.61.0-initializing.processing.txt",
+      "0.61.0-shell-approval.waiting_user_answer.txt",
+    ]) {
       expect(gemini.unsubmittedInput!(text(file)), file).toBe(false);
     }
   });
@@ -130,7 +157,9 @@ describe("idle test on raw redraws", () => {
   it("sees a busy marker drawn with cursor moves (CSI n C) between its words instead of spaces", () => {
     const busy = "\x1b[2K⏵⏵\x1b[1Cbypass\x1b[1Cpermissions\x1b[1Con\x1b[3C·\x1b[1Cesc\x1b[1Cto\x1b[1Cinterrupt";
     expect(provider("claude_code").idleTail("x".repeat(300) + busy)).toBe(false);
-    expect(provider("claude_code").idleTail("x".repeat(300) + busy + "\x1b[2K✻\x1b[1CSautéed\x1b[1Cfor\x1b[1C4s")).toBe(true);
+    expect(provider("claude_code").idleTail("x".repeat(300) + busy + "\x1b[2K✻\x1b[1CSautéed\x1b[1Cfor\x1b[1C4s")).toBe(
+      true,
+    );
   });
 });
 
@@ -189,7 +218,7 @@ describe("launch: argv and MCP configuration", () => {
     expect(plan.argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--dangerously-skip-permissions"]);
     const configPath = plan.argv[plan.argv.indexOf("--mcp-config") + 1]!;
     expect(plan.argv).toContain("--strict-mcp-config");
-    expect(plan.argv[plan.argv.indexOf("--append-system-prompt") + 1]).toContain("It's \"quoted\"");
+    expect(plan.argv[plan.argv.indexOf("--append-system-prompt") + 1]).toContain('It\'s "quoted"');
     const config = JSON.parse(plan.files!.find((f) => f.path === configPath)!.content);
     checkCaoServer(config.mcpServers["cao-mcp-server"], ctx);
     expect(config.mcpServers.docs).toEqual({ command: "docs-mcp", args: ["--port", "0"] });
@@ -200,14 +229,22 @@ describe("launch: argv and MCP configuration", () => {
     const { argv, files } = provider("codex").buildLaunch(ctx);
     expect(files ?? []).toEqual([]); // nothing written: ~/.codex/config.toml stays untouched
     const overrides = Object.fromEntries(
-      argv.flatMap((arg, i) => (argv[i - 1] === "-c" ? [[arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]] : [])),
+      argv.flatMap((arg, i) =>
+        argv[i - 1] === "-c" ? [[arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]] : [],
+      ),
     );
     expect(JSON.parse(overrides["mcp_servers.cao-mcp-server.command"]!)).toBe("/usr/bin/node");
     expect(JSON.parse(overrides["mcp_servers.cao-mcp-server.args"]!)).toEqual(["/opt/cao/dist/mcp/main.js"]);
-    expect(overrides["mcp_servers.cao-mcp-server.env"]).toBe('{ CAO_TERMINAL_ID = "1a2b3c4d", CAO_API_HOST = "127.0.0.1", CAO_API_PORT = "9889" }');
+    expect(overrides["mcp_servers.cao-mcp-server.env"]).toBe(
+      '{ CAO_TERMINAL_ID = "1a2b3c4d", CAO_API_HOST = "127.0.0.1", CAO_API_PORT = "9889" }',
+    );
     expect(JSON.parse(overrides["mcp_servers.docs.command"]!)).toBe("docs-mcp");
     expect(JSON.parse(overrides.developer_instructions!)).toContain("`backticks` and a\nnewline.");
-    expect(argv.slice(0, 3)).toEqual(["/opt/agents/bin/the-cli", "--dangerously-bypass-approvals-and-sandbox", "--no-alt-screen"]);
+    expect(argv.slice(0, 3)).toEqual([
+      "/opt/agents/bin/the-cli",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--no-alt-screen",
+    ]);
     // Per launch, whatever the user's config says: no daemon left behind, nothing phoning home at start.
     expect(argv).toContain("--no-daemon");
     expect(overrides).toMatchObject({
@@ -225,7 +262,9 @@ describe("launch: argv and MCP configuration", () => {
     const screen = (file: string): string => fs.readFileSync(path.join(SCREENS, "codex", file), "utf8");
     const trust = screen("0.169.0-folder-trust.waiting_user_answer.txt");
     expect(codex.firstLaunchKeys!(trust)).toEqual(["Enter"]);
-    const onSecondChoice = trust.replace("› 1. Trust and continue", "  1. Trust and continue").replace("  2. Back to Agent Command Center", "› 2. Back to Agent Command Center");
+    const onSecondChoice = trust
+      .replace("› 1. Trust and continue", "  1. Trust and continue")
+      .replace("  2. Back to Agent Command Center", "› 2. Back to Agent Command Center");
     expect(codex.firstLaunchKeys!(onSecondChoice)).toEqual(["Up"]);
     expect(codex.firstLaunchKeys!(screen("0.169.0-hooks-review.waiting_user_answer.txt"))).toBeUndefined();
     expect(codex.firstLaunchKeys!(screen("0.169.0-approval.waiting_user_answer.txt"))).toBeUndefined();
@@ -236,7 +275,10 @@ describe("launch: argv and MCP configuration", () => {
     const ctx = context();
     const userDir = path.join(ctx.homeDir, ".gemini");
     fs.mkdirSync(path.join(userDir, "tmp"), { recursive: true });
-    fs.writeFileSync(path.join(userDir, "settings.json"), '{\n  // the user\'s own\n  "model": {"name": "gemini-2.5-pro"},\n  "mcpServers": {"mine": {"command": "mine-mcp"}}\n}\n');
+    fs.writeFileSync(
+      path.join(userDir, "settings.json"),
+      '{\n  // the user\'s own\n  "model": {"name": "gemini-2.5-pro"},\n  "mcpServers": {"mine": {"command": "mine-mcp"}}\n}\n',
+    );
     fs.writeFileSync(path.join(userDir, "oauth_creds.json"), "{}");
     const { argv, files, env, links } = provider("gemini_cli").buildLaunch(ctx);
     const home = path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-home");
@@ -250,7 +292,9 @@ describe("launch: argv and MCP configuration", () => {
     expect(settings.mcpServers["cao-mcp-server"].trust).toBe(true);
     // The profile's instructions: a context file of CAO's, after the user's GEMINI.md.
     expect(settings.context.fileName).toEqual(["GEMINI.md", "CAO_AGENT_PROFILE.md"]);
-    expect(files!.find((f) => f.path === path.join(home, ".gemini", "CAO_AGENT_PROFILE.md"))!.content).toContain("It's \"quoted\"");
+    expect(files!.find((f) => f.path === path.join(home, ".gemini", "CAO_AGENT_PROFILE.md"))!.content).toContain(
+      'It\'s "quoted"',
+    );
     expect(links!.map((l) => [path.relative(home, l.path), l.target]).sort()).toEqual([
       [".gemini/oauth_creds.json", path.join(userDir, "oauth_creds.json")],
       [".gemini/tmp", path.join(userDir, "tmp")],
@@ -298,7 +342,9 @@ describe("launch: argv and MCP configuration", () => {
     expect(config.mcpServers.docs).toMatchObject({ command: "docs-mcp", args: ["--port", "0"] });
     const instructionsDir = env!.COPILOT_CUSTOM_INSTRUCTIONS_DIRS!.split(",").at(-1)!;
     expect(instructionsDir).toBe(path.join(runtime, "copilot-instructions"));
-    const instructions = files!.find((f) => f.path === path.join(instructionsDir, "instructions", "cao-developer.instructions.md"))!;
+    const instructions = files!.find(
+      (f) => f.path === path.join(instructionsDir, "instructions", "cao-developer.instructions.md"),
+    )!;
     expect(instructions.content).toContain("`backticks` and a\nnewline.");
   });
 
@@ -308,7 +354,11 @@ describe("launch: argv and MCP configuration", () => {
     expect(argv).toEqual(["/opt/agents/bin/the-cli"]);
     const config = JSON.parse(env!.OPENCODE_CONFIG_CONTENT!);
     const server = config.mcp["cao-mcp-server"];
-    expect(server).toMatchObject({ type: "local", enabled: true, command: ["/usr/bin/node", "/opt/cao/dist/mcp/main.js"] });
+    expect(server).toMatchObject({
+      type: "local",
+      enabled: true,
+      command: ["/usr/bin/node", "/opt/cao/dist/mcp/main.js"],
+    });
     expect(server.environment).toMatchObject({ CAO_TERMINAL_ID: "1a2b3c4d", CAO_API_PORT: "9889" });
     expect(config.mcp.docs.command).toEqual(["docs-mcp", "--port", "0"]);
     expect(config.permission).toMatchObject({ bash: "allow", edit: "allow", external_directory: "allow" });
@@ -324,12 +374,15 @@ describe("launch: argv and MCP configuration", () => {
       const ctx = context();
       const { argv, files } = provider(name).buildLaunch(ctx);
       expect(argv[0]).toBe(ctx.binaryPath);
-      expect(argv.slice(argv.indexOf("--agent"), argv.indexOf("--agent") + 2)).toEqual(["--agent", "cao-developer-1a2b3c4d"]);
+      expect(argv.slice(argv.indexOf("--agent"), argv.indexOf("--agent") + 2)).toEqual([
+        "--agent",
+        "cao-developer-1a2b3c4d",
+      ]);
       expect(argv).toContain("--trust-all-tools");
       expect(files!.map((f) => f.path)).toEqual([path.join(ctx.homeDir, agentsDir, "cao-developer-1a2b3c4d.json")]);
       const agent = JSON.parse(files![0]!.content);
       expect(agent.name).toBe("cao-developer-1a2b3c4d");
-      expect(agent.prompt).toContain("It's \"quoted\"");
+      expect(agent.prompt).toContain('It\'s "quoted"');
       checkCaoServer(agent.mcpServers["cao-mcp-server"], ctx);
       expect(agent.allowedTools).toContain("@cao-mcp-server");
     });
@@ -362,8 +415,13 @@ describe("a provider whose CLI is not installed", () => {
     const server = await startTestServer();
     try {
       // A PATH without any agent CLI (but with tmux and node, which the server itself needs).
-      process.env.PATH = [path.dirname(process.execPath), path.dirname(execFileSync("sh", ["-c", "command -v tmux"], { encoding: "utf8" }).trim())].join(":");
-      const response = await server.http("POST", "/sessions", { query: { provider: "codex", agent_profile: "developer", session_name: "nocli" } });
+      process.env.PATH = [
+        path.dirname(process.execPath),
+        path.dirname(execFileSync("sh", ["-c", "command -v tmux"], { encoding: "utf8" }).trim()),
+      ].join(":");
+      const response = await server.http("POST", "/sessions", {
+        query: { provider: "codex", agent_profile: "developer", session_name: "nocli" },
+      });
       expect(response.status).toBe(400);
       expect(response.body.detail).toBe("provider codex needs `codex` on PATH, and it is not there");
       expect((await server.http("GET", "/sessions")).body).toEqual([]);
@@ -397,7 +455,9 @@ describe("a terminal that fails to start", () => {
     };
     const server = await startTestServer({ server: { providers: [mockProvider, neverStarts] } });
     try {
-      const response = await server.http("POST", "/sessions", { query: { provider: "never_starts", agent_profile: "developer", session_name: "dud" } });
+      const response = await server.http("POST", "/sessions", {
+        query: { provider: "never_starts", agent_profile: "developer", session_name: "dud" },
+      });
       expect(response.status).toBe(500);
       expect(response.body.detail).toMatch(/never_starts did not become ready within 300 ms/);
       expect(runtime).not.toBe("");
@@ -416,7 +476,9 @@ describe("first-launch screens CAO answers itself", () => {
   it("claude_code 2.1.328: the folder trust select is moved from 'No, exit' to 'Yes, I trust this folder', then confirmed", () => {
     const trust = claude("2.1.328-trust.waiting_user_answer.txt");
     expect(provider("claude_code").firstLaunchKeys!(trust)).toEqual(["Down"]);
-    const onYes = trust.replace("❯ No, exit", "  No, exit").replace("  Yes, I trust this folder", "❯ Yes, I trust this folder");
+    const onYes = trust
+      .replace("❯ No, exit", "  No, exit")
+      .replace("  Yes, I trust this folder", "❯ Yes, I trust this folder");
     expect(onYes).not.toBe(trust);
     expect(provider("claude_code").firstLaunchKeys!(onYes)).toEqual(["Enter"]);
   });
@@ -424,12 +486,18 @@ describe("first-launch screens CAO answers itself", () => {
   it("claude_code 2.1.328: the bypass-mode confirmation is answered 'Yes, I accept' (the mode CAO chose)", () => {
     const confirm = claude("2.1.328-bypass-confirm.waiting_user_answer.txt");
     expect(provider("claude_code").firstLaunchKeys!(confirm)).toEqual(["Down"]);
-    expect(provider("claude_code").firstLaunchKeys!(confirm.replace("❯ No, exit", "  No, exit").replace("  Yes, I accept", "❯ Yes, I accept"))).toEqual(["Enter"]);
+    expect(
+      provider("claude_code").firstLaunchKeys!(
+        confirm.replace("❯ No, exit", "  No, exit").replace("  Yes, I accept", "❯ Yes, I accept"),
+      ),
+    ).toEqual(["Enter"]);
   });
 
   it("claude_code 2.1.328: the API-key question and a tool's permission prompt are left to the user", () => {
     expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-api-key.waiting_user_answer.txt"))).toBeUndefined();
-    expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-permission.waiting_user_answer.txt"))).toBeUndefined();
+    expect(
+      provider("claude_code").firstLaunchKeys!(claude("2.1.328-permission.waiting_user_answer.txt")),
+    ).toBeUndefined();
     expect(provider("claude_code").firstLaunchKeys!(claude("2.1.328-idle.idle.txt"))).toBeUndefined();
   });
 });
@@ -452,9 +520,13 @@ describe("an agent that took the Enter after a paste as a newline", () => {
   async function typeInto(provider: Provider): Promise<void> {
     const server = await startTestServer({ server: { providers: [mockProvider, provider] } });
     try {
-      const created = await server.http("POST", "/sessions", { query: { provider: provider.name, agent_profile: "developer", session_name: "holding" } });
+      const created = await server.http("POST", "/sessions", {
+        query: { provider: provider.name, agent_profile: "developer", session_name: "holding" },
+      });
       expect(created.status).toBe(201);
-      expect((await server.http("POST", `/terminals/${created.body.id}/input`, { body: { message: "hello there" } })).status).toBe(200);
+      expect(
+        (await server.http("POST", `/terminals/${created.body.id}/input`, { body: { message: "hello there" } })).status,
+      ).toBe(200);
     } finally {
       await server.close();
     }

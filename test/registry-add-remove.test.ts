@@ -55,7 +55,14 @@ describe("registry.add()", () => {
     const out: string[] = [];
     const { registry } = await registryOver({ disk: dropInRecorder("add-before", "disk") });
     const row = await registry.add("mem", memoryRecorder("mem", out));
-    expect(row).toEqual({ name: "mem", source: "memory", path: "(memory)", status: "active", isolation: "inline", hooks: ["message_sent"] });
+    expect(row).toEqual({
+      name: "mem",
+      source: "memory",
+      path: "(memory)",
+      status: "active",
+      isolation: "inline",
+      hooks: ["message_sent"],
+    });
     expect(out).toEqual(["mem:setup"]);
     await registry.load();
     expect(registry.list().map((p) => [p.name, p.source, p.status])).toEqual([
@@ -73,7 +80,10 @@ describe("registry.add()", () => {
     await registry.load();
     const seen: string[] = [];
     registry.dispatch(message(0)); // nobody listens yet
-    const row = await registry.add("late", definePlugin({ hooks: { message_sent: (event) => void seen.push(event.message) } }));
+    const row = await registry.add(
+      "late",
+      definePlugin({ hooks: { message_sent: (event) => void seen.push(event.message) } }),
+    );
     expect(row).toMatchObject({ name: "late", source: "memory", status: "active", hooks: ["message_sent"] });
     registry.dispatch(message(1));
     registry.dispatch(message(2));
@@ -91,7 +101,11 @@ describe("registry.add()", () => {
     expect(sink<string>("clash-before")).toEqual([]); // the drop-in was never imported
     const warnings = logs.warnings();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ name: "twin", kept: "(memory)", skipped: path.join(home, "plugins", "twin.ts") });
+    expect(warnings[0]).toMatchObject({
+      name: "twin",
+      kept: "(memory)",
+      skipped: path.join(home, "plugins", "twin.ts"),
+    });
     registry.dispatch(message(0));
     expect(await registry.drain(2000)).toBe(true);
     expect(out).toEqual(["mem:setup", "mem:#2"]);
@@ -102,7 +116,9 @@ describe("registry.add()", () => {
     const { registry } = await registryOver({ twin: dropInRecorder("clash-after", "disk") });
     await registry.load();
     const before = registry.list();
-    await expect(registry.add("twin", memoryRecorder("mem", out))).rejects.toThrow('a plugin named "twin" is already registered');
+    await expect(registry.add("twin", memoryRecorder("mem", out))).rejects.toThrow(
+      'a plugin named "twin" is already registered',
+    );
     expect(out).toEqual([]);
     expect(registry.list()).toEqual(before);
     registry.dispatch(message(0));
@@ -122,7 +138,9 @@ describe("registry.add()", () => {
     });
     const loading = registry.load();
     await waitFor(() => sink<string>(key).length > 0, 10_000, "the drop-in's setup to start");
-    await expect(registry.add("twin", memoryRecorder("mem", out))).rejects.toThrow('a plugin named "twin" is already registered');
+    await expect(registry.add("twin", memoryRecorder("mem", out))).rejects.toThrow(
+      'a plugin named "twin" is already registered',
+    );
     await loading;
     expect(registry.list().map((p) => [p.name, p.source, p.status])).toEqual([["twin", "dir", "active"]]);
     await registry.teardown();
@@ -135,7 +153,9 @@ describe("registry.add()", () => {
     const { registry } = await registryOver();
     await registry.load();
     await registry.add("one", memoryRecorder("first", first));
-    await expect(registry.add("one", memoryRecorder("second", second))).rejects.toThrow('a plugin named "one" is already registered');
+    await expect(registry.add("one", memoryRecorder("second", second))).rejects.toThrow(
+      'a plugin named "one" is already registered',
+    );
     expect(second).toEqual([]);
     registry.dispatch(message(0));
     expect(await registry.drain(2000)).toBe(true);
@@ -148,7 +168,10 @@ describe("registry.add()", () => {
     const b: string[] = [];
     const { registry } = await registryOver();
     await registry.load();
-    const results = await Promise.allSettled([registry.add("same", memoryRecorder("a", a)), registry.add("same", memoryRecorder("b", b))]);
+    const results = await Promise.allSettled([
+      registry.add("same", memoryRecorder("a", a)),
+      registry.add("same", memoryRecorder("b", b)),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     const [winner, loser] = results[0]!.status === "fulfilled" ? [a, b] : [b, a];
     const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
@@ -173,7 +196,15 @@ describe("registry.add()", () => {
     const { registry, logs } = await registryOver();
     await registry.load();
     const row = await registry.add("broken", Broken);
-    expect(row).toEqual({ name: "broken", source: "memory", path: "(memory)", status: "failed", isolation: "inline", hooks: [], error: "setup() threw: no credentials" });
+    expect(row).toEqual({
+      name: "broken",
+      source: "memory",
+      path: "(memory)",
+      status: "failed",
+      isolation: "inline",
+      hooks: [],
+      error: "setup() threw: no credentials",
+    });
     expect(registry.list()).toEqual([row]);
     expect(logs.warnings()).toHaveLength(1);
     expect(logs.warnings()[0]).toMatchObject({ plugin: "broken" });
@@ -186,7 +217,10 @@ describe("registry.add()", () => {
   it("setup() never settles: add() resolves after the setup timeout with a failed row; remove() then frees the name", async () => {
     const { registry } = await registryOver({}, { setupTimeoutMs: 200 });
     await registry.load();
-    const row = await registry.add("hangs", definePlugin({ setup: () => new Promise(() => {}), hooks: { message_sent() {} } }));
+    const row = await registry.add(
+      "hangs",
+      definePlugin({ setup: () => new Promise(() => {}), hooks: { message_sent() {} } }),
+    );
     expect(row).toMatchObject({ name: "hangs", status: "failed", error: "setup() did not settle within 200 ms" });
     const out: string[] = [];
     await expect(registry.add("hangs", memoryRecorder("again", out))).rejects.toThrow("already registered");

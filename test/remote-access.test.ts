@@ -41,7 +41,10 @@ afterAll(async () => {
 
 /** The environment of a `cao` child: ours without any CAO_* settings a developer's shell may carry, plus `extra`. */
 function caoEnv(extra: Record<string, string>): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CAO_"))) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("CAO_"))) as Record<
+    string,
+    string
+  >;
   const socket = `cao-remote-${process.pid}-${++socketNo}`;
   sockets.push(socket);
   return { ...env, CAO_TMUX_SOCKET: socket, CAO_MOCK_DELAY_MS: "300", ...extra };
@@ -57,21 +60,76 @@ function cao(args: string[], env: Record<string, string>): Promise<{ code: numbe
 
 describe("a non-loopback address without --allow-remote and CAO_API_TOKEN: cao server exits 1 saying what is missing", () => {
   const cases: [string, string[], Record<string, string>, RegExp[], RegExp[]][] = [
-    ["neither flag nor token", ["--host", "0.0.0.0"], {}, [/--allow-remote flag \(or CAO_ALLOW_REMOTE=1\)/, /a non-empty CAO_API_TOKEN/], []],
-    ["--allow-remote without a token", ["--host", "0.0.0.0", "--allow-remote"], {}, [/Missing: a non-empty CAO_API_TOKEN/], [/--allow-remote flag/]],
-    ["--allow-remote with an empty token", ["--host", "0.0.0.0", "--allow-remote"], { CAO_API_TOKEN: "" }, [/Missing: a non-empty CAO_API_TOKEN/], [/--allow-remote flag/]],
-    ["a token without --allow-remote", ["--host", "0.0.0.0"], { CAO_API_TOKEN: TOKEN }, [/Missing: the --allow-remote flag \(or CAO_ALLOW_REMOTE=1\)\.$/m], [/CAO_API_TOKEN/]],
-    ["CAO_API_HOST=:: and CAO_ALLOW_REMOTE=1 without a token", [], { CAO_API_HOST: "::", CAO_ALLOW_REMOTE: "1" }, [/refusing to listen on ::/, /Missing: a non-empty CAO_API_TOKEN/], [/--allow-remote flag/]],
-    ["CAO_ALLOW_REMOTE=true is not the opt-in", ["--host", "0.0.0.0"], { CAO_ALLOW_REMOTE: "true", CAO_API_TOKEN: TOKEN }, [/Missing: the --allow-remote flag/], []],
-    ["a token with a space in it", ["--host", "0.0.0.0", "--allow-remote"], { CAO_API_TOKEN: "two words" }, [/CAO_API_TOKEN must be printable ASCII without spaces/], []],
-    ...(lan ? ([["this machine's network address, neither flag nor token", ["--host", lan], {}, [new RegExp(`refusing to listen on ${lan.replaceAll(".", "\\.")}:`)], []]] as const) : []),
+    [
+      "neither flag nor token",
+      ["--host", "0.0.0.0"],
+      {},
+      [/--allow-remote flag \(or CAO_ALLOW_REMOTE=1\)/, /a non-empty CAO_API_TOKEN/],
+      [],
+    ],
+    [
+      "--allow-remote without a token",
+      ["--host", "0.0.0.0", "--allow-remote"],
+      {},
+      [/Missing: a non-empty CAO_API_TOKEN/],
+      [/--allow-remote flag/],
+    ],
+    [
+      "--allow-remote with an empty token",
+      ["--host", "0.0.0.0", "--allow-remote"],
+      { CAO_API_TOKEN: "" },
+      [/Missing: a non-empty CAO_API_TOKEN/],
+      [/--allow-remote flag/],
+    ],
+    [
+      "a token without --allow-remote",
+      ["--host", "0.0.0.0"],
+      { CAO_API_TOKEN: TOKEN },
+      [/Missing: the --allow-remote flag \(or CAO_ALLOW_REMOTE=1\)\.$/m],
+      [/CAO_API_TOKEN/],
+    ],
+    [
+      "CAO_API_HOST=:: and CAO_ALLOW_REMOTE=1 without a token",
+      [],
+      { CAO_API_HOST: "::", CAO_ALLOW_REMOTE: "1" },
+      [/refusing to listen on ::/, /Missing: a non-empty CAO_API_TOKEN/],
+      [/--allow-remote flag/],
+    ],
+    [
+      "CAO_ALLOW_REMOTE=true is not the opt-in",
+      ["--host", "0.0.0.0"],
+      { CAO_ALLOW_REMOTE: "true", CAO_API_TOKEN: TOKEN },
+      [/Missing: the --allow-remote flag/],
+      [],
+    ],
+    [
+      "a token with a space in it",
+      ["--host", "0.0.0.0", "--allow-remote"],
+      { CAO_API_TOKEN: "two words" },
+      [/CAO_API_TOKEN must be printable ASCII without spaces/],
+      [],
+    ],
+    ...(lan
+      ? ([
+          [
+            "this machine's network address, neither flag nor token",
+            ["--host", lan],
+            {},
+            [new RegExp(`refusing to listen on ${lan.replaceAll(".", "\\.")}:`)],
+            [],
+          ],
+        ] as const)
+      : []),
   ] as [string, string[], Record<string, string>, RegExp[], RegExp[]][];
 
   for (const [name, args, env, says, doesNotSay] of cases) {
     it(name, async () => {
       const home = tempDir("cao-remote-refused-");
       const port = await freePort();
-      const result = await cao(["server", "--no-watch", ...args], caoEnv({ CAO_HOME: home, CAO_API_PORT: String(port), ...env }));
+      const result = await cao(
+        ["server", "--no-watch", ...args],
+        caoEnv({ CAO_HOME: home, CAO_API_PORT: String(port), ...env }),
+      );
       expect(result.code, result.stderr).toBe(1);
       expect(result.stderr).toMatch(/^cao server: /);
       for (const pattern of says) expect(result.stderr).toMatch(pattern);
@@ -96,11 +154,18 @@ describe("cao server --host 0.0.0.0 --allow-remote with CAO_API_TOKEN", () => {
   beforeAll(async () => {
     port = await freePort();
     env = caoEnv({ CAO_HOME: home, CAO_API_PORT: String(port), CAO_API_TOKEN: TOKEN });
-    server = spawn(process.execPath, [CAO, "server", "--host", "0.0.0.0", "--allow-remote", "--no-watch"], { env, stdio: ["ignore", "pipe", "inherit"] });
+    server = spawn(process.execPath, [CAO, "server", "--host", "0.0.0.0", "--allow-remote", "--no-watch"], {
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     children.push(server);
     server.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     const client = new CaoClient({ baseUrl: local(), token: TOKEN });
-    await waitFor(async () => (await client.health().catch(() => undefined))?.status === "ok", 20_000, "cao-server to answer");
+    await waitFor(
+      async () => (await client.health().catch(() => undefined))?.status === "ok",
+      20_000,
+      "cao-server to answer",
+    );
   });
 
   it("every request without the right token is 401 {detail}, /health included; with it, 200", async () => {
@@ -120,48 +185,76 @@ describe("cao server --host 0.0.0.0 --allow-remote with CAO_API_TOKEN", () => {
         expect(response.headers["www-authenticate"]).toBe('Bearer realm="cao-server"');
       }
       expect((await rawRequest(local(), "GET", route, { headers: withToken() })).status, route).toBe(200);
-      expect((await rawRequest(local(), "GET", route, { headers: { authorization: `bearer ${TOKEN}` } })).status, `${route}, lower-case scheme`).toBe(200);
+      expect(
+        (await rawRequest(local(), "GET", route, { headers: { authorization: `bearer ${TOKEN}` } })).status,
+        `${route}, lower-case scheme`,
+      ).toBe(200);
     }
   });
 
   it("a state-changing request without the token is 401 and changes nothing", async () => {
-    const response = await rawRequest(local(), "POST", "/sessions?provider=mock&agent_profile=developer&session_name=no-token");
+    const response = await rawRequest(
+      local(),
+      "POST",
+      "/sessions?provider=mock&agent_profile=developer&session_name=no-token",
+    );
     expect(response.status).toBe(401);
     expect(await new TmuxClient({ socketName: env.CAO_TMUX_SOCKET! }).hasSession("cao-no-token")).toBe(false);
   });
 
-  it.runIf(lan)("from the network, a forged Host: localhost without the token is refused; with the token it is served", async () => {
-    const remote = `http://${lan}:${port}`;
-    for (const host of ["localhost", `localhost:${port}`, `127.0.0.1:${port}`]) {
-      const forged = await rawRequest(remote, "GET", "/sessions", { headers: { host } });
-      expect(forged.status, host).toBe(401);
-      const posted = await rawRequest(remote, "POST", "/sessions?provider=mock&agent_profile=developer&session_name=forged", { headers: { host } });
-      expect(posted.status, host).toBe(401);
-      expect((await rawRequest(remote, "GET", "/sessions", { headers: withToken({ host }) })).status, host).toBe(200);
-    }
-    expect(await new TmuxClient({ socketName: env.CAO_TMUX_SOCKET! }).hasSession("cao-forged")).toBe(false);
-  });
+  it.runIf(lan)(
+    "from the network, a forged Host: localhost without the token is refused; with the token it is served",
+    async () => {
+      const remote = `http://${lan}:${port}`;
+      for (const host of ["localhost", `localhost:${port}`, `127.0.0.1:${port}`]) {
+        const forged = await rawRequest(remote, "GET", "/sessions", { headers: { host } });
+        expect(forged.status, host).toBe(401);
+        const posted = await rawRequest(
+          remote,
+          "POST",
+          "/sessions?provider=mock&agent_profile=developer&session_name=forged",
+          { headers: { host } },
+        );
+        expect(posted.status, host).toBe(401);
+        expect((await rawRequest(remote, "GET", "/sessions", { headers: withToken({ host }) })).status, host).toBe(200);
+      }
+      expect(await new TmuxClient({ socketName: env.CAO_TMUX_SOCKET! }).hasSession("cao-forged")).toBe(false);
+    },
+  );
 
-  it.runIf(lan)("the Host check still holds: the names it was bound to pass, others are 400 even with the token", async () => {
-    const remote = `http://${lan}:${port}`;
-    expect((await rawRequest(remote, "GET", "/health", { headers: withToken() })).status).toBe(200); // Host: <lan>:<port>
-    expect((await rawRequest(remote, "GET", "/health", { headers: withToken({ host: os.hostname() }) })).status).toBe(200);
-    for (const host of ["evil.example", `evil.example:${port}`, `${lan}.evil.example`]) {
-      const response = await rawRequest(remote, "GET", "/health", { headers: withToken({ host }) });
-      expect(response.status, host).toBe(400);
-      expect(JSON.parse(response.body).detail).toMatch(/invalid host header/);
-    }
-  });
+  it.runIf(lan)(
+    "the Host check still holds: the names it was bound to pass, others are 400 even with the token",
+    async () => {
+      const remote = `http://${lan}:${port}`;
+      expect((await rawRequest(remote, "GET", "/health", { headers: withToken() })).status).toBe(200); // Host: <lan>:<port>
+      expect((await rawRequest(remote, "GET", "/health", { headers: withToken({ host: os.hostname() }) })).status).toBe(
+        200,
+      );
+      for (const host of ["evil.example", `evil.example:${port}`, `${lan}.evil.example`]) {
+        const response = await rawRequest(remote, "GET", "/health", { headers: withToken({ host }) });
+        expect(response.status, host).toBe(400);
+        expect(JSON.parse(response.body).detail).toMatch(/invalid host header/);
+      }
+    },
+  );
 
   it("a foreign Origin is still refused with the token (403)", async () => {
-    const response = await rawRequest(local(), "POST", "/sessions?provider=mock&agent_profile=developer&session_name=csrf", {
-      headers: withToken({ origin: "http://evil.example" }),
-    });
+    const response = await rawRequest(
+      local(),
+      "POST",
+      "/sessions?provider=mock&agent_profile=developer&session_name=csrf",
+      {
+        headers: withToken({ origin: "http://evil.example" }),
+      },
+    );
     expect(response.status).toBe(403);
   });
 
   it("logs the real listening addresses and a WARN that the API is reachable from the network", () => {
-    const lines = stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { level: number; msg: string });
+    const lines = stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
     const listening = lines.find((line) => line.msg.startsWith("cao-server listening on "));
     expect(listening?.msg).toContain(`http://127.0.0.1:${port}`);
     if (lan) expect(listening?.msg).toContain(`http://${lan}:${port}`);
@@ -177,7 +270,10 @@ describe("cao server --host 0.0.0.0 --allow-remote with CAO_API_TOKEN", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("missing or wrong API token");
 
-    const launched = await cao(["launch", "--agents", "developer", "--provider", "mock", "--session-name", "remote", "--headless"], env);
+    const launched = await cao(
+      ["launch", "--agents", "developer", "--provider", "mock", "--session-name", "remote", "--headless"],
+      env,
+    );
     expect(launched.code, launched.stderr).toBe(0);
     const terminal = JSON.parse(launched.stdout) as { id: string; session_name: string };
     expect(terminal.session_name).toBe("cao-remote");
@@ -186,9 +282,17 @@ describe("cao server --host 0.0.0.0 --allow-remote with CAO_API_TOKEN", () => {
     const config = path.join(home, "runtime", terminal.id, "mcp.json");
     expect(fs.statSync(config).mode & 0o777).toBe(0o600);
     const mcp = JSON.parse(fs.readFileSync(config, "utf8")).mcpServers["cao-mcp-server"];
-    expect(mcp.env).toMatchObject({ CAO_TERMINAL_ID: terminal.id, CAO_API_TOKEN: TOKEN, CAO_API_HOST: "127.0.0.1", CAO_API_PORT: String(port) });
+    expect(mcp.env).toMatchObject({
+      CAO_TERMINAL_ID: terminal.id,
+      CAO_API_TOKEN: TOKEN,
+      CAO_API_HOST: "127.0.0.1",
+      CAO_API_PORT: String(port),
+    });
 
-    expect(await cao(["shutdown", "--session", "remote"], env)).toMatchObject({ code: 0, stdout: "killed cao-remote\n" });
+    expect(await cao(["shutdown", "--session", "remote"], env)).toMatchObject({
+      code: 0,
+      stdout: "killed cao-remote\n",
+    });
   });
 
   it("stops cleanly on SIGTERM", async () => {
@@ -215,12 +319,27 @@ describe("a server with a token, and agents calling it through cao-mcp-server", 
   it("a mock agent's send_message goes through cao-mcp-server with the token from its MCP configuration", async () => {
     expect((await t.http("GET", "/sessions")).status).toBe(401);
     const client = new CaoClient({ baseUrl: t.url, token: TOKEN });
-    const sender = await client.createSession({ provider: "mock", agent_profile: "code_supervisor", session_name: "token" });
+    const sender = await client.createSession({
+      provider: "mock",
+      agent_profile: "code_supervisor",
+      session_name: "token",
+    });
     const receiver = await client.createTerminal("token", { provider: "mock", agent_profile: "developer" });
-    await client.sendInput(sender.id, { message: `/tool send_message {"receiver_id": "${receiver.id}", "message": "hello with a token"}` });
-    await waitFor(async () => (await client.getTerminal(sender.id)).status === "completed", 30_000, "the tool call to finish");
+    await client.sendInput(sender.id, {
+      message: `/tool send_message {"receiver_id": "${receiver.id}", "message": "hello with a token"}`,
+    });
+    await waitFor(
+      async () => (await client.getTerminal(sender.id)).status === "completed",
+      30_000,
+      "the tool call to finish",
+    );
     expect((await client.output(sender.id, "last")).output).toMatch(/^send_message result:/);
-    const inbox = await client.request<{ message: string; sender_id: string }[]>("GET", `/terminals/${receiver.id}/inbox/messages`, undefined, { limit: 10 });
+    const inbox = await client.request<{ message: string; sender_id: string }[]>(
+      "GET",
+      `/terminals/${receiver.id}/inbox/messages`,
+      undefined,
+      { limit: 10 },
+    );
     expect(inbox).toEqual([expect.objectContaining({ message: "hello with a token", sender_id: sender.id })]);
   });
 });

@@ -84,7 +84,9 @@ describe.skipIf(!canMountTmpfs())("a full disk under the database (tmpfs; needs 
       [503, true],
     ]);
 
-    const create = await client.createSession({ provider: "mock", agent_profile: "developer", session_name: "never" }).catch((e) => e);
+    const create = await client
+      .createSession({ provider: "mock", agent_profile: "developer", session_name: "never" })
+      .catch((e) => e);
     expect([create.status, /storage unavailable/.test(create.detail)]).toEqual([503, true]);
     expect(await new TmuxClient({ socketName: socket }).hasSession("cao-never")).toBe(false);
 
@@ -93,7 +95,10 @@ describe.skipIf(!canMountTmpfs())("a full disk under the database (tmpfs; needs 
     expect((await client.output(terminal.id, "full")).output).not.toContain("typed?");
 
     fs.rmSync(filler);
-    const after = await client.sendToInbox(terminal.id, { sender_id: "0000aaaa", message: "stored after space came back" });
+    const after = await client.sendToInbox(terminal.id, {
+      sender_id: "0000aaaa",
+      message: "stored after space came back",
+    });
     expect(after.message_id).toBe(2); // ids handed out for refused messages would have been reused: none were
     await server.stop();
     const db = new Database(path.join(dbDir, "cao.db"), { readonly: true });
@@ -109,7 +114,11 @@ describe.skipIf(!canMountTmpfs())("a full disk under the database (tmpfs; needs 
 it("a database file deleted while the server runs is detected (WARN) and restored, so a restart forgets nothing", async () => {
   const home = tempDir("cao-deleted-");
   const server = await startServerProcess({ home, socket });
-  const terminal = await server.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "deleted" });
+  const terminal = await server.client.createSession({
+    provider: "mock",
+    agent_profile: "developer",
+    session_name: "deleted",
+  });
   await server.client.sendToInbox(terminal.id, { sender_id: "0000aaaa", message: "before the deletion" });
   const dbFile = path.join(home, "db", "cao.db");
   for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(dbFile + suffix, { force: true });
@@ -138,7 +147,10 @@ it("a database file deleted while the server runs is detected (WARN) and restore
 function serverBoundByFileModes(): { command: string; args: string[] } {
   const server = [CAO_MAIN, "server", "--no-watch"];
   if (process.getuid?.() !== 0) return { command: process.execPath, args: server };
-  return { command: "setpriv", args: ["--bounding-set=-dac_override,-dac_read_search", "--", process.execPath, ...server] };
+  return {
+    command: "setpriv",
+    args: ["--bounding-set=-dac_override,-dac_read_search", "--", process.execPath, ...server],
+  };
 }
 
 it("a read-only database at start: cao server exits 1 with one clear line, no stack", async () => {
@@ -156,6 +168,8 @@ it("a read-only database at start: cao server exits 1 with one clear line, no st
   });
   expect(child.error, `${command} could not be run (under root, setpriv from util-linux is needed)`).toBeUndefined();
   expect(child.status).toBe(1);
-  expect(child.stderr).toMatch(new RegExp(`^cao server: storage unavailable while opening ${dbFile}: .*readonly.*check that CAO_HOME`));
+  expect(child.stderr).toMatch(
+    new RegExp(`^cao server: storage unavailable while opening ${dbFile}: .*readonly.*check that CAO_HOME`),
+  );
   expect(child.stderr.trim().split("\n")).toHaveLength(1);
 });

@@ -28,7 +28,11 @@ const BIG = "x".repeat(90_000);
 it("tmux gone: kill-server, then input and exit to its terminals, never crashes the server (EPIPE on tmux's stdin)", async () => {
   const server = await startServerProcess();
   for (let round = 0; round < 4; round++) {
-    const terminal = await server.client.createSession({ provider: "mock", agent_profile: "developer", session_name: `gone-${round}` });
+    const terminal = await server.client.createSession({
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: `gone-${round}`,
+    });
     server.tmux("kill-server");
     const answers = await Promise.all([
       ...Array.from({ length: 6 }, () => server.http("POST", `/terminals/${terminal.id}/input`, { message: BIG })),
@@ -36,7 +40,10 @@ it("tmux gone: kill-server, then input and exit to its terminals, never crashes 
     ]);
     for (const answer of answers) {
       // Status 0: the connection failed, i.e. the server died under the request.
-      expect(answer.status, `round ${round}: ${JSON.stringify(answer.body)}; output: ${server.output()}`).toBeGreaterThanOrEqual(400);
+      expect(
+        answer.status,
+        `round ${round}: ${JSON.stringify(answer.body)}; output: ${server.output()}`,
+      ).toBeGreaterThanOrEqual(400);
       expect(answer.status).not.toBe(500);
       expect(typeof answer.body?.detail).toBe("string");
     }
@@ -54,7 +61,14 @@ export default { hooks: { session_created: write, session_killed: write, termina
 }
 
 function readJournal(file: string): Record<string, string>[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, string>)
+    : [];
 }
 
 it("tmux gone: after kill-server the liveness check forgets its sessions within seconds (no request needed): GET /sessions empty, terminals 404, inbox failed, plugins hear terminal_killed and session_killed", async () => {
@@ -103,7 +117,10 @@ describe("with the liveness check out of the way (a tmux call must notice)", () 
   const events = (): Received[] => sink(KEY);
 
   beforeAll(async () => {
-    t = await startTestServer({ plugins: { "recorder.ts": recorderSource(KEY, "recorder") }, server: { livenessMs: 3_600_000 } });
+    t = await startTestServer({
+      plugins: { "recorder.ts": recorderSource(KEY, "recorder") },
+      server: { livenessMs: 3_600_000 },
+    });
   });
 
   afterAll(async () => {
@@ -117,10 +134,16 @@ describe("with the liveness check out of the way (a tmux call must notice)", () 
     await t.server.tmux.killServer();
     const fresh = await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "again" });
     expect(fresh.id).not.toBe(old.id);
-    expect((await t.client.request<{ id: string }[]>("GET", "/sessions/cao-again/terminals")).map((x) => x.id)).toEqual([fresh.id]);
+    expect((await t.client.request<{ id: string }[]>("GET", "/sessions/cao-again/terminals")).map((x) => x.id)).toEqual(
+      [fresh.id],
+    );
     expect((await t.http("GET", `/terminals/${old.id}`)).status).toBe(404);
     await t.server.registry.drain(5000);
-    expect(events().slice(mark).map((e) => [e.eventType, e.fields.terminalId ?? e.fields.sessionName])).toEqual([
+    expect(
+      events()
+        .slice(mark)
+        .map((e) => [e.eventType, e.fields.terminalId ?? e.fields.sessionName]),
+    ).toEqual([
       ["terminal_killed", old.id],
       ["session_killed", "cao-again"],
       ["terminal_created", fresh.id],
@@ -137,7 +160,11 @@ describe("with the liveness check out of the way (a tmux call must notice)", () 
     await t.server.tmux.killSession("cao-vanishing"); // behind the server's back
     expect(await t.http("DELETE", "/sessions/cao-vanishing")).toEqual({ status: 200, body: { success: true } });
     await t.server.registry.drain(5000);
-    expect(events().slice(mark).map((e) => [e.eventType, e.fields.terminalId ?? e.fields.sessionName])).toEqual([
+    expect(
+      events()
+        .slice(mark)
+        .map((e) => [e.eventType, e.fields.terminalId ?? e.fields.sessionName]),
+    ).toEqual([
       ["terminal_killed", a.id],
       ["session_killed", "cao-vanishing"],
     ]);
@@ -157,9 +184,15 @@ describe("with the liveness check out of the way (a tmux call must notice)", () 
     const gone = await t.http("GET", `/terminals/${b.id}`);
     expect(gone.status).toBe(404);
     expect(gone.body.detail).toBe(`terminal ${b.id} is gone: its tmux window vanished`);
-    expect((await t.client.request<{ id: string }[]>("GET", "/sessions/cao-halved/terminals")).map((x) => x.id)).toEqual([a.id]);
+    expect(
+      (await t.client.request<{ id: string }[]>("GET", "/sessions/cao-halved/terminals")).map((x) => x.id),
+    ).toEqual([a.id]);
     await t.server.registry.drain(5000);
-    expect(events().slice(mark).map((e) => [e.eventType, e.fields.terminalId])).toEqual([["terminal_killed", b.id]]);
+    expect(
+      events()
+        .slice(mark)
+        .map((e) => [e.eventType, e.fields.terminalId]),
+    ).toEqual([["terminal_killed", b.id]]);
     await t.client.deleteSession("cao-halved");
   });
 });

@@ -140,7 +140,11 @@ describe("interceptor types follow the point", () => {
             expectTypeOf(op).toEqualTypeOf<PreSendMessage>();
             return modify({ message: "m" });
           },
-          { priority: 5, failClosed: true, intercept: async (op) => (op.sender === null ? deny("who is this?") : undefined) },
+          {
+            priority: 5,
+            failClosed: true,
+            intercept: async (op) => (op.sender === null ? deny("who is this?") : undefined),
+          },
         ],
       },
     });
@@ -164,7 +168,9 @@ describe("interceptor types follow the point", () => {
         return event.message;
       }
     }
-    definePlugin({ hooks: { post_kill_terminal: (event) => expectTypeOf(event).toEqualTypeOf<TerminalKilledEvent>() } });
+    definePlugin({
+      hooks: { post_kill_terminal: (event) => expectTypeOf(event).toEqualTypeOf<TerminalKilledEvent>() },
+    });
     expect(new Ported()).toBeInstanceOf(CaoPlugin);
   });
 });
@@ -195,7 +201,9 @@ describe("config types follow the schema (docs/contract.md#configyaml)", () => {
         message_snet() {},
       },
     });
-    const hand: StandardSchemaV1<unknown, { on: boolean }> = { "~standard": { version: 1, vendor: "hand", validate: () => ({ value: { on: true } }) } };
+    const hand: StandardSchemaV1<unknown, { on: boolean }> = {
+      "~standard": { version: 1, vendor: "hand", validate: () => ({ value: { on: true } }) },
+    };
     class Handy extends CaoPlugin<typeof hand> {
       check() {
         expectTypeOf(this.config).toEqualTypeOf<{ on: boolean }>();

@@ -46,7 +46,7 @@ function homeWithRecorders(plugins: Record<string, RecorderOptions>) {
   return { home, files };
 }
 
-describe("a plugin with isolation \"worker\"", () => {
+describe('a plugin with isolation "worker"', () => {
   it("gets every event rebuilt as its own class, frozen, with the fields the inline plugin sees, in order", async () => {
     const { home, files } = homeWithRecorders({ isolated: {}, inline: {} });
     const { registry } = await load(home, { plugins: { isolated: { isolation: "worker" } } });
@@ -76,8 +76,11 @@ describe("a plugin with isolation \"worker\"", () => {
 const marks = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
 describe("choosing the isolation", () => {
-  it("a plugin's own `static isolation = \"worker\"` and definePlugin `isolation: \"worker\"` run it in a worker; the registry's setting wins over both", async () => {
-    const { home, files } = homeWithRecorders({ declared: { isolation: "worker" }, overruled: { isolation: "worker" } });
+  it('a plugin\'s own `static isolation = "worker"` and definePlugin `isolation: "worker"` run it in a worker; the registry\'s setting wins over both', async () => {
+    const { home, files } = homeWithRecorders({
+      declared: { isolation: "worker" },
+      overruled: { isolation: "worker" },
+    });
     const defined = path.join(home, "defined.jsonl"); // where the fixture writes, in its CAO_HOME
     writeFile(path.join(home, "plugins", "defined.ts"), pluginFixture("worker-defined.ts"));
     const { registry } = await load(home, { plugins: { overruled: { isolation: "inline" } } });
@@ -94,12 +97,18 @@ describe("choosing the isolation", () => {
     expect(Number(marks(defined)[0])).toBeGreaterThan(0);
   });
 
-  it("an isolation that is neither \"inline\" nor \"worker\" fails the plugin with a clear error", async () => {
+  it('an isolation that is neither "inline" nor "worker" fails the plugin with a clear error', async () => {
     const { home } = homeWithRecorders({ odd: {}, declaredOdd: { isolation: "process" as never } });
     const { registry, logs } = await load(home, { plugins: { odd: { isolation: "thread" as never } } });
     const rows = Object.fromEntries(registry.list().map((p) => [p.name, p]));
-    expect(rows.odd).toMatchObject({ status: "failed", error: `the registry's setting plugins.<name>.isolation must be "inline" or "worker", got "thread"` });
-    expect(rows.declaredOdd).toMatchObject({ status: "failed", error: `its declared isolation must be "inline" or "worker", got "process"` });
+    expect(rows.odd).toMatchObject({
+      status: "failed",
+      error: `the registry's setting plugins.<name>.isolation must be "inline" or "worker", got "thread"`,
+    });
+    expect(rows.declaredOdd).toMatchObject({
+      status: "failed",
+      error: `its declared isolation must be "inline" or "worker", got "process"`,
+    });
     expect(logs.warnings()).toHaveLength(2);
   });
 
@@ -107,8 +116,12 @@ describe("choosing the isolation", () => {
     const home = tempDir();
     const { registry } = await load(home, { plugins: { viaSetting: { isolation: "worker" } } });
     const plugin = { hooks: { message_sent() {} } };
-    await expect(registry.add("viaSetting", plugin)).rejects.toThrow(/cannot run in a worker thread.*drop-in file or an npm package/);
-    await expect(registry.add("declared", { isolation: "worker", hooks: { message_sent() {} } })).rejects.toThrow(/cannot run in a worker thread/);
+    await expect(registry.add("viaSetting", plugin)).rejects.toThrow(
+      /cannot run in a worker thread.*drop-in file or an npm package/,
+    );
+    await expect(registry.add("declared", { isolation: "worker", hooks: { message_sent() {} } })).rejects.toThrow(
+      /cannot run in a worker thread/,
+    );
     expect(registry.list()).toEqual([]);
     expect(await registry.add("plain", plugin)).toMatchObject({ name: "plain", status: "active", isolation: "inline" });
   });
@@ -146,7 +159,10 @@ describe("a worker plugin that misbehaves is ended and restarted; later events r
   it("a handler in `while (true) {}`: terminated at the handler timeout, one timeout WARN and one restart WARN, setup() again, every later event delivered", async () => {
     const home = tempDir();
     const { file, markFile } = faultyRecorder(home, "while (true) {}");
-    const { registry, logs } = await load(home, { plugins: { faulty: { isolation: "worker" } }, handlerTimeoutMs: 500 });
+    const { registry, logs } = await load(home, {
+      plugins: { faulty: { isolation: "worker" } },
+      handlerTimeoutMs: 500,
+    });
     const expected = await dispatchAll(registry);
     expect(await registry.drain(60_000)).toBe(true);
     expect(sessions(readRecords(file))).toEqual(expected);
@@ -166,7 +182,10 @@ describe("a worker plugin that misbehaves is ended and restarted; later events r
 
   it("a handler that allocates without end: the worker runs out of its heap and dies, the plugin is restarted, later events delivered", async () => {
     const home = tempDir();
-    const { file, markFile } = faultyRecorder(home, "const hoard: unknown[] = []; for (;;) hoard.push(new Array(100_000).fill(Math.random()));");
+    const { file, markFile } = faultyRecorder(
+      home,
+      "const hoard: unknown[] = []; for (;;) hoard.push(new Array(100_000).fill(Math.random()));",
+    );
     const { registry, logs } = await load(home, { plugins: { faulty: { isolation: "worker" } }, workerHeapMb: 32 });
     const expected = await dispatchAll(registry);
     expect(await registry.drain(60_000)).toBe(true);
@@ -187,14 +206,21 @@ describe("a worker plugin that misbehaves is ended and restarted; later events r
     const expected = await dispatchAll(registry);
     expect(await registry.drain(60_000)).toBe(true);
     expect(sessions(readRecords(file))).toEqual(expected);
-    expect(logs.warnings().map((w) => w.msg)).toEqual([`plugin "faulty" worker exited with code 7; restarting it (1 of 3 deaths allowed within 60 s)`]);
+    expect(logs.warnings().map((w) => w.msg)).toEqual([
+      `plugin "faulty" worker exited with code 7; restarting it (1 of 3 deaths allowed within 60 s)`,
+    ]);
   });
 
   it("an exception thrown from the plugin's timer kills its thread, not the process: restarted with a WARN carrying the error", async () => {
     const home = tempDir();
-    const { file } = faultyRecorder(home, `setTimeout(() => { throw new Error("from a timer"); }, 0); await new Promise((r) => setTimeout(r, 5000));`);
+    const { file } = faultyRecorder(
+      home,
+      `setTimeout(() => { throw new Error("from a timer"); }, 0); await new Promise((r) => setTimeout(r, 5000));`,
+    );
     // The fault is in an async handler here: make misbehave async by awaiting inside it.
-    const source = fs.readFileSync(path.join(home, "plugins", "faulty.ts"), "utf8").replace("@hook(\"message_sent\") misbehave(", "@hook(\"message_sent\") async misbehave(");
+    const source = fs
+      .readFileSync(path.join(home, "plugins", "faulty.ts"), "utf8")
+      .replace('@hook("message_sent") misbehave(', '@hook("message_sent") async misbehave(');
     writeFile(path.join(home, "plugins", "faulty.ts"), source);
     const { registry, logs } = await load(home, { plugins: { faulty: { isolation: "worker" } } });
     const expected = await dispatchAll(registry);
@@ -215,7 +241,9 @@ describe("a worker plugin that misbehaves is ended and restarted; later events r
     await waitFor(() => logs.warnings().length >= 4, 30_000, "four WARNs");
     expect(sessions(readRecords(file))).toEqual(expected);
     expect(marks(markFile).filter((m) => m.startsWith("setup"))).toHaveLength(1);
-    expect(logs.warnings().map((w) => [w.plugin, w.msg])).toEqual(Array(4).fill(["faulty", `plugin "faulty" left a promise rejection unhandled: nobody awaited me`]));
+    expect(logs.warnings().map((w) => [w.plugin, w.msg])).toEqual(
+      Array(4).fill(["faulty", `plugin "faulty" left a promise rejection unhandled: nobody awaited me`]),
+    );
   });
 
   it("3 deaths within 60 s: the plugin is failed with the reason, stops receiving, and the other plugin gets every event", async () => {
@@ -224,17 +252,27 @@ describe("a worker plugin that misbehaves is ended and restarted; later events r
     writeFile(path.join(home, "plugins", "good.ts"), fileRecorderSource(path.join(home, "good.jsonl"), "good"));
     const { registry, logs } = await load(home, { plugins: { faulty: { isolation: "worker" } } });
     const expected = await dispatchAll(registry);
-    await waitFor(() => registry.list().find((p) => p.name === "faulty")!.status === "failed", 90_000, "faulty to be failed");
+    await waitFor(
+      () => registry.list().find((p) => p.name === "faulty")!.status === "failed",
+      90_000,
+      "faulty to be failed",
+    );
     expect(await registry.drain(60_000)).toBe(true);
     expect(sessions(readRecords(path.join(home, "good.jsonl")))).toEqual(expected);
     const row = registry.list().find((p) => p.name === "faulty")!;
-    expect(row).toMatchObject({ status: "failed", isolation: "worker", error: "its worker died 3 times within 60 s (last: it exited with code 3)" });
+    expect(row).toMatchObject({
+      status: "failed",
+      isolation: "worker",
+      error: "its worker died 3 times within 60 s (last: it exited with code 3)",
+    });
     const warnings = logs.warnings().map((w) => w.msg);
     expect(warnings.slice(0, 2)).toEqual([
       `plugin "faulty" worker exited with code 3; restarting it (1 of 3 deaths allowed within 60 s)`,
       `plugin "faulty" worker exited with code 3; restarting it (2 of 3 deaths allowed within 60 s)`,
     ]);
-    expect(warnings[2]).toMatch(/^plugin "faulty" failed: its worker died 3 times within 60 s \(last: it exited with code 3\); \d+ queued events discarded$/);
+    expect(warnings[2]).toMatch(
+      /^plugin "faulty" failed: its worker died 3 times within 60 s \(last: it exited with code 3\); \d+ queued events discarded$/,
+    );
     expect(warnings).toHaveLength(3);
     expect(registry.stats().faulty).toBeUndefined();
     // Failed stays failed: later events go nowhere near it, and nothing is logged for them.
@@ -277,10 +315,15 @@ describe("lifecycle of a worker plugin", () => {
     const home = tempDir();
     writeFile(
       path.join(home, "plugins", "stuck.ts"),
-      fileRecorderSource(path.join(home, "stuck.jsonl"), "stuck", { isolation: "worker", body: `override setup() { return new Promise<void>(() => {}); }` }),
+      fileRecorderSource(path.join(home, "stuck.jsonl"), "stuck", {
+        isolation: "worker",
+        body: `override setup() { return new Promise<void>(() => {}); }`,
+      }),
     );
     const { registry, logs } = await load(home, { setupTimeoutMs: 20_000 });
-    expect(registry.list()).toMatchObject([{ name: "stuck", status: "failed", isolation: "worker", error: "setup() did not settle within 20000 ms" }]);
+    expect(registry.list()).toMatchObject([
+      { name: "stuck", status: "failed", isolation: "worker", error: "setup() did not settle within 20000 ms" },
+    ]);
     expect(logs.warnings()).toHaveLength(1);
     await waitFor(() => threads() === before, 10_000, "the worker thread to end");
   });
@@ -289,23 +332,35 @@ describe("lifecycle of a worker plugin", () => {
     const home = tempDir();
     writeFile(path.join(home, "plugins", "broken.ts"), `throw new Error("exploded at import"); export default {};`);
     const { registry } = await load(home, { plugins: { broken: { isolation: "worker" } } });
-    expect(registry.list()).toMatchObject([{ name: "broken", status: "failed", isolation: "worker", error: "import failed: exploded at import" }]);
+    expect(registry.list()).toMatchObject([
+      { name: "broken", status: "failed", isolation: "worker", error: "import failed: exploded at import" },
+    ]);
   });
 
   it("an npm package plugin runs in a worker too (imported natively there), set by the registry's setting", async () => {
     const home = tempDir();
     const file = path.join(home, "npm.jsonl");
-    writePackage(path.join(home, "node_modules"), "cao-plugin-npm-worker", { keywords: ["cao-plugin"], type: "module", main: "index.js" }, {
-      "index.js": `import fs from "node:fs";
+    writePackage(
+      path.join(home, "node_modules"),
+      "cao-plugin-npm-worker",
+      { keywords: ["cao-plugin"], type: "module", main: "index.js" },
+      {
+        "index.js": `import fs from "node:fs";
         import { threadId } from "node:worker_threads";
         export default { hooks: { message_sent(e) { fs.appendFileSync(${JSON.stringify(file)}, threadId + " " + e.constructor.name + " " + e.message + "\\n"); } } };`,
-    });
+      },
+    );
     const { registry } = await load(home, { plugins: { "cao-plugin-npm-worker": { isolation: "worker" } } });
-    expect(registry.list(), registry.list()[0]?.error).toMatchObject([{ name: "cao-plugin-npm-worker", source: "npm", status: "active", isolation: "worker" }]);
+    expect(registry.list(), registry.list()[0]?.error).toMatchObject([
+      { name: "cao-plugin-npm-worker", source: "npm", status: "active", isolation: "worker" },
+    ]);
     for (const event of eventStream(10)) registry.dispatch(event);
     expect(await registry.drain(60_000)).toBe(true);
     const lines = marks(file).map((line) => line.split(" "));
-    expect(lines.map(([, cls, message]) => [cls, message])).toEqual([["MessageSentEvent", "#2"], ["MessageSentEvent", "#7"]]);
+    expect(lines.map(([, cls, message]) => [cls, message])).toEqual([
+      ["MessageSentEvent", "#2"],
+      ["MessageSentEvent", "#7"],
+    ]);
     expect(Number(lines[0]![0])).toBeGreaterThan(0);
   });
 
@@ -315,8 +370,14 @@ describe("lifecycle of a worker plugin", () => {
     const { registry, logs } = await load(home);
     for (const event of eventStream(3)) registry.dispatch(event);
     expect(await registry.drain(60_000)).toBe(true);
-    expect(logs.lines.find((l) => l.msg === "hello from the worker")).toMatchObject({ level: 30, plugin: "talker", step: "setup" });
-    expect(logs.warnings()).toEqual([expect.objectContaining({ plugin: "talker", message: "#2", msg: "saw a message" })]);
+    expect(logs.lines.find((l) => l.msg === "hello from the worker")).toMatchObject({
+      level: 30,
+      plugin: "talker",
+      step: "setup",
+    });
+    expect(logs.warnings()).toEqual([
+      expect.objectContaining({ plugin: "talker", message: "#2", msg: "saw a message" }),
+    ]);
   });
 
   it("hot reload of a worker drop-in: the new version runs in a new worker, the old one is torn down, no event lost", async () => {
@@ -403,7 +464,9 @@ describe("a worker plugin that dies in teardown()", () => {
     const { registry, logs } = await load(home);
     await registry.teardown();
     expect(marks(markFile)).toEqual(["setup"]);
-    expect(logs.warnings().map((w) => w.msg)).toEqual([`plugin "quitter" teardown() threw: its worker exited with code 5`]);
+    expect(logs.warnings().map((w) => w.msg)).toEqual([
+      `plugin "quitter" teardown() threw: its worker exited with code 5`,
+    ]);
     await waitFor(() => threads() === before, 10_000, "the worker thread to end");
   });
 });
@@ -442,7 +505,9 @@ describe("a worker plugin's config (docs/contract.md#configyaml, isolation)", ()
     const home = tempDir();
     const out = path.join(home, "setup.json");
     configuredDropIn(home, out);
-    const { registry } = await load(home, { plugins: { configured: { isolation: "worker", config: { greeting: 42 } } } });
+    const { registry } = await load(home, {
+      plugins: { configured: { isolation: "worker", config: { greeting: 42 } } },
+    });
     const [row] = registry.list();
     expect(row).toMatchObject({ name: "configured", status: "failed", isolation: "worker" });
     expect(row!.error).toMatch(/config\.greeting: expected a string/);

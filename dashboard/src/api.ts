@@ -9,9 +9,16 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(method: "GET" | "POST" | "DELETE", path: string, body?: Record<string, unknown>): Promise<T> {
+export async function api<T>(
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: Record<string, unknown>,
+): Promise<T> {
   // No content-type without a body: fastify refuses an empty body declared as JSON.
-  const init: RequestInit = body === undefined ? { method } : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+  const init: RequestInit =
+    body === undefined
+      ? { method }
+      : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
   let response: Response;
   try {
     response = await fetch(path, init);
@@ -27,7 +34,10 @@ export async function api<T>(method: "GET" | "POST" | "DELETE", path: string, bo
   }
   if (!response.ok) {
     const detail = (data as { detail?: unknown } | undefined)?.detail;
-    throw new ApiError(response.status, typeof detail === "string" ? detail : `${method} ${path} answered ${response.status}`);
+    throw new ApiError(
+      response.status,
+      typeof detail === "string" ? detail : `${method} ${path} answered ${response.status}`,
+    );
   }
   return data as T;
 }

@@ -27,8 +27,13 @@ export async function startFeed(handlers: FeedHandlers): Promise<() => void> {
     journal = false;
     handlers.error(`event history unavailable: ${(error as Error).message}`);
   }
-  const [sessions, plugins] = await Promise.all([api<SessionSummary[]>("GET", "/sessions"), api<PluginRow[]>("GET", "/plugins")]);
-  const terminals = (await Promise.all(sessions.map((s) => api<Terminal[]>("GET", `/sessions/${enc(s.name)}/terminals`).catch(() => [])))).flat();
+  const [sessions, plugins] = await Promise.all([
+    api<SessionSummary[]>("GET", "/sessions"),
+    api<PluginRow[]>("GET", "/plugins"),
+  ]);
+  const terminals = (
+    await Promise.all(sessions.map((s) => api<Terminal[]>("GET", `/sessions/${enc(s.name)}/terminals`).catch(() => [])))
+  ).flat();
   handlers.dispatch({ type: "loaded", sessions, terminals, plugins, history });
 
   const lastSeq = history.reduce((max, e) => Math.max(max, e.seq), 0);

@@ -38,7 +38,8 @@ export type Action =
   | { type: "plugins"; plugins: PluginRow[] }
   | { type: "plugin"; row: PluginRow };
 
-const str = (value: unknown): string => (typeof value === "string" ? value : value === null || value === undefined ? "" : String(value));
+const str = (value: unknown): string =>
+  typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
 
 export function reduce(state: DashboardState, action: Action): DashboardState {
   switch (action.type) {
@@ -70,7 +71,9 @@ export function reduce(state: DashboardState, action: Action): DashboardState {
       return { ...state, plugins: action.plugins };
     case "plugin": {
       const exists = state.plugins.some((p) => p.name === action.row.name);
-      const plugins = exists ? state.plugins.map((p) => (p.name === action.row.name ? action.row : p)) : [...state.plugins, action.row];
+      const plugins = exists
+        ? state.plugins.map((p) => (p.name === action.row.name ? action.row : p))
+        : [...state.plugins, action.row];
       return { ...state, plugins };
     }
   }
@@ -89,7 +92,16 @@ function flowAfter(flow: FlowMessage[], event: CaoEventJson): FlowMessage[] {
     case "inbox_message_queued":
       return [
         ...flow,
-        { key: `inbox-${str(event.message_id)}`, messageId: Number(event.message_id), sender, receiver, message: str(event.message), kind: "send_message", state: "queued" as const, time: event.timestamp },
+        {
+          key: `inbox-${str(event.message_id)}`,
+          messageId: Number(event.message_id),
+          sender,
+          receiver,
+          message: str(event.message),
+          kind: "send_message",
+          state: "queued" as const,
+          time: event.timestamp,
+        },
       ].slice(-FLOW_LIMIT);
     case "inbox_message_delivered":
     case "inbox_message_failed": {
@@ -97,18 +109,56 @@ function flowAfter(flow: FlowMessage[], event: CaoEventJson): FlowMessage[] {
       const state = event.event_type === "inbox_message_delivered" ? ("delivered" as const) : ("failed" as const);
       if (!flow.some((m) => m.key === key)) {
         // Queued before the history window: still worth showing, without its text.
-        return [...flow, { key, messageId: Number(event.message_id), sender, receiver, message: "", kind: "send_message", state, time: event.timestamp, reason: str(event.reason) }].slice(-FLOW_LIMIT);
+        return [
+          ...flow,
+          {
+            key,
+            messageId: Number(event.message_id),
+            sender,
+            receiver,
+            message: "",
+            kind: "send_message",
+            state,
+            time: event.timestamp,
+            reason: str(event.reason),
+          },
+        ].slice(-FLOW_LIMIT);
       }
-      return flow.map((m) => (m.key === key ? { ...m, state, time: event.timestamp, ...(state === "failed" ? { reason: str(event.reason) } : {}) } : m));
+      return flow.map((m) =>
+        m.key === key
+          ? { ...m, state, time: event.timestamp, ...(state === "failed" ? { reason: str(event.reason) } : {}) }
+          : m,
+      );
     }
     case "message_sent": {
       const kind = str(event.orchestration_type);
       if (kind === "send_message") {
         // Inbox delivery announces itself twice (inbox_message_delivered, then message_sent): one arrow, not two.
-        const match = flow.find((m) => m.messageId !== undefined && !m.confirmed && m.state === "delivered" && m.sender === sender && m.receiver === receiver);
-        if (match) return flow.map((m) => (m === match ? { ...m, confirmed: true, message: m.message || str(event.message) } : m));
+        const match = flow.find(
+          (m) =>
+            m.messageId !== undefined &&
+            !m.confirmed &&
+            m.state === "delivered" &&
+            m.sender === sender &&
+            m.receiver === receiver,
+        );
+        if (match)
+          return flow.map((m) =>
+            m === match ? { ...m, confirmed: true, message: m.message || str(event.message) } : m,
+          );
       }
-      return [...flow, { key: `sent-${event.seq}`, sender, receiver, message: str(event.message), kind, state: "delivered" as const, time: event.timestamp }].slice(-FLOW_LIMIT);
+      return [
+        ...flow,
+        {
+          key: `sent-${event.seq}`,
+          sender,
+          receiver,
+          message: str(event.message),
+          kind,
+          state: "delivered" as const,
+          time: event.timestamp,
+        },
+      ].slice(-FLOW_LIMIT);
     }
     default:
       return flow;
@@ -134,8 +184,17 @@ function apply(state: DashboardState, event: CaoEventJson): DashboardState {
       const id = str(event.terminal_id);
       if (state.terminals[id]) return state;
       const session = str(event.session_id);
-      const terminal: Terminal = { id, name: "", provider: str(event.provider), session_name: session, agent_profile: str(event.agent_name), status: "unknown" };
-      const sessions = state.sessions[session] ? state.sessions : { ...state.sessions, [session]: { id: session, name: session, status: "active" as const } };
+      const terminal: Terminal = {
+        id,
+        name: "",
+        provider: str(event.provider),
+        session_name: session,
+        agent_profile: str(event.agent_name),
+        status: "unknown",
+      };
+      const sessions = state.sessions[session]
+        ? state.sessions
+        : { ...state.sessions, [session]: { id: session, name: session, status: "active" as const } };
       return { ...state, sessions, terminals: { ...state.terminals, [id]: terminal } };
     }
     case "terminal_killed": {
@@ -147,7 +206,10 @@ function apply(state: DashboardState, event: CaoEventJson): DashboardState {
       const id = str(event.terminal_id);
       const known = state.terminals[id];
       if (!known) return state;
-      return { ...state, terminals: { ...state.terminals, [id]: { ...known, status: str(event.status) as Terminal["status"] } } };
+      return {
+        ...state,
+        terminals: { ...state.terminals, [id]: { ...known, status: str(event.status) as Terminal["status"] } },
+      };
     }
     default:
       return state;

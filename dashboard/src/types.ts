@@ -8,4 +8,7 @@ export { EVENT_TYPES, TERMINAL_STATUSES, type EventType, type TerminalStatus } f
 export type { EventJson as CaoEventJson, PluginRow, ProviderInfo, SessionSummary } from "../../src/contract/api.js";
 
 /** A terminal as the page holds it: one announced by terminal_created has no status read yet ("unknown"). */
-export type Terminal = Omit<ApiTerminal, "status" | "last_active"> & { status: TerminalStatus | "unknown"; last_active?: string | null };
+export type Terminal = Omit<ApiTerminal, "status" | "last_active"> & {
+  status: TerminalStatus | "unknown";
+  last_active?: string | null;
+};

@@ -80,8 +80,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
 function refuse(request: IncomingMessage, response: ServerResponse, refusal: Refusal, logger: Logger): void {
   // A cross-site attempt means some page the user opened tried to drive their agents: worth a WARN.
-  if (refusal.status === 403) logger.warn({ component: "http", method: request.method, origin: request.headers.origin }, refusal.detail);
+  if (refusal.status === 403)
+    logger.warn({ component: "http", method: request.method, origin: request.headers.origin }, refusal.detail);
   const body = JSON.stringify({ detail: refusal.detail });
-  response.writeHead(refusal.status, { ...refusal.headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  response.writeHead(refusal.status, {
+    ...refusal.headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+  });
   response.end(body);
 }

@@ -8,7 +8,10 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { statusCode?: number }, request, reply) => {
     if (error.validation) {
       const detail = error.validation
-        .map((v) => `${(v.instancePath || "").replace(/^\//, "") || (v.params as { missingProperty?: string }).missingProperty || "request"} ${v.message ?? "is invalid"}`)
+        .map(
+          (v) =>
+            `${(v.instancePath || "").replace(/^\//, "") || (v.params as { missingProperty?: string }).missingProperty || "request"} ${v.message ?? "is invalid"}`,
+        )
         .join("; ");
       return reply.status(400).send({ detail });
     }
@@ -18,5 +21,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     else if (status >= 500) request.log.error({ err: error }, `request failed: ${error.message}`);
     return reply.status(status).send({ detail: error.message || "internal error" });
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ detail: `no route ${request.method} ${request.url.split("?")[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ detail: `no route ${request.method} ${request.url.split("?")[0]}` }),
+  );
 }

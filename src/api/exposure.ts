@@ -25,15 +25,23 @@ const TOKEN = /^[\x21-\x7e]+$/;
  * non-loopback address makes every session, agent and terminal reachable from the network, and a remote client can
  * forge `Host: localhost`, so it needs both an explicit opt-in and a token that every request must carry.
  */
-export function resolveExposure(options: { host: string; allowRemote: boolean; apiToken: string | undefined }): Exposure {
+export function resolveExposure(options: {
+  host: string;
+  allowRemote: boolean;
+  apiToken: string | undefined;
+}): Exposure {
   const apiToken = options.apiToken === "" ? undefined : options.apiToken;
   if (apiToken !== undefined && !TOKEN.test(apiToken)) {
-    throw new ExposureRefusedError("CAO_API_TOKEN must be printable ASCII without spaces or control characters (it is sent in an HTTP header); e.g. the output of `openssl rand -hex 32`");
+    throw new ExposureRefusedError(
+      "CAO_API_TOKEN must be printable ASCII without spaces or control characters (it is sent in an HTTP header); e.g. the output of `openssl rand -hex 32`",
+    );
   }
-  if (isLoopbackBind(options.host)) return { remote: false, allowedHosts: [], ...(apiToken !== undefined ? { apiToken } : {}) };
+  if (isLoopbackBind(options.host))
+    return { remote: false, allowedHosts: [], ...(apiToken !== undefined ? { apiToken } : {}) };
   const missing: string[] = [];
   if (!options.allowRemote) missing.push("the --allow-remote flag (or CAO_ALLOW_REMOTE=1)");
-  if (apiToken === undefined) missing.push("a non-empty CAO_API_TOKEN (clients send it as Authorization: Bearer <token>)");
+  if (apiToken === undefined)
+    missing.push("a non-empty CAO_API_TOKEN (clients send it as Authorization: Bearer <token>)");
   if (missing.length > 0) {
     throw new ExposureRefusedError(
       `refusing to listen on ${options.host}: it is not a loopback address, so the API would be reachable from the network. Missing: ${missing.join(" and ")}.`,

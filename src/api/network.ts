@@ -61,7 +61,8 @@ function interfaceAddresses(family: "IPv4" | "IPv6" | "any"): string[] {
  */
 export function boundHostNames(host: string): string[] {
   const names = [host];
-  if (isWildcardHost(host)) names.push(os.hostname(), ...interfaceAddresses(canonicalHost(host) === "0.0.0.0" ? "IPv4" : "any"));
+  if (isWildcardHost(host))
+    names.push(os.hostname(), ...interfaceAddresses(canonicalHost(host) === "0.0.0.0" ? "IPv4" : "any"));
   return names.map(canonicalHost).filter((name): name is string => name !== undefined);
 }
 
@@ -72,7 +73,9 @@ export function boundHostNames(host: string): string[] {
 export function listeningUrls(address: net.AddressInfo): string[] {
   const url = (host: string) => `http://${canonicalHost(host) ?? host}:${address.port}`;
   if (!isWildcardHost(address.address)) return [url(address.address)];
-  const addresses = interfaceAddresses(address.family === "IPv4" ? "IPv4" : "any").filter((a) => !a.startsWith("fe80:"));
+  const addresses = interfaceAddresses(address.family === "IPv4" ? "IPv4" : "any").filter(
+    (a) => !a.startsWith("fe80:"),
+  );
   return addresses.sort((a, b) => Number(isLoopbackBind(b)) - Number(isLoopbackBind(a))).map(url);
 }
 

@@ -57,21 +57,32 @@ export function createRequestGate(options: GateOptions): (request: IncomingMessa
     const hostHeader = request.headers.host;
     const host = hostHeader === undefined ? undefined : hostOfHeader(hostHeader);
     if (host === undefined || !(isLoopbackHost(host) || allowedHosts.has(host))) {
-      return { status: 400, detail: `invalid host header ${JSON.stringify(hostHeader ?? "")}: cao-server only answers to loopback names${allowedHosts.size > 0 ? " and the names it was bound to" : ""}` };
+      return {
+        status: 400,
+        detail: `invalid host header ${JSON.stringify(hostHeader ?? "")}: cao-server only answers to loopback names${allowedHosts.size > 0 ? " and the names it was bound to" : ""}`,
+      };
     }
     if (token !== undefined) {
       const given = bearerToken(request.headers.authorization);
       if (given === undefined || !sameSecret(given, token)) {
         return {
           status: 401,
-          detail: "missing or wrong API token: send Authorization: Bearer <token>, the value of the server's CAO_API_TOKEN",
+          detail:
+            "missing or wrong API token: send Authorization: Bearer <token>, the value of the server's CAO_API_TOKEN",
           headers: { "www-authenticate": 'Bearer realm="cao-server"' },
         };
       }
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && STATE_CHANGING.has(request.method ?? "") && !isOwnLoopbackOrigin(origin, options.port())) {
-      return { status: 403, detail: `cross-origin request refused: ${request.method} from Origin ${JSON.stringify(origin)}; only pages of this server (http://localhost:${options.port()}) may change state` };
+    if (
+      origin !== undefined &&
+      STATE_CHANGING.has(request.method ?? "") &&
+      !isOwnLoopbackOrigin(origin, options.port())
+    ) {
+      return {
+        status: 403,
+        detail: `cross-origin request refused: ${request.method} from Origin ${JSON.stringify(origin)}; only pages of this server (http://localhost:${options.port()}) may change state`,
+      };
     }
     return undefined;
   };

@@ -10,6 +10,18 @@ export const workingDirectory = { type: "string", minLength: 1, maxLength: 4096 
 export const message = { type: "string", minLength: 1, maxLength: MAX_MESSAGE_LENGTH } as const;
 export const orchestrationType = { type: "string", enum: [...ORCHESTRATION_TYPES] } as const;
 
-export const sessionParams = { type: "object", required: ["session_name"], properties: { session_name: sessionName } } as const;
-export const terminalParams = { type: "object", required: ["terminal_id"], properties: { terminal_id: terminalId } } as const;
-export const receiverParams = { type: "object", required: ["receiver_id"], properties: { receiver_id: terminalId } } as const;
+export const sessionParams = {
+  type: "object",
+  required: ["session_name"],
+  properties: { session_name: sessionName },
+} as const;
+export const terminalParams = {
+  type: "object",
+  required: ["terminal_id"],
+  properties: { terminal_id: terminalId },
+} as const;
+export const receiverParams = {
+  type: "object",
+  required: ["receiver_id"],
+  properties: { receiver_id: terminalId },
+} as const;

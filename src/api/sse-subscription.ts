@@ -41,7 +41,13 @@ export class SseSubscription {
   constructor(
     private readonly res: ServerResponse,
     private readonly journal: EventJournal,
-    private readonly options: { since: number | undefined; types: readonly string[] | undefined; limits: StreamLimits; logger: Logger; onClose: () => void },
+    private readonly options: {
+      since: number | undefined;
+      types: readonly string[] | undefined;
+      limits: StreamLimits;
+      logger: Logger;
+      onClose: () => void;
+    },
   ) {
     const types = options.types ? new Set(options.types) : undefined;
     this.unsubscribe = journal.subscribe((row) => {
@@ -81,7 +87,8 @@ export class SseSubscription {
     this.heldLive.push(row);
     this.heldBytes += row.data.length;
     const { maxEvents, maxBytes } = this.options.limits;
-    if (this.heldLive.length > maxEvents || this.heldBytes > maxBytes) this.drop("events arrived faster than its replay was read");
+    if (this.heldLive.length > maxEvents || this.heldBytes > maxBytes)
+      this.drop("events arrived faster than its replay was read");
   }
 
   /** Sends the journal from `since`, page by page, waiting for the socket between frames it refused; then goes live. */
@@ -127,7 +134,8 @@ export class SseSubscription {
     this.queue.push(frame);
     this.queuedBytes += frame.length;
     const { maxEvents, maxBytes } = this.options.limits;
-    if (this.queue.length > maxEvents || this.queuedBytes + this.res.writableLength > maxBytes) this.drop("it stopped reading");
+    if (this.queue.length > maxEvents || this.queuedBytes + this.res.writableLength > maxBytes)
+      this.drop("it stopped reading");
   }
 
   private flushQueue(): void {

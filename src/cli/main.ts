@@ -58,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (error instanceof StorageError) {
-      process.stderr.write(`cao ${name}: ${error.message}; check that CAO_HOME (${process.env.CAO_HOME || "~/.cao"}) is writable and has space\n`);
+      process.stderr.write(
+        `cao ${name}: ${error.message}; check that CAO_HOME (${process.env.CAO_HOME || "~/.cao"}) is writable and has space\n`,
+      );
       return 1;
     }
     if (error instanceof ServerUnreachableError || error instanceof ApiError || error instanceof CommandError) {

@@ -25,7 +25,8 @@ export function processesOfTerminal(terminalId: string): number[] {
     } catch {
       continue; // gone, or another user's
     }
-    if ((environ.includes(marker) || environ.subarray(0, first.length).equals(first)) && !isZombie(entry)) found.push(Number(entry));
+    if ((environ.includes(marker) || environ.subarray(0, first.length).equals(first)) && !isZombie(entry))
+      found.push(Number(entry));
   }
   return found;
 }

@@ -1,6 +1,14 @@
 import http from "node:http";
 import { apiAddressFrom, baseUrlOf } from "../util/api-address.js";
-import type { InboxAccepted, InputParams, PluginDetails, PluginRow, ProfileDetail, SessionSummary, Terminal } from "../contract/index.js";
+import type {
+  InboxAccepted,
+  InputParams,
+  PluginDetails,
+  PluginRow,
+  ProfileDetail,
+  SessionSummary,
+  Terminal,
+} from "../contract/index.js";
 
 export interface ClientOptions {
   env?: Record<string, string | undefined>;
@@ -46,15 +54,26 @@ export class CaoClient {
     this.#token = options.token ?? (env.CAO_API_TOKEN || undefined);
   }
 
-  async request<T>(method: string, path: string, body?: Record<string, unknown>, query?: Record<string, string | number | undefined>): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: Record<string, unknown>,
+    query?: Record<string, string | number | undefined>,
+  ): Promise<T> {
     const url = new URL(path, this.baseUrl);
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
     let response: { status: number; text: string };
     try {
-      response = await send(url, method, {
-        ...(body ? { "content-type": "application/json" } : {}),
-        ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
-      }, body ? JSON.stringify(body) : undefined);
+      response = await send(
+        url,
+        method,
+        {
+          ...(body ? { "content-type": "application/json" } : {}),
+          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+        },
+        body ? JSON.stringify(body) : undefined,
+      );
     } catch {
       throw new ServerUnreachableError(this.baseUrl);
     }
@@ -76,7 +95,12 @@ export class CaoClient {
     return this.request("GET", "/health");
   }
 
-  createSession(params: { provider: string; agent_profile: string; session_name?: string; working_directory?: string }): Promise<Terminal> {
+  createSession(params: {
+    provider: string;
+    agent_profile: string;
+    session_name?: string;
+    working_directory?: string;
+  }): Promise<Terminal> {
     return this.request("POST", "/sessions", params);
   }
 
@@ -88,7 +112,10 @@ export class CaoClient {
     return this.request("DELETE", `/sessions/${encodeURIComponent(name)}`);
   }
 
-  createTerminal(session: string, params: { provider: string; agent_profile: string; working_directory?: string }): Promise<Terminal> {
+  createTerminal(
+    session: string,
+    params: { provider: string; agent_profile: string; working_directory?: string },
+  ): Promise<Terminal> {
     return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, params);
   }
 
@@ -121,10 +148,7 @@ export class CaoClient {
     return this.request("DELETE", `/terminals/${encodeURIComponent(id)}`);
   }
 
-  sendToInbox(
-    receiver: string,
-    params: { sender_id: string; message: string },
-  ): Promise<InboxAccepted> {
+  sendToInbox(receiver: string, params: { sender_id: string; message: string }): Promise<InboxAccepted> {
     return this.request("POST", `/terminals/${encodeURIComponent(receiver)}/inbox/messages`, params);
   }
 
@@ -151,20 +175,30 @@ export class CaoClient {
 export type PluginAction = "reload" | "enable" | "disable";
 export type { PluginDetails, PluginRow, Terminal };
 
-
 /**
  * One HTTP exchange with node:http rather than fetch: fetch's implementation (undici) is loaded on first use, which
  * was a visible part of every short `cao` command's start-up (bench/cli-startup.mjs). No keep-alive: a CLI makes one
  * or two calls and must not hold its process open for an idle socket.
  */
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; text: string }> {
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers: { ...headers, "content-length": Buffer.byteLength(body ?? "") }, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.once("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      response.once("error", reject);
-    });
+    const request = http.request(
+      url,
+      { method, headers: { ...headers, "content-length": Buffer.byteLength(body ?? "") }, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.once("end", () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+        );
+        response.once("error", reject);
+      },
+    );
     request.once("error", reject);
     request.end(body);
   });

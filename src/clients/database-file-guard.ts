@@ -9,12 +9,17 @@ import type { CaoDatabase } from "./database.js";
 export function guardDatabaseFile(db: CaoDatabase, logger: Logger, everyMs = 2000): () => void {
   const check = (): void => {
     if (db.fileIsIntact()) return;
-    logger.warn(`the database file ${db.file} was deleted or replaced while cao-server was running; restoring it from the open database`);
+    logger.warn(
+      `the database file ${db.file} was deleted or replaced while cao-server was running; restoring it from the open database`,
+    );
     try {
       db.restoreFile();
       logger.warn(`the database file ${db.file} is restored`);
     } catch (error) {
-      logger.error({ err: error }, `could not restore ${db.file}: ${(error as Error).message}; state will be lost at restart`);
+      logger.error(
+        { err: error },
+        `could not restore ${db.file}: ${(error as Error).message}; state will be lost at restart`,
+      );
     }
   };
   const timer = setInterval(check, everyMs);

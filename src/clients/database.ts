@@ -66,7 +66,9 @@ function prepareStatements(db: Database.Database) {
     touchTerminal: db.prepare(`UPDATE terminals SET last_active = ? WHERE id = ?`),
     // No RETURNING: better-sqlite3's get() on INSERT … RETURNING returns the row even when the commit then fails
     // (read-only or full disk), which acknowledged messages that were never stored. run() reports the commit.
-    insertMessage: db.prepare(`INSERT INTO inbox (sender_id, receiver_id, message, status, created_at) VALUES (?, ?, ?, 'pending', ?)`),
+    insertMessage: db.prepare(
+      `INSERT INTO inbox (sender_id, receiver_id, message, status, created_at) VALUES (?, ?, ?, 'pending', ?)`,
+    ),
     getMessage: db.prepare(`SELECT * FROM inbox WHERE id = ?`),
     oldestPending: db.prepare(`SELECT * FROM inbox WHERE receiver_id = ? AND status = 'pending' ORDER BY id LIMIT 1`),
     receiversWithPending: db.prepare(`SELECT DISTINCT receiver_id FROM inbox WHERE status = 'pending'`),
@@ -87,7 +89,9 @@ function prepareStatements(db: Database.Database) {
     pruneEvents: db.prepare(`DELETE FROM events WHERE seq <= ?`),
     lastEventSeq: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`),
     eventsAfter: db.prepare(`SELECT seq, event_type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
-    newestEvents: db.prepare(`SELECT seq, event_type, data FROM (SELECT * FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq`),
+    newestEvents: db.prepare(
+      `SELECT seq, event_type, data FROM (SELECT * FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+    ),
   };
 }
 
@@ -169,8 +173,12 @@ export class CaoDatabase {
   listMessages(receiver: string, options: { status?: InboxStatus; limit: number }): InboxRecord[] {
     const where = options.status ? `AND status = ?` : "";
     const params: unknown[] = [receiver, ...(options.status ? [options.status] : []), options.limit];
-    return this.use("listing inbox messages", () =>
-      this.db.prepare(`SELECT * FROM inbox WHERE receiver_id = ? ${where} ORDER BY id LIMIT ?`).all(...params) as InboxRecord[],
+    return this.use(
+      "listing inbox messages",
+      () =>
+        this.db
+          .prepare(`SELECT * FROM inbox WHERE receiver_id = ? ${where} ORDER BY id LIMIT ?`)
+          .all(...params) as InboxRecord[],
     );
   }
 
@@ -179,7 +187,9 @@ export class CaoDatabase {
   }
 
   receiversWithPending(): string[] {
-    return this.use("reading the inbox", (s) => (s.receiversWithPending.all() as { receiver_id: string }[]).map((r) => r.receiver_id));
+    return this.use("reading the inbox", (s) =>
+      (s.receiversWithPending.all() as { receiver_id: string }[]).map((r) => r.receiver_id),
+    );
   }
 
   /** Records that message `id` is about to be typed; false when it is no longer pending. */
@@ -213,7 +223,10 @@ export class CaoDatabase {
 
   /** Fails every pending message of `receiver`; returns the messages that were failed by this call. */
   failPendingFor(receiver: string, error: string): Pick<InboxRecord, "id" | "sender_id" | "receiver_id">[] {
-    return this.use("failing inbox messages", (s) => s.failPendingFor.all(error, receiver) as Pick<InboxRecord, "id" | "sender_id" | "receiver_id">[]);
+    return this.use(
+      "failing inbox messages",
+      (s) => s.failPendingFor.all(error, receiver) as Pick<InboxRecord, "id" | "sender_id" | "receiver_id">[],
+    );
   }
 
   /**
@@ -231,7 +244,10 @@ export class CaoDatabase {
 
   /** The highest seq ever assigned (0 for none), even if that event has been pruned since. */
   lastEventSeq(): number {
-    return this.use("reading the event journal", (s) => (s.lastEventSeq.get() as { seq: number } | undefined)?.seq ?? 0);
+    return this.use(
+      "reading the event journal",
+      (s) => (s.lastEventSeq.get() as { seq: number } | undefined)?.seq ?? 0,
+    );
   }
 
   /** Up to `limit` journaled events after `since` (exclusive), oldest first; only `types` when given. */
@@ -239,7 +255,9 @@ export class CaoDatabase {
     return this.use("reading the event journal", (s) => {
       if (!types) return s.eventsAfter.all(since, limit) as EventRow[];
       return this.db
-        .prepare(`SELECT seq, event_type, data FROM events WHERE seq > ? AND event_type IN (${types.map(() => "?").join(",")}) ORDER BY seq LIMIT ?`)
+        .prepare(
+          `SELECT seq, event_type, data FROM events WHERE seq > ? AND event_type IN (${types.map(() => "?").join(",")}) ORDER BY seq LIMIT ?`,
+        )
         .all(since, ...types, limit) as EventRow[];
     });
   }
@@ -264,7 +282,9 @@ export class CaoDatabase {
   fileIsIntact(): boolean {
     if (this.file === ":memory:") return true;
     const now = this.fileIdentity();
-    return now !== undefined && this.identity !== undefined && now.dev === this.identity.dev && now.ino === this.identity.ino;
+    return (
+      now !== undefined && this.identity !== undefined && now.dev === this.identity.dev && now.ino === this.identity.ino
+    );
   }
 
   /**

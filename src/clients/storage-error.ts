@@ -22,7 +22,9 @@ const STORAGE_CODES = /^SQLITE_(READONLY|IOERR|FULL|CANTOPEN|CORRUPT|NOTADB|PROT
 export function asStorageError(error: unknown, what: string): StorageError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== "string" || !STORAGE_CODES.test(code)) return undefined;
-  return new StorageError(`storage unavailable while ${what}: ${(error as Error).message} (${code})`, code, { cause: error });
+  return new StorageError(`storage unavailable while ${what}: ${(error as Error).message} (${code})`, code, {
+    cause: error,
+  });
 }
 
 /** The file was deleted or renamed under an open connection: SQLite refuses writes with this code. */

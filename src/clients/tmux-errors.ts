@@ -32,7 +32,12 @@ export class TmuxGoneError extends TmuxError {
 const GONE = /can't find (?:session|window|pane)|no server running|error connecting to .*\(No such file or directory\)/;
 
 /** The error for a tmux child that exited with `code` (or was killed by `signal`) after printing `stderr`. */
-export function tmuxFailure(args: readonly string[], stderr: string, code: number | null, signal: NodeJS.Signals | null): TmuxError {
+export function tmuxFailure(
+  args: readonly string[],
+  stderr: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): TmuxError {
   const why = stderr.trim() || (signal ? `killed by ${signal}` : `exit ${code}`);
   const message = `tmux ${args[0]} failed: ${why}`;
   return GONE.test(stderr) ? new TmuxGoneError(message, args, stderr) : new TmuxError(message, args, stderr);

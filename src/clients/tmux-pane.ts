@@ -63,6 +63,7 @@ export function describeExit(pane: PaneState): string {
     const name = Object.entries(os.constants.signals).find(([, n]) => n === pane.exitSignal)?.[0];
     return `the agent was killed by signal ${pane.exitSignal}${name ? ` (${name})` : ""}`;
   }
-  if (pane.dead) return pane.exitStatus !== undefined ? `the agent exited with status ${pane.exitStatus}` : "the agent exited";
+  if (pane.dead)
+    return pane.exitStatus !== undefined ? `the agent exited with status ${pane.exitStatus}` : "the agent exited";
   return `the agent exited and left its shell (${pane.command}) in the pane`;
 }

@@ -2,7 +2,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { assertTmuxName } from "../util/validate.js";
 import { typedText } from "../util/typed-text.js";
 import { TmuxGoneError, TmuxUnavailableError, tmuxFailure } from "./tmux-errors.js";
-import { EXEC_MARK, LISTED_PANE_FORMAT, PANE_FORMAT, parseListedPane, parsePane, REFUSE_INPUT, type ListedPane, type PaneState } from "./tmux-pane.js";
+import {
+  EXEC_MARK,
+  LISTED_PANE_FORMAT,
+  PANE_FORMAT,
+  parseListedPane,
+  parsePane,
+  REFUSE_INPUT,
+  type ListedPane,
+  type PaneState,
+} from "./tmux-pane.js";
 
 export { TmuxError, TmuxGoneError, TmuxUnavailableError } from "./tmux-errors.js";
 export type { ListedPane, PaneState } from "./tmux-pane.js";
@@ -57,7 +66,8 @@ export class TmuxClient {
     this.binary = options.binary ?? "tmux";
     this.base = options.socketName ? ["-L", options.socketName] : [];
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TMUX_TIMEOUT_MS;
-    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) throw new TypeError(`tmux timeout must be a positive integer of ms, got ${options.timeoutMs}`);
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0)
+      throw new TypeError(`tmux timeout must be a positive integer of ms, got ${options.timeoutMs}`);
   }
 
   /**
@@ -69,7 +79,9 @@ export class TmuxClient {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn(this.binary, [...this.base, ...args], { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+        child = spawn(this.binary, [...this.base, ...args], {
+          stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+        });
       } catch (error) {
         reject(new TmuxUnavailableError(`cannot start tmux: ${(error as Error).message}`, args));
         return;
@@ -85,7 +97,14 @@ export class TmuxClient {
       };
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
-        settle(() => reject(new TmuxUnavailableError(`tmux did not answer within ${this.timeoutMs} ms (tmux ${args[0]}): its server may be hung (if it recovers, the command may still take effect)`, args)));
+        settle(() =>
+          reject(
+            new TmuxUnavailableError(
+              `tmux did not answer within ${this.timeoutMs} ms (tmux ${args[0]}): its server may be hung (if it recovers, the command may still take effect)`,
+              args,
+            ),
+          ),
+        );
       }, this.timeoutMs);
       // A tmux that exits before reading its input (no server, killed) leaves a closed pipe: the write then emits
       // EPIPE on stdin, and an error event without a listener is thrown as an uncaught exception. The exit status
@@ -96,11 +115,18 @@ export class TmuxClient {
       child.stdout!.on("data", (chunk: Buffer) => out.push(chunk));
       child.stderr!.on("data", (chunk: Buffer) => err.push(chunk));
       child.on("error", (error: NodeJS.ErrnoException) => {
-        const why = error.code === "ENOENT" ? `tmux is not installed (no ${this.binary} on PATH)` : `cannot start tmux: ${error.message}`;
+        const why =
+          error.code === "ENOENT"
+            ? `tmux is not installed (no ${this.binary} on PATH)`
+            : `cannot start tmux: ${error.message}`;
         settle(() => reject(new TmuxUnavailableError(why, args)));
       });
       child.on("close", (code, signal) => {
-        settle(() => (code === 0 ? resolve(Buffer.concat(out).toString("utf8")) : reject(tmuxFailure(args, Buffer.concat(err).toString("utf8"), code, signal))));
+        settle(() =>
+          code === 0
+            ? resolve(Buffer.concat(out).toString("utf8"))
+            : reject(tmuxFailure(args, Buffer.concat(err).toString("utf8"), code, signal)),
+        );
       });
       if (input !== undefined) child.stdin!.end(input);
     });
@@ -126,7 +152,19 @@ export class TmuxClient {
     assertTmuxName(spec.session, "session name");
     assertTmuxName(spec.window, "window name");
     await this.run([
-      "new-session", "-d", "-s", spec.session, "-n", spec.window, "-c", spec.cwd, "-x", "220", "-y", "50", ...envArgs(spec.env),
+      "new-session",
+      "-d",
+      "-s",
+      spec.session,
+      "-n",
+      spec.window,
+      "-c",
+      spec.cwd,
+      "-x",
+      "220",
+      "-y",
+      "50",
+      ...envArgs(spec.env),
       ...commandArgs(spec),
       ...this.agentWindowOptions(spec),
     ]);
@@ -135,7 +173,19 @@ export class TmuxClient {
   async newWindow(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
     assertTmuxName(spec.window, "window name");
-    await this.run(["new-window", "-d", "-t", `=${spec.session}:`, "-n", spec.window, "-c", spec.cwd, ...envArgs(spec.env), ...commandArgs(spec), ...this.agentWindowOptions(spec)]);
+    await this.run([
+      "new-window",
+      "-d",
+      "-t",
+      `=${spec.session}:`,
+      "-n",
+      spec.window,
+      "-c",
+      spec.cwd,
+      ...envArgs(spec.env),
+      ...commandArgs(spec),
+      ...this.agentWindowOptions(spec),
+    ]);
   }
 
   /** Names of the windows of a session. */
@@ -173,12 +223,29 @@ export class TmuxClient {
    * command queue, so the pane cannot die between them. Control characters are removed first (see typedText).
    * `submitDelayMs` holds the Enter back after the paste (see Provider.submitDelayMs).
    */
-  async pasteText(session: string, window: string, text: string, enterCount: number, submitDelayMs = 0): Promise<PaneState | undefined> {
+  async pasteText(
+    session: string,
+    window: string,
+    text: string,
+    enterCount: number,
+    submitDelayMs = 0,
+  ): Promise<PaneState | undefined> {
     const target = this.target(session, window);
     const buffer = `cao-paste-${process.pid}-${++this.pasteCounter}`;
     const enters = submitKeys(target, enterCount, submitDelayMs);
     // One tmux invocation instead of one per step: input latency is mostly process spawn cost.
-    const args = ["load-buffer", "-b", buffer, "-", ";", ...this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters], [["delete-buffer", "-b", buffer]])];
+    const args = [
+      "load-buffer",
+      "-b",
+      buffer,
+      "-",
+      ";",
+      ...this.unlessExited(
+        target,
+        [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters],
+        [["delete-buffer", "-b", buffer]],
+      ),
+    ];
     try {
       return refusal(await this.run(args, typedText(text)));
     } catch (error) {
@@ -199,11 +266,19 @@ export class TmuxClient {
    * command, so once it ran the buffer is gone, and a buffer still there means it was never pasted. Refused like
    * pasteText (the buffer then stays), returning the pane's state.
    */
-  async pasteBuffer(session: string, window: string, buffer: string, enterCount: number, submitDelayMs = 0): Promise<PaneState | undefined> {
+  async pasteBuffer(
+    session: string,
+    window: string,
+    buffer: string,
+    enterCount: number,
+    submitDelayMs = 0,
+  ): Promise<PaneState | undefined> {
     assertTmuxName(buffer, "buffer name");
     const target = this.target(session, window);
     const enters = submitKeys(target, enterCount, submitDelayMs);
-    return refusal(await this.run(this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters])));
+    return refusal(
+      await this.run(this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters])),
+    );
   }
 
   /** Names of the tmux server's paste buffers (none when no server runs). */
@@ -235,7 +310,6 @@ export class TmuxClient {
     return refusal(await this.run(this.unlessExited(target, [["send-keys", "-t", target, ...keys]])));
   }
 
-
   /** The visible screen (and `historyLines` above it), wrapped lines joined. */
   async capture(session: string, window: string, historyLines = 0): Promise<string> {
     return this.run(this.captureArgs(this.target(session, window), historyLines));
@@ -244,7 +318,15 @@ export class TmuxClient {
   /** The pane's state and its visible screen, in one invocation (status checks are frequent). */
   async probe(session: string, window: string): Promise<PaneProbe> {
     const target = this.target(session, window);
-    const out = await this.run(["display-message", "-p", "-t", target, PANE_FORMAT, ";", ...this.captureArgs(target, 0)]);
+    const out = await this.run([
+      "display-message",
+      "-p",
+      "-t",
+      target,
+      PANE_FORMAT,
+      ";",
+      ...this.captureArgs(target, 0),
+    ]);
     const newline = out.indexOf("\n");
     if (newline < 0) return { pane: parsePane(out), screen: "" };
     return { pane: parsePane(out.slice(0, newline)), screen: out.slice(newline + 1) };
@@ -285,7 +367,22 @@ export class TmuxClient {
 
   private agentWindowOptions(spec: NewWindow): string[] {
     const target = `=${spec.session}:${spec.window}`;
-    return [";", "set-option", "-w", "-t", target, "remain-on-exit", "on", ";", "set-option", "-w", "-t", target, EXEC_MARK, "1"];
+    return [
+      ";",
+      "set-option",
+      "-w",
+      "-t",
+      target,
+      "remain-on-exit",
+      "on",
+      ";",
+      "set-option",
+      "-w",
+      "-t",
+      target,
+      EXEC_MARK,
+      "1",
+    ];
   }
 
   private captureArgs(target: string, historyLines: number): string[] {
@@ -343,7 +440,8 @@ function commandArgs(spec: NewWindow): string[] {
 function envArgs(env: Record<string, string>): string[] {
   const args: string[] = [];
   for (const [key, value] of Object.entries(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new TypeError(`invalid environment variable name ${JSON.stringify(key)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new TypeError(`invalid environment variable name ${JSON.stringify(key)}`);
     args.push("-e", `${key}=${value}`);
   }
   return args;

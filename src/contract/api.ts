@@ -2,7 +2,15 @@
  * The JSON shapes of cao-server's HTTP API (docs/contract.md), snake_case as the Python CAO's. The routes answer
  * them, `CaoClient` and the dashboard read them; nothing here imports anything.
  */
-import type { EventType, InboxStatus, OrchestrationType, PluginIsolation, PluginSourceKind, PluginStatus, TerminalStatus } from "./vocabulary.js";
+import type {
+  EventType,
+  InboxStatus,
+  OrchestrationType,
+  PluginIsolation,
+  PluginSourceKind,
+  PluginStatus,
+  TerminalStatus,
+} from "./vocabulary.js";
 
 export interface Terminal {
   id: string;

@@ -33,7 +33,13 @@ export function serveJsonRpc(input: Readable, output: Writable, handle: RequestH
     handle(method, params).then(
       (result) => send({ id, result }),
       (error: unknown) =>
-        send({ id, error: error instanceof RpcError ? { code: error.code, message: error.message } : { code: INTERNAL_ERROR, message: String((error as Error)?.message ?? error) } }),
+        send({
+          id,
+          error:
+            error instanceof RpcError
+              ? { code: error.code, message: error.message }
+              : { code: INTERNAL_ERROR, message: String((error as Error)?.message ?? error) },
+        }),
     );
   };
   const receive = (message: unknown) => {

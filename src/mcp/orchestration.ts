@@ -37,11 +37,20 @@ export class Orchestrator {
     const me = await this.client.getTerminal(this.self);
     const directory = workingDirectory ?? (await this.client.workingDirectory(this.self)).working_directory;
     const profile = await this.client.profile(agentProfile); // 400 for an unknown profile, before anything is created
-    return this.client.createTerminal(me.session_name, { provider: profile.provider ?? me.provider, agent_profile: agentProfile, working_directory: directory });
+    return this.client.createTerminal(me.session_name, {
+      provider: profile.provider ?? me.provider,
+      agent_profile: agentProfile,
+      working_directory: directory,
+    });
   }
 
   /** Worker does the task; its last answer comes back; it is closed either way. */
-  async handoff(agentProfile: string, message: string, timeoutSeconds = DEFAULT_HANDOFF_TIMEOUT_S, workingDirectory?: string): Promise<HandoffResult> {
+  async handoff(
+    agentProfile: string,
+    message: string,
+    timeoutSeconds = DEFAULT_HANDOFF_TIMEOUT_S,
+    workingDirectory?: string,
+  ): Promise<HandoffResult> {
     const started = Date.now();
     let worker: Terminal;
     try {
@@ -62,14 +71,27 @@ export class Orchestrator {
         const { status } = await this.client.getTerminal(worker.id);
         if (status === "completed") break;
         if (status === "error") throw new Error(`worker ${worker.id} (${agentProfile}) reported an error`);
-        if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutSeconds} s (worker ${worker.id} was ${status}); the worker was closed`);
+        if (Date.now() >= deadline)
+          throw new Error(
+            `timed out after ${timeoutSeconds} s (worker ${worker.id} was ${status}); the worker was closed`,
+          );
         await new Promise((resolve) => setTimeout(resolve, this.pollMs));
       }
       const { output } = await this.client.output(worker.id, "last");
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      return { success: true, message: `Handed off to ${agentProfile} (${worker.provider}); done in ${seconds} s`, output, terminal_id: worker.id };
+      return {
+        success: true,
+        message: `Handed off to ${agentProfile} (${worker.provider}); done in ${seconds} s`,
+        output,
+        terminal_id: worker.id,
+      };
     } catch (error) {
-      return { success: false, message: `Handoff failed: ${errorMessage(error)}`, output: null, terminal_id: worker.id };
+      return {
+        success: false,
+        message: `Handoff failed: ${errorMessage(error)}`,
+        output: null,
+        terminal_id: worker.id,
+      };
     } finally {
       // A denied task was never typed: the worker is removed at once, without asking its agent to exit.
       await (denied ? this.remove(worker.id) : this.close(worker.id));
@@ -89,7 +111,11 @@ export class Orchestrator {
     } catch (error) {
       // The worker never got its task: nothing of this assign is left behind.
       await this.remove(worker.id);
-      return { success: false, terminal_id: null, message: `Assignment failed: ${errorMessage(error)}; the worker ${worker.id} was removed` };
+      return {
+        success: false,
+        terminal_id: null,
+        message: `Assignment failed: ${errorMessage(error)}; the worker ${worker.id} was removed`,
+      };
     }
     return {
       success: true,

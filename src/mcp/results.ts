@@ -8,7 +8,11 @@
 
 type JsonSchema = Record<string, unknown>;
 
-const objectSchema = (properties: Record<string, JsonSchema>, required: string[]): JsonSchema => ({ type: "object", properties, required });
+const objectSchema = (properties: Record<string, JsonSchema>, required: string[]): JsonSchema => ({
+  type: "object",
+  properties,
+  required,
+});
 const nullableString = (description: string): JsonSchema => ({ type: ["string", "null"], description });
 
 export const handoffResultSchema = objectSchema(

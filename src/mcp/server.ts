@@ -1,7 +1,12 @@
 import { CaoClient } from "../clients/api-client.js";
 import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, serveJsonRpc, type RequestHandler } from "./json-rpc-stdio.js";
-import { DEFAULT_HANDOFF_TIMEOUT_S, MAX_HANDOFF_TIMEOUT_S, Orchestrator, type OrchestrationOptions } from "./orchestration.js";
+import {
+  DEFAULT_HANDOFF_TIMEOUT_S,
+  MAX_HANDOFF_TIMEOUT_S,
+  Orchestrator,
+  type OrchestrationOptions,
+} from "./orchestration.js";
 import { assignResultSchema, handoffResultSchema, sendMessageResultSchema } from "./results.js";
 import { checkArguments, jsonSchemaOf, type Param, type Params } from "./tool-params.js";
 
@@ -76,13 +81,22 @@ const TOOLS: Record<string, Tool> = {
     outputSchema: handoffResultSchema,
     run: async (o, a) =>
       o
-        ? o.handoff(a.agent_profile as string, a.message as string, a.timeout as number, a.working_directory as string | undefined)
+        ? o.handoff(
+            a.agent_profile as string,
+            a.message as string,
+            a.timeout as number,
+            a.working_directory as string | undefined,
+          )
         : { success: false, message: `Handoff failed: ${NO_TERMINAL}`, output: null, terminal_id: null },
   },
   assign: {
     description:
       "Start a worker agent with the given profile and give it the message as its task; return at once with the worker's terminal id. Ask the worker to report back to you with send_message.",
-    params: { agent_profile: profile("agent profile of the worker"), message: message("the task"), working_directory: workingDirectory },
+    params: {
+      agent_profile: profile("agent profile of the worker"),
+      message: message("the task"),
+      working_directory: workingDirectory,
+    },
     outputSchema: assignResultSchema,
     run: async (o, a) =>
       o
@@ -92,11 +106,16 @@ const TOOLS: Record<string, Tool> = {
   send_message: {
     description: "Send a message to another terminal's inbox; it is typed into that terminal when its agent is idle.",
     params: {
-      receiver_id: { type: "string", description: "the receiving terminal id", pattern: { regex: TERMINAL_ID, message: "a terminal id is 8 lowercase hex characters" } },
+      receiver_id: {
+        type: "string",
+        description: "the receiving terminal id",
+        pattern: { regex: TERMINAL_ID, message: "a terminal id is 8 lowercase hex characters" },
+      },
       message: message("the message"),
     },
     outputSchema: sendMessageResultSchema,
-    run: async (o, a) => (o ? o.sendMessage(a.receiver_id as string, a.message as string) : { success: false, error: NO_TERMINAL }),
+    run: async (o, a) =>
+      o ? o.sendMessage(a.receiver_id as string, a.message as string) : { success: false, error: NO_TERMINAL },
   },
 };
 
@@ -108,7 +127,9 @@ const TOOL_LIST = Object.entries(TOOLS).map(([name, tool]) => ({
 }));
 
 /** The request handler of the MCP server: what each method answers. */
-export function mcpHandler(options: { env?: Record<string, string | undefined>; orchestration?: OrchestrationOptions } = {}): RequestHandler {
+export function mcpHandler(
+  options: { env?: Record<string, string | undefined>; orchestration?: OrchestrationOptions } = {},
+): RequestHandler {
   const env = options.env ?? process.env;
   const self = env.CAO_TERMINAL_ID;
   const orchestrator = self ? new Orchestrator(new CaoClient({ env }), self, options.orchestration) : undefined;
@@ -126,7 +147,8 @@ export function mcpHandler(options: { env?: Record<string, string | undefined>; 
     switch (method) {
       case "initialize": {
         const asked = (params as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-        if (asked !== undefined && typeof asked !== "string") throw new RpcError(INVALID_PARAMS, "protocolVersion must be a string");
+        if (asked !== undefined && typeof asked !== "string")
+          throw new RpcError(INVALID_PARAMS, "protocolVersion must be a string");
         return {
           protocolVersion: asked && PROTOCOL_VERSIONS.includes(asked) ? asked : PROTOCOL_VERSIONS[0],
           capabilities: { tools: {} },

@@ -28,7 +28,13 @@ export function jsonSchemaOf(params: Params): Record<string, unknown> {
             ...(p.minLength ? { minLength: p.minLength.value } : {}),
             ...(p.maxLength !== undefined ? { maxLength: p.maxLength } : {}),
           }
-        : { type: "integer", description: p.description, ...(p.default !== undefined ? { default: p.default } : {}), minimum: p.minimum, maximum: p.maximum };
+        : {
+            type: "integer",
+            description: p.description,
+            ...(p.default !== undefined ? { default: p.default } : {}),
+            minimum: p.minimum,
+            maximum: p.maximum,
+          };
   }
   const required = Object.entries(params)
     .filter(([, p]) => !p.optional && !(p.type === "integer" && p.default !== undefined))
@@ -37,8 +43,12 @@ export function jsonSchemaOf(params: Params): Record<string, unknown> {
 }
 
 /** The arguments checked against `params`: the values, or one message naming every bad field. */
-export function checkArguments(params: Params, args: unknown): { ok: true; values: Record<string, unknown> } | { ok: false; error: string } {
-  if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) return { ok: false, error: "arguments must be an object" };
+export function checkArguments(
+  params: Params,
+  args: unknown,
+): { ok: true; values: Record<string, unknown> } | { ok: false; error: string } {
+  if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args)))
+    return { ok: false, error: "arguments must be an object" };
   const given = (args ?? {}) as Record<string, unknown>;
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
@@ -60,7 +70,8 @@ export function checkArguments(params: Params, args: unknown): { ok: true; value
 function stringProblem(p: Extract<Param, { type: "string" }>, value: unknown): string | undefined {
   if (typeof value !== "string") return `expected a string, got ${typeof value}`;
   if (p.minLength && value.length < p.minLength.value) return p.minLength.message;
-  if (p.maxLength !== undefined && value.length > p.maxLength) return `at most ${p.maxLength} characters (got ${value.length})`;
+  if (p.maxLength !== undefined && value.length > p.maxLength)
+    return `at most ${p.maxLength} characters (got ${value.length})`;
   if (p.pattern && !p.pattern.regex.test(value)) return p.pattern.message;
   return undefined;
 }

@@ -5,7 +5,19 @@
  * and a way to ask the user (`[[ask]]`) or fail (`[[error]]`). `/tool <name> <json>` calls an MCP tool (see tool-call.ts).
  */
 import { parseArgs } from "node:util";
-import { MOCK_ANSWER_MARK, MOCK_ASK, MOCK_BANNER, MOCK_CONTINUATION, MOCK_ERROR_MARK, MOCK_INPUT_CONTINUATION, MOCK_PROMPT, MOCK_SPINNER_FRAMES, MOCK_WORKING, mockAnswer, parseSwitches } from "./screen.js";
+import {
+  MOCK_ANSWER_MARK,
+  MOCK_ASK,
+  MOCK_BANNER,
+  MOCK_CONTINUATION,
+  MOCK_ERROR_MARK,
+  MOCK_INPUT_CONTINUATION,
+  MOCK_PROMPT,
+  MOCK_SPINNER_FRAMES,
+  MOCK_WORKING,
+  mockAnswer,
+  parseSwitches,
+} from "./screen.js";
 import { callTool } from "./tool-call.js";
 
 const { values } = parseArgs({

@@ -24,7 +24,10 @@ export async function callMcpTool(configFile: string, tool: string, args: Record
       const { tools } = await client.listTools();
       if (!tools.some((t) => t.name === tool)) continue;
       // handoff waits for a worker; allow it its own timeout plus margin instead of the SDK's 60 s default
-      const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 30 * 60_000, resetTimeoutOnProgress: true });
+      const result = await client.callTool({ name: tool, arguments: args }, undefined, {
+        timeout: 30 * 60_000,
+        resetTimeoutOnProgress: true,
+      });
       const text = (result.content as { type: string; text?: string }[])
         .filter((c) => c.type === "text")
         .map((c) => c.text ?? "")

@@ -31,7 +31,14 @@ export function parseSwitches(message: string): MockSwitches {
 
 /** The deterministic answer: what handoff returns to the supervisor in tests. */
 export function mockAnswer(profile: string, message: string): string[] {
-  const firstLine = message.replace(/\[\[[^\]]*\]\]/g, "").trim().split("\n")[0]!.slice(0, 200);
+  const firstLine = message
+    .replace(/\[\[[^\]]*\]\]/g, "")
+    .trim()
+    .split("\n")[0]!
+    .slice(0, 200);
   const lines = message.trim().split("\n").length;
-  return [`Mock answer (${profile}): ${firstLine}`, `(${message.length} characters, ${lines} line${lines === 1 ? "" : "s"} received)`];
+  return [
+    `Mock answer (${profile}): ${firstLine}`,
+    `(${message.length} characters, ${lines} line${lines === 1 ? "" : "s"} received)`,
+  ];
 }

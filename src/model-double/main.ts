@@ -39,8 +39,10 @@ function main(): Promise<void> | void {
   }
   const port = Number(values.port);
   const delayMs = Number(values["delay-ms"]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`--port must be a port number, not ${values.port}`);
-  if (!Number.isInteger(delayMs) || delayMs < 0) return usageError(`--delay-ms must be a whole number of milliseconds, not ${values["delay-ms"]}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return usageError(`--port must be a port number, not ${values.port}`);
+  if (!Number.isInteger(delayMs) || delayMs < 0)
+    return usageError(`--delay-ms must be a whole number of milliseconds, not ${values["delay-ms"]}`);
   let script;
   if (values.script) {
     try {
@@ -53,8 +55,18 @@ function main(): Promise<void> | void {
   return serve(port, delayMs, script, values.quiet === true);
 }
 
-async function serve(port: number, delayMs: number, script: ReturnType<typeof parseScript> | undefined, quiet: boolean): Promise<void> {
-  const double = await ModelDouble.start({ port, delayMs, ...(script ? { script } : {}), ...(quiet ? {} : { log: (line: string) => process.stdout.write(`${line}\n`) }) });
+async function serve(
+  port: number,
+  delayMs: number,
+  script: ReturnType<typeof parseScript> | undefined,
+  quiet: boolean,
+): Promise<void> {
+  const double = await ModelDouble.start({
+    port,
+    delayMs,
+    ...(script ? { script } : {}),
+    ...(quiet ? {} : { log: (line: string) => process.stdout.write(`${line}\n`) }),
+  });
   const url = double.url;
   process.stdout.write(
     [

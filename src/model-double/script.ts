@@ -102,22 +102,34 @@ export function parseScript(value: unknown): Script {
   const fail = (what: string): never => {
     throw new Error(`invalid model-double script: ${what}`);
   };
-  if (typeof value !== "object" || value === null || !Array.isArray((value as { rules?: unknown }).rules)) fail("expected {\"rules\": [...]}");
+  if (typeof value !== "object" || value === null || !Array.isArray((value as { rules?: unknown }).rules))
+    fail('expected {"rules": [...]}');
   const rules = (value as { rules: unknown[] }).rules.map((raw, i): Rule => {
     const rule = raw as Partial<Rule>;
     if (typeof rule !== "object" || rule === null) fail(`rules[${i}] is not an object`);
     const when = rule.when;
-    const okWhen = typeof when === "string" || (typeof when === "object" && when !== null && typeof (when as { regex?: unknown }).regex === "string");
+    const okWhen =
+      typeof when === "string" ||
+      (typeof when === "object" && when !== null && typeof (when as { regex?: unknown }).regex === "string");
     if (!okWhen) fail(`rules[${i}].when must be a string or {"regex": "..."}`);
     if (!Array.isArray(rule.steps) || rule.steps.length === 0) fail(`rules[${i}].steps must be a non-empty array`);
     rule.steps!.forEach((step, j) => {
-      const kinds = ["text", "shell", "tool", "error"].filter((k) => typeof step === "object" && step !== null && k in step);
+      const kinds = ["text", "shell", "tool", "error"].filter(
+        (k) => typeof step === "object" && step !== null && k in step,
+      );
       if (kinds.length !== 1) fail(`rules[${i}].steps[${j}] needs exactly one of text, shell, tool, error`);
-      if ("tool" in step && (typeof step.input !== "object" || step.input === null)) fail(`rules[${i}].steps[${j}].input must be an object`);
-      if ("error" in step && typeof step.error?.status !== "number") fail(`rules[${i}].steps[${j}].error.status must be a number`);
+      if ("tool" in step && (typeof step.input !== "object" || step.input === null))
+        fail(`rules[${i}].steps[${j}].input must be an object`);
+      if ("error" in step && typeof step.error?.status !== "number")
+        fail(`rules[${i}].steps[${j}].error.status must be a number`);
     });
-    if (rule.afterLast !== undefined && rule.afterLast !== "repeat" && rule.afterLast !== "default") fail(`rules[${i}].afterLast must be "repeat" or "default"`);
-    return { when: when as PromptMatcher, steps: rule.steps as Step[], ...(rule.afterLast ? { afterLast: rule.afterLast } : {}) };
+    if (rule.afterLast !== undefined && rule.afterLast !== "repeat" && rule.afterLast !== "default")
+      fail(`rules[${i}].afterLast must be "repeat" or "default"`);
+    return {
+      when: when as PromptMatcher,
+      steps: rule.steps as Step[],
+      ...(rule.afterLast ? { afterLast: rule.afterLast } : {}),
+    };
   });
   return { rules };
 }

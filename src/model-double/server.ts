@@ -119,7 +119,10 @@ export class ModelDouble {
       const found = this.recorded.find(filter);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`the model double saw no matching request within ${timeoutMs} ms (${this.recorded.length} requests: ${this.summary()})`);
+      if (left <= 0)
+        throw new Error(
+          `the model double saw no matching request within ${timeoutMs} ms (${this.recorded.length} requests: ${this.summary()})`,
+        );
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           clearTimeout(timer);
@@ -134,7 +137,12 @@ export class ModelDouble {
 
   /** One line per request, for failure messages. */
   summary(): string {
-    return this.recorded.map((r) => `#${r.seq} ${r.protocol}${r.side ? "(side)" : ""} "${r.prompt.slice(-40).replace(/\s+/g, " ")}" → ${r.reply.kind}`).join("; ");
+    return this.recorded
+      .map(
+        (r) =>
+          `#${r.seq} ${r.protocol}${r.side ? "(side)" : ""} "${r.prompt.slice(-40).replace(/\s+/g, " ")}" → ${r.reply.kind}`,
+      )
+      .join("; ");
   }
 
   async close(): Promise<void> {
@@ -161,7 +169,8 @@ export class ModelDouble {
       return sendJson(res, 200, { input_tokens: roughTokens(raw) });
     }
     const target = geminiTarget(url);
-    if (method === "POST" && target?.method === "countTokens") return sendJson(res, 200, { totalTokens: roughTokens(raw) });
+    if (method === "POST" && target?.method === "countTokens")
+      return sendJson(res, 200, { totalTokens: roughTokens(raw) });
     const protocol: Protocol | undefined =
       method !== "POST"
         ? undefined
@@ -181,17 +190,37 @@ export class ModelDouble {
     await this.answer(protocol, protocol.read(body, url), { method, path, headers: req.headers, body }, res);
   }
 
-  private async answer(protocol: Protocol, conversation: Conversation, request: Pick<RecordedRequest, "method" | "path" | "headers" | "body">, res: ServerResponse): Promise<void> {
+  private async answer(
+    protocol: Protocol,
+    conversation: Conversation,
+    request: Pick<RecordedRequest, "method" | "path" | "headers" | "body">,
+    res: ServerResponse,
+  ): Promise<void> {
     const side = conversation.jsonSchema !== undefined || conversation.tools.length === 0;
-    const { step, rule } = side ? { step: { text: SIDE_ANSWER } as Step, rule: -1 } : chooseStep(this.script, conversation.prompt, conversation.toolResults.length);
+    const { step, rule } = side
+      ? { step: { text: SIDE_ANSWER } as Step, rule: -1 }
+      : chooseStep(this.script, conversation.prompt, conversation.toolResults.length);
     let reply: Reply;
     try {
-      reply = conversation.jsonSchema !== undefined ? { kind: "json", value: shapeFromSchema(conversation.jsonSchema) } : this.replyFor(step, conversation, request.body);
+      reply =
+        conversation.jsonSchema !== undefined
+          ? { kind: "json", value: shapeFromSchema(conversation.jsonSchema) }
+          : this.replyFor(step, conversation, request.body);
     } catch (error) {
       reply = { kind: "error", status: 400, message: `model double: ${(error as Error).message}` };
     }
-    const produced = reply.kind === "text" ? reply.text : reply.kind === "tool" ? JSON.stringify(reply.input) : reply.kind === "json" ? JSON.stringify(reply.value) : "";
-    const usage = ("usage" in step && step.usage) || { inputTokens: roughTokens(JSON.stringify(request.body)), outputTokens: roughTokens(produced) };
+    const produced =
+      reply.kind === "text"
+        ? reply.text
+        : reply.kind === "tool"
+          ? JSON.stringify(reply.input)
+          : reply.kind === "json"
+            ? JSON.stringify(reply.value)
+            : "";
+    const usage = ("usage" in step && step.usage) || {
+      inputTokens: roughTokens(JSON.stringify(request.body)),
+      outputTokens: roughTokens(produced),
+    };
     const entry = this.record({
       ...request,
       protocol: protocol.name,
@@ -204,29 +233,48 @@ export class ModelDouble {
       reply,
       ...(reply.kind === "error" ? {} : { usage }),
     });
-    this.options.log?.(`#${entry.seq} ${protocol.name}${side ? " (side)" : ""} prompt "${conversation.prompt.slice(-60).replace(/\s+/g, " ")}" +${conversation.toolResults.length} results → ${describe(reply)}`);
+    this.options.log?.(
+      `#${entry.seq} ${protocol.name}${side ? " (side)" : ""} prompt "${conversation.prompt.slice(-60).replace(/\s+/g, " ")}" +${conversation.toolResults.length} results → ${describe(reply)}`,
+    );
     await sleep(step.delayMs ?? this.options.delayMs ?? 0);
     if (reply.kind === "error") return sendJson(res, reply.status, protocol.errorBody(reply.status, reply.message));
     await protocol.write(res, reply, conversation, usage);
   }
 
   private replyFor(step: Step, conversation: Conversation, body: unknown): Reply {
-    if ("error" in step) return { kind: "error", status: step.error.status, message: step.error.message ?? `scripted error ${step.error.status}` };
-    if ("text" in step) return { kind: "text", text: step.text, chunks: step.chunks ?? 1, chunkDelayMs: step.chunkDelayMs ?? 0 };
+    if ("error" in step)
+      return {
+        kind: "error",
+        status: step.error.status,
+        message: step.error.message ?? `scripted error ${step.error.status}`,
+      };
+    if ("text" in step)
+      return { kind: "text", text: step.text, chunks: step.chunks ?? 1, chunkDelayMs: step.chunkDelayMs ?? 0 };
     const id = `call_double_${++this.callCounter}`;
-    const call = "shell" in step ? shellCall(step.shell, conversation.tools) : namedCall(step.tool, step.input, conversation.tools, JSON.stringify(body), step.server);
+    const call =
+      "shell" in step
+        ? shellCall(step.shell, conversation.tools)
+        : namedCall(step.tool, step.input, conversation.tools, JSON.stringify(body), step.server);
     return { kind: "tool", id, ...call };
   }
 
   private listModels(res: ServerResponse, path: string): void {
     const ids = ["fake-model", "model-double"];
-    if (path.includes("v1beta")) return sendJson(res, 200, { models: ids.map((id) => ({ name: `models/${id}`, supportedGenerationMethods: ["generateContent"] })) });
-    sendJson(res, 200, { object: "list", data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "model-double" })), models: [] });
+    if (path.includes("v1beta"))
+      return sendJson(res, 200, {
+        models: ids.map((id) => ({ name: `models/${id}`, supportedGenerationMethods: ["generateContent"] })),
+      });
+    sendJson(res, 200, {
+      object: "list",
+      data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "model-double" })),
+      models: [],
+    });
   }
 
   private control(method: string, url: URL, raw: string, res: ServerResponse): void {
     const what = url.pathname.slice(CONTROL.length);
-    if (what === "/health" && method === "GET") return sendJson(res, 200, { status: "ok", requests: this.recorded.length });
+    if (what === "/health" && method === "GET")
+      return sendJson(res, 200, { status: "ok", requests: this.recorded.length });
     if (what === "/requests" && method === "GET") return sendJson(res, 200, this.recorded);
     if (what === "/requests" && method === "DELETE") {
       this.clear();
@@ -243,8 +291,21 @@ export class ModelDouble {
     sendJson(res, 404, { detail: `unknown control route ${method} ${url.pathname}` });
   }
 
-  private record(fields: Partial<RecordedRequest> & Pick<RecordedRequest, "method" | "path" | "protocol" | "headers" | "body" | "reply">): RecordedRequest {
-    const entry: RecordedRequest = { seq: ++this.seq, at: new Date().toISOString(), prompt: "", toolResults: [], tools: [], system: "", side: false, rule: -1, ...fields };
+  private record(
+    fields: Partial<RecordedRequest> &
+      Pick<RecordedRequest, "method" | "path" | "protocol" | "headers" | "body" | "reply">,
+  ): RecordedRequest {
+    const entry: RecordedRequest = {
+      seq: ++this.seq,
+      at: new Date().toISOString(),
+      prompt: "",
+      toolResults: [],
+      tools: [],
+      system: "",
+      side: false,
+      rule: -1,
+      ...fields,
+    };
     this.recorded.push(entry);
     for (const wake of [...this.waiters]) wake();
     return entry;

@@ -35,21 +35,33 @@ export function shellCall(command: string, tools: readonly OfferedTool[]): Resol
  * Code runs a direct call of a deferred tool). When the request names it nowhere (a CLI still connecting its MCP
  * servers), a step that names its `server` calls `mcp__<server>__<tool>`.
  */
-export function namedCall(wanted: string, input: Record<string, unknown>, tools: readonly OfferedTool[], requestText = "", server?: string): ResolvedCall {
+export function namedCall(
+  wanted: string,
+  input: Record<string, unknown>,
+  tools: readonly OfferedTool[],
+  requestText = "",
+  server?: string,
+): ResolvedCall {
   const exact = tools.find((t) => t.name === wanted || (t.namespace && `${t.namespace}__${t.name}` === wanted));
-  const suffix = (name: string): boolean => name === wanted || ["__", "_", "-", "."].some((sep) => name.endsWith(sep + wanted));
-  const tool = exact ?? tools.find((t) => suffix(t.name) || (t.namespace !== undefined && suffix(`${t.namespace}__${t.name}`)));
+  const suffix = (name: string): boolean =>
+    name === wanted || ["__", "_", "-", "."].some((sep) => name.endsWith(sep + wanted));
+  const tool =
+    exact ?? tools.find((t) => suffix(t.name) || (t.namespace !== undefined && suffix(`${t.namespace}__${t.name}`)));
   if (tool) return { name: tool.name, ...(tool.namespace ? { namespace: tool.namespace } : {}), input };
   const deferred = deferredName(wanted, requestText) ?? (server ? `mcp__${server}__${wanted}` : undefined);
   if (!deferred) return { name: wanted, input };
-  const bridge = tools.find((t) => t.name === "tool_call" && t.schema?.properties?.name && t.schema.properties.arguments);
+  const bridge = tools.find(
+    (t) => t.name === "tool_call" && t.schema?.properties?.name && t.schema.properties.arguments,
+  );
   return bridge ? { name: bridge.name, input: { name: deferred, arguments: input } } : { name: deferred, input };
 }
 
 /** The full name of a deferred MCP tool announced in the request: `wanted` itself, or `mcp__<server>__<wanted>`. */
 function deferredName(wanted: string, requestText: string): string | undefined {
   const escaped = wanted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const pattern = wanted.startsWith("mcp__") ? new RegExp(`${escaped}(?![\\w-])`) : new RegExp(`mcp__[\\w.-]+?__${escaped}(?![\\w-])`);
+  const pattern = wanted.startsWith("mcp__")
+    ? new RegExp(`${escaped}(?![\\w-])`)
+    : new RegExp(`mcp__[\\w.-]+?__${escaped}(?![\\w-])`);
   return pattern.exec(requestText)?.[0];
 }
 

@@ -41,7 +41,8 @@ export class ProfileStore {
     const names = new Set<string>();
     for (const dir of this.dirs()) {
       try {
-        for (const file of fs.readdirSync(dir)) if (file.endsWith(".md") && NAME.test(file.slice(0, -3))) names.add(file.slice(0, -3));
+        for (const file of fs.readdirSync(dir))
+          if (file.endsWith(".md") && NAME.test(file.slice(0, -3))) names.add(file.slice(0, -3));
       } catch {
         // a missing directory has no profiles
       }

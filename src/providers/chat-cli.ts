@@ -98,7 +98,8 @@ export function chatCliProvider(options: ChatCliOptions): Provider {
       if (promptLine < 0 && TUI_IDLE.test(lines.slice(-4).join("\n"))) return tuiAnswer(lines, options.name);
       const user = lastIndexMatching(lines, USER_MESSAGE, promptLine);
       const start = lastIndexMatching(lines, ANSWER, promptLine);
-      if (promptLine < 0 || start < 0 || start <= user) throw new Error(`no ${options.name} answer on screen after the last message`);
+      if (promptLine < 0 || start < 0 || start <= user)
+        throw new Error(`no ${options.name} answer on screen after the last message`);
       const block: string[] = [];
       for (let i = start; i < promptLine && !TOOL.test(lines[i]!); i++) block.push(lines[i]!);
       block[0] = block[0]!.replace(ANSWER, "");

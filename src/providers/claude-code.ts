@@ -1,6 +1,15 @@
 import path from "node:path";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
-import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, type Transcript } from "./screen-text.js";
+import {
+  answerBlock,
+  bottom,
+  lastAfterUser,
+  lastIndexMatching,
+  mcpServersFor,
+  screenLines,
+  tailLooksIdle,
+  type Transcript,
+} from "./screen-text.js";
 
 /*
  * Claude Code's TUI, bottom-up: an input box (a prompt line `>` or `❯` between two rules of `─`, or inside a
@@ -16,7 +25,8 @@ const BLOCK = /^[⏺●](?:\s|$)/;
 const TOOL_CALL = /^[⏺●]\s+[A-Z][\w-]*(?:\(.*\))?$/;
 const SPINNER = /^[✶✢✽✻✳·*+]\s+\S.*…/;
 const MENU_CURSOR = /^[│\s]*❯\s*\d+\.\s/;
-const MENU_QUESTION = /(?:Do you want to|Would you like to)[^\n]*\?|Enter to confirm|Yes, I trust this folder|Yes, I accept/;
+const MENU_QUESTION =
+  /(?:Do you want to|Would you like to)[^\n]*\?|Enter to confirm|Yes, I trust this folder|Yes, I accept/;
 /** Newer dialogs (trust, bypass confirmation, API key) are unnumbered selects: `❯ Choice` lines above this footer. */
 const SELECT_FOOTER = /^\s*Enter to confirm · Esc to (?:cancel|exit)/;
 /**
@@ -53,7 +63,10 @@ function read(screenText: string): Screen {
 
 /** Start of the last text answer (not a tool call) after the user's last message, or -1. */
 function lastAnswerStart(screen: Screen): number {
-  return lastAfterUser(screen, (line, i) => BLOCK.test(line) && !(TOOL_CALL.test(line) && /^\s*⎿/.test(screen.transcript[i + 1] ?? "")));
+  return lastAfterUser(
+    screen,
+    (line, i) => BLOCK.test(line) && !(TOOL_CALL.test(line) && /^\s*⎿/.test(screen.transcript[i + 1] ?? "")),
+  );
 }
 
 export const claudeCodeProvider: Provider = {
@@ -65,7 +78,15 @@ export const claudeCodeProvider: Provider = {
     const settings = path.join(runtime, "claude-settings.json");
     // --settings layers settings for this launch only: the permission mode CAO chose is confirmed here rather than
     // on a "Bypass Permissions mode … Yes, I accept" screen, and the user's ~/.claude/settings.json is never written.
-    const argv = [context.binaryPath, "--dangerously-skip-permissions", "--settings", settings, "--mcp-config", mcpConfig, "--strict-mcp-config"];
+    const argv = [
+      context.binaryPath,
+      "--dangerously-skip-permissions",
+      "--settings",
+      settings,
+      "--mcp-config",
+      mcpConfig,
+      "--strict-mcp-config",
+    ];
     if (context.profile.model) argv.push("--model", context.profile.model);
     if (context.profile.systemPrompt.trim()) argv.push("--append-system-prompt", context.profile.systemPrompt.trim());
     return {
@@ -78,7 +99,8 @@ export const claudeCodeProvider: Provider = {
       ],
     };
   },
-  firstLaunchNotice: "Claude Code records each folder CAO trusts for it in ~/.claude.json (projects.<dir>.hasTrustDialogAccepted), as it does when you answer its trust dialog yourself",
+  firstLaunchNotice:
+    "Claude Code records each folder CAO trusts for it in ~/.claude.json (projects.<dir>.hasTrustDialogAccepted), as it does when you answer its trust dialog yourself",
   firstLaunchKeys(screenText: string): string[] | undefined {
     // Selects start on their safe choice ("No, exit"): move down to CAO's answer, then confirm it.
     const lines = screenLines(screenText);
@@ -121,4 +143,3 @@ export const claudeCodeProvider: Provider = {
   },
   startupTimeoutMs: 60_000,
 };
-

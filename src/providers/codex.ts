@@ -1,5 +1,15 @@
 import type { LaunchContext, LaunchPlan, McpServerConfig, Provider, TerminalStatus } from "./provider.js";
-import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, tomlString, type Transcript } from "./screen-text.js";
+import {
+  answerBlock,
+  bottom,
+  lastAfterUser,
+  lastIndexMatching,
+  mcpServersFor,
+  screenLines,
+  tailLooksIdle,
+  tomlString,
+  type Transcript,
+} from "./screen-text.js";
 
 /*
  * Codex's TUI (run with --no-alt-screen, so the transcript stays in the pane's scrollback), bottom-up: a footer
@@ -20,13 +30,15 @@ const BLOCK = /^(?:•|■)\s/;
  * Tool activity: "• Ran cmd" / "• Called server.tool(…)" / "• Explored" with its result under a `└`, or a patch
  * summary "• Edited src/a.ts (+1 -1)". The verb alone is not enough: an answer may well start "Added the flag…".
  */
-const TOOL_VERB = /^•\s+(?:Ran|Running|Explored|Exploring|Edited|Called|Calling|Read|Searched|Updated Plan|Waited|Waiting|Working|Added|Deleted)\b/;
+const TOOL_VERB =
+  /^•\s+(?:Ran|Running|Explored|Exploring|Edited|Called|Calling|Read|Searched|Updated Plan|Waited|Waiting|Working|Added|Deleted)\b/;
 const TOOL_RESULT = /^\s+└/;
 const PATCH_SUMMARY = /\(\+\d+ -\d+\)$/;
 /** The end of a turn: "Worked for 3s • 18:35" (0.169), "─ Worked for 41s ───" (older versions). */
 const TURN_END = /^\s*(?:─\s+)?Worked for\b/;
 const MENU_CURSOR = /^\s*›\s*\d+\.\s+\S/;
-const MENU_QUESTION = /Press enter to confirm|Would you like to (?:run|make|grant)|Do you want to approve|Approve app tool call|Trust this folder\?|Hooks need review/;
+const MENU_QUESTION =
+  /Press enter to confirm|Would you like to (?:run|make|grant)|Do you want to approve|Approve app tool call|Trust this folder\?|Hooks need review/;
 /**
  * The one first-launch screen CAO answers: the trust of the working directory it was told to use (shown for a git
  * repository Codex has not seen, even with the bypass flag). Codex saves the answer in the user's config.toml
@@ -61,12 +73,15 @@ function read(screenText: string): Screen {
   const lines = screenLines(screenText);
   const footer = lastIndexMatching(lines, FOOTER);
   const composer = lastIndexMatching(lines, COMPOSER, footer < 0 ? lines.length : footer);
-  if (composer < 0 || footer < 0) return { lines, transcript: lines, lastUser: -1, hasComposer: false, starting: false };
+  if (composer < 0 || footer < 0)
+    return { lines, transcript: lines, lastUser: -1, hasComposer: false, starting: false };
   const transcript = lines.slice(0, composer);
   // Before its session is configured Codex paints a composer with a bare "? for shortcuts" footer and no status
   // line (model · directory) between them; a moment later that becomes the real prompt, or the folder-trust
   // screen. Read as idle, a message typed then would land in the trust screen.
-  const starting = lines[footer]!.trim() === "? for shortcuts" && lines.slice(composer + 1, footer).every((line) => line.trim() === "");
+  const starting =
+    lines[footer]!.trim() === "? for shortcuts" &&
+    lines.slice(composer + 1, footer).every((line) => line.trim() === "");
   return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), hasComposer: true, starting };
 }
 
@@ -92,7 +107,8 @@ function mcpOverrides(name: string, server: McpServerConfig): string[] {
   const out = ["-c", `${prefix}.command=${tomlString(server.command)}`];
   if (server.args?.length) out.push("-c", `${prefix}.args=[${server.args.map(tomlString).join(", ")}]`);
   const env = Object.entries(server.env ?? {});
-  if (env.length > 0) out.push("-c", `${prefix}.env={ ${env.map(([k, v]) => `${tomlKey(k)} = ${tomlString(v)}`).join(", ")} }`);
+  if (env.length > 0)
+    out.push("-c", `${prefix}.env={ ${env.map(([k, v]) => `${tomlKey(k)} = ${tomlString(v)}`).join(", ")} }`);
   return out;
 }
 
@@ -102,14 +118,20 @@ export const codexProvider: Provider = {
   buildLaunch(context: LaunchContext): LaunchPlan {
     // The bypass flag is CAO's permission choice for now (every provider bypasses approvals); Codex accepts it as
     // root and asks no confirmation for it.
-    const argv = [context.binaryPath, "--dangerously-bypass-approvals-and-sandbox", "--no-alt-screen", ...OFFLINE_SWITCHES];
+    const argv = [
+      context.binaryPath,
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--no-alt-screen",
+      ...OFFLINE_SWITCHES,
+    ];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("-c", `developer_instructions=${tomlString(prompt)}`);
     for (const [name, server] of Object.entries(mcpServersFor(context))) argv.push(...mcpOverrides(name, server));
     return { argv };
   },
-  firstLaunchNotice: 'Codex records each folder CAO trusts for it in ~/.codex/config.toml ([projects."<dir>"] trust_level = "trusted"), as it does when you answer its trust screen yourself',
+  firstLaunchNotice:
+    'Codex records each folder CAO trusts for it in ~/.codex/config.toml ([projects."<dir>"] trust_level = "trusted"), as it does when you answer its trust screen yourself',
   firstLaunchKeys(screenText: string): string[] | undefined {
     const lines = screenLines(screenText);
     const cursor = lastIndexMatching(lines, MENU_CURSOR);

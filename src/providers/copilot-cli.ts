@@ -1,6 +1,16 @@
 import path from "node:path";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
-import { answerBlock, bottom, indexMatching, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, type Transcript } from "./screen-text.js";
+import {
+  answerBlock,
+  bottom,
+  indexMatching,
+  lastAfterUser,
+  lastIndexMatching,
+  mcpServersFor,
+  screenLines,
+  tailLooksIdle,
+  type Transcript,
+} from "./screen-text.js";
 
 /*
  * GitHub Copilot CLI's TUI (1.0.x, alternate screen), bottom-up: a status line ("← open sidebar · Interactive ·
@@ -86,7 +96,10 @@ export const copilotCliProvider: Provider = {
     const argv = [context.binaryPath, "--allow-all", "--additional-mcp-config", `@${mcpConfig}`];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const servers = Object.fromEntries(
-      Object.entries(mcpServersFor(context)).map(([name, server]) => [name, { type: "local", ...server, tools: ["*"] }]),
+      Object.entries(mcpServersFor(context)).map(([name, server]) => [
+        name,
+        { type: "local", ...server, tools: ["*"] },
+      ]),
     );
     const files = [{ path: mcpConfig, content: JSON.stringify({ mcpServers: servers }, null, 2) }];
     const env: Record<string, string> = {};
@@ -95,8 +108,13 @@ export const copilotCliProvider: Provider = {
       // Copilot has no system-prompt flag; it reads `instructions/*.instructions.md` from the directories in
       // COPILOT_CUSTOM_INSTRUCTIONS_DIRS into its system prompt. The user's own list (the server's) is kept.
       const instructions = path.join(runtime, "copilot-instructions");
-      files.push({ path: path.join(instructions, "instructions", `cao-${context.profile.name}.instructions.md`), content: `${prompt}\n` });
-      env.COPILOT_CUSTOM_INSTRUCTIONS_DIRS = [process.env.COPILOT_CUSTOM_INSTRUCTIONS_DIRS, instructions].filter(Boolean).join(",");
+      files.push({
+        path: path.join(instructions, "instructions", `cao-${context.profile.name}.instructions.md`),
+        content: `${prompt}\n`,
+      });
+      env.COPILOT_CUSTOM_INSTRUCTIONS_DIRS = [process.env.COPILOT_CUSTOM_INSTRUCTIONS_DIRS, instructions]
+        .filter(Boolean)
+        .join(",");
     }
     return { argv, env, files };
   },

@@ -1,6 +1,15 @@
 import { perLaunchGeminiHome } from "./gemini-home.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
-import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, type Transcript } from "./screen-text.js";
+import {
+  answerBlock,
+  bottom,
+  lastAfterUser,
+  lastIndexMatching,
+  mcpServersFor,
+  screenLines,
+  tailLooksIdle,
+  type Transcript,
+} from "./screen-text.js";
 
 /*
  * Gemini CLI's TUI (0.61), bottom-up: a status bar (workspace, sandbox, model), the input line (`*   Type your
@@ -44,7 +53,13 @@ function read(screenText: string): Screen {
     const edge = lines.slice(from, i).findIndex((line) => INPUT_EDGE.test(line));
     if (edge < 0) continue;
     const transcript = lines.slice(0, from + edge);
-    return { lines, transcript, lastUser: lastIndexMatching(transcript, USER_MESSAGE), hasPrompt: true, input: lines[i]! };
+    return {
+      lines,
+      transcript,
+      lastUser: lastIndexMatching(transcript, USER_MESSAGE),
+      hasPrompt: true,
+      input: lines[i]!,
+    };
   }
   return { lines, transcript: lines, lastUser: -1, hasPrompt: false, input: "" };
 }
@@ -58,10 +73,16 @@ export const geminiCliProvider: Provider = {
   binary: "gemini",
   buildLaunch(context: LaunchContext): LaunchPlan {
     const servers = Object.fromEntries(
-      Object.entries(mcpServersFor(context)).map(([name, server]) => [name, name === "cao-mcp-server" ? { ...server, trust: true } : server]),
+      Object.entries(mcpServersFor(context)).map(([name, server]) => [
+        name,
+        name === "cao-mcp-server" ? { ...server, trust: true } : server,
+      ]),
     );
     const prompt = context.profile.systemPrompt.trim();
-    const home = perLaunchGeminiHome(context, { mcpServers: servers, ...(prompt ? { contextFile: { name: GEMINI_PROFILE_FILE, content: `${prompt}\n` } } : {}) });
+    const home = perLaunchGeminiHome(context, {
+      mcpServers: servers,
+      ...(prompt ? { contextFile: { name: GEMINI_PROFILE_FILE, content: `${prompt}\n` } } : {}),
+    });
     // --skip-trust trusts the working directory CAO was told to use for this session only: the trust question is
     // never drawn (answering it makes Gemini restart itself), and stdio MCP servers need a trusted folder.
     const argv = [context.binaryPath, "--yolo", "--skip-trust"];

@@ -29,17 +29,26 @@ export interface GeminiLayer {
 const GEMINI_DIR = ".gemini";
 const SETTINGS = "settings.json";
 
-export function perLaunchGeminiHome(context: Pick<LaunchContext, "caoHome" | "terminalId" | "homeDir">, layer: GeminiLayer): GeminiHome {
+export function perLaunchGeminiHome(
+  context: Pick<LaunchContext, "caoHome" | "terminalId" | "homeDir">,
+  layer: GeminiLayer,
+): GeminiHome {
   const home = path.join(context.caoHome, "runtime", context.terminalId, "gemini-home");
   const dir = path.join(home, GEMINI_DIR);
   const userDir = path.join(context.homeDir, GEMINI_DIR);
   const user = readSettings(path.join(userDir, SETTINGS));
-  const settings: Record<string, unknown> = { ...user, mcpServers: { ...record(user.mcpServers), ...layer.mcpServers } };
+  const settings: Record<string, unknown> = {
+    ...user,
+    mcpServers: { ...record(user.mcpServers), ...layer.mcpServers },
+  };
   const files: LaunchFile[] = [];
   if (layer.contextFile) {
     const userContext = record(user.context);
     const names = userContext.fileName ?? "GEMINI.md";
-    settings.context = { ...userContext, fileName: [...(Array.isArray(names) ? names : [names]), layer.contextFile.name] };
+    settings.context = {
+      ...userContext,
+      fileName: [...(Array.isArray(names) ? names : [names]), layer.contextFile.name],
+    };
     files.push({ path: path.join(dir, layer.contextFile.name), content: layer.contextFile.content });
   }
   files.unshift({ path: path.join(dir, SETTINGS), content: JSON.stringify(settings, null, 2) });

@@ -27,7 +27,10 @@ export class ProviderRegistry {
 
   get(name: string): Provider {
     const provider = typeof name === "string" ? this.byName.get(name) : undefined;
-    if (!provider) throw new ValidationError(`unknown provider ${JSON.stringify(name)}; known: ${[...this.byName.keys()].join(", ")}`);
+    if (!provider)
+      throw new ValidationError(
+        `unknown provider ${JSON.stringify(name)}; known: ${[...this.byName.keys()].join(", ")}`,
+      );
     return provider;
   }
 
@@ -66,7 +69,17 @@ export class ProviderRegistry {
 }
 
 export function defaultProviders(): Provider[] {
-  return [mockProvider, claudeCodeProvider, codexProvider, kiroCliProvider, qCliProvider, geminiCliProvider, qwenCliProvider, copilotCliProvider, opencodeCliProvider];
+  return [
+    mockProvider,
+    claudeCodeProvider,
+    codexProvider,
+    kiroCliProvider,
+    qCliProvider,
+    geminiCliProvider,
+    qwenCliProvider,
+    copilotCliProvider,
+    opencodeCliProvider,
+  ];
 }
 
 /** The first executable file named `binary` in the directories of `searchPath`, as an absolute path. */

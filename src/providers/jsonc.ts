@@ -36,7 +36,9 @@ export function stripJsonComments(text: string): string {
 export function parseJsonc(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(stripJsonComments(text));
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

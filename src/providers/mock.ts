@@ -1,5 +1,13 @@
 import path from "node:path";
-import { MOCK_ANSWER_MARK, MOCK_ASK, MOCK_CONTINUATION, MOCK_ERROR_MARK, MOCK_PROMPT, MOCK_SPINNER_FRAMES, MOCK_WORKING } from "../mock-agent/screen.js";
+import {
+  MOCK_ANSWER_MARK,
+  MOCK_ASK,
+  MOCK_CONTINUATION,
+  MOCK_ERROR_MARK,
+  MOCK_PROMPT,
+  MOCK_SPINNER_FRAMES,
+  MOCK_WORKING,
+} from "../mock-agent/screen.js";
 import { packagePath } from "../util/package-root.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { lastIndexMatching, mcpServersFor, screenLines, stripAnsi } from "./screen-text.js";
@@ -42,13 +50,14 @@ export const mockProvider: Provider = {
   },
   extractLastAnswer(screen: string): string {
     const all = screenLines(screen);
-    for (let end = all.length; end > 0; ) {
+    for (let end = all.length; end > 0;) {
       const input = lastIndexMatching(all, INPUT_LINE, end);
       if (input < 0) break;
       const start = all.findIndex((l, i) => i > input && i < end && l.startsWith(MOCK_ANSWER_MARK));
       if (start >= 0) {
         const answer = [all[start]!.slice(MOCK_ANSWER_MARK.length)];
-        for (let i = start + 1; i < end && all[i]!.startsWith(MOCK_CONTINUATION); i++) answer.push(all[i]!.slice(MOCK_CONTINUATION.length));
+        for (let i = start + 1; i < end && all[i]!.startsWith(MOCK_CONTINUATION); i++)
+          answer.push(all[i]!.slice(MOCK_CONTINUATION.length));
         return answer.join("\n");
       }
       end = input;

@@ -34,7 +34,14 @@ const INLINE_TOOL =
  * The bypass CAO gives every provider today: each permission opencode would otherwise ask about (files outside the
  * working directory, .env reads, a repeated failing tool call) allowed. A per-profile setup would narrow this.
  */
-const BYPASS = { read: "allow", edit: "allow", bash: "allow", webfetch: "allow", external_directory: "allow", doom_loop: "allow" };
+const BYPASS = {
+  read: "allow",
+  edit: "allow",
+  bash: "allow",
+  webfetch: "allow",
+  external_directory: "allow",
+  doom_loop: "allow",
+};
 
 interface Screen {
   lines: string[];
@@ -57,7 +64,13 @@ function read(screenText: string): Screen {
   let top = boxBottom;
   while (top > 0 && BORDERED.test(lines[top - 1]!)) top--;
   const transcript = lines.slice(0, top).map((line) => line.slice(0, mainEnd).replace(/\s+$/, ""));
-  return { lines, boxBottom, box: lines.slice(top, boxBottom), transcript, status: lines.slice(boxBottom + 1).join("\n") };
+  return {
+    lines,
+    boxBottom,
+    box: lines.slice(top, boxBottom),
+    transcript,
+    status: lines.slice(boxBottom + 1).join("\n"),
+  };
 }
 
 interface Turn {
@@ -89,14 +102,21 @@ function configContent(context: LaunchContext, instructionsFile: string | undefi
   const mcp = Object.fromEntries(
     Object.entries(mcpServersFor(context)).map(([name, server]) => [
       name,
-      { type: "local", command: [server.command, ...(server.args ?? [])], environment: server.env ?? {}, enabled: true },
+      {
+        type: "local",
+        command: [server.command, ...(server.args ?? [])],
+        environment: server.env ?? {},
+        enabled: true,
+      },
     ]),
   );
   return JSON.stringify({
     ...own,
     mcp: { ...own.mcp, ...mcp },
     permission: { ...(typeof own.permission === "object" ? own.permission : {}), ...BYPASS },
-    ...(instructionsFile ? { instructions: [...(Array.isArray(own.instructions) ? own.instructions : []), instructionsFile] } : {}),
+    ...(instructionsFile
+      ? { instructions: [...(Array.isArray(own.instructions) ? own.instructions : []), instructionsFile] }
+      : {}),
   });
 }
 
@@ -107,7 +127,9 @@ export const opencodeCliProvider: Provider = {
     const argv = [context.binaryPath];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
-    const instructions = prompt ? path.join(context.caoHome, "runtime", context.terminalId, `opencode-${context.profile.name}.md`) : undefined;
+    const instructions = prompt
+      ? path.join(context.caoHome, "runtime", context.terminalId, `opencode-${context.profile.name}.md`)
+      : undefined;
     return {
       argv,
       // OPENCODE_CONFIG_CONTENT is merged last, over the user's ~/.config/opencode and the project's config: MCP

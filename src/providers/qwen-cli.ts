@@ -1,6 +1,15 @@
 import path from "node:path";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
-import { answerBlock, bottom, lastAfterUser, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle, type Transcript } from "./screen-text.js";
+import {
+  answerBlock,
+  bottom,
+  lastAfterUser,
+  lastIndexMatching,
+  mcpServersFor,
+  screenLines,
+  tailLooksIdle,
+  type Transcript,
+} from "./screen-text.js";
 
 /*
  * Qwen Code's TUI (0.24), bottom-up: a footer (`➜ <dir> · <model>`, then the mode: "YOLO mode (shift + tab to
@@ -50,7 +59,10 @@ export const qwenCliProvider: Provider = {
   buildLaunch(context: LaunchContext): LaunchPlan {
     const mcpConfig = path.join(context.caoHome, "runtime", context.terminalId, "qwen-mcp.json");
     const servers = Object.fromEntries(
-      Object.entries(mcpServersFor(context)).map(([name, server]) => [name, name === "cao-mcp-server" ? { ...server, trust: true } : server]),
+      Object.entries(mcpServersFor(context)).map(([name, server]) => [
+        name,
+        name === "cao-mcp-server" ? { ...server, trust: true } : server,
+      ]),
     );
     // --approval-mode yolo rather than Qwen's default "auto", where a classifier (a model call of its own) judges
     // risky tool calls: every provider bypasses approvals for now, and the mode is one flag to change per profile.
@@ -66,7 +78,8 @@ export const qwenCliProvider: Provider = {
     const region = bottom(screen.lines, 16);
     // An approval replaces the input: its `› 1.` cursor is near the bottom, with no input line drawn.
     const cursor = lastIndexMatching(screen.lines, MENU_CURSOR);
-    if (!screen.hasPrompt && cursor >= 0 && screen.lines.length - cursor <= 10 && MENU_QUESTION.test(region)) return "waiting_user_answer";
+    if (!screen.hasPrompt && cursor >= 0 && screen.lines.length - cursor <= 10 && MENU_QUESTION.test(region))
+      return "waiting_user_answer";
     if (!screen.hasPrompt) return "processing"; // starting ("Initializing..."), or a full-screen view
     // The spinner sits right above the input's top rule, the "Enter to steer" hint in the footer below it.
     const near = [...screen.transcript.slice(-3), ...screen.lines.slice(screen.transcript.length)];

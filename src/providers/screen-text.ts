@@ -15,7 +15,10 @@ export function stripAnsi(text: string): string {
 
 /** The screen's lines with trailing spaces removed and trailing blank lines dropped. */
 export function screenLines(screen: string): string[] {
-  const lines = screen.replace(/\r/g, "").split("\n").map((line) => line.replace(/[\s\u00a0]+$/, ""));
+  const lines = screen
+    .replace(/\r/g, "")
+    .split("\n")
+    .map((line) => line.replace(/[\s\u00a0]+$/, ""));
   while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
@@ -74,7 +77,9 @@ function lastMatchIndex(text: string, pattern: RegExp): number {
 }
 
 /** The MCP servers a CLI is given: the profile's own, and cao-mcp-server (always, and never overridden). */
-export function mcpServersFor(context: Pick<LaunchContext, "profile" | "caoMcpServer">): Record<string, McpServerConfig> {
+export function mcpServersFor(
+  context: Pick<LaunchContext, "profile" | "caoMcpServer">,
+): Record<string, McpServerConfig> {
   return { ...context.profile.mcpServers, "cao-mcp-server": context.caoMcpServer };
 }
 

@@ -18,7 +18,10 @@ export class AbandonedWindows {
   }
 
   /** Kills the remembered windows found in `panes` that have no record; returns the panes that remain. */
-  async removeFrom(panes: ListedPane[], deps: { tmux: TmuxClient; db: CaoDatabase; logger: Logger }): Promise<ListedPane[]> {
+  async removeFrom(
+    panes: ListedPane[],
+    deps: { tmux: TmuxClient; db: CaoDatabase; logger: Logger },
+  ): Promise<ListedPane[]> {
     if (this.windows.length === 0) return panes;
     const recorded = new Set(deps.db.allTerminals().map((r) => `${r.session_name}\0${r.window_name}`));
     const removed = new Set<string>();
@@ -30,7 +33,10 @@ export class AbandonedWindows {
         removed.add(key);
         deps.logger.warn(`removed tmux window ${session}:${window}, created after its request had timed out`);
       } catch (error) {
-        deps.logger.warn({ err: error }, `could not remove tmux window ${session}:${window}, created after its request had timed out`);
+        deps.logger.warn(
+          { err: error },
+          `could not remove tmux window ${session}:${window}, created after its request had timed out`,
+        );
       }
     }
     return panes.filter((p) => !removed.has(`${p.session}\0${p.window}`));

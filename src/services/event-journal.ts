@@ -73,7 +73,10 @@ export class EventJournal implements EventSink {
         this.deps.db.appendEvents(batch, batch[batch.length - 1]!.seq - this.retention);
       } catch (error) {
         // Keeping them would grow without bound while storage is broken; they were delivered live all the same.
-        this.deps.logger.warn({ err: error }, `could not journal ${batch.length} events (seq ${batch[0]!.seq}–${batch[batch.length - 1]!.seq}): ${errorMessage(error)}`);
+        this.deps.logger.warn(
+          { err: error },
+          `could not journal ${batch.length} events (seq ${batch[0]!.seq}–${batch[batch.length - 1]!.seq}): ${errorMessage(error)}`,
+        );
       }
     }
   }
@@ -94,7 +97,8 @@ export class EventJournal implements EventSink {
       return undefined;
     }
     // A malformed event is the registry's to report (it ignores it with a WARN); it is not journaled either.
-    if (typeof type !== "string" || typeof json !== "string" || !json.startsWith("{") || json === "{}") return undefined;
+    if (typeof type !== "string" || typeof json !== "string" || !json.startsWith("{") || json === "{}")
+      return undefined;
     const seq = ++this.lastSeq;
     const row: EventRow = { seq, event_type: type, data: `${json.slice(0, -1)},"seq":${seq}}` };
     this.pending.push(row);

@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import { INBOX_STATUSES, isInboxStatus, type CaoDatabase, type InboxRecord, type TerminalRecord } from "../clients/database.js";
+import {
+  INBOX_STATUSES,
+  isInboxStatus,
+  type CaoDatabase,
+  type InboxRecord,
+  type TerminalRecord,
+} from "../clients/database.js";
 import { InboxMessageDeliveredEvent, InboxMessageFailedEvent, InboxMessageQueuedEvent } from "../plugins/api/events.js";
 import { errorMessage } from "../util/errors.js";
 import { ConflictError } from "../util/errors.js";
@@ -59,7 +65,14 @@ export class InboxService {
   private stopped = true;
 
   constructor(
-    private readonly deps: { db: CaoDatabase; terminals: TerminalService; logger: Logger; sink: EventSink; activity?: PaneActivity; gate?: OperationGate },
+    private readonly deps: {
+      db: CaoDatabase;
+      terminals: TerminalService;
+      logger: Logger;
+      sink: EventSink;
+      activity?: PaneActivity;
+      gate?: OperationGate;
+    },
     options: InboxOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 1000;
@@ -97,7 +110,13 @@ export class InboxService {
     });
     const record = this.deps.db.insertMessage(senderId, receiverId, message, new Date().toISOString());
     this.deps.sink.dispatch(
-      new InboxMessageQueuedEvent({ sessionId: receiver.session_name, messageId: record.id, sender: senderId, receiver: receiverId, message }),
+      new InboxMessageQueuedEvent({
+        sessionId: receiver.session_name,
+        messageId: record.id,
+        sender: senderId,
+        receiver: receiverId,
+        message,
+      }),
     );
     this.waiting.add(receiverId);
     this.kick(receiverId);
@@ -108,9 +127,11 @@ export class InboxService {
     assertTerminalId(receiverId);
     this.deps.terminals.record(receiverId);
     const limit = options.limit ?? 10;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError("limit must be an integer from 1 to 1000");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new ValidationError("limit must be an integer from 1 to 1000");
     const { status } = options;
-    if (status !== undefined && !isInboxStatus(status)) throw new ValidationError(`status must be one of ${INBOX_STATUSES.join(", ")}`);
+    if (status !== undefined && !isInboxStatus(status))
+      throw new ValidationError(`status must be one of ${INBOX_STATUSES.join(", ")}`);
     return this.deps.db.listMessages(receiverId, { limit, ...(status ? { status } : {}) });
   }
 
@@ -181,7 +202,10 @@ export class InboxService {
     try {
       await this.deliverNext(receiverId, lane);
     } catch (error) {
-      this.deps.logger.warn({ err: error, receiver: receiverId }, `inbox delivery to ${receiverId} failed: ${errorMessage(error)}`);
+      this.deps.logger.warn(
+        { err: error, receiver: receiverId },
+        `inbox delivery to ${receiverId} failed: ${errorMessage(error)}`,
+      );
     }
     this.schedulePoll();
   }
@@ -191,7 +215,13 @@ export class InboxService {
     const record = db.getTerminal(receiverId);
     if (!record) {
       for (const failed of db.failPendingFor(receiverId, "the receiving terminal no longer exists")) {
-        this.reportFailed(failed.id, failed.sender_id, failed.receiver_id, "the receiving terminal no longer exists", null);
+        this.reportFailed(
+          failed.id,
+          failed.sender_id,
+          failed.receiver_id,
+          "the receiving terminal no longer exists",
+          null,
+        );
       }
       this.forgetReceiver(receiverId);
       return;
@@ -209,7 +239,8 @@ export class InboxService {
         buffer: inboxBufferName(message.id),
         senderId: message.sender_id,
         beforePaste: () => {
-          if (!db.beginDelivery(message.id, new Date().toISOString())) throw new Error(`message ${message.id} is no longer pending`);
+          if (!db.beginDelivery(message.id, new Date().toISOString()))
+            throw new Error(`message ${message.id} is no longer pending`);
         },
       });
     } catch (error) {
@@ -218,18 +249,30 @@ export class InboxService {
     }
     lane.logSizeAtLastDelivery = logSize;
     lane.lastDeliveryAt = Date.now();
-    if (db.markDelivered(message.id, new Date().toISOString())) this.reportDelivered(message, typed, record.session_name);
+    if (db.markDelivered(message.id, new Date().toISOString()))
+      this.reportDelivered(message, typed, record.session_name);
   }
 
   /** inbox_message_delivered, then the message_sent it is followed by (docs/contract.md#events). */
   private reportDelivered(message: InboxRecord, typed: string, sessionId: string | null): void {
     this.deps.sink.dispatch(
-      new InboxMessageDeliveredEvent({ sessionId, messageId: message.id, sender: message.sender_id, receiver: message.receiver_id }),
+      new InboxMessageDeliveredEvent({
+        sessionId,
+        messageId: message.id,
+        sender: message.sender_id,
+        receiver: message.receiver_id,
+      }),
     );
     this.deps.terminals.reportTyped(message.receiver_id, typed, message.sender_id, "send_message");
   }
 
-  private reportFailed(messageId: number, sender: string, receiver: string, reason: string, sessionId: string | null): void {
+  private reportFailed(
+    messageId: number,
+    sender: string,
+    receiver: string,
+    reason: string,
+    sessionId: string | null,
+  ): void {
     this.deps.sink.dispatch(new InboxMessageFailedEvent({ sessionId, messageId, sender, receiver, reason }));
   }
 
@@ -261,9 +304,18 @@ export class InboxService {
     const { db, logger } = this.deps;
     if (message.attempts + 1 >= this.maxAttempts) {
       if (db.markFailed(message.id, reason)) {
-        this.reportFailed(message.id, message.sender_id, message.receiver_id, reason, this.sessionOf(message.receiver_id));
+        this.reportFailed(
+          message.id,
+          message.sender_id,
+          message.receiver_id,
+          reason,
+          this.sessionOf(message.receiver_id),
+        );
       }
-      logger.warn({ message: message.id, receiver: message.receiver_id }, `inbox message ${message.id} failed after ${this.maxAttempts} attempts: ${reason}`);
+      logger.warn(
+        { message: message.id, receiver: message.receiver_id },
+        `inbox message ${message.id} failed after ${this.maxAttempts} attempts: ${reason}`,
+      );
     } else {
       db.countAttempt(message.id, reason);
     }
@@ -285,15 +337,29 @@ export class InboxService {
       const alive = await terminals.isAlive(message.receiver_id);
       if (!alive) {
         const reason = "the receiving terminal was gone when cao-server restarted";
-        if (db.markFailed(message.id, reason)) this.reportFailed(message.id, message.sender_id, message.receiver_id, reason, this.sessionOf(message.receiver_id));
+        if (db.markFailed(message.id, reason))
+          this.reportFailed(
+            message.id,
+            message.sender_id,
+            message.receiver_id,
+            reason,
+            this.sessionOf(message.receiver_id),
+          );
         continue;
       }
       if (staged.has(inboxBufferName(message.id))) {
         db.abandonDelivery(message.id);
-        logger.info({ message: message.id }, `inbox message ${message.id} was not typed before the restart; it will be delivered`);
+        logger.info(
+          { message: message.id },
+          `inbox message ${message.id} was not typed before the restart; it will be delivered`,
+        );
       } else {
-        if (db.markDelivered(message.id, new Date().toISOString())) this.reportDelivered(message, message.message, this.sessionOf(message.receiver_id));
-        logger.info({ message: message.id }, `inbox message ${message.id} was typed just before the restart; recorded as delivered`);
+        if (db.markDelivered(message.id, new Date().toISOString()))
+          this.reportDelivered(message, message.message, this.sessionOf(message.receiver_id));
+        logger.info(
+          { message: message.id },
+          `inbox message ${message.id} was typed just before the restart; recorded as delivered`,
+        );
       }
     }
   }

@@ -23,7 +23,10 @@ export const OPEN_GATE: OperationGate = {
 };
 
 /** Runs `op` through the gate: the operation as (possibly) modified, or OperationDeniedError (403). */
-export async function admit<K extends InterceptPoint>(gate: OperationGate, op: InterceptPointMap[K]): Promise<InterceptPointMap[K]> {
+export async function admit<K extends InterceptPoint>(
+  gate: OperationGate,
+  op: InterceptPointMap[K],
+): Promise<InterceptPointMap[K]> {
   const verdict = await gate.intercept(op);
   if (verdict.denied) throw new OperationDeniedError(verdict.plugin, verdict.reason);
   return verdict.op;

@@ -33,7 +33,10 @@ export class PaneActivity {
       this.watcher = watcher;
       return true;
     } catch (error) {
-      this.logger.warn({ err: error }, `cannot watch ${this.logDir} (${(error as Error).message}); falling back to polling`);
+      this.logger.warn(
+        { err: error },
+        `cannot watch ${this.logDir} (${(error as Error).message}); falling back to polling`,
+      );
       return false;
     }
   }

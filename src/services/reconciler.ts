@@ -19,7 +19,10 @@ export interface Reconciled {
 export const DEFAULT_LIVENESS_MS = 2000;
 
 const WHY: Record<ReconcileWhen, { window: string; session: string }> = {
-  "start-up": { window: "its tmux window was gone when cao-server started", session: "its tmux window was gone when cao-server started" },
+  "start-up": {
+    window: "its tmux window was gone when cao-server started",
+    session: "its tmux window was gone when cao-server started",
+  },
   live: { window: "its tmux window vanished", session: "its tmux session vanished (was the tmux server killed?)" },
 };
 
@@ -37,7 +40,15 @@ export class Reconciler {
   private running = false;
   private unavailable = false;
 
-  constructor(private readonly deps: { tmux: TmuxClient; db: CaoDatabase; terminals: TerminalService; sink: EventSink; logger: Logger }) {
+  constructor(
+    private readonly deps: {
+      tmux: TmuxClient;
+      db: CaoDatabase;
+      terminals: TerminalService;
+      sink: EventSink;
+      logger: Logger;
+    },
+  ) {
     // A tmux call that found a window gone: forget whatever else vanished, now.
     deps.terminals.signals.on("vanished", () => this.reconcile("live"));
   }
@@ -62,7 +73,10 @@ export class Reconciler {
     const tick = () => {
       this.timer = setTimeout(() => {
         void this.reconcile("live")
-          .then(() => this.recovered(), (error: unknown) => this.failed(error))
+          .then(
+            () => this.recovered(),
+            (error: unknown) => this.failed(error),
+          )
           .finally(() => {
             if (this.running) tick();
           });
@@ -111,7 +125,11 @@ export class Reconciler {
     }
     for (const name of ended) sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
     if (forgotten > 0) {
-      logger.warn(when === "start-up" ? `forgot ${forgotten} terminal(s) whose tmux windows were gone at start-up` : `forgot ${forgotten} terminal(s) whose tmux windows vanished`);
+      logger.warn(
+        when === "start-up"
+          ? `forgot ${forgotten} terminal(s) whose tmux windows were gone at start-up`
+          : `forgot ${forgotten} terminal(s) whose tmux windows vanished`,
+      );
     }
     return { forgotten, sessions };
   }

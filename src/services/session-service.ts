@@ -50,7 +50,8 @@ export class SessionService {
     const sessionName = SessionService.normalizeName(spec.sessionName);
     // A create awaits tmux between checking that the name is free and creating the session (and the agent's start
     // after that): a second create of the same name meanwhile is refused here, instead of racing inside tmux.
-    if (this.creating.has(sessionName)) throw new ConflictError(`session ${sessionName} already exists (it is being created)`);
+    if (this.creating.has(sessionName))
+      throw new ConflictError(`session ${sessionName} already exists (it is being created)`);
     this.creating.add(sessionName);
     let terminal: Terminal;
     try {
@@ -77,7 +78,8 @@ export class SessionService {
       });
     } catch (error) {
       // Backstop: another process on the same tmux server created it after our check; the same conflict, not a 500.
-      if (error instanceof Error && /duplicate session/.test(error.message)) throw new ConflictError(`session ${sessionName} already exists`);
+      if (error instanceof Error && /duplicate session/.test(error.message))
+        throw new ConflictError(`session ${sessionName} already exists`);
       throw error;
     } finally {
       this.creating.delete(sessionName);
@@ -89,7 +91,9 @@ export class SessionService {
   /** The tmux sessions named `cao-…`, read by a reconcile pass: a session that vanished is forgotten, not listed. */
   async list(): Promise<Session[]> {
     const { sessions: names } = await this.deps.reconciler.reconcile("live");
-    return names.filter((n) => n.startsWith(SESSION_PREFIX)).map((name) => ({ id: name, name, status: "active" as const }));
+    return names
+      .filter((n) => n.startsWith(SESSION_PREFIX))
+      .map((name) => ({ id: name, name, status: "active" as const }));
   }
 
   async get(name: string): Promise<{ session: Session; terminals: Terminal[] }> {
@@ -117,7 +121,8 @@ export class SessionService {
     await this.deps.terminals.endAgentProcesses(records.map((record) => record.id));
     const forgotten = records.filter((record) => this.deps.terminals.forget(record));
     // Forgotten meanwhile by a reconcile pass, which announced the session's end itself.
-    if (forgotten.length > 0 || records.length === 0) this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
+    if (forgotten.length > 0 || records.length === 0)
+      this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: name, sessionName: name }));
   }
 
   /**
@@ -126,7 +131,10 @@ export class SessionService {
    */
   async deleteTerminal(id: string): Promise<void> {
     const { sessionGone, record } = await this.deps.terminals.delete(id);
-    if (sessionGone) this.deps.sink.dispatch(new SessionKilledEvent({ sessionId: record.session_name, sessionName: record.session_name }));
+    if (sessionGone)
+      this.deps.sink.dispatch(
+        new SessionKilledEvent({ sessionId: record.session_name, sessionName: record.session_name }),
+      );
   }
 
   private async assertExists(name: string): Promise<void> {

@@ -45,7 +45,13 @@ export class StatusMonitor {
   private stopped = true;
 
   constructor(
-    private readonly deps: { db: CaoDatabase; terminals: TerminalService; sink: EventSink; logger: Logger; activity?: PaneActivity },
+    private readonly deps: {
+      db: CaoDatabase;
+      terminals: TerminalService;
+      sink: EventSink;
+      logger: Logger;
+      activity?: PaneActivity;
+    },
     options: StatusMonitorOptions = {},
   ) {
     this.safetyPollMs = options.safetyPollMs ?? 10_000;
@@ -65,7 +71,8 @@ export class StatusMonitor {
     if (this.stopped) return undefined;
     const status = this.known.get(terminalId);
     const lane = this.lanes.get(terminalId);
-    if (status === undefined || lane === undefined || lane.running || lane.again || lane.timer !== undefined) return undefined;
+    if (status === undefined || lane === undefined || lane.running || lane.again || lane.timer !== undefined)
+      return undefined;
     return this.deps.terminals.logSize(terminalId) === lane.logSizeAtCheck ? status : undefined;
   }
 
@@ -95,7 +102,11 @@ export class StatusMonitor {
   schedule(terminalId: string): void {
     if (this.stopped) return;
     let lane = this.lanes.get(terminalId);
-    if (!lane) this.lanes.set(terminalId, (lane = { running: false, again: false, timer: undefined, lastCheckAt: 0, logSizeAtCheck: -1 }));
+    if (!lane)
+      this.lanes.set(
+        terminalId,
+        (lane = { running: false, again: false, timer: undefined, lastCheckAt: 0, logSizeAtCheck: -1 }),
+      );
     if (lane.running) {
       lane.again = true;
       return;
@@ -116,7 +127,12 @@ export class StatusMonitor {
     lane.lastCheckAt = Date.now();
     lane.logSizeAtCheck = this.deps.terminals.logSize(terminalId);
     const check = this.check(terminalId)
-      .catch((error: unknown) => this.deps.logger.debug({ err: error, terminal: terminalId }, `status check of ${terminalId} failed: ${errorMessage(error)}`))
+      .catch((error: unknown) =>
+        this.deps.logger.debug(
+          { err: error, terminal: terminalId },
+          `status check of ${terminalId} failed: ${errorMessage(error)}`,
+        ),
+      )
       .finally(() => {
         this.running.delete(check);
         lane.running = false;

@@ -95,7 +95,12 @@ export class TerminalService {
   async create(spec: CreateTerminal): Promise<Terminal> {
     const { record } = await this.launcher.launch(spec);
     this.deps.sink.dispatch(
-      new TerminalCreatedEvent({ sessionId: spec.sessionName, terminalId: record.id, agentName: record.agent_profile, provider: record.provider }),
+      new TerminalCreatedEvent({
+        sessionId: spec.sessionName,
+        terminalId: record.id,
+        agentName: record.agent_profile,
+        provider: record.provider,
+      }),
     );
     return this.toTerminal(record, await this.statusOf(record));
   }
@@ -172,7 +177,10 @@ export class TerminalService {
   async workingDirectory(id: string): Promise<string> {
     const record = this.record(id);
     // A dead pane has no current path: the directory it was started in is the answer then.
-    return (await this.panes.call(record, () => this.deps.tmux.paneCurrentPath(record.session_name, record.window_name))) || record.working_directory;
+    return (
+      (await this.panes.call(record, () => this.deps.tmux.paneCurrentPath(record.session_name, record.window_name))) ||
+      record.working_directory
+    );
   }
 
   /**
@@ -186,10 +194,19 @@ export class TerminalService {
       throw new ValidationError("sender_id and orchestration_type go together: give both or neither");
     }
     if (options.senderId !== undefined) assertTerminalId(options.senderId);
-    const typed = await this.input.type(record, text, { sender: options.senderId ?? null, orchestrationType: options.orchestrationType ?? null });
+    const typed = await this.input.type(record, text, {
+      sender: options.senderId ?? null,
+      orchestrationType: options.orchestrationType ?? null,
+    });
     if (options.senderId !== undefined && options.orchestrationType !== undefined) {
       this.deps.sink.dispatch(
-        new MessageSentEvent({ sessionId: record.session_name, sender: options.senderId, receiver: id, message: typed, orchestrationType: options.orchestrationType }),
+        new MessageSentEvent({
+          sessionId: record.session_name,
+          sender: options.senderId,
+          receiver: id,
+          message: typed,
+          orchestrationType: options.orchestrationType,
+        }),
       );
     }
   }
@@ -198,7 +215,11 @@ export class TerminalService {
    * The inbox's crash-safe typing (see TerminalInput.typeStaged). Returns the text typed; the caller records the
    * delivery and then reports it (reportTyped), so inbox_message_delivered comes before message_sent.
    */
-  async typeStaged(id: string, message: string, options: { buffer: string; senderId: string; beforePaste: () => void }): Promise<string> {
+  async typeStaged(
+    id: string,
+    message: string,
+    options: { buffer: string; senderId: string; beforePaste: () => void },
+  ): Promise<string> {
     const text = prepareText(message);
     await this.input.typeStaged(this.record(id), text, options);
     return text;
@@ -229,12 +250,22 @@ export class TerminalService {
   /** Emits message_sent for text that was typed into terminal `id` on behalf of `senderId`. */
   reportTyped(id: string, message: string, senderId: string, orchestrationType: OrchestrationType): void {
     const record = this.deps.db.getTerminal(id);
-    this.deps.sink.dispatch(new MessageSentEvent({ sessionId: record?.session_name ?? null, sender: senderId, receiver: id, message, orchestrationType }));
+    this.deps.sink.dispatch(
+      new MessageSentEvent({
+        sessionId: record?.session_name ?? null,
+        sender: senderId,
+        receiver: id,
+        message,
+        orchestrationType,
+      }),
+    );
   }
 
   async output(id: string, mode: "full" | "last"): Promise<string> {
     const record = this.record(id);
-    const screen = await this.panes.call(record, () => this.deps.tmux.capture(record.session_name, record.window_name, HISTORY_LINES));
+    const screen = await this.panes.call(record, () =>
+      this.deps.tmux.capture(record.session_name, record.window_name, HISTORY_LINES),
+    );
     if (mode === "full") return screen;
     try {
       return this.deps.providers.get(record.provider).extractLastAnswer(screen);
@@ -282,7 +313,13 @@ export class TerminalService {
     removeLaunchFiles(this.deps.paths.runtime(record.id));
     void this.endAgentProcesses([record.id]); // when it vanished without a delete: what it left running
     this.exits.forget(record.id);
-    this.deps.sink.dispatch(new TerminalKilledEvent({ sessionId: record.session_name, terminalId: record.id, agentName: record.agent_profile }));
+    this.deps.sink.dispatch(
+      new TerminalKilledEvent({
+        sessionId: record.session_name,
+        terminalId: record.id,
+        agentName: record.agent_profile,
+      }),
+    );
     return true;
   }
 

@@ -20,7 +20,8 @@ export function apiAddressFrom(env: Record<string, string | undefined>): ApiAddr
 }
 
 export function assertPort(port: number, what: string): void {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`${what} is not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`${what} is not a port number (0-65535)`);
 }
 
 /** `http://host:port`, with an IPv6 host bracketed. */

@@ -46,7 +46,11 @@ export class Deadline {
  * throw, a rejection and a timeout all come back as `ok: false`. A timed-out promise is abandoned, not cancelled
  * (JS cannot cancel it); `onLate` lets the caller clean up if it settles after all.
  */
-export async function runWithDeadline(action: () => unknown, deadline: Deadline | number, onLate?: (ok: boolean) => void): Promise<Settled> {
+export async function runWithDeadline(
+  action: () => unknown,
+  deadline: Deadline | number,
+  onLate?: (ok: boolean) => void,
+): Promise<Settled> {
   let value: unknown;
   try {
     value = action();

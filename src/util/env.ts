@@ -19,7 +19,9 @@ export function positiveInt(env: Env, name: string, fallback: number, logger: Wa
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (Number.isInteger(value) && value > 0) return value;
-  logger.warn(`${name} must be a positive integer${unit ? ` (${unit})` : ""}, got ${JSON.stringify(raw)}; using ${fallback}`);
+  logger.warn(
+    `${name} must be a positive integer${unit ? ` (${unit})` : ""}, got ${JSON.stringify(raw)}; using ${fallback}`,
+  );
   return fallback;
 }
 

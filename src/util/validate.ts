@@ -18,7 +18,9 @@ export const MAX_MESSAGE_LENGTH = 100_000;
 
 export function assertTmuxName(value: string, what: string): void {
   if (typeof value !== "string" || !NAME.test(value)) {
-    throw new ValidationError(`${what} must be 1-64 characters of letters, digits, '-' or '_' (got ${JSON.stringify(value)})`);
+    throw new ValidationError(
+      `${what} must be 1-64 characters of letters, digits, '-' or '_' (got ${JSON.stringify(value)})`,
+    );
   }
 }
 
@@ -29,7 +31,8 @@ export function assertTerminalId(value: string): void {
 }
 
 export function assertMessage(value: unknown, what = "message"): asserts value is string {
-  if (typeof value !== "string" || value.trim().length === 0) throw new ValidationError(`${what} must be a non-empty string`);
+  if (typeof value !== "string" || value.trim().length === 0)
+    throw new ValidationError(`${what} must be a non-empty string`);
   if (value.length > MAX_MESSAGE_LENGTH) {
     throw new ValidationError(`${what} is ${value.length} characters; the limit is ${MAX_MESSAGE_LENGTH}`);
   }

@@ -54,7 +54,8 @@ let counter = 0;
 
 export async function startConfigServer(options: ConfigServerOptions): Promise<ConfigServer> {
   const home = options.home ?? tempDir("cao-config-");
-  for (const [file, source] of Object.entries(options.plugins ?? {})) writeFile(path.join(home, "plugins", file), source);
+  for (const [file, source] of Object.entries(options.plugins ?? {}))
+    writeFile(path.join(home, "plugins", file), source);
   linkDependencies(home);
   const configFile = path.join(home, "config.yaml");
   if (options.config !== undefined) writeFile(configFile, options.config);
@@ -83,7 +84,12 @@ export async function startConfigServer(options: ConfigServerOptions): Promise<C
     record(name) {
       const file = path.join(home, "out", `${name}.jsonl`);
       if (!fs.existsSync(file)) return [];
-      return fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+      return fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
     },
     row(name) {
       return server.registry.list().find((p) => p.name === name);

@@ -1,4 +1,11 @@
-import { MessageSentEvent, SessionCreatedEvent, SessionKilledEvent, TerminalCreatedEvent, TerminalKilledEvent, type CaoEvent } from "../../src/plugins/api/index.js";
+import {
+  MessageSentEvent,
+  SessionCreatedEvent,
+  SessionKilledEvent,
+  TerminalCreatedEvent,
+  TerminalKilledEvent,
+  type CaoEvent,
+} from "../../src/plugins/api/index.js";
 
 /**
  * `count` events cycling through the five V1 types. Event i carries `sessionId: "cao-s<i>"`, so a recorder's
@@ -18,7 +25,13 @@ export function eventAt(i: number): CaoEvent {
     case 1:
       return new TerminalCreatedEvent({ sessionId, terminalId: "0123abcd", agentName: "developer", provider: "mock" });
     case 2:
-      return new MessageSentEvent({ sessionId, sender: "0123abcd", receiver: "4567ef01", message: `#${i}`, orchestrationType: "send_message" });
+      return new MessageSentEvent({
+        sessionId,
+        sender: "0123abcd",
+        receiver: "4567ef01",
+        message: `#${i}`,
+        orchestrationType: "send_message",
+      });
     case 3:
       return new TerminalKilledEvent({ sessionId, terminalId: "0123abcd", agentName: "developer" });
     default:

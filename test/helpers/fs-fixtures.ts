@@ -22,7 +22,12 @@ export function writeFile(file: string, text: string): string {
 }
 
 /** Writes `node_modules/<name>/package.json` (and files) for an npm-discovery fixture. */
-export function writePackage(nodeModules: string, name: string, manifest: Record<string, unknown>, files: Record<string, string> = {}): string {
+export function writePackage(
+  nodeModules: string,
+  name: string,
+  manifest: Record<string, unknown>,
+  files: Record<string, string> = {},
+): string {
   const dir = path.join(nodeModules, ...name.split("/"));
   writeFile(path.join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", ...manifest }, null, 2));
   for (const [file, text] of Object.entries(files)) writeFile(path.join(dir, file), text);

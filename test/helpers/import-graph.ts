@@ -30,13 +30,17 @@ export function importsOf(file: string): ImportEdge[] {
   const text = fs.readFileSync(file, "utf8");
   const tree = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const edges: ImportEdge[] = [];
-  const add = (specifier: string, typeOnly: boolean) => edges.push({ specifier, target: resolveRelative(file, specifier), typeOnly });
+  const add = (specifier: string, typeOnly: boolean) =>
+    edges.push({ specifier, target: resolveRelative(file, specifier), typeOnly });
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node.moduleSpecifier.text, node.importClause?.isTypeOnly === true || isOnlyTypeSpecifiers(node.importClause));
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
-      add(node.moduleSpecifier.text, node.isTypeOnly || (named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      add(
+        node.moduleSpecifier.text,
+        node.isTypeOnly || (named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)),
+      );
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       const ref = node.moduleReference.expression;
       if (ts.isStringLiteral(ref)) add(ref.text, node.isTypeOnly);
@@ -61,7 +65,13 @@ function isOnlyTypeSpecifiers(clause: ts.ImportClause | undefined): boolean {
 function resolveRelative(from: string, specifier: string): string | undefined {
   if (!specifier.startsWith(".")) return undefined;
   const base = path.resolve(path.dirname(from), specifier);
-  const candidates = [base.replace(/\.js$/, ".ts"), base.replace(/\.mjs$/, ".mts"), `${base}.ts`, path.join(base, "index.ts"), base];
+  const candidates = [
+    base.replace(/\.js$/, ".ts"),
+    base.replace(/\.mjs$/, ".mts"),
+    `${base}.ts`,
+    path.join(base, "index.ts"),
+    base,
+  ];
   for (const candidate of candidates) if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
   throw new Error(`${path.relative(process.cwd(), from)}: cannot resolve import "${specifier}"`);
 }
@@ -69,10 +79,15 @@ function resolveRelative(from: string, specifier: string): string | undefined {
 /** file → the src files it imports (edges into src only). */
 export type ImportGraph = Map<string, string[]>;
 
-export function importGraph(files: readonly string[], include: (edge: ImportEdge) => boolean = () => true): ImportGraph {
+export function importGraph(
+  files: readonly string[],
+  include: (edge: ImportEdge) => boolean = () => true,
+): ImportGraph {
   const graph: ImportGraph = new Map();
   for (const file of files) {
-    const targets = importsOf(file).filter((e) => e.target !== undefined && include(e)).map((e) => e.target!);
+    const targets = importsOf(file)
+      .filter((e) => e.target !== undefined && include(e))
+      .map((e) => e.target!);
     graph.set(file, [...new Set(targets)]);
   }
   return graph;

@@ -20,7 +20,14 @@ export function rawRequest(
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: options.connectTo ?? target.hostname.replace(/^\[|\]$/g, ""), port: target.port, method, path, headers: options.headers ?? {}, agent: false },
+      {
+        host: options.connectTo ?? target.hostname.replace(/^\[|\]$/g, ""),
+        port: target.port,
+        method,
+        path,
+        headers: options.headers ?? {},
+        agent: false,
+      },
       (response) => {
         let body = "";
         response.setEncoding("utf8");

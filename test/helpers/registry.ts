@@ -26,7 +26,13 @@ const started: PluginRegistry[] = [];
  */
 export async function startRegistry(options: StartRegistryOptions = {}): Promise<RegistryUnderTest> {
   const { home = tempDir("cao-registry-"), logs = captureLogs(), load = true, env, ...rest } = options;
-  const registry = new PluginRegistry({ cwd: home, watch: false, logger: logs.logger, ...rest, env: { CAO_HOME: home, ...env } });
+  const registry = new PluginRegistry({
+    cwd: home,
+    watch: false,
+    logger: logs.logger,
+    ...rest,
+    env: { CAO_HOME: home, ...env },
+  });
   started.push(registry);
   if (load) await registry.load();
   return { registry, logs, home };

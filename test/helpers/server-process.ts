@@ -57,7 +57,8 @@ const started: ServerProcess[] = [];
 /** Starts `cao server --no-watch` without waiting for it (see waitForHealth); most tests want startServerProcess. */
 export async function spawnServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const home = options.home ?? tempDir("cao-child-");
-  for (const [file, source] of Object.entries(options.plugins ?? {})) writeFile(path.join(home, "plugins", file), source);
+  for (const [file, source] of Object.entries(options.plugins ?? {}))
+    writeFile(path.join(home, "plugins", file), source);
   const port = options.port ?? (await freePort());
   const socket = options.socket ?? `cao-child-${process.pid}-${++counter}`;
   const child = spawn(process.execPath, [CAO_MAIN, "server", "--no-watch", ...(options.args ?? [])], {
@@ -76,14 +77,17 @@ export async function spawnServerProcess(options: ServerProcessOptions = {}): Pr
   let text = "";
   child.stdout!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
   child.stderr!.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
   const url = `http://127.0.0.1:${port}`;
   const lines = (): LogLine[] =>
     text
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as LogLine);
-  const tmux = (...args: string[]): string => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const tmux = (...args: string[]): string =>
+    execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const server: ServerProcess = {
     child,
     home,
@@ -109,7 +113,9 @@ export async function spawnServerProcess(options: ServerProcessOptions = {}): Pr
       try {
         response = await fetch(new URL(route, url), {
           method,
-          ...(body !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}),
+          ...(body !== undefined
+            ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
+            : {}),
         });
         answer = await response.text();
       } catch {
@@ -118,7 +124,9 @@ export async function spawnServerProcess(options: ServerProcessOptions = {}): Pr
       try {
         return { status: response.status, body: answer ? JSON.parse(answer) : undefined };
       } catch {
-        throw new Error(`${method} ${route} answered ${response.status} with a body that is not JSON: ${answer.slice(0, 300)}`);
+        throw new Error(
+          `${method} ${route} answered ${response.status} with a body that is not JSON: ${answer.slice(0, 300)}`,
+        );
       }
     },
     tmux,
@@ -143,7 +151,8 @@ export async function waitForHealth(server: ServerProcess, timeoutMs = 30_000): 
   void server.exited.then((code) => (exit = code));
   await waitFor(
     async () => {
-      if (exit !== undefined) throw new Error(`cao server exited (${exit}) before answering /health\n${server.output()}`);
+      if (exit !== undefined)
+        throw new Error(`cao server exited (${exit}) before answering /health\n${server.output()}`);
       return (await server.health())?.status === "ok";
     },
     timeoutMs,

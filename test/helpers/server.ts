@@ -14,7 +14,11 @@ export interface TestServer {
   client: CaoClient;
   logs: ReturnType<typeof captureLogs>;
   /** Raw HTTP, for status codes and error bodies. */
-  http(method: string, route: string, options?: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  http(
+    method: string,
+    route: string,
+    options?: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -22,7 +26,9 @@ export interface TestServer {
  * A real cao-server on a free loopback port, with its own CAO_HOME, its own tmux server (private socket),
  * and the given drop-in plugins written into its plugins dir before it starts.
  */
-export async function startTestServer(options: { plugins?: Record<string, string>; server?: Partial<ServerOptions> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { plugins?: Record<string, string>; server?: Partial<ServerOptions> } = {},
+): Promise<TestServer> {
   const home = tempDir("cao-e2e-");
   for (const [file, source] of Object.entries(options.plugins ?? {})) {
     fs.mkdirSync(path.join(home, "plugins"), { recursive: true });

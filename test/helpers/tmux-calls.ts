@@ -5,7 +5,16 @@ import type { MockInstance } from "vitest";
  * monitor re-reading a terminal whose log grew), so a test that proves a refused request reached no tmux looks at the
  * calls that could change something.
  */
-const READ_ONLY = new Set(["list-panes", "list-windows", "list-sessions", "has-session", "display-message", "capture-pane", "show-options", "show-buffer"]);
+const READ_ONLY = new Set([
+  "list-panes",
+  "list-windows",
+  "list-sessions",
+  "has-session",
+  "display-message",
+  "capture-pane",
+  "show-options",
+  "show-buffer",
+]);
 
 /** The calls of a spy on TmuxClient.run that include a command which is not read-only (a call may chain with ";"). */
 export function changingTmuxCalls(spy: MockInstance): unknown[][] {

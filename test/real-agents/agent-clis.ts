@@ -53,7 +53,9 @@ export function agentCli(provider: string): AgentCli {
   const pin = AGENT_CLI_PINS.find((p) => p.provider === provider);
   if (!pin) {
     const known = AGENT_CLI_PINS.map((p) => p.provider).join(", ");
-    throw new Error(`no agent CLI is pinned for provider "${provider}" (test/real-agents/agent-clis.json has ${known})`);
+    throw new Error(
+      `no agent CLI is pinned for provider "${provider}" (test/real-agents/agent-clis.json has ${known})`,
+    );
   }
   const prefix = path.join(agentCliCache(), `${pin.provider}-${pin.version}`);
   const binDir = path.join(prefix, "node_modules", ".bin");

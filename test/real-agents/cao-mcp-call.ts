@@ -36,7 +36,10 @@ export function caoMcpCallSuite(provider: string, options: CaoMcpCallOptions): v
       const message = `hello-${randomBytes(3).toString("hex")}`;
       rig.double.addRules({
         when: prompt,
-        steps: [{ tool: "send_message", input: { receiver_id: receiver.id, message } }, { text: `Sent for ${prompt}.` }],
+        steps: [
+          { tool: "send_message", input: { receiver_id: receiver.id, message } },
+          { text: `Sent for ${prompt}.` },
+        ],
       });
       await rig.turn(sender.id, `${prompt}: send the message`, { prompt, requests: 2 });
       const [call, after] = rig.double.requestsFor(prompt);
@@ -48,7 +51,10 @@ export function caoMcpCallSuite(provider: string, options: CaoMcpCallOptions): v
         expect(call!.reply).toMatchObject({ kind: "tool", name: options.toolName });
       }
       expect(after!.toolResults.join("\n")).toMatch(/"success":\s*true/);
-      const inbox = (await rig.server.http("GET", `/terminals/${receiver.id}/inbox/messages`)).body as { sender_id: string; message: string }[];
+      const inbox = (await rig.server.http("GET", `/terminals/${receiver.id}/inbox/messages`)).body as {
+        sender_id: string;
+        message: string;
+      }[];
       expect(inbox.filter((m) => m.message.includes(message)).map((m) => m.sender_id)).toEqual([sender.id]);
       expect(await rig.lastAnswer(sender.id)).toBe(`Sent for ${prompt}.`);
     });

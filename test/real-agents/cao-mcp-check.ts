@@ -33,7 +33,13 @@ export function caoMcpCheck(provider: string, options: CaoMcpCheckOptions): void
       const receiver = await rig.addTerminal(sender.session_name, "mock");
       const prompt = `MCP-${randomBytes(3).toString("hex")}`;
       const message = `hi from ${prompt}`;
-      rig.double.addRules({ when: prompt, steps: [{ tool: "send_message", input: { receiver_id: receiver.id, message } }, { text: `Sent for ${prompt}.` }] });
+      rig.double.addRules({
+        when: prompt,
+        steps: [
+          { tool: "send_message", input: { receiver_id: receiver.id, message } },
+          { text: `Sent for ${prompt}.` },
+        ],
+      });
       await rig.turn(sender.id, `${prompt}: send the message`, { prompt, requests: 2 });
       const [call, after] = rig.double.requestsFor(prompt);
       if (options.offered) expect(call!.tools).toContain(options.sendMessageTool);
@@ -41,7 +47,11 @@ export function caoMcpCheck(provider: string, options: CaoMcpCheckOptions): void
       expect(after!.toolResults.join("\n")).toContain('"success":true');
       const inbox = await rig.server.http("GET", `/terminals/${receiver.id}/inbox/messages`);
       expect(inbox.status).toBe(200);
-      expect(inbox.body).toEqual(expect.arrayContaining([expect.objectContaining({ sender_id: sender.id, message: expect.stringContaining(message) })]));
+      expect(inbox.body).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ sender_id: sender.id, message: expect.stringContaining(message) }),
+        ]),
+      );
       expect(await rig.lastAnswer(sender.id)).toBe(`Sent for ${prompt}.`);
     });
   });

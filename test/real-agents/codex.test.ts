@@ -33,7 +33,9 @@ describe("codex: its own first-launch screen and MCP tools", { timeout: 180_000 
     expect(await rig.status(terminal.id)).toBe("idle");
     expect(rig.server.output()).toMatch(/answering codex's first-launch screen/);
     // Codex itself records the answer in the user's config (no per-launch override stands in for it).
-    expect(fs.readFileSync(path.join(rig.home, ".codex", "config.toml"), "utf8")).toContain(`[projects."${dir}"]\ntrust_level = "trusted"`);
+    expect(fs.readFileSync(path.join(rig.home, ".codex", "config.toml"), "utf8")).toContain(
+      `[projects."${dir}"]\ntrust_level = "trusted"`,
+    );
   });
 
   it("cao-mcp-server's tools reach the model in namespace mcp__cao_mcp_server, and a send_message call lands in the receiver's inbox", async () => {
@@ -41,13 +43,23 @@ describe("codex: its own first-launch screen and MCP tools", { timeout: 180_000 
     const receiver = await rig.addTerminal(sender.session_name, "codex");
     const prompt = `MCPCALL-${randomBytes(3).toString("hex")}`;
     const note = `hello from ${sender.id} for ${prompt}`;
-    rig.double.addRules({ when: prompt, steps: [{ tool: "send_message", input: { receiver_id: receiver.id, message: note } }, { text: `Sent for ${prompt}.` }] });
+    rig.double.addRules({
+      when: prompt,
+      steps: [
+        { tool: "send_message", input: { receiver_id: receiver.id, message: note } },
+        { text: `Sent for ${prompt}.` },
+      ],
+    });
     await rig.turn(sender.id, `${prompt}: tell the other terminal`, { prompt, requests: 2 });
     const [call, after] = rig.double.requestsFor(prompt);
-    for (const tool of ["handoff", "assign", "send_message"]) expect(call!.tools).toContain(`mcp__cao_mcp_server__${tool}`);
+    for (const tool of ["handoff", "assign", "send_message"])
+      expect(call!.tools).toContain(`mcp__cao_mcp_server__${tool}`);
     expect(call!.reply).toMatchObject({ kind: "tool", namespace: "mcp__cao_mcp_server", name: "send_message" });
     expect(after!.toolResults.join("\n")).toMatch(/"success":\s*true/);
-    const inbox = (await rig.server.http("GET", `/terminals/${receiver.id}/inbox/messages`)).body as { sender_id: string; message: string }[];
+    const inbox = (await rig.server.http("GET", `/terminals/${receiver.id}/inbox/messages`)).body as {
+      sender_id: string;
+      message: string;
+    }[];
     expect(inbox).toContainEqual(expect.objectContaining({ sender_id: sender.id, message: note }));
     expect(await rig.lastAnswer(sender.id)).toBe(`Sent for ${prompt}.`);
   });
@@ -59,7 +71,16 @@ describe("codex: its own first-launch screen and MCP tools", { timeout: 180_000 
     const workerAnswer = `Worker answer for ${task}: forty-two apples.`;
     rig.double.addRules(
       { when: task, steps: [{ text: workerAnswer }] },
-      { when: prompt, steps: [{ tool: "handoff", input: { agent_profile: "developer", message: `${task}: count the apples`, timeout: 120 } }, { text: `Handed off for ${prompt}.` }] },
+      {
+        when: prompt,
+        steps: [
+          {
+            tool: "handoff",
+            input: { agent_profile: "developer", message: `${task}: count the apples`, timeout: 120 },
+          },
+          { text: `Handed off for ${prompt}.` },
+        ],
+      },
     );
     await rig.turn(supervisor.id, `${prompt}: delegate the counting`, { prompt, requests: 2 });
     const [call, after] = rig.double.requestsFor(prompt);

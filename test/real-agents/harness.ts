@@ -36,7 +36,11 @@ export interface Rig {
    * `prompt` (so a status read after that belongs to this turn, not the last one), then until `until`.
    * Returns the statuses seen from typing on.
    */
-  turn(id: string, message: string, options: { prompt: string; requests?: number; until?: string | string[] }): Promise<string[]>;
+  turn(
+    id: string,
+    message: string,
+    options: { prompt: string; requests?: number; until?: string | string[] },
+  ): Promise<string[]>;
   lastAnswer(id: string): Promise<string>;
   fullOutput(id: string): Promise<string>;
   /** Pids still carrying the terminal's CAO_TERMINAL_ID (its agent and everything it started). */
@@ -49,13 +53,18 @@ export interface Rig {
 const rigs = new Set<Rig>();
 const terminalsOf = new WeakMap<Rig, Set<string>>();
 
-export async function startRig(providers: string[], options: { serverEnv?: Record<string, string> } = {}): Promise<Rig> {
+export async function startRig(
+  providers: string[],
+  options: { serverEnv?: Record<string, string> } = {},
+): Promise<Rig> {
   const double = await ModelDouble.start();
   const home = tempDir("cao-real-home-");
   const env: Record<string, string> = {};
   for (const provider of providers) Object.assign(env, seedUserHome(provider, home, double.url));
   const cliDirs = providers.map((p) => agentCli(p).binDir);
-  const basePath = [path.dirname(process.execPath), ...(process.env.PATH ?? "").split(path.delimiter)].filter((d, i, all) => d && all.indexOf(d) === i);
+  const basePath = [path.dirname(process.execPath), ...(process.env.PATH ?? "").split(path.delimiter)].filter(
+    (d, i, all) => d && all.indexOf(d) === i,
+  );
   let server: ServerProcess;
   try {
     server = await startServerProcess({
@@ -77,7 +86,9 @@ export async function startRig(providers: string[], options: { serverEnv?: Recor
   const http = async (method: string, route: string, body?: unknown): Promise<any> => {
     const answer = await server.http(method, route, body);
     if (answer.status < 200 || answer.status >= 300) {
-      throw new Error(`${method} ${route} answered ${answer.status}: ${JSON.stringify(answer.body)}\n--- model double: ${double.summary()}\n--- server log tail:\n${server.output().split("\n").slice(-15).join("\n")}`);
+      throw new Error(
+        `${method} ${route} answered ${answer.status}: ${JSON.stringify(answer.body)}\n--- model double: ${double.summary()}\n--- server log tail:\n${server.output().split("\n").slice(-15).join("\n")}`,
+      );
     }
     return answer.body;
   };
@@ -91,12 +102,20 @@ export async function startRig(providers: string[], options: { serverEnv?: Recor
     home,
     freshDir: (prefix = "cao-real-work-") => fs.realpathSync(tempDir(prefix)),
     async launch(provider, o = {}) {
-      const query = new URLSearchParams({ provider, agent_profile: o.profile ?? "developer", working_directory: o.dir ?? rig.freshDir() });
+      const query = new URLSearchParams({
+        provider,
+        agent_profile: o.profile ?? "developer",
+        working_directory: o.dir ?? rig.freshDir(),
+      });
       if (o.session) query.set("session_name", o.session);
       return remember(await http("POST", `/sessions?${query}`));
     },
     async addTerminal(session, provider, o = {}) {
-      const query = new URLSearchParams({ provider, agent_profile: o.profile ?? "developer", working_directory: o.dir ?? rig.freshDir() });
+      const query = new URLSearchParams({
+        provider,
+        agent_profile: o.profile ?? "developer",
+        working_directory: o.dir ?? rig.freshDir(),
+      });
       return remember(await http("POST", `/sessions/${session}/terminals?${query}`));
     },
     async status(id) {
@@ -112,7 +131,13 @@ export async function startRig(providers: string[], options: { serverEnv?: Recor
         if (wanted.includes(status)) return seen;
         if (Date.now() > deadline) {
           const screen = await rig.fullOutput(id).catch(() => "(no screen)");
-          throw new Error(`terminal ${id} did not reach ${wanted.join("|")} within ${timeoutMs} ms (seen ${seen.join(" → ")})\n--- screen:\n${screen.split("\n").filter((l) => l.trim()).slice(-25).join("\n")}\n--- model double: ${double.summary()}`);
+          throw new Error(
+            `terminal ${id} did not reach ${wanted.join("|")} within ${timeoutMs} ms (seen ${seen.join(" → ")})\n--- screen:\n${screen
+              .split("\n")
+              .filter((l) => l.trim())
+              .slice(-25)
+              .join("\n")}\n--- model double: ${double.summary()}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -153,7 +178,8 @@ export async function startRig(providers: string[], options: { serverEnv?: Recor
     agentPids: (id) => processesOfTerminal(id),
     async expectNoAgentProcesses(id, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      while (processesOfTerminal(id).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (processesOfTerminal(id).length > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       const left = processesOfTerminal(id).map((pid) => `${pid}: ${commandLine(pid)}`);
       expect(left, `processes of terminal ${id} still running`).toEqual([]);
     },
@@ -161,7 +187,10 @@ export async function startRig(providers: string[], options: { serverEnv?: Recor
       rigs.delete(rig);
       await server.stop("SIGTERM", 30_000).catch(() => undefined);
       // Whatever a failed test left running: ended by pid, found by its terminal id.
-      await endProcesses([...ids].flatMap((id) => processesOfTerminal(id)), 500);
+      await endProcesses(
+        [...ids].flatMap((id) => processesOfTerminal(id)),
+        500,
+      );
       try {
         server.tmux("kill-server");
       } catch {

@@ -31,8 +31,12 @@ const binPathOf = (pin) => path.join(prefixOf(pin), "node_modules", ".bin", pin.
 function isInstalled(pin) {
   const prefix = prefixOf(pin);
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(prefix, "node_modules", pin.package, "package.json"), "utf8"));
-    return manifest.version === pin.version && fs.existsSync(binPathOf(pin)) && fs.existsSync(path.join(prefix, MARKER));
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(prefix, "node_modules", pin.package, "package.json"), "utf8"),
+    );
+    return (
+      manifest.version === pin.version && fs.existsSync(binPathOf(pin)) && fs.existsSync(path.join(prefix, MARKER))
+    );
   } catch {
     return false;
   }
@@ -118,7 +122,9 @@ function checkVersion(pin, home) {
     child.on("close", (code, signal) => {
       if (output.includes(pin.version)) return resolve(undefined);
       const how = signal ? `was killed by ${signal} (timeout ${VERSION_CHECK_TIMEOUT_MS / 1000} s?)` : `exited ${code}`;
-      resolve(`${pin.bin} --version ${how} without printing ${pin.version}: ${JSON.stringify(output.trim().slice(0, 300))}`);
+      resolve(
+        `${pin.bin} --version ${how} without printing ${pin.version}: ${JSON.stringify(output.trim().slice(0, 300))}`,
+      );
     });
   });
 }
@@ -143,8 +149,14 @@ function diskUse(dir) {
 
 function logTail(pin) {
   try {
-    const lines = fs.readFileSync(path.join(prefixOf(pin), "install.log"), "utf8").trimEnd().split("\n");
-    return lines.slice(-LOG_TAIL_LINES).map((line) => `    ${line}`).join("\n");
+    const lines = fs
+      .readFileSync(path.join(prefixOf(pin), "install.log"), "utf8")
+      .trimEnd()
+      .split("\n");
+    return lines
+      .slice(-LOG_TAIL_LINES)
+      .map((line) => `    ${line}`)
+      .join("\n");
   } catch {
     return "    (no install.log)";
   }
@@ -156,7 +168,9 @@ async function installAndVerify(pin, home) {
   console.log(`${label}: installing ${pin.package}@${pin.version}`);
   const failure = (await installInto(pin)) ?? (await checkVersion(pin, home));
   if (failure) {
-    console.log(`${label}: FAILED: ${failure}\n  last lines of ${path.join(prefixOf(pin), "install.log")}:\n${logTail(pin)}`);
+    console.log(
+      `${label}: FAILED: ${failure}\n  last lines of ${path.join(prefixOf(pin), "install.log")}:\n${logTail(pin)}`,
+    );
     return false;
   }
   fs.writeFileSync(path.join(prefixOf(pin), MARKER), `${pin.package}@${pin.version} ${new Date().toISOString()}\n`);
@@ -218,7 +232,8 @@ async function installMissing() {
   // Asked again under the lock: another run may have installed some while this one waited.
   const missing = PINS.filter((pin) => !isInstalled(pin));
   if (missing.length === 0) return [];
-  const firstTime = missing.length === PINS.length ? "; ~1.8 GB: half a minute on a fast link, minutes on a slow one" : "";
+  const firstTime =
+    missing.length === PINS.length ? "; ~1.8 GB: half a minute on a fast link, minutes on a slow one" : "";
   console.log(
     `[agent-clis] installing ${missing.length} of ${PINS.length} into ${CACHE_DIR} ` +
       `(${missing.map((pin) => pin.provider).join(", ")}${firstTime})`,

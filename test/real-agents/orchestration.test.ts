@@ -62,7 +62,16 @@ describe("orchestration between real CLIs", { timeout: 240_000 }, () => {
     const haiku = `Worker haiku for ${task}: panes glow in the dark.`;
     rig.double.addRules(
       { when: task, steps: [{ text: haiku }] },
-      { when: ask, steps: [{ tool: "mcp__cao-mcp-server__handoff", input: { agent_profile: "developer", message: `${task}: write a haiku` } }, { text: `Relayed ${task}.` }] },
+      {
+        when: ask,
+        steps: [
+          {
+            tool: "mcp__cao-mcp-server__handoff",
+            input: { agent_profile: "developer", message: `${task}: write a haiku` },
+          },
+          { text: `Relayed ${task}.` },
+        ],
+      },
     );
     const since = await lastSeq(rig);
     await rig.turn(supervisor, `${ask}: get me a haiku`, { prompt: ask, requests: 2 });
@@ -72,11 +81,22 @@ describe("orchestration between real CLIs", { timeout: 240_000 }, () => {
     expect(await rig.lastAnswer(supervisor)).toBe(`Relayed ${task}.`);
 
     const worker = result.terminal_id as string;
-    await waitFor(async () => (await history(rig, since)).some((e) => e.event_type === "terminal_killed" && e.terminal_id === worker), 30_000, "the worker's terminal_killed");
-    const events = (await history(rig, since)).filter((e) => (e.terminal_id === worker || e.receiver === worker) && e.event_type !== "terminal_status_changed");
+    await waitFor(
+      async () =>
+        (await history(rig, since)).some((e) => e.event_type === "terminal_killed" && e.terminal_id === worker),
+      30_000,
+      "the worker's terminal_killed",
+    );
+    const events = (await history(rig, since)).filter(
+      (e) => (e.terminal_id === worker || e.receiver === worker) && e.event_type !== "terminal_status_changed",
+    );
     expect(events.map((e) => e.event_type)).toEqual(["terminal_created", "message_sent", "terminal_killed"]);
     expect(events[0]).toMatchObject({ provider: "claude_code", agent_name: "developer" });
-    expect(events[1]).toMatchObject({ sender: supervisor, orchestration_type: "handoff", message: `${task}: write a haiku` });
+    expect(events[1]).toMatchObject({
+      sender: supervisor,
+      orchestration_type: "handoff",
+      message: `${task}: write a haiku`,
+    });
     await rig.expectNoAgentProcesses(worker);
   });
 
@@ -86,8 +106,26 @@ describe("orchestration between real CLIs", { timeout: 240_000 }, () => {
     const report = tag("DONE");
     rig.double.addRules(
       { when: report, steps: [{ text: `Supervisor read ${report}.` }] },
-      { when: task, steps: [{ tool: "mcp__cao-mcp-server__send_message", input: { receiver_id: supervisor, message: `${report}: the answer is 42` } }, { text: "Reported back." }] },
-      { when: ask, steps: [{ tool: "mcp__cao-mcp-server__assign", input: { agent_profile: "developer", message: `${task}: do it and report back` } }, { text: `Assigned ${task}.` }] },
+      {
+        when: task,
+        steps: [
+          {
+            tool: "mcp__cao-mcp-server__send_message",
+            input: { receiver_id: supervisor, message: `${report}: the answer is 42` },
+          },
+          { text: "Reported back." },
+        ],
+      },
+      {
+        when: ask,
+        steps: [
+          {
+            tool: "mcp__cao-mcp-server__assign",
+            input: { agent_profile: "developer", message: `${task}: do it and report back` },
+          },
+          { text: `Assigned ${task}.` },
+        ],
+      },
     );
     const since = await lastSeq(rig);
     await rig.send(supervisor, `${ask}: hand this out`);
@@ -108,13 +146,23 @@ describe("orchestration between real CLIs", { timeout: 240_000 }, () => {
     const events = await history(rig, since);
     const types = (pick: (e: JournaledEvent) => boolean): string[] => events.filter(pick).map((e) => e.event_type);
     expect(types((e) => e.terminal_id === worker && e.event_type === "terminal_created")).toEqual(["terminal_created"]);
-    expect(events.find((e) => e.event_type === "message_sent" && e.receiver === worker)).toMatchObject({ orchestration_type: "assign", sender: supervisor });
+    expect(events.find((e) => e.event_type === "message_sent" && e.receiver === worker)).toMatchObject({
+      orchestration_type: "assign",
+      sender: supervisor,
+    });
     const delivered = events.find((e) => e.event_type === "inbox_message_delivered" && e.sender === worker);
     expect(delivered).toMatchObject({ receiver: supervisor });
     const sent = events.find((e) => e.event_type === "message_sent" && e.sender === worker);
-    expect(sent).toMatchObject({ receiver: supervisor, orchestration_type: "send_message", message: `${report}: the answer is 42` });
+    expect(sent).toMatchObject({
+      receiver: supervisor,
+      orchestration_type: "send_message",
+      message: `${report}: the answer is 42`,
+    });
     expect(sent!.seq).toBeGreaterThan(delivered!.seq);
-    const inbox = (await rig.server.http("GET", `/terminals/${supervisor}/inbox/messages`)).body as { sender_id: string; status: string }[];
+    const inbox = (await rig.server.http("GET", `/terminals/${supervisor}/inbox/messages`)).body as {
+      sender_id: string;
+      status: string;
+    }[];
     expect(inbox.filter((m) => m.sender_id === worker).map((m) => m.status)).toEqual(["delivered"]);
 
     expect((await rig.server.http("DELETE", `/terminals/${worker}`)).status).toBe(200);
@@ -127,7 +175,16 @@ describe("orchestration between real CLIs", { timeout: 240_000 }, () => {
     const answer = `Codex worker answers ${task}.`;
     rig.double.addRules(
       { when: task, steps: [{ text: answer }] },
-      { when: ask, steps: [{ tool: "mcp__cao-mcp-server__handoff", input: { agent_profile: "codex_developer", message: `${task}: answer briefly` } }, { text: `Relayed ${task}.` }] },
+      {
+        when: ask,
+        steps: [
+          {
+            tool: "mcp__cao-mcp-server__handoff",
+            input: { agent_profile: "codex_developer", message: `${task}: answer briefly` },
+          },
+          { text: `Relayed ${task}.` },
+        ],
+      },
     );
     const since = await lastSeq(rig);
     await rig.turn(supervisor, `${ask}: ask the codex developer`, { prompt: ask, requests: 2 });

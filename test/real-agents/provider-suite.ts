@@ -54,7 +54,10 @@ export function providerSuite(provider: string, options: ProviderSuiteOptions = 
 
     it("a shell tool call runs, and its output reaches the model", async () => {
       const prompt = marker("RUNTOOL");
-      rig.double.addRules({ when: prompt, steps: [{ shell: "printf 'x-%d' 42" }, { text: `Tool ran for ${prompt}.` }] });
+      rig.double.addRules({
+        when: prompt,
+        steps: [{ shell: "printf 'x-%d' 42" }, { text: `Tool ran for ${prompt}.` }],
+      });
       await rig.turn(id, `${prompt}: run the tool`, { prompt, requests: 2 });
       const requests = rig.double.requestsFor(prompt);
       expect(requests.map((r) => r.reply.kind)).toEqual(["tool", "text"]);
@@ -64,7 +67,10 @@ export function providerSuite(provider: string, options: ProviderSuiteOptions = 
 
     it("a model-side error: error", async () => {
       const prompt = marker("FAIL");
-      rig.double.addRules({ when: prompt, steps: [{ error: { status: options.errorStatus ?? 400, message: `scripted failure ${prompt}` } }] });
+      rig.double.addRules({
+        when: prompt,
+        steps: [{ error: { status: options.errorStatus ?? 400, message: `scripted failure ${prompt}` } }],
+      });
       await rig.turn(id, `${prompt}: this request fails`, { prompt, until: "error" });
     });
 

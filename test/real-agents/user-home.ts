@@ -29,7 +29,12 @@ export function seedUserHome(provider: string, home: string, url: string): Recor
           customApiKeyResponses: { approved: [DOUBLE_API_KEY.slice(-20)], rejected: [] },
         }),
       );
-      return { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: DOUBLE_API_KEY, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", DISABLE_AUTOUPDATER: "1" };
+      return {
+        ANTHROPIC_BASE_URL: url,
+        ANTHROPIC_API_KEY: DOUBLE_API_KEY,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        DISABLE_AUTOUPDATER: "1",
+      };
     case "codex":
       write(
         path.join(home, ".codex", "config.toml"),
@@ -94,7 +99,11 @@ export function seedUserHome(provider: string, home: string, url: string): Recor
       // Someone who keeps opencode off the npm registry: at every start it installs @opencode-ai/plugin into its
       // config directory in the background (until that succeeded once), with npm's settings for that directory.
       write(path.join(home, ".config", "opencode", ".npmrc"), "offline=true\n");
-      return { OPENCODE_DISABLE_MODELS_FETCH: "1", OPENCODE_DISABLE_AUTOUPDATE: "1", OPENCODE_DISABLE_LSP_DOWNLOAD: "1" };
+      return {
+        OPENCODE_DISABLE_MODELS_FETCH: "1",
+        OPENCODE_DISABLE_AUTOUPDATE: "1",
+        OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+      };
     default:
       throw new Error(`no user home recipe for provider ${provider}`);
   }

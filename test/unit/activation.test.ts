@@ -28,12 +28,22 @@ afterEach(() => {
 function host(timeouts: { teardownTimeoutMs?: number; setupTimeoutMs?: number } = {}) {
   const logs = captureLogs();
   // Nothing here reads CAO_HOME: plugins arrive as imported modules, so the loader is never asked for a file.
-  const options = resolveOptions({ env: { CAO_HOME: "/nonexistent/cao-home" }, logger: logs.logger, watch: false, ...timeouts });
+  const options = resolveOptions({
+    env: { CAO_HOME: "/nonexistent/cao-home" },
+    logger: logs.logger,
+    watch: false,
+    ...timeouts,
+  });
   const catalog = new Catalog(options.plugins);
   const scope = new PluginScope(false, () => catalog.locations());
   const router = new Router();
   const interceptors = new InterceptorTable(scope);
-  const deliveries = new Deliveries({ queueLimit: options.queueLimit, handlerTimeoutMs: options.handlerTimeoutMs, logger: logs.logger, scope });
+  const deliveries = new Deliveries({
+    queueLimit: options.queueLimit,
+    handlerTimeoutMs: options.handlerTimeoutMs,
+    logger: logs.logger,
+    scope,
+  });
   stops.push(() => deliveries.stop());
   let activation: Activation | undefined;
   const lifecycle = new Lifecycle({
@@ -44,7 +54,8 @@ function host(timeouts: { teardownTimeoutMs?: number; setupTimeoutMs?: number } 
     onWorkerFailed: (name, plugin, reason) => void activation?.retire(name, plugin, reason),
   });
   const changes: string[] = [];
-  const describeChange = (c: LifecycleChange) => `${c.kind}:${c.source.name}${c.kind === "failed" ? ` (${c.error})` : ""}`;
+  const describeChange = (c: LifecycleChange) =>
+    `${c.kind}:${c.source.name}${c.kind === "failed" ? ` (${c.error})` : ""}`;
   activation = new Activation({
     catalog,
     lifecycle,
@@ -68,8 +79,23 @@ describe("activate", () => {
   it("a plugin whose setup succeeds is active: listed, routed to, its interceptors in the table, announced as loaded", async () => {
     const h = host();
     const seen: string[] = [];
-    const entry = await h.activate("greeter", definePlugin({ hooks: { message_sent: (e) => void seen.push(e.message) }, intercepts: { pre_send_message: () => undefined } }));
-    expect(h.catalog.rows()).toEqual([{ name: "greeter", source: "memory", path: "(memory)", status: "active", isolation: "inline", hooks: ["message_sent", "pre_send_message"] }]);
+    const entry = await h.activate(
+      "greeter",
+      definePlugin({
+        hooks: { message_sent: (e) => void seen.push(e.message) },
+        intercepts: { pre_send_message: () => undefined },
+      }),
+    );
+    expect(h.catalog.rows()).toEqual([
+      {
+        name: "greeter",
+        source: "memory",
+        path: "(memory)",
+        status: "active",
+        isolation: "inline",
+        hooks: ["message_sent", "pre_send_message"],
+      },
+    ]);
     expect(h.router.listens("message_sent")).toBe(true);
     expect(h.interceptors.has("pre_send_message")).toBe(true);
     h.router.route(sent("hi"));
@@ -80,16 +106,29 @@ describe("activate", () => {
 
   it("a plugin whose setup throws is failed with why, one WARN naming it, announced as failed, and routed nothing", async () => {
     const h = host();
-    const entry = await h.activate("broken", definePlugin({ setup: () => { throw new Error("no token"); }, hooks: { message_sent: () => undefined } }));
+    const entry = await h.activate(
+      "broken",
+      definePlugin({
+        setup: () => {
+          throw new Error("no token");
+        },
+        hooks: { message_sent: () => undefined },
+      }),
+    );
     expect(entry).toMatchObject({ status: "failed", error: "setup() threw: no token" });
     expect(h.router.listens("message_sent")).toBe(false);
-    expect(h.logs.warnings().map((w) => [w.plugin, w.msg])).toEqual([["broken", 'plugin "broken" skipped: setup() threw: no token']]);
+    expect(h.logs.warnings().map((w) => [w.plugin, w.msg])).toEqual([
+      ["broken", 'plugin "broken" skipped: setup() threw: no token'],
+    ]);
     expect(h.changes).toEqual(["failed:broken (setup() threw: no token)"]);
   });
 
   it("a module that is no plugin is failed without any setup", async () => {
     const h = host();
-    expect(await h.activate("nothing", { default: 42 })).toMatchObject({ status: "failed", error: expect.stringContaining("its export is not a plugin") });
+    expect(await h.activate("nothing", { default: 42 })).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("its export is not a plugin"),
+    });
     expect(h.catalog.active()).toEqual([]);
   });
 });
@@ -99,12 +138,20 @@ describe("replace (hot reload)", () => {
     const h = host();
     const got: string[] = [];
     const tornDown = gate();
-    const v1 = definePlugin({ hooks: { message_sent: (e) => void got.push(`v1:${e.message}`) }, teardown: () => tornDown.promise });
+    const v1 = definePlugin({
+      hooks: { message_sent: (e) => void got.push(`v1:${e.message}`) },
+      teardown: () => tornDown.promise,
+    });
     const entry = (await h.activate("live", v1)) as ActiveEntry;
     h.router.route(sent("before"));
     await idle(entry);
     const v2 = recognisePlugin(
-      definePlugin({ hooks: { message_sent: (e) => void got.push(`v2:${e.message}`), session_created: (e) => void got.push(`v2:${e.sessionName}`) } }),
+      definePlugin({
+        hooks: {
+          message_sent: (e) => void got.push(`v2:${e.message}`),
+          session_created: (e) => void got.push(`v2:${e.sessionName}`),
+        },
+      }),
       contextFor("live"),
     );
     if (!v2.ok) throw new Error(v2.reason);
@@ -124,11 +171,17 @@ describe("replace (hot reload)", () => {
   it("a new version whose setup fails leaves the plugin failed, its held events discarded and counted, and no longer routed to", async () => {
     const h = host();
     const entry = (await h.activate("live", definePlugin({ hooks: { message_sent: () => undefined } }))) as ActiveEntry;
-    const v2 = recognisePlugin(definePlugin({ setup: () => Promise.reject(new Error("bad v2")), hooks: { message_sent: () => undefined } }), contextFor("live"));
+    const v2 = recognisePlugin(
+      definePlugin({ setup: () => Promise.reject(new Error("bad v2")), hooks: { message_sent: () => undefined } }),
+      contextFor("live"),
+    );
     if (!v2.ok) throw new Error(v2.reason);
     const replacing = h.activation.replace(entry, memorySource("live"), v2.plugin);
     h.router.route(sent("lost"));
-    expect(await replacing).toMatchObject({ status: "failed", error: "setup() threw: bad v2 (after reload; 1 queued events discarded)" });
+    expect(await replacing).toMatchObject({
+      status: "failed",
+      error: "setup() threw: bad v2 (after reload; 1 queued events discarded)",
+    });
     expect(h.router.listens("message_sent")).toBe(false);
     expect(h.changes.at(-1)).toBe("failed:live (setup() threw: bad v2 (after reload; 1 queued events discarded))");
   });
@@ -139,7 +192,13 @@ describe("deactivate", () => {
     const h = host();
     const order: string[] = [];
     const slow = gate();
-    await h.activate("leaving", definePlugin({ hooks: { message_sent: (e) => slow.promise.then(() => void order.push(`handled ${e.message}`)) }, teardown: () => void order.push("teardown") }));
+    await h.activate(
+      "leaving",
+      definePlugin({
+        hooks: { message_sent: (e) => slow.promise.then(() => void order.push(`handled ${e.message}`)) },
+        teardown: () => void order.push("teardown"),
+      }),
+    );
     h.router.route(sent("last"));
     const leaving = h.activation.deactivate("leaving");
     expect(h.router.listens("message_sent")).toBe(false); // nothing new is routed to it from the start
@@ -153,7 +212,13 @@ describe("deactivate", () => {
   it("a handler that never settles holds teardown back only for the teardown timeout", async () => {
     const h = host({ teardownTimeoutMs: 50 });
     const order: string[] = [];
-    await h.activate("stuck", definePlugin({ hooks: { message_sent: () => new Promise(() => {}) }, teardown: () => void order.push("teardown") }));
+    await h.activate(
+      "stuck",
+      definePlugin({
+        hooks: { message_sent: () => new Promise(() => {}) },
+        teardown: () => void order.push("teardown"),
+      }),
+    );
     h.router.route(sent("forever"));
     await h.activation.deactivate("stuck");
     expect(order).toEqual(["teardown"]);
@@ -174,17 +239,25 @@ describe("retire (a worker plugin that died too often)", () => {
     const h = host();
     const closed: string[] = [];
     const hung = gate();
-    const plugin = { ...instanceWith([handler("message_sent", () => hung.promise)]), close: async () => void closed.push("closed") };
+    const plugin = {
+      ...instanceWith([handler("message_sent", () => hung.promise)]),
+      close: async () => void closed.push("closed"),
+    };
     h.activation.settle(memorySource("dying"), plugin);
     for (const m of ["1", "2", "3"]) h.router.route(sent(m));
     await new Promise((resolve) => setImmediate(resolve)); // the queue starts: "1" is in flight, "2" and "3" wait
     const retiring = h.activation.retire("dying", plugin, "its worker died 3 times within 60000 ms");
     hung.resolve();
     await retiring;
-    expect(h.catalog.get("dying")).toMatchObject({ status: "failed", error: "its worker died 3 times within 60000 ms" });
+    expect(h.catalog.get("dying")).toMatchObject({
+      status: "failed",
+      error: "its worker died 3 times within 60000 ms",
+    });
     expect(h.router.listens("message_sent")).toBe(false);
     expect(closed).toEqual(["closed"]);
-    expect(h.logs.warnings().map((w) => w.msg)).toEqual(['plugin "dying" failed: its worker died 3 times within 60000 ms; 2 queued events discarded']);
+    expect(h.logs.warnings().map((w) => w.msg)).toEqual([
+      'plugin "dying" failed: its worker died 3 times within 60000 ms; 2 queued events discarded',
+    ]);
   });
 
   it("is ignored when the plugin named is no longer the instance running (reloaded meanwhile)", async () => {

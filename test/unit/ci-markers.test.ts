@@ -7,7 +7,15 @@ import { expect, it } from "vitest";
 import { ciMarkers } from "../../src/services/terminals/launcher.js";
 
 it("CI, CONTINUOUS_INTEGRATION and CI_* are the markers; look-alikes are not", () => {
-  const env = { CI: "true", CI_PIPELINE_ID: "7", CONTINUOUS_INTEGRATION: "1", PATH: "/usr/bin", NOT_CI: "1", CIRCLE: "x", HOME: "/root" };
+  const env = {
+    CI: "true",
+    CI_PIPELINE_ID: "7",
+    CONTINUOUS_INTEGRATION: "1",
+    PATH: "/usr/bin",
+    NOT_CI: "1",
+    CIRCLE: "x",
+    HOME: "/root",
+  };
   expect(ciMarkers(env).sort()).toEqual(["CI", "CI_PIPELINE_ID", "CONTINUOUS_INTEGRATION"]);
   expect(ciMarkers({ PATH: "/usr/bin" })).toEqual([]);
 });

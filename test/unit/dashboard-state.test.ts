@@ -4,14 +4,27 @@
  * The browser test (test/dashboard.test.ts) shows the same through a real page; these pin down the edge cases.
  */
 import { describe, expect, it } from "vitest";
-import { emptyState, FLOW_LIMIT, LOG_LIMIT, reduce, type Action, type DashboardState } from "../../dashboard/src/state.js";
+import {
+  emptyState,
+  FLOW_LIMIT,
+  LOG_LIMIT,
+  reduce,
+  type Action,
+  type DashboardState,
+} from "../../dashboard/src/state.js";
 import type { CaoEventJson, PluginRow, Terminal } from "../../dashboard/src/types.js";
 
 let seq = 0;
 /** A feed event of `type` with the next seq. */
 function event(type: CaoEventJson["event_type"], fields: Record<string, unknown> = {}): CaoEventJson {
   seq++;
-  return { seq, event_type: type, timestamp: `2030-01-01T00:00:${String(seq % 60).padStart(2, "0")}Z`, session_id: "cao-s", ...fields };
+  return {
+    seq,
+    event_type: type,
+    timestamp: `2030-01-01T00:00:${String(seq % 60).padStart(2, "0")}Z`,
+    session_id: "cao-s",
+    ...fields,
+  };
 }
 
 function terminal(id: string, session: string, status: Terminal["status"] = "idle"): Terminal {
@@ -27,8 +40,19 @@ const feed = (...events: CaoEventJson[]): Action[] => events.map((e) => ({ type:
 
 describe("loaded", () => {
   it("takes sessions, terminals and plugins from the GETs, and the history only into the flow and the log", () => {
-    const history = [event("session_killed", { session_name: "cao-s" }), event("message_sent", { sender: "a", receiver: "b", message: "m", orchestration_type: "handoff" })];
-    const state = run([{ type: "loaded", sessions: [{ id: "cao-s", name: "cao-s", status: "active" }], terminals: [terminal("t1", "cao-s")], plugins: [plugin("p")], history }]);
+    const history = [
+      event("session_killed", { session_name: "cao-s" }),
+      event("message_sent", { sender: "a", receiver: "b", message: "m", orchestration_type: "handoff" }),
+    ];
+    const state = run([
+      {
+        type: "loaded",
+        sessions: [{ id: "cao-s", name: "cao-s", status: "active" }],
+        terminals: [terminal("t1", "cao-s")],
+        plugins: [plugin("p")],
+        history,
+      },
+    ]);
     // The session_killed in the history does not remove what the GETs say exists now.
     expect(Object.keys(state.sessions)).toEqual(["cao-s"]);
     expect(Object.keys(state.terminals)).toEqual(["t1"]);
@@ -48,8 +72,19 @@ describe("the live feed", () => {
   });
 
   it("sessions and terminals come and go with their events; killing a session takes its terminals with it", () => {
-    let state = run(feed(event("session_created", { session_name: "cao-a" }), event("terminal_created", { session_id: "cao-a", terminal_id: "t1", provider: "mock", agent_name: "dev" })));
-    expect(state.terminals.t1).toMatchObject({ id: "t1", session_name: "cao-a", provider: "mock", agent_profile: "dev", status: "unknown" });
+    let state = run(
+      feed(
+        event("session_created", { session_name: "cao-a" }),
+        event("terminal_created", { session_id: "cao-a", terminal_id: "t1", provider: "mock", agent_name: "dev" }),
+      ),
+    );
+    expect(state.terminals.t1).toMatchObject({
+      id: "t1",
+      session_name: "cao-a",
+      provider: "mock",
+      agent_profile: "dev",
+      status: "unknown",
+    });
     state = run(feed(event("terminal_status_changed", { terminal_id: "t1", status: "processing" })), state);
     expect(state.terminals.t1!.status).toBe("processing");
     state = run(feed(event("terminal_created", { session_id: "cao-b", terminal_id: "t2" })), state);
@@ -68,7 +103,9 @@ describe("the live feed", () => {
   });
 
   it("the log keeps the newest LOG_LIMIT events", () => {
-    const events = Array.from({ length: LOG_LIMIT + 5 }, () => event("terminal_status_changed", { terminal_id: "x", status: "idle" }));
+    const events = Array.from({ length: LOG_LIMIT + 5 }, () =>
+      event("terminal_status_changed", { terminal_id: "x", status: "idle" }),
+    );
     const state = run(feed(...events));
     expect(state.log).toHaveLength(LOG_LIMIT);
     expect(state.log[0]!.seq).toBe(events.at(-1)!.seq);
@@ -85,7 +122,17 @@ describe("the message flow", () => {
         event("message_sent", { sender: "a", receiver: "b", message: "hi", orchestration_type: "send_message" }),
       ),
     );
-    expect(state.flow).toEqual([expect.objectContaining({ key: "inbox-7", messageId: 7, sender: "a", receiver: "b", message: "hi", state: "delivered", confirmed: true })]);
+    expect(state.flow).toEqual([
+      expect.objectContaining({
+        key: "inbox-7",
+        messageId: 7,
+        sender: "a",
+        receiver: "b",
+        message: "hi",
+        state: "delivered",
+        confirmed: true,
+      }),
+    ]);
   });
 
   it("a failed inbox message shows why; one queued before the history window still shows, without its text", () => {
@@ -116,7 +163,9 @@ describe("the message flow", () => {
   });
 
   it("keeps the last FLOW_LIMIT arrows", () => {
-    const events = Array.from({ length: FLOW_LIMIT + 3 }, (_, i) => event("message_sent", { sender: "a", receiver: "b", message: `m${i}`, orchestration_type: "assign" }));
+    const events = Array.from({ length: FLOW_LIMIT + 3 }, (_, i) =>
+      event("message_sent", { sender: "a", receiver: "b", message: `m${i}`, orchestration_type: "assign" }),
+    );
     const state = run(feed(...events));
     expect(state.flow).toHaveLength(FLOW_LIMIT);
     expect(state.flow[0]!.message).toBe("m3");
@@ -125,16 +174,41 @@ describe("the message flow", () => {
 
 describe("refreshing rows", () => {
   it("a terminal's fresh GET updates it, unless it was killed while the GET was in flight", () => {
-    const state = run([{ type: "loaded", sessions: [{ id: "cao-s", name: "cao-s", status: "active" }], terminals: [terminal("t1", "cao-s")], plugins: [], history: [] }]);
-    const refreshed = reduce(state, { type: "terminal", terminal: { ...terminal("t1", "cao-s", "completed"), last_active: "2030-01-01T00:00:00Z" } });
+    const state = run([
+      {
+        type: "loaded",
+        sessions: [{ id: "cao-s", name: "cao-s", status: "active" }],
+        terminals: [terminal("t1", "cao-s")],
+        plugins: [],
+        history: [],
+      },
+    ]);
+    const refreshed = reduce(state, {
+      type: "terminal",
+      terminal: { ...terminal("t1", "cao-s", "completed"), last_active: "2030-01-01T00:00:00Z" },
+    });
     expect(refreshed.terminals.t1).toMatchObject({ status: "completed", last_active: "2030-01-01T00:00:00Z" });
     expect(reduce(state, { type: "terminal", terminal: terminal("gone", "cao-s") })).toBe(state);
   });
 
   it("a session's terminals are merged in only while the session is shown", () => {
-    const state = run([{ type: "loaded", sessions: [{ id: "cao-s", name: "cao-s", status: "active" }], terminals: [], plugins: [], history: [] }]);
-    expect(Object.keys(reduce(state, { type: "terminals", session: "cao-s", terminals: [terminal("t1", "cao-s")] }).terminals)).toEqual(["t1"]);
-    expect(reduce(state, { type: "terminals", session: "cao-gone", terminals: [terminal("t9", "cao-gone")] })).toBe(state);
+    const state = run([
+      {
+        type: "loaded",
+        sessions: [{ id: "cao-s", name: "cao-s", status: "active" }],
+        terminals: [],
+        plugins: [],
+        history: [],
+      },
+    ]);
+    expect(
+      Object.keys(
+        reduce(state, { type: "terminals", session: "cao-s", terminals: [terminal("t1", "cao-s")] }).terminals,
+      ),
+    ).toEqual(["t1"]);
+    expect(reduce(state, { type: "terminals", session: "cao-gone", terminals: [terminal("t9", "cao-gone")] })).toBe(
+      state,
+    );
   });
 
   it("a plugin row replaces the row of its name in place, or is appended; a plugin list replaces them all", () => {

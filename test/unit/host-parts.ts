@@ -17,7 +17,13 @@ export function contextFor(name: string): PluginContext {
 
 /** One handler of plugin `plugin` for `eventType`, named as definePlugin names its handlers. */
 export function handler(eventType: string, fn: (event: CaoEvent) => unknown, plugin = "p"): HandlerEntry {
-  return { eventType, name: `hooks.${eventType}`, fn: fn as HandlerEntry["fn"], thisArg: undefined, context: contextFor(plugin) };
+  return {
+    eventType,
+    name: `hooks.${eventType}`,
+    fn: fn as HandlerEntry["fn"],
+    thisArg: undefined,
+    context: contextFor(plugin),
+  };
 }
 
 export interface TestQueue {
@@ -32,7 +38,9 @@ export interface TestQueue {
  * push() returns; `kick: "hold"` only counts kicks (the events stay queued, as behind a slow plugin) until run().
  * Its clock is not started: time moves only when the test calls checkOverdue, unless it adds the queue to the clock.
  */
-export function testQueue(options: Partial<Omit<QueueOptions, "kick" | "logger">> & { kick?: "run" | "hold"; name?: string } = {}): TestQueue {
+export function testQueue(
+  options: Partial<Omit<QueueOptions, "kick" | "logger">> & { kick?: "run" | "hold"; name?: string } = {},
+): TestQueue {
   const logs = captureLogs();
   let kicks = 0;
   const handlerTimeoutMs = options.handlerTimeoutMs ?? 1000;
@@ -70,7 +78,13 @@ export function activeEntry(name: string, queue: PluginQueue, plugin: PluginInst
 }
 
 export function sent(message: string): MessageSentEvent {
-  return new MessageSentEvent({ sessionId: "cao-unit", sender: "0000aaaa", receiver: "1111bbbb", message, orchestrationType: "send_message" });
+  return new MessageSentEvent({
+    sessionId: "cao-unit",
+    sender: "0000aaaa",
+    receiver: "1111bbbb",
+    message,
+    orchestrationType: "send_message",
+  });
 }
 
 export function sessionCreated(name: string): SessionCreatedEvent {
@@ -78,7 +92,11 @@ export function sessionCreated(name: string): SessionCreatedEvent {
 }
 
 /** A promise and the function that settles it, to hold an async handler until the test lets it go on. */
-export function gate<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+export function gate<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {

@@ -33,7 +33,10 @@ function chainOf(plugins: Record<string, object>, timeoutMs = 1000) {
     Object.entries(plugins).map(([name, definition]) => {
       const recognised = recognisePlugin(definition, contextFor(name));
       if (!recognised.ok) throw new Error(recognised.reason);
-      const plugin = { ...recognised.plugin, interceptors: recognised.plugin.interceptors.map((i) => ({ ...i, abandon: () => void abandoned.push(name) })) };
+      const plugin = {
+        ...recognised.plugin,
+        interceptors: recognised.plugin.interceptors.map((i) => ({ ...i, abandon: () => void abandoned.push(name) })),
+      };
       return activeEntry(name, testQueue().queue, plugin);
     }),
   );
@@ -55,7 +58,9 @@ describe("order", () => {
   });
 
   it("with no interceptor at the point, the operation passes unchanged", async () => {
-    const { chain } = chainOf({ other: definePlugin({ intercepts: { pre_create_session: () => deny("not this point") } }) });
+    const { chain } = chainOf({
+      other: definePlugin({ intercepts: { pre_create_session: () => deny("not this point") } }),
+    });
     expect(await chain.run(OP)).toEqual({ denied: false, op: OP });
   });
 });
@@ -68,7 +73,12 @@ describe("decisions", () => {
       b: definePlugin({ intercepts: { pre_send_message: () => deny("no thanks") } }),
       c: definePlugin({ intercepts: { pre_send_message: () => void calls.push("c") } }),
     });
-    expect(await chain.run(OP)).toEqual({ denied: true, plugin: "b", reason: "no thanks", op: { ...OP, message: "edited" } });
+    expect(await chain.run(OP)).toEqual({
+      denied: true,
+      plugin: "b",
+      reason: "no thanks",
+      op: { ...OP, message: "edited" },
+    });
     expect(calls).toEqual([]);
   });
 
@@ -76,9 +86,13 @@ describe("decisions", () => {
     const seen: { message: string; frozen: boolean }[] = [];
     const look = (op: PreSendMessage) => void seen.push({ message: op.message, frozen: Object.isFrozen(op) });
     const { chain } = chainOf({
-      a: definePlugin({ intercepts: { pre_send_message: (op) => (look(op), modify({ message: `${op.message} +a` })) } }),
+      a: definePlugin({
+        intercepts: { pre_send_message: (op) => (look(op), modify({ message: `${op.message} +a` })) },
+      }),
       b: definePlugin({ intercepts: { pre_send_message: (op) => (look(op), allow()) } }),
-      c: definePlugin({ intercepts: { pre_send_message: (op) => (look(op), modify({ message: `${op.message} +c` })) } }),
+      c: definePlugin({
+        intercepts: { pre_send_message: (op) => (look(op), modify({ message: `${op.message} +c` })) },
+      }),
       d: definePlugin({ intercepts: { pre_send_message: look } }),
     });
     const verdict = await chain.run(OP);
@@ -96,7 +110,10 @@ describe("decisions", () => {
     const { chain, logs } = chainOf({
       greedy: definePlugin({
         // Cast: the API's types refuse these fields at compile time; a plain-JS plugin can still return them.
-        intercepts: { pre_send_message: (() => modify({ message: "changed", receiver: "elsewhere", workingDirectory: "/" })) as never },
+        intercepts: {
+          pre_send_message: (() =>
+            modify({ message: "changed", receiver: "elsewhere", workingDirectory: "/" })) as never,
+        },
       }),
     });
     const verdict = await chain.run(OP);
@@ -128,7 +145,10 @@ describe("an interceptor that fails", () => {
   for (const [kind, intercept] of Object.entries(failures) as [keyof typeof failures, () => unknown][]) {
     it(`${kind}: counts as allow, with a WARN naming plugin, interceptor and point; the chain goes on`, async () => {
       const { chain, logs } = chainOf(
-        { broken: definePlugin({ intercepts: { pre_send_message: intercept as never } }), next: definePlugin({ intercepts: { pre_send_message: () => modify({ message: "after" }) } }) },
+        {
+          broken: definePlugin({ intercepts: { pre_send_message: intercept as never } }),
+          next: definePlugin({ intercepts: { pre_send_message: () => modify({ message: "after" }) } }),
+        },
         50,
       );
       expect(await chain.run(OP)).toEqual({ denied: false, op: { ...OP, message: "after" } });
@@ -143,20 +163,32 @@ describe("an interceptor that fails", () => {
     });
 
     it(`${kind}, declared failClosed: counts as deny, naming the interceptor and why`, async () => {
-      const { chain, logs } = chainOf({ strict: definePlugin({ intercepts: { pre_send_message: { failClosed: true, intercept: intercept as never } } }) }, 50);
+      const { chain, logs } = chainOf(
+        {
+          strict: definePlugin({
+            intercepts: { pre_send_message: { failClosed: true, intercept: intercept as never } },
+          }),
+        },
+        50,
+      );
       expect(await chain.run(OP)).toEqual({
         denied: true,
         plugin: "strict",
         reason: `interceptor intercepts.pre_send_message failed (failClosed): ${why[kind]}`,
         op: OP,
       });
-      expect(logs.warnings().map((w) => w.msg)).toEqual([`plugin "strict" interceptor intercepts.pre_send_message at pre_send_message ${why[kind]}; counted as deny (failClosed)`]);
+      expect(logs.warnings().map((w) => w.msg)).toEqual([
+        `plugin "strict" interceptor intercepts.pre_send_message at pre_send_message ${why[kind]}; counted as deny (failClosed)`,
+      ]);
     });
   }
 
   it("a call that misses its deadline is abandoned (a worker plugin's thread would be ended); one that answers is not", async () => {
     const { chain, abandoned } = chainOf(
-      { quick: definePlugin({ intercepts: { pre_send_message: async () => allow() } }), stuck: definePlugin({ intercepts: { pre_send_message: () => new Promise(() => {}) } }) },
+      {
+        quick: definePlugin({ intercepts: { pre_send_message: async () => allow() } }),
+        stuck: definePlugin({ intercepts: { pre_send_message: () => new Promise(() => {}) } }),
+      },
       30,
     );
     await chain.run(OP);

@@ -14,7 +14,10 @@ describe("order", () => {
   it("delivers events in the order pushed, and each event to the handlers in their order", () => {
     const { queue } = testQueue();
     const seen: string[] = [];
-    queue.setHandlers([handler("message_sent", (e) => void seen.push(`a:${text(e)}`)), handler("message_sent", (e) => void seen.push(`b:${text(e)}`))]);
+    queue.setHandlers([
+      handler("message_sent", (e) => void seen.push(`a:${text(e)}`)),
+      handler("message_sent", (e) => void seen.push(`b:${text(e)}`)),
+    ]);
     for (const m of ["1", "2", "3"]) queue.push(sent(m));
     expect(seen).toEqual(["a:1", "b:1", "a:2", "b:2", "a:3", "b:3"]);
     expect(queue.snapshot()).toEqual({ delivered: 6, failed: 0, timedOut: 0, dropped: 0, pending: 0 });
@@ -142,7 +145,9 @@ describe("timeouts", () => {
     expect(abandoned).toEqual(["hang"]);
     await queue.whenIdle();
     expect(seen).toEqual(["next"]);
-    expect(logs.warnings().map((w) => w.msg)).toEqual(['plugin "slow" handler hooks.message_sent timed out after 1000 ms on message_sent']);
+    expect(logs.warnings().map((w) => w.msg)).toEqual([
+      'plugin "slow" handler hooks.message_sent timed out after 1000 ms on message_sent',
+    ]);
   });
 
   it("what a timed-out call does later is ignored: a late success is not counted, a late failure is only a debug line", async () => {
@@ -161,7 +166,9 @@ describe("timeouts", () => {
     await settle();
     expect(queue.stats).toEqual({ delivered: 0, failed: 0, timedOut: 2, dropped: 0 });
     expect(logs.warnings()).toHaveLength(2); // the two timeouts, nothing for the late outcomes
-    expect(logs.lines.filter((l) => l.level === 20).map((l) => l.msg)).toEqual(['late rejection from a timed-out handler of "p"']);
+    expect(logs.lines.filter((l) => l.level === 20).map((l) => l.msg)).toEqual([
+      'late rejection from a timed-out handler of "p"',
+    ]);
   });
 
   it("with the clock running, a hung call is given up no earlier than its timeout", async () => {
@@ -188,11 +195,18 @@ describe("overflow", () => {
     queue.setHandlers([handler("message_sent", (e) => void seen.push(text(e)))]);
     for (const m of ["1", "2", "3", "4", "5"]) queue.push(sent(m));
     expect(queue.snapshot()).toEqual({ delivered: 0, failed: 0, timedOut: 0, dropped: 2, pending: 3 });
-    expect(logs.warnings().map((w) => w.msg)).toEqual(['plugin "behind" is 3 events behind; new events for it are dropped until it catches up']);
+    expect(logs.warnings().map((w) => w.msg)).toEqual([
+      'plugin "behind" is 3 events behind; new events for it are dropped until it catches up',
+    ]);
     queue.run();
     await queue.whenIdle();
     expect(seen).toEqual(["1", "2", "3"]); // the oldest are kept, the newest dropped
-    expect(logs.warnings().map((w) => w.msg).at(-1)).toBe('plugin "behind" caught up; 2 events were dropped while its queue was full');
+    expect(
+      logs
+        .warnings()
+        .map((w) => w.msg)
+        .at(-1),
+    ).toBe('plugin "behind" caught up; 2 events were dropped while its queue was full');
     for (const m of ["6", "7", "8", "9"]) queue.push(sent(m));
     expect(queue.stats.dropped).toBe(3);
     expect(logs.warnings()).toHaveLength(3); // a new episode warns again
@@ -204,7 +218,11 @@ describe("pause, resume, clear", () => {
     const { queue } = testQueue();
     const held = gate();
     const seen: string[] = [];
-    queue.setHandlers([handler("message_sent", (e) => (text(e) === "1" ? held.promise.then(() => void seen.push("1")) : void seen.push(text(e))))]);
+    queue.setHandlers([
+      handler("message_sent", (e) =>
+        text(e) === "1" ? held.promise.then(() => void seen.push("1")) : void seen.push(text(e)),
+      ),
+    ]);
     queue.push(sent("1"));
     queue.push(sent("2"));
     let paused = false;

@@ -47,7 +47,13 @@ export function LaunchForm() {
       <h2 id="launch-title">Launch a session</h2>
       <form class="form" onSubmit={submit} data-testid="launch-form">
         <Field id="launch-provider" label="Provider">
-          <select id="launch-provider" name="provider" value={provider} onChange={(e) => setProvider(e.currentTarget.value)} required>
+          <select
+            id="launch-provider"
+            name="provider"
+            value={provider}
+            onChange={(e) => setProvider(e.currentTarget.value)}
+            required
+          >
             {providers.map((p) => (
               <option key={p.name} value={p.name}>
                 {p.name}
@@ -57,7 +63,14 @@ export function LaunchForm() {
           </select>
         </Field>
         <Field id="launch-profile" label="Agent profile">
-          <input id="launch-profile" name="agent_profile" list="profiles" value={profile} onInput={(e) => setProfile(e.currentTarget.value)} required />
+          <input
+            id="launch-profile"
+            name="agent_profile"
+            list="profiles"
+            value={profile}
+            onInput={(e) => setProfile(e.currentTarget.value)}
+            required
+          />
           <datalist id="profiles">
             {BUILT_IN_PROFILES.map((p) => (
               <option key={p} value={p} />
@@ -65,10 +78,22 @@ export function LaunchForm() {
           </datalist>
         </Field>
         <Field id="launch-name" label="Session name" hint="optional">
-          <input id="launch-name" name="session_name" value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="generated" />
+          <input
+            id="launch-name"
+            name="session_name"
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+            placeholder="generated"
+          />
         </Field>
         <Field id="launch-directory" label="Working directory" hint="optional">
-          <input id="launch-directory" name="working_directory" value={directory} onInput={(e) => setDirectory(e.currentTarget.value)} placeholder="the server's" />
+          <input
+            id="launch-directory"
+            name="working_directory"
+            value={directory}
+            onInput={(e) => setDirectory(e.currentTarget.value)}
+            placeholder="the server's"
+          />
         </Field>
         <button type="submit" disabled={busy || !provider} aria-label="Launch session">
           {busy ? "Launching…" : "Launch"}

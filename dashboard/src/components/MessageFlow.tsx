@@ -31,11 +31,28 @@ export function MessageFlow(props: { flow: FlowMessage[]; terminals: Record<stri
         <p class="empty">No messages between agents yet.</p>
       ) : (
         <div class="flow-scroll">
-          <svg class="flow" data-testid="flow" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="flow-svg-title">
+          <svg
+            class="flow"
+            data-testid="flow"
+            width={width}
+            height={height}
+            viewBox={`0 0 ${width} ${height}`}
+            role="img"
+            aria-labelledby="flow-svg-title"
+          >
             <title id="flow-svg-title">{`Sequence of the last ${shown.length} messages between ${participants.length} terminals`}</title>
             <defs>
               {["delivered", "queued", "failed"].map((state) => (
-                <marker key={state} id={`arrow-${state}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                <marker
+                  key={state}
+                  id={`arrow-${state}`}
+                  viewBox="0 0 10 10"
+                  refX="9"
+                  refY="5"
+                  markerWidth="7"
+                  markerHeight="7"
+                  orient="auto-start-reverse"
+                >
                   <path d="M0,0 L10,5 L0,10 z" class={`arrowhead-${state}`} />
                 </marker>
               ))}
@@ -44,7 +61,14 @@ export function MessageFlow(props: { flow: FlowMessage[]; terminals: Record<stri
               const terminal = props.terminals[id];
               return (
                 <g key={id} class="lifeline" data-participant={id}>
-                  <rect x={x(id) - COLUMN / 2 + 8} y={6} width={COLUMN - 16} height={34} rx={6} class={terminal ? "actor" : "actor gone"} />
+                  <rect
+                    x={x(id) - COLUMN / 2 + 8}
+                    y={6}
+                    width={COLUMN - 16}
+                    height={34}
+                    rx={6}
+                    class={terminal ? "actor" : "actor gone"}
+                  />
                   <text x={x(id)} y={21} class="actor-name">
                     {clip(terminal?.agent_profile ?? "terminal", 18)}
                   </text>
@@ -62,15 +86,33 @@ export function MessageFlow(props: { flow: FlowMessage[]; terminals: Record<stri
               const self = from === to;
               const label = `${m.kind === "send_message" ? "" : `${m.kind}: `}${m.message || "(text not in history)"}`;
               return (
-                <g key={m.key} class={`message message-${m.state} kind-${m.kind}`} data-sender={m.sender} data-receiver={m.receiver} data-state={m.state}>
+                <g
+                  key={m.key}
+                  class={`message message-${m.state} kind-${m.kind}`}
+                  data-sender={m.sender}
+                  data-receiver={m.receiver}
+                  data-state={m.state}
+                >
                   <title>{`${m.sender} → ${m.receiver} · ${m.kind} · ${m.state}${m.reason ? ` (${m.reason})` : ""} · ${new Date(m.time).toLocaleString()}\n${m.message}`}</title>
                   <text x={6} y={y + 4} class="time">
                     {clock(m.time)}
                   </text>
                   {self ? (
-                    <path d={`M${from},${y - 6} h34 v14 h-30`} class="arrow" marker-end={`url(#arrow-${m.state})`} fill="none" />
+                    <path
+                      d={`M${from},${y - 6} h34 v14 h-30`}
+                      class="arrow"
+                      marker-end={`url(#arrow-${m.state})`}
+                      fill="none"
+                    />
                   ) : (
-                    <line x1={from} y1={y} x2={to + (to > from ? -3 : 3)} y2={y} class="arrow" marker-end={`url(#arrow-${m.state})`} />
+                    <line
+                      x1={from}
+                      y1={y}
+                      x2={to + (to > from ? -3 : 3)}
+                      y2={y}
+                      class="arrow"
+                      marker-end={`url(#arrow-${m.state})`}
+                    />
                   )}
                   <text x={self ? from + 40 : (from + to) / 2} y={y - 6} class={self ? "label label-self" : "label"}>
                     {clip(label, Math.max(16, Math.floor((Math.abs(to - from) || COLUMN) / 7)))}

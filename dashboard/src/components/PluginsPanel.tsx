@@ -16,7 +16,8 @@ export function PluginsPanel(props: { plugins: PluginRow[]; onRow(row: PluginRow
     } catch (e) {
       setError(`${verb} ${name}: ${(e as Error).message}`);
       // 409: the load failed and the row now says why; show that row, not the stale one.
-      if (e instanceof ApiError && e.status === 409) api<PluginRow>("GET", `/plugins/${enc(name)}`).then(props.onRow, () => undefined);
+      if (e instanceof ApiError && e.status === 409)
+        api<PluginRow>("GET", `/plugins/${enc(name)}`).then(props.onRow, () => undefined);
     } finally {
       setBusy(undefined);
     }
@@ -27,7 +28,11 @@ export function PluginsPanel(props: { plugins: PluginRow[]; onRow(row: PluginRow
       <h2 id="plugins-title">
         Plugins <span class="count">{plugins.length}</span>
       </h2>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {plugins.length === 0 && <p class="empty">No plugins loaded.</p>}
       {plugins.length > 0 && (
         <table class="plugins">
@@ -67,15 +72,33 @@ export function PluginsPanel(props: { plugins: PluginRow[]; onRow(row: PluginRow
                   </div>
                 </td>
                 <td class="actions">
-                  <button type="button" class="quiet" disabled={busy === p.name} aria-label={`Reload plugin ${p.name}`} onClick={() => act(p.name, "reload")}>
+                  <button
+                    type="button"
+                    class="quiet"
+                    disabled={busy === p.name}
+                    aria-label={`Reload plugin ${p.name}`}
+                    onClick={() => act(p.name, "reload")}
+                  >
                     Reload
                   </button>
                   {p.status === "disabled" ? (
-                    <button type="button" class="quiet" disabled={busy === p.name} aria-label={`Enable plugin ${p.name}`} onClick={() => act(p.name, "enable")}>
+                    <button
+                      type="button"
+                      class="quiet"
+                      disabled={busy === p.name}
+                      aria-label={`Enable plugin ${p.name}`}
+                      onClick={() => act(p.name, "enable")}
+                    >
                       Enable
                     </button>
                   ) : (
-                    <button type="button" class="quiet" disabled={busy === p.name} aria-label={`Disable plugin ${p.name}`} onClick={() => act(p.name, "disable")}>
+                    <button
+                      type="button"
+                      class="quiet"
+                      disabled={busy === p.name}
+                      aria-label={`Disable plugin ${p.name}`}
+                      onClick={() => act(p.name, "disable")}
+                    >
                       Disable
                     </button>
                   )}

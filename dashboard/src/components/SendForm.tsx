@@ -27,7 +27,10 @@ export function SendForm(props: { terminals: Terminal[]; target: string; onTarge
         await api("POST", `/terminals/${enc(target)}/input`, { message: text });
         setOutcome({ ok: true, text: `typed into ${target}` });
       } else {
-        const answer = await api<{ message_id: number }>("POST", `/terminals/${enc(target)}/inbox/messages`, { sender_id: sender, message: text });
+        const answer = await api<{ message_id: number }>("POST", `/terminals/${enc(target)}/inbox/messages`, {
+          sender_id: sender,
+          message: text,
+        });
         setOutcome({ ok: true, text: `queued as inbox message ${answer.message_id}` });
       }
       setText("");
@@ -43,7 +46,13 @@ export function SendForm(props: { terminals: Terminal[]; target: string; onTarge
       <h2 id="send-title">Send a message</h2>
       <form class="form" onSubmit={submit} data-testid="send-form">
         <Field id="send-to" label="To">
-          <select id="send-to" name="receiver" value={target} onChange={(e) => props.onTarget(e.currentTarget.value)} required>
+          <select
+            id="send-to"
+            name="receiver"
+            value={target}
+            onChange={(e) => props.onTarget(e.currentTarget.value)}
+            required
+          >
             <option value="">choose a terminal</option>
             {props.terminals.map((t) => (
               <option key={t.id} value={t.id}>
@@ -65,7 +74,14 @@ export function SendForm(props: { terminals: Terminal[]; target: string; onTarge
           </select>
         </Field>
         <Field id="send-message" label="Message" wide>
-          <textarea id="send-message" name="message" rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
+          <textarea
+            id="send-message"
+            name="message"
+            rows={3}
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+            required
+          />
         </Field>
         <button type="submit" disabled={busy || !text.trim()} aria-label="Send message">
           {busy ? "Sending…" : "Send"}

@@ -2,7 +2,11 @@ import { useState } from "preact/hooks";
 import { api, enc } from "../api.js";
 import type { SessionSummary, Terminal } from "../types.js";
 
-export function SessionsPanel(props: { sessions: SessionSummary[]; terminals: Terminal[]; onMessage(terminalId: string): void }) {
+export function SessionsPanel(props: {
+  sessions: SessionSummary[];
+  terminals: Terminal[];
+  onMessage(terminalId: string): void;
+}) {
   const [error, setError] = useState<string | undefined>();
   const sessions = [...props.sessions].sort((a, b) => a.name.localeCompare(b.name));
   const end = async (name: string) => {
@@ -18,15 +22,26 @@ export function SessionsPanel(props: { sessions: SessionSummary[]; terminals: Te
       <h2 id="sessions-title">
         Sessions <span class="count">{sessions.length}</span>
       </h2>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {sessions.length === 0 && <p class="empty">No sessions. Launch one below.</p>}
       {sessions.map((session) => {
-        const terminals = props.terminals.filter((t) => t.session_name === session.name).sort((a, b) => a.id.localeCompare(b.id));
+        const terminals = props.terminals
+          .filter((t) => t.session_name === session.name)
+          .sort((a, b) => a.id.localeCompare(b.id));
         return (
           <article class="session" key={session.name} data-session={session.name}>
             <div class="session-head">
               <h3>{session.name}</h3>
-              <button type="button" class="quiet" aria-label={`End session ${session.name}`} onClick={() => end(session.name)}>
+              <button
+                type="button"
+                class="quiet"
+                aria-label={`End session ${session.name}`}
+                onClick={() => end(session.name)}
+              >
                 End
               </button>
             </div>
@@ -54,7 +69,12 @@ export function SessionsPanel(props: { sessions: SessionSummary[]; terminals: Te
                       </span>
                     </td>
                     <td>
-                      <button type="button" class="quiet" aria-label={`Send a message to terminal ${t.id}`} onClick={() => props.onMessage(t.id)}>
+                      <button
+                        type="button"
+                        class="quiet"
+                        aria-label={`Send a message to terminal ${t.id}`}
+                        onClick={() => props.onMessage(t.id)}
+                      >
                         Message
                       </button>
                     </td>

@@ -14,9 +14,15 @@ interface EventsQuery {
 const SEQ = /^[0-9]{1,15}$/;
 
 /** docs/contract.md#events: the journal as JSON (`GET /events/history`) and as a live Server-Sent Events stream (`GET /events`). */
-export function eventRoutes(app: FastifyInstance, deps: { journal: EventJournal; logger: Logger; keepAliveMs?: number }): void {
+export function eventRoutes(
+  app: FastifyInstance,
+  deps: { journal: EventJournal; logger: Logger; keepAliveMs?: number },
+): void {
   const { journal } = deps;
-  const limits = { ...DEFAULT_STREAM_LIMITS, ...(deps.keepAliveMs !== undefined ? { keepAliveMs: deps.keepAliveMs } : {}) };
+  const limits = {
+    ...DEFAULT_STREAM_LIMITS,
+    ...(deps.keepAliveMs !== undefined ? { keepAliveMs: deps.keepAliveMs } : {}),
+  };
   const clients = new Set<SseSubscription>();
   // Open streams would otherwise hold server.close() until their clients hang up.
   app.addHook("preClose", async () => {
@@ -34,9 +40,13 @@ export function eventRoutes(app: FastifyInstance, deps: { journal: EventJournal;
 
   app.get<{ Querystring: EventsQuery }>("/events", async (request, reply) => {
     const header = request.headers["last-event-id"];
-    const since = header !== undefined ? parseSeq(Array.isArray(header) ? header[0] : header, "Last-Event-ID") : parseSeq(request.query.since, "since");
+    const since =
+      header !== undefined
+        ? parseSeq(Array.isArray(header) ? header[0] : header, "Last-Event-ID")
+        : parseSeq(request.query.since, "since");
     const types = parseTypes(request.query.types);
-    if (request.query.limit !== undefined) throw new ValidationError("limit applies to /events/history, not to the stream");
+    if (request.query.limit !== undefined)
+      throw new ValidationError("limit applies to /events/history, not to the stream");
     reply.hijack();
     const client: SseSubscription = new SseSubscription(reply.raw, journal, {
       since,
@@ -51,22 +61,32 @@ export function eventRoutes(app: FastifyInstance, deps: { journal: EventJournal;
 
 function parseSeq(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!SEQ.test(value.trim())) throw new ValidationError(`${name} must be an event seq (a non-negative integer), got ${JSON.stringify(value)}`);
+  if (!SEQ.test(value.trim()))
+    throw new ValidationError(`${name} must be an event seq (a non-negative integer), got ${JSON.stringify(value)}`);
   return Number(value.trim());
 }
 
 function parseTypes(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const types = [...new Set(value.split(",").map((t) => t.trim()).filter((t) => t !== ""))];
+  const types = [
+    ...new Set(
+      value
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t !== ""),
+    ),
+  ];
   if (types.length === 0) throw new ValidationError("types must name at least one event type");
   const unknown = types.filter((t) => !isEventType(t));
-  if (unknown.length > 0) throw new ValidationError(`unknown event types ${unknown.join(", ")} (known: ${EVENT_TYPES.join(", ")})`);
+  if (unknown.length > 0)
+    throw new ValidationError(`unknown event types ${unknown.join(", ")} (known: ${EVENT_TYPES.join(", ")})`);
   return types;
 }
 
 function parseLimit(value: string | undefined): number {
   if (value === undefined) return 100;
   const limit = Number(value);
-  if (!/^[0-9]{1,4}$/.test(value) || limit < 1 || limit > 1000) throw new ValidationError(`limit must be an integer from 1 to 1000, got ${JSON.stringify(value)}`);
+  if (!/^[0-9]{1,4}$/.test(value) || limit < 1 || limit > 1000)
+    throw new ValidationError(`limit must be an integer from 1 to 1000, got ${JSON.stringify(value)}`);
   return limit;
 }

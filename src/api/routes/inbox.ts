@@ -27,7 +27,13 @@ export function inboxRoutes(app: FastifyInstance, deps: { inbox: InboxService })
     },
     async (request) => {
       const record = await inbox.post(request.params.receiver_id, request.body.sender_id, request.body.message);
-      return { success: true, message_id: record.id, sender_id: record.sender_id, receiver_id: record.receiver_id, created_at: record.created_at };
+      return {
+        success: true,
+        message_id: record.id,
+        sender_id: record.sender_id,
+        receiver_id: record.receiver_id,
+        created_at: record.created_at,
+      };
     },
   );
 
@@ -38,14 +44,20 @@ export function inboxRoutes(app: FastifyInstance, deps: { inbox: InboxService })
         params: terminalParams,
         querystring: {
           type: "object",
-          properties: { limit: { type: "string", pattern: "^[0-9]{1,4}$" }, status: { type: "string", enum: [...INBOX_STATUSES] } },
+          properties: {
+            limit: { type: "string", pattern: "^[0-9]{1,4}$" },
+            status: { type: "string", enum: [...INBOX_STATUSES] },
+          },
         },
       },
     },
     async (request) => {
       const { limit, status } = request.query;
       return inbox
-        .list(request.params.terminal_id, { ...(limit !== undefined ? { limit: Number(limit) } : {}), ...(status !== undefined ? { status } : {}) })
+        .list(request.params.terminal_id, {
+          ...(limit !== undefined ? { limit: Number(limit) } : {}),
+          ...(status !== undefined ? { status } : {}),
+        })
         .map(view);
     },
   );

@@ -30,5 +30,7 @@ export function metaRoutes(app: FastifyInstance, deps: { providers: ProviderRegi
       }
     }),
   );
-  app.get<{ Params: { name: string } }>("/agents/profiles/:name", async (request) => profileJson(deps.profiles.load(request.params.name)));
+  app.get<{ Params: { name: string } }>("/agents/profiles/:name", async (request) =>
+    profileJson(deps.profiles.load(request.params.name)),
+  );
 }

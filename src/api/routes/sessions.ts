@@ -16,7 +16,10 @@ function sessionOf(request: { params: { session_name: string } }): string {
   return normalizeSessionName(request.params.session_name);
 }
 
-export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionService; terminals: TerminalService }): void {
+export function sessionRoutes(
+  app: FastifyInstance,
+  deps: { sessions: SessionService; terminals: TerminalService },
+): void {
   const { sessions, terminals } = deps;
 
   app.post<{ Body: NewSessionBody }>(
@@ -26,7 +29,12 @@ export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionSer
         body: {
           type: "object",
           required: ["provider", "agent_profile"],
-          properties: { provider: providerName, agent_profile: profileName, session_name: sessionName, working_directory: workingDirectory },
+          properties: {
+            provider: providerName,
+            agent_profile: profileName,
+            session_name: sessionName,
+            working_directory: workingDirectory,
+          },
         },
       },
     },
@@ -44,14 +52,20 @@ export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionSer
 
   app.get("/sessions", async () => sessions.list());
 
-  app.get<{ Params: { session_name: string } }>("/sessions/:session_name", { schema: { params: sessionParams } }, async (request) =>
-    sessions.get(sessionOf(request)),
+  app.get<{ Params: { session_name: string } }>(
+    "/sessions/:session_name",
+    { schema: { params: sessionParams } },
+    async (request) => sessions.get(sessionOf(request)),
   );
 
-  app.delete<{ Params: { session_name: string } }>("/sessions/:session_name", { schema: { params: sessionParams } }, async (request) => {
-    await sessions.delete(sessionOf(request));
-    return { success: true };
-  });
+  app.delete<{ Params: { session_name: string } }>(
+    "/sessions/:session_name",
+    { schema: { params: sessionParams } },
+    async (request) => {
+      await sessions.delete(sessionOf(request));
+      return { success: true };
+    },
+  );
 
   app.post<{ Params: { session_name: string }; Body: Omit<NewSessionBody, "session_name"> }>(
     "/sessions/:session_name/terminals",
@@ -79,8 +93,12 @@ export function sessionRoutes(app: FastifyInstance, deps: { sessions: SessionSer
     },
   );
 
-  app.get<{ Params: { session_name: string } }>("/sessions/:session_name/terminals", { schema: { params: sessionParams } }, async (request) => {
-    const { terminals: list } = await sessions.get(sessionOf(request));
-    return list;
-  });
+  app.get<{ Params: { session_name: string } }>(
+    "/sessions/:session_name/terminals",
+    { schema: { params: sessionParams } },
+    async (request) => {
+      const { terminals: list } = await sessions.get(sessionOf(request));
+      return list;
+    },
+  );
 }

@@ -6,16 +6,23 @@ import { message, orchestrationType, terminalId, terminalParams } from "../schem
 
 type Params = { terminal_id: string };
 
-export function terminalRoutes(app: FastifyInstance, deps: { terminals: TerminalService; sessions: SessionService }): void {
+export function terminalRoutes(
+  app: FastifyInstance,
+  deps: { terminals: TerminalService; sessions: SessionService },
+): void {
   const { terminals, sessions } = deps;
 
   app.get<{ Params: Params }>("/terminals/:terminal_id", { schema: { params: terminalParams } }, async (request) =>
     terminals.get(request.params.terminal_id),
   );
 
-  app.get<{ Params: Params }>("/terminals/:terminal_id/working-directory", { schema: { params: terminalParams } }, async (request) => ({
-    working_directory: await terminals.workingDirectory(request.params.terminal_id),
-  }));
+  app.get<{ Params: Params }>(
+    "/terminals/:terminal_id/working-directory",
+    { schema: { params: terminalParams } },
+    async (request) => ({
+      working_directory: await terminals.workingDirectory(request.params.terminal_id),
+    }),
+  );
 
   app.post<{ Params: Params; Body: { message: string; sender_id?: string; orchestration_type?: OrchestrationType } }>(
     "/terminals/:terminal_id/input",
@@ -41,17 +48,26 @@ export function terminalRoutes(app: FastifyInstance, deps: { terminals: Terminal
 
   app.get<{ Params: Params; Querystring: { mode?: "full" | "last" } }>(
     "/terminals/:terminal_id/output",
-    { schema: { params: terminalParams, querystring: { type: "object", properties: { mode: { type: "string", enum: ["full", "last"] } } } } },
+    {
+      schema: {
+        params: terminalParams,
+        querystring: { type: "object", properties: { mode: { type: "string", enum: ["full", "last"] } } },
+      },
+    },
     async (request) => {
       const mode = request.query.mode ?? "full";
       return { output: await terminals.output(request.params.terminal_id, mode), mode };
     },
   );
 
-  app.post<{ Params: Params }>("/terminals/:terminal_id/exit", { schema: { params: terminalParams } }, async (request) => {
-    await terminals.exit(request.params.terminal_id);
-    return { success: true };
-  });
+  app.post<{ Params: Params }>(
+    "/terminals/:terminal_id/exit",
+    { schema: { params: terminalParams } },
+    async (request) => {
+      await terminals.exit(request.params.terminal_id);
+      return { success: true };
+    },
+  );
 
   app.delete<{ Params: Params }>("/terminals/:terminal_id", { schema: { params: terminalParams } }, async (request) => {
     await sessions.deleteTerminal(request.params.terminal_id);

@@ -40,7 +40,8 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   }
   let since: number | undefined;
   if (values.since !== undefined) {
-    if (!/^[0-9]{1,15}$/.test(values.since)) throw new UsageError(`--since must be an event seq (a non-negative integer), got ${values.since}`);
+    if (!/^[0-9]{1,15}$/.test(values.since))
+      throw new UsageError(`--since must be an event seq (a non-negative integer), got ${values.since}`);
     since = Number(values.since);
   }
   // `cao events | head`: a closed pipe ends the command quietly.
@@ -48,22 +49,37 @@ export async function eventsCommand(argv: string[]): Promise<number> {
     if (error.code === "EPIPE") process.exit(0);
     throw error;
   });
-  const types = values.type?.flatMap((t) => t.split(",")).map((t) => t.trim()).filter((t) => t !== "");
+  const types = values.type
+    ?.flatMap((t) => t.split(","))
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
   const print = values.json ? (e: StreamEvent) => e.data : (e: StreamEvent) => describe(e.data);
   if (!values.follow) return printHistory(new CaoClient(), since, types, print);
   return follow({ since, types, print });
 }
 
-async function printHistory(client: CaoClient, since: number | undefined, types: string[] | undefined, print: (e: StreamEvent) => string): Promise<number> {
+async function printHistory(
+  client: CaoClient,
+  since: number | undefined,
+  types: string[] | undefined,
+  print: (e: StreamEvent) => string,
+): Promise<number> {
   const query = { ...(types?.length ? { types: types.join(",") } : {}) };
   if (since === undefined) {
-    const events = await client.request<Record<string, unknown>[]>("GET", "/events/history", undefined, { ...query, limit: 100 });
+    const events = await client.request<Record<string, unknown>[]>("GET", "/events/history", undefined, {
+      ...query,
+      limit: 100,
+    });
     for (const event of events) await out(print({ seq: event.seq as number, data: JSON.stringify(event) }));
     return 0;
   }
   // Everything after --since, a page at a time.
-  for (let after = since; ; ) {
-    const events = await client.request<Record<string, unknown>[]>("GET", "/events/history", undefined, { ...query, since: after, limit: 1000 });
+  for (let after = since; ;) {
+    const events = await client.request<Record<string, unknown>[]>("GET", "/events/history", undefined, {
+      ...query,
+      since: after,
+      limit: 1000,
+    });
     for (const event of events) await out(print({ seq: event.seq as number, data: JSON.stringify(event) }));
     if (events.length < 1000) return 0;
     after = events[events.length - 1]!.seq as number;
@@ -75,7 +91,11 @@ async function printHistory(client: CaoClient, since: number | undefined, types:
  * lost connection is retried with backoff forever, resuming with Last-Event-ID: the last seq printed, or the seq the
  * server said the stream began at, so events of the gap are replayed and none is printed twice.
  */
-async function follow(options: { since: number | undefined; types: string[] | undefined; print: (e: StreamEvent) => string }): Promise<number> {
+async function follow(options: {
+  since: number | undefined;
+  types: string[] | undefined;
+  print: (e: StreamEvent) => string;
+}): Promise<number> {
   const baseUrl = baseUrlFrom(process.env);
   const token = process.env.CAO_API_TOKEN || undefined;
   const stop = new AbortController();
@@ -159,7 +179,8 @@ async function* readStream(response: Response): AsyncGenerator<StreamEvent | { s
       for (const line of block.split("\n")) {
         if (line.startsWith("id: ")) id = Number(line.slice(4));
         else if (line.startsWith("data: ")) data = data === undefined ? line.slice(6) : `${data}\n${line.slice(6)}`;
-        else if (line.startsWith(": subscribed at seq ")) yield { subscribedAt: Number(line.slice(": subscribed at seq ".length)) };
+        else if (line.startsWith(": subscribed at seq "))
+          yield { subscribedAt: Number(line.slice(": subscribed at seq ".length)) };
       }
       if (id !== undefined && Number.isInteger(id) && data !== undefined) yield { seq: id, data };
     }
@@ -170,7 +191,9 @@ async function* readStream(response: Response): AsyncGenerator<StreamEvent | { s
 function describe(data: string): string {
   const event = JSON.parse(data) as Record<string, unknown>;
   const { seq, timestamp, event_type: type, session_id: session, ...fields } = event;
-  const rest = Object.entries(fields).map(([key, value]) => `${key}=${typeof value === "string" && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)}`);
+  const rest = Object.entries(fields).map(
+    ([key, value]) => `${key}=${typeof value === "string" && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)}`,
+  );
   return [`#${String(seq)}`, String(timestamp), String(type), session ? String(session) : "-", ...rest].join(" ");
 }
 

@@ -40,7 +40,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${values.port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be a port number, got ${values.port}`);
   }
   let server: CaoServer;
   try {
@@ -64,7 +65,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
   } catch (error) {
     await server.close().catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new UsageError(`the port is in use: is another cao-server running? (${(error as Error).message})`);
+    if (code === "EADDRINUSE")
+      throw new UsageError(`the port is in use: is another cao-server running? (${(error as Error).message})`);
     throw error;
   }
   log.info(`cao-server listening on ${server.urls().join(", ")} (CAO_HOME ${server.caoHome})`);
@@ -89,7 +91,9 @@ const EXIT_GRACE_MS = 2000;
  */
 function exitIfKeptAlive(log: Logger): void {
   setTimeout(() => {
-    log.warn(`something (a plugin's timer or socket left open after its teardown) kept the process alive after shutdown; exiting`);
+    log.warn(
+      `something (a plugin's timer or socket left open after its teardown) kept the process alive after shutdown; exiting`,
+    );
     process.exit();
   }, EXIT_GRACE_MS).unref();
 }

@@ -10,7 +10,14 @@ type Part = { text?: string; functionCall?: unknown; functionResponse?: { respon
 type Content = { role?: string; parts?: Part[] };
 type Declaration = { name?: string; parameters?: JsonSchema; parametersJsonSchema?: JsonSchema };
 
-const STATUS_NAMES: Record<number, string> = { 400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE" };
+const STATUS_NAMES: Record<number, string> = {
+  400: "INVALID_ARGUMENT",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  429: "RESOURCE_EXHAUSTED",
+  500: "INTERNAL",
+  503: "UNAVAILABLE",
+};
 
 /** `models/<model>:<method>` from the request path. */
 export function geminiTarget(url: URL): { model: string; method: string } | undefined {
@@ -25,12 +32,17 @@ export const gemini: Protocol = {
     let promptAt = -1;
     for (let i = contents.length - 1; i >= 0; i--) {
       const parts = contents[i]!.parts ?? [];
-      if (contents[i]!.role !== "model" && parts.some((p) => typeof p.text === "string") && !parts.some((p) => p.functionResponse)) {
+      if (
+        contents[i]!.role !== "model" &&
+        parts.some((p) => typeof p.text === "string") &&
+        !parts.some((p) => p.functionResponse)
+      ) {
         promptAt = i;
         break;
       }
     }
-    const prompt = promptAt < 0 ? "" : textOf((contents[promptAt]!.parts ?? []).filter((p) => typeof p.text === "string"));
+    const prompt =
+      promptAt < 0 ? "" : textOf((contents[promptAt]!.parts ?? []).filter((p) => typeof p.text === "string"));
     const toolResults = contents
       .slice(promptAt + 1)
       .flatMap((c) => (c.parts ?? []).filter((p) => p.functionResponse))
@@ -45,7 +57,9 @@ export const gemini: Protocol = {
         const schema = d.parametersJsonSchema ?? d.parameters;
         return { name: d.name!, ...(schema ? { schema: lowerTypes(schema) } : {}) };
       });
-    const config = (body.generationConfig as { responseJsonSchema?: JsonSchema; responseSchema?: JsonSchema; responseMimeType?: string } | undefined) ?? {};
+    const config =
+      (body.generationConfig as
+        { responseJsonSchema?: JsonSchema; responseSchema?: JsonSchema; responseMimeType?: string } | undefined) ?? {};
     const schema = config.responseJsonSchema ?? config.responseSchema;
     const jsonSchema = schema ? lowerTypes(schema) : config.responseMimeType === "application/json" ? {} : undefined;
     const target = geminiTarget(url);
@@ -60,7 +74,11 @@ export const gemini: Protocol = {
     };
   },
   async write(out, reply, conversation, usage) {
-    const usageMetadata = { promptTokenCount: usage.inputTokens, candidatesTokenCount: usage.outputTokens, totalTokenCount: usage.inputTokens + usage.outputTokens };
+    const usageMetadata = {
+      promptTokenCount: usage.inputTokens,
+      candidatesTokenCount: usage.outputTokens,
+      totalTokenCount: usage.inputTokens + usage.outputTokens,
+    };
     const chunk = (parts: unknown[], last: boolean): unknown => ({
       candidates: [{ content: { role: "model", parts }, index: 0, ...(last ? { finishReason: "STOP" } : {}) }],
       ...(last ? { usageMetadata } : {}),
@@ -68,7 +86,8 @@ export const gemini: Protocol = {
       responseId: `double${Date.now().toString(36)}`,
     });
     const text = reply.kind === "text" ? reply.text : reply.kind === "json" ? JSON.stringify(reply.value) : "";
-    const callPart = reply.kind === "tool" ? { functionCall: { id: reply.id, name: reply.name, args: reply.input } } : undefined;
+    const callPart =
+      reply.kind === "tool" ? { functionCall: { id: reply.id, name: reply.name, args: reply.input } } : undefined;
     if (!conversation.stream) {
       sendJson(out, 200, chunk(callPart ? [callPart] : [{ text }], true));
       return;
@@ -94,7 +113,8 @@ export const gemini: Protocol = {
 function lowerTypes(schema: JsonSchema): JsonSchema {
   const out: JsonSchema = { ...schema };
   if (typeof schema.type === "string") out.type = schema.type.toLowerCase();
-  if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, lowerTypes(v)]));
+  if (schema.properties)
+    out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, lowerTypes(v)]));
   if (schema.items) out.items = lowerTypes(schema.items);
   if (schema.anyOf) out.anyOf = schema.anyOf.map(lowerTypes);
   return out;

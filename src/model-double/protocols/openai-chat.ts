@@ -21,26 +21,63 @@ export const openaiChat: Protocol = {
       }
     }
     const prompt = promptAt < 0 ? "" : textOf(messages[promptAt]!.content);
-    const toolResults = messages.slice(promptAt + 1).filter((m) => m.role === "tool").map((m) => textOf(m.content));
-    const tools: OfferedTool[] = ((body.tools as { function?: { name?: string; parameters?: JsonSchema } }[] | undefined) ?? [])
+    const toolResults = messages
+      .slice(promptAt + 1)
+      .filter((m) => m.role === "tool")
+      .map((m) => textOf(m.content));
+    const tools: OfferedTool[] = (
+      (body.tools as { function?: { name?: string; parameters?: JsonSchema } }[] | undefined) ?? []
+    )
       .filter((t) => typeof t.function?.name === "string")
       .map((t) => ({ name: t.function!.name!, ...(t.function!.parameters ? { schema: t.function!.parameters } : {}) }));
     const format = body.response_format as ResponseFormat | undefined;
-    const jsonSchema = format?.type === "json_schema" ? (format.json_schema?.schema ?? {}) : format?.type === "json_object" ? {} : undefined;
-    const system = messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => textOf(m.content)).join("\n");
-    return { prompt, toolResults, tools, system, model: String(body.model ?? ""), stream: body.stream === true, ...(jsonSchema ? { jsonSchema } : {}) };
+    const jsonSchema =
+      format?.type === "json_schema"
+        ? (format.json_schema?.schema ?? {})
+        : format?.type === "json_object"
+          ? {}
+          : undefined;
+    const system = messages
+      .filter((m) => m.role === "system" || m.role === "developer")
+      .map((m) => textOf(m.content))
+      .join("\n");
+    return {
+      prompt,
+      toolResults,
+      tools,
+      system,
+      model: String(body.model ?? ""),
+      stream: body.stream === true,
+      ...(jsonSchema ? { jsonSchema } : {}),
+    };
   },
   async write(out, reply, conversation, usage) {
     const id = `chatcmpl-double${Date.now().toString(36)}`;
     const created = Math.floor(Date.now() / 1000);
     const model = conversation.model || "model-double";
-    const toolCall = reply.kind === "tool" ? { id: reply.id, type: "function", function: { name: reply.name, arguments: JSON.stringify(reply.input) } } : undefined;
+    const toolCall =
+      reply.kind === "tool"
+        ? { id: reply.id, type: "function", function: { name: reply.name, arguments: JSON.stringify(reply.input) } }
+        : undefined;
     const text = reply.kind === "text" ? reply.text : reply.kind === "json" ? JSON.stringify(reply.value) : "";
     const finish = toolCall ? "tool_calls" : "stop";
-    const wireUsage = { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens };
+    const wireUsage = {
+      prompt_tokens: usage.inputTokens,
+      completion_tokens: usage.outputTokens,
+      total_tokens: usage.inputTokens + usage.outputTokens,
+    };
     if (!conversation.stream) {
-      const message = toolCall ? { role: "assistant", content: null, tool_calls: [toolCall] } : { role: "assistant", content: text };
-      sendJson(out, 200, { id, object: "chat.completion", created, model, choices: [{ index: 0, message, finish_reason: finish }], usage: wireUsage });
+      const message = toolCall
+        ? { role: "assistant", content: null, tool_calls: [toolCall] }
+        : { role: "assistant", content: text };
+      sendJson(out, 200, {
+        id,
+        object: "chat.completion",
+        created,
+        model,
+        choices: [{ index: 0, message, finish_reason: finish }],
+        usage: wireUsage,
+      });
       return;
     }
     const chunk = (delta: unknown, finishReason: string | null = null): unknown => ({

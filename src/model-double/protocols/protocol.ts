@@ -7,7 +7,12 @@ export interface Protocol {
   readonly name: "anthropic" | "openai-responses" | "openai-chat" | "gemini";
   read(body: Record<string, unknown>, url: URL): Conversation;
   /** Writes a text, tool or JSON reply (streamed when the request asked for it); errors go through `errorBody`. */
-  write(out: ServerResponse, reply: Exclude<Reply, { kind: "error" }>, conversation: Conversation, usage: Usage): Promise<void>;
+  write(
+    out: ServerResponse,
+    reply: Exclude<Reply, { kind: "error" }>,
+    conversation: Conversation,
+    usage: Usage,
+  ): Promise<void>;
   /** The protocol's own error body for an HTTP status. */
   errorBody(status: number, message: string): unknown;
 }
@@ -41,7 +46,10 @@ export function sendJson(out: ServerResponse, status: number, body: unknown): vo
 }
 
 /** Streams a text reply piece by piece through `emit`, pausing between pieces. */
-export async function streamPieces(reply: Extract<Reply, { kind: "text" }>, emit: (piece: string) => void): Promise<void> {
+export async function streamPieces(
+  reply: Extract<Reply, { kind: "text" }>,
+  emit: (piece: string) => void,
+): Promise<void> {
   const parts = pieces(reply.text, reply.chunks);
   for (let i = 0; i < parts.length; i++) {
     if (i > 0) await sleep(reply.chunkDelayMs);

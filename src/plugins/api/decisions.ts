@@ -26,7 +26,8 @@ export interface ModifyDecision<P extends object = Record<string, unknown>> {
 export type Decision = AllowDecision | DenyDecision | ModifyDecision;
 
 /** What an interceptor of point K may return (or resolve to); nothing at all means allow. */
-export type InterceptResult<K extends InterceptPoint> = AllowDecision | DenyDecision | ModifyDecision<PatchOf<K>> | void | undefined;
+export type InterceptResult<K extends InterceptPoint> =
+  AllowDecision | DenyDecision | ModifyDecision<PatchOf<K>> | void | undefined;
 
 /** Let the operation through unchanged (the same as returning nothing). */
 export function allow(): AllowDecision {
@@ -35,12 +36,14 @@ export function allow(): AllowDecision {
 
 /** Stop the operation; `reason` reaches the caller as `denied by plugin <name>: <reason>`. */
 export function deny(reason: string): DenyDecision {
-  if (typeof reason !== "string" || reason.trim() === "") throw new TypeError("deny() needs a reason: a non-empty string");
+  if (typeof reason !== "string" || reason.trim() === "")
+    throw new TypeError("deny() needs a reason: a non-empty string");
   return { decision: "deny", reason };
 }
 
 /** Change the operation: `patch` holds new values of the fields the point allows (see the points table). */
 export function modify<P extends object>(patch: P): ModifyDecision<P> {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) throw new TypeError("modify() needs an object of fields to change");
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch))
+    throw new TypeError("modify() needs an object of fields to change");
   return { decision: "modify", patch: { ...patch } };
 }

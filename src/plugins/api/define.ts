@@ -7,7 +7,10 @@ import type { InterceptPoint, InterceptPointMap } from "./points.js";
 import type { PluginContext, PluginIsolation } from "./plugin.js";
 import type { ConfigOf, StandardSchemaV1 } from "./standard-schema.js";
 
-export type HookFunction<K extends HookName, Config = unknown> = (event: CaoEventMap[CanonicalOf<K>], context: PluginContext<Config>) => unknown;
+export type HookFunction<K extends HookName, Config = unknown> = (
+  event: CaoEventMap[CanonicalOf<K>],
+  context: PluginContext<Config>,
+) => unknown;
 
 export type HookTable<Config = unknown> = { [K in HookName]?: HookFunction<K, Config> | HookFunction<K, Config>[] };
 
@@ -23,7 +26,9 @@ export interface InterceptSpec<K extends InterceptPoint, Config = unknown> exten
 
 type InterceptEntry<K extends InterceptPoint, Config> = InterceptFunction<K, Config> | InterceptSpec<K, Config>;
 
-export type InterceptTable<Config = unknown> = { [K in InterceptPoint]?: InterceptEntry<K, Config> | InterceptEntry<K, Config>[] };
+export type InterceptTable<Config = unknown> = {
+  [K in InterceptPoint]?: InterceptEntry<K, Config> | InterceptEntry<K, Config>[];
+};
 
 export interface PluginDefinition<Schema extends StandardSchemaV1 | undefined = undefined> {
   /** Shown in logs when set; the registry still names the plugin by its package or file. */
@@ -40,7 +45,9 @@ export interface PluginDefinition<Schema extends StandardSchemaV1 | undefined = 
   intercepts?: InterceptTable<ConfigOf<Schema>>;
 }
 
-export interface DefinedPlugin<Schema extends StandardSchemaV1 | undefined = undefined> extends PluginDefinition<Schema> {
+export interface DefinedPlugin<
+  Schema extends StandardSchemaV1 | undefined = undefined,
+> extends PluginDefinition<Schema> {
   readonly [DEFINED_PLUGIN_BRAND]: true;
 }
 
@@ -49,16 +56,23 @@ export interface DefinedPlugin<Schema extends StandardSchemaV1 | undefined = und
  * Generic only over the config schema, so `context.config` is typed from it; `hooks` and `intercepts` are not
  * generic, so a misspelt event or point key is still an excess-property error in the editor.
  */
-export function definePlugin<Schema extends StandardSchemaV1 | undefined = undefined>(definition: PluginDefinition<Schema>): DefinedPlugin<Schema> {
+export function definePlugin<Schema extends StandardSchemaV1 | undefined = undefined>(
+  definition: PluginDefinition<Schema>,
+): DefinedPlugin<Schema> {
   if (typeof definition !== "object" || definition === null) {
-    throw new TypeError("definePlugin expects an object: { setup?, teardown?, config?, hooks?: { event_type: handler }, intercepts?: { point: fn } }");
+    throw new TypeError(
+      "definePlugin expects an object: { setup?, teardown?, config?, hooks?: { event_type: handler }, intercepts?: { point: fn } }",
+    );
   }
   const tables = (["hooks", "intercepts"] as const).filter((key) => definition[key] !== undefined);
   for (const key of tables) {
-    if (typeof definition[key] !== "object" || definition[key] === null) throw new TypeError(`definePlugin: \`${key}\` must be an object`);
+    if (typeof definition[key] !== "object" || definition[key] === null)
+      throw new TypeError(`definePlugin: \`${key}\` must be an object`);
   }
   if (tables.length === 0) {
-    throw new TypeError("definePlugin needs a `hooks` object mapping event types to handlers, or an `intercepts` object mapping points to interceptors");
+    throw new TypeError(
+      "definePlugin needs a `hooks` object mapping event types to handlers, or an `intercepts` object mapping points to interceptors",
+    );
   }
   return Object.defineProperty({ ...definition }, DEFINED_PLUGIN_BRAND, { value: true }) as DefinedPlugin<Schema>;
 }

@@ -3,7 +3,13 @@
  * its type and its fields, each field written once; the services construct them with one object of fields.
  */
 import { camelKeys, snakeCase, snakeKeys } from "../../contract/case.js";
-import { EVENT_TYPES as TYPES, ORCHESTRATION_TYPES, type EventType, type OrchestrationType, type TerminalStatus } from "../../contract/vocabulary.js";
+import {
+  EVENT_TYPES as TYPES,
+  ORCHESTRATION_TYPES,
+  type EventType,
+  type OrchestrationType,
+  type TerminalStatus,
+} from "../../contract/vocabulary.js";
 
 /** A Date whose setters throw, so a frozen event's timestamp cannot be changed under another plugin's feet. */
 export class EventTimestamp extends Date {
@@ -46,7 +52,8 @@ export abstract class CaoEvent {
   /** A plain JSON shape (snake_case, as CAO's HTTP API speaks), handy for forwarding plugins. */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { event_type: this.eventType };
-    for (const [key, value] of Object.entries(this)) out[snakeCase(key)] = value instanceof Date ? value.toISOString() : value;
+    for (const [key, value] of Object.entries(this))
+      out[snakeCase(key)] = value instanceof Date ? value.toISOString() : value;
     return out;
   }
 }
@@ -68,7 +75,9 @@ type RequiredKeys<S extends Spec> = { [K in keyof S]: S[K] extends Field<unknown
 type OptionalKeys<S extends Spec> = Exclude<keyof S, RequiredKeys<S>>;
 
 /** What an event's constructor takes: its fields (optional ones may be left out) and the base fields. */
-export type EventInput<S extends Spec> = { [K in RequiredKeys<S>]: FieldType<S[K]> } & { [K in OptionalKeys<S>]?: FieldType<S[K]> } & BaseFields;
+export type EventInput<S extends Spec> = { [K in RequiredKeys<S>]: FieldType<S[K]> } & {
+  [K in OptionalKeys<S>]?: FieldType<S[K]>;
+} & BaseFields;
 /** The fields an event instance carries. */
 export type EventOutput<S extends Spec> = { readonly [K in keyof S]: FieldType<S[K]> };
 
@@ -97,7 +106,8 @@ function defineEvent<const Type extends EventType, const S extends Spec>(
       const values = prepare ? prepare(input as Record<string, unknown>) : (input as Record<string, unknown>);
       for (const name of names) {
         const value = values[name];
-        (this as Record<string, unknown>)[name] = value === undefined && spec[name]!.optional ? spec[name]!.fallback : value;
+        (this as Record<string, unknown>)[name] =
+          value === undefined && spec[name]!.optional ? spec[name]!.fallback : value;
       }
       Object.freeze(this);
     }
@@ -120,7 +130,10 @@ export class TerminalCreatedEvent extends defineEvent("terminal_created", {
 }) {}
 
 /** A terminal is gone. */
-export class TerminalKilledEvent extends defineEvent("terminal_killed", { terminalId: field<string>(), agentName: field<string>() }) {}
+export class TerminalKilledEvent extends defineEvent("terminal_killed", {
+  terminalId: field<string>(),
+  agentName: field<string>(),
+}) {}
 
 /** A message was typed into its receiver (handoff and assign: the task; send_message: at inbox delivery). */
 export class MessageSentEvent extends defineEvent("message_sent", {
@@ -142,13 +155,19 @@ export class TerminalStatusChangedEvent extends defineEvent("terminal_status_cha
 const inbox = { messageId: field<number>(), sender: field<string>(), receiver: field<string>() };
 
 /** A send_message was accepted and persisted in the receiver's inbox. */
-export class InboxMessageQueuedEvent extends defineEvent("inbox_message_queued", { ...inbox, message: field<string>() }) {}
+export class InboxMessageQueuedEvent extends defineEvent("inbox_message_queued", {
+  ...inbox,
+  message: field<string>(),
+}) {}
 
 /** An inbox message was typed into its receiver; the `message_sent` event follows it. */
 export class InboxMessageDeliveredEvent extends defineEvent("inbox_message_delivered", inbox) {}
 
 /** An inbox message can never be delivered (its receiver is gone or exited, or typing failed every attempt). */
-export class InboxMessageFailedEvent extends defineEvent("inbox_message_failed", { ...inbox, reason: field<string>() }) {}
+export class InboxMessageFailedEvent extends defineEvent("inbox_message_failed", {
+  ...inbox,
+  reason: field<string>(),
+}) {}
 
 /** An interceptor denied an operation; dispatched after the caller was told. */
 export class OperationDeniedEvent extends defineEvent(

@@ -11,7 +11,11 @@ export interface HookDecorator<K extends HookName> {
     value: F,
     context: ClassMethodDecoratorContext<This, F>,
   ): void;
-  <F extends Handler<CaoEventMap[CanonicalOf<K>]>>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<F>): void;
+  <F extends Handler<CaoEventMap[CanonicalOf<K>]>>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<F>,
+  ): void;
 }
 
 /**

@@ -8,7 +8,16 @@ export type { ConfigOf, StandardSchemaV1 } from "./standard-schema.js";
 export { hook, type HookDecorator } from "./hook.js";
 export { HOOK_ALIASES, canonicalEventType, type HookAlias, type HookName } from "./aliases.js";
 export { intercept, type InterceptDecorator, type InterceptOptions } from "./intercept.js";
-export { allow, deny, modify, type AllowDecision, type Decision, type DenyDecision, type InterceptResult, type ModifyDecision } from "./decisions.js";
+export {
+  allow,
+  deny,
+  modify,
+  type AllowDecision,
+  type Decision,
+  type DenyDecision,
+  type InterceptResult,
+  type ModifyDecision,
+} from "./decisions.js";
 export {
   CHANGEABLE_FIELDS,
   INTERCEPT_POINTS,

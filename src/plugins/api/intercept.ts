@@ -26,7 +26,10 @@ type Awaitable<T> = T | PromiseLike<T>;
 
 /** `@intercept` works as a TC39 (standard) decorator and as a legacy (experimentalDecorators / Babel) decorator. */
 export interface InterceptDecorator<K extends InterceptPoint> {
-  <This, F extends (this: This, op: InterceptPointMap[K]) => Awaitable<InterceptResult<K>>>(value: F, context: ClassMethodDecoratorContext<This, F>): void;
+  <This, F extends (this: This, op: InterceptPointMap[K]) => Awaitable<InterceptResult<K>>>(
+    value: F,
+    context: ClassMethodDecoratorContext<This, F>,
+  ): void;
   <F extends (op: InterceptPointMap[K]) => Awaitable<InterceptResult<K>>>(
     target: object,
     propertyKey: string | symbol,
@@ -49,9 +52,13 @@ export function intercept<K extends InterceptPoint>(point: K, options: Intercept
 
 /** Validates a point and its options (a clear error at decoration or definition time, not at the first call). */
 export function interceptTag(point: unknown, options: InterceptOptions | undefined, where: string): InterceptTag {
-  if (!isInterceptPoint(point)) throw new TypeError(`${where}: unknown interception point ${JSON.stringify(point)} (known: ${INTERCEPT_POINTS.join(", ")})`);
+  if (!isInterceptPoint(point))
+    throw new TypeError(
+      `${where}: unknown interception point ${JSON.stringify(point)} (known: ${INTERCEPT_POINTS.join(", ")})`,
+    );
   const { priority = 0, failClosed = false } = options ?? {};
-  if (typeof priority !== "number" || !Number.isFinite(priority)) throw new TypeError(`${where}("${point}"): priority must be a finite number`);
+  if (typeof priority !== "number" || !Number.isFinite(priority))
+    throw new TypeError(`${where}("${point}"): priority must be a finite number`);
   if (typeof failClosed !== "boolean") throw new TypeError(`${where}("${point}"): failClosed must be true or false`);
   return { point, priority, failClosed };
 }

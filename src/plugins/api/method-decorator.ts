@@ -8,7 +8,11 @@ export type Tagger = (fn: (...args: unknown[]) => unknown) => void;
 export type InstanceTagger = (instance: object, name: string, fn: (...args: unknown[]) => unknown) => void;
 
 export function methodDecorator(label: string, tag: Tagger, tagInstance: InstanceTagger) {
-  return function decorate(target: unknown, context: unknown, descriptor?: PropertyDescriptor): PropertyDescriptor | void {
+  return function decorate(
+    target: unknown,
+    context: unknown,
+    descriptor?: PropertyDescriptor,
+  ): PropertyDescriptor | void {
     if (isStandardContext(context)) {
       if (context.kind !== "method") throw new TypeError(`${label} decorates methods, not a ${context.kind}`);
       const method = target as (...args: unknown[]) => unknown;
@@ -24,7 +28,9 @@ export function methodDecorator(label: string, tag: Tagger, tagInstance: Instanc
     // Legacy decorators: (prototype, key, descriptor). jiti's Babel transform, when reflect-metadata is not loaded,
     // runs a `design:type` fallback `(t) => t` first, which hands us the prototype in place of the descriptor and
     // would then define the method from it (erasing it). So read the real descriptor and return it.
-    const real = isDescriptor(descriptor, target) ? descriptor : Object.getOwnPropertyDescriptor(target as object, context as PropertyKey);
+    const real = isDescriptor(descriptor, target)
+      ? descriptor
+      : Object.getOwnPropertyDescriptor(target as object, context as PropertyKey);
     if (!real || typeof real.value !== "function") throw new TypeError(`${label} decorates methods`);
     tag(real.value as (...args: unknown[]) => unknown);
     return real;
@@ -49,6 +55,7 @@ function isDescriptor(value: unknown, target: unknown): value is PropertyDescrip
 /** Appends `item` to the list stored under `key` on `holder` (its own, non-enumerable), creating it. */
 export function ownList<T>(holder: object, key: symbol): T[] {
   const record = holder as Record<symbol, T[] | undefined>;
-  if (!Object.prototype.hasOwnProperty.call(record, key)) Object.defineProperty(record, key, { value: [], configurable: true });
+  if (!Object.prototype.hasOwnProperty.call(record, key))
+    Object.defineProperty(record, key, { value: [], configurable: true });
   return record[key]!;
 }

@@ -58,7 +58,9 @@ export const CHANGEABLE_FIELDS = {
 export type ChangeableField<K extends InterceptPoint> = (typeof CHANGEABLE_FIELDS)[K][number];
 
 /** What a `modify` of point K may carry. */
-export type PatchOf<K extends InterceptPoint> = { -readonly [F in ChangeableField<K> & keyof InterceptPointMap[K]]?: InterceptPointMap[K][F] };
+export type PatchOf<K extends InterceptPoint> = {
+  -readonly [F in ChangeableField<K> & keyof InterceptPointMap[K]]?: InterceptPointMap[K][F];
+};
 
 export const INTERCEPT_POINTS = Object.freeze(Object.keys(CHANGEABLE_FIELDS)) as readonly InterceptPoint[];
 

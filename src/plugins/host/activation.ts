@@ -70,7 +70,11 @@ export class Activation {
     if (failure) {
       const discarded = queue.clear();
       deliveries.retire(queue);
-      const failedEntry = this.fail(source, `${failure} (after reload; ${discarded} queued events discarded)`, next.isolation);
+      const failedEntry = this.fail(
+        source,
+        `${failure} (after reload; ${discarded} queued events discarded)`,
+        next.isolation,
+      );
       router.release(queue, catalog.active());
       this.deps.interceptors.rebuild(catalog.active());
       return failedEntry;
@@ -125,7 +129,9 @@ export class Activation {
 
   /** Records that `source` failed, with one WARN naming it and why. */
   fail(source: PluginSource, reason: string, isolation?: PluginIsolation): CatalogEntry {
-    const entry: CatalogEntry = isolation ? { status: "failed", source, error: reason, isolation } : { status: "failed", source, error: reason };
+    const entry: CatalogEntry = isolation
+      ? { status: "failed", source, error: reason, isolation }
+      : { status: "failed", source, error: reason };
     this.deps.catalog.set(entry);
     this.deps.log.warn({ plugin: source.name, path: source.path }, `plugin "${source.name}" skipped: ${reason}`);
     this.deps.onChange?.({ kind: "failed", source, error: reason });

@@ -23,7 +23,12 @@ export interface ActiveEntry {
 /** A plugin the registry knows, in exactly one state; entries are values, replaced whole on every change. */
 export type CatalogEntry =
   | { readonly status: "disabled"; readonly source: PluginSource }
-  | { readonly status: "failed"; readonly source: PluginSource; readonly error: string; readonly isolation?: PluginIsolation }
+  | {
+      readonly status: "failed";
+      readonly source: PluginSource;
+      readonly error: string;
+      readonly isolation?: PluginIsolation;
+    }
   | ActiveEntry;
 
 /** The registry's plugins by name, in the order they were first known (GET /plugins lists them so). */
@@ -70,7 +75,15 @@ export class Catalog {
       status: entry.status,
       isolation: this.isolationOf(entry),
       // Intercepted points are listed with the hooked events (docs/contract.md#interception-points): one list of what the plugin takes part in.
-      hooks: entry.status === "active" ? [...new Set([...entry.plugin.handlers.map((h) => h.eventType), ...entry.plugin.interceptors.map((i) => i.point)])] : [],
+      hooks:
+        entry.status === "active"
+          ? [
+              ...new Set([
+                ...entry.plugin.handlers.map((h) => h.eventType),
+                ...entry.plugin.interceptors.map((i) => i.point),
+              ]),
+            ]
+          : [],
     };
     if (source.version !== undefined) info.version = source.version;
     if (entry.status === "failed") info.error = entry.error;

@@ -91,13 +91,19 @@ export class Lifecycle {
     const limit = deadline ?? new Deadline(this.deps.options.setupTimeoutMs);
     try {
       // A setup that finishes after its deadline is torn down: the plugin counts as failed, so nothing else will.
-      const result = await runWithDeadline(() => this.deps.scope.run(name, () => plugin.setup()), limit, (ok) => {
-        if (ok) void this.stop(name, plugin);
-      });
+      const result = await runWithDeadline(
+        () => this.deps.scope.run(name, () => plugin.setup()),
+        limit,
+        (ok) => {
+          if (ok) void this.stop(name, plugin);
+        },
+      );
       if (result.ok) return undefined;
       // A worker plugin's thread ends now (so a late setup never comes back); inline, close() has nothing to do.
       void plugin.close();
-      return result.timedOut ? `setup() did not settle within ${limit.ms} ms` : `setup() threw: ${errorMessage(result.error)}`;
+      return result.timedOut
+        ? `setup() did not settle within ${limit.ms} ms`
+        : `setup() threw: ${errorMessage(result.error)}`;
     } finally {
       if (!deadline) limit.clear();
     }
@@ -136,7 +142,8 @@ export class Lifecycle {
     try {
       rawConfig = interpolate(this.deps.options.plugins[name]?.config, this.deps.options.env);
     } catch (error) {
-      if (error instanceof InterpolationError) return { failed: `invalid config: ${error.message}`, isolation: isolation.isolation };
+      if (error instanceof InterpolationError)
+        return { failed: `invalid config: ${error.message}`, isolation: isolation.isolation };
       throw error;
     }
     let plugin: PluginInstance;
@@ -189,7 +196,10 @@ export class Lifecycle {
   private warnUnknownHooks(name: string, plugin: PluginInstance): void {
     const unknown = plugin.handlers.filter((h) => !isEventType(h.eventType)).map((h) => h.eventType);
     if (unknown.length > 0) {
-      this.deps.log.warn({ plugin: name, unknown }, `plugin "${name}" hooks unknown event types ${unknown.join(", ")} (known: ${EVENT_TYPES.join(", ")})`);
+      this.deps.log.warn(
+        { plugin: name, unknown },
+        `plugin "${name}" hooks unknown event types ${unknown.join(", ")} (known: ${EVENT_TYPES.join(", ")})`,
+      );
     }
   }
 
@@ -198,7 +208,13 @@ export class Lifecycle {
    * plugin's schema (within the plugin's deadline: a schema may be async), and handed to the plugin and its context.
    * Undefined on success, else why the plugin cannot run with it.
    */
-  private async configure(name: string, plugin: PluginInstance, context: { config: unknown }, raw: unknown, deadline: Deadline): Promise<string | undefined> {
+  private async configure(
+    name: string,
+    plugin: PluginInstance,
+    context: { config: unknown },
+    raw: unknown,
+    deadline: Deadline,
+  ): Promise<string | undefined> {
     const validated = await deadline.race(this.deps.scope.run(name, () => validateConfig(plugin.configSchema, raw)));
     if (validated === TIMED_OUT) return `its config schema did not settle within ${deadline.ms} ms`;
     if (!validated.ok) return validated.error;
@@ -209,6 +225,12 @@ export class Lifecycle {
 
   private contextFor(name: string): PluginContext & { config: unknown } {
     const { options } = this.deps;
-    return { name, logger: options.logger.child({ plugin: name }), caoHome: options.caoHome, env: options.env, config: undefined };
+    return {
+      name,
+      logger: options.logger.child({ plugin: name }),
+      caoHome: options.caoHome,
+      env: options.env,
+      config: undefined,
+    };
   }
 }

@@ -58,10 +58,15 @@ export class Management {
     this.known(name);
     return this.deps.serial.run(name, async () => {
       const entry = this.known(name);
-      if (entry.source.source === "memory") throw new ConflictError(`plugin "${name}" was added in memory: there is no file to import again`);
-      if (entry.status === "disabled") throw new ConflictError(`plugin "${name}" is disabled: enable it (which loads it) instead`);
+      if (entry.source.source === "memory")
+        throw new ConflictError(`plugin "${name}" was added in memory: there is no file to import again`);
+      if (entry.status === "disabled")
+        throw new ConflictError(`plugin "${name}" is disabled: enable it (which loads it) instead`);
       const source = this.fresh(entry.source);
-      if (!source) throw new ConflictError(`plugin "${name}" is no longer at ${entry.source.path}; POST /plugins/rescan unloads it`);
+      if (!source)
+        throw new ConflictError(
+          `plugin "${name}" is no longer at ${entry.source.path}; POST /plugins/rescan unloads it`,
+        );
       this.deps.loader.renew(source);
       const row = this.deps.catalog.describe(await this.restart(entry, source, "keep"));
       if (row.status === "failed") throw new ConflictError(`plugin "${name}" did not reload: ${row.error}`);
@@ -75,14 +80,17 @@ export class Management {
     this.known(name);
     return this.deps.serial.run(name, async () => {
       const entry = this.known(name);
-      if (this.deps.options.disabled) throw new ConflictError(`plugins are disabled by CAO_DISABLE_PLUGINS=1 (safe mode): nothing is loaded`);
+      if (this.deps.options.disabled)
+        throw new ConflictError(`plugins are disabled by CAO_DISABLE_PLUGINS=1 (safe mode): nothing is loaded`);
       this.persist(name, true);
       if (entry.status === "active") return this.deps.catalog.describe(entry);
-      if (entry.source.source === "memory") throw new ConflictError(`plugin "${name}" was added in memory: there is nothing to load again`);
+      if (entry.source.source === "memory")
+        throw new ConflictError(`plugin "${name}" was added in memory: there is nothing to load again`);
       const source = this.fresh(entry.source) ?? entry.source;
       if (entry.status === "failed") this.deps.loader.renew(source);
       const row = this.deps.catalog.describe(await this.deps.activation.activate(source));
-      if (row.status === "failed") throw new ConflictError(`plugin "${name}" is enabled but did not load: ${row.error}`);
+      if (row.status === "failed")
+        throw new ConflictError(`plugin "${name}" is enabled but did not load: ${row.error}`);
       this.deps.log.info({ plugin: name }, `plugin "${name}" enabled`);
       return row;
     });
@@ -107,18 +115,21 @@ export class Management {
   async rescan(): Promise<PluginInfo[]> {
     const { catalog, options, log } = this.deps;
     const found = discoverPlugins(options, this.deps.memoryNames());
-    for (const problem of found.problems) log.warn({ path: problem.path }, `plugin discovery skipped ${problem.path}: ${problem.reason}`);
+    for (const problem of found.problems)
+      log.warn({ path: problem.path }, `plugin discovery skipped ${problem.path}: ${problem.reason}`);
     const byName = new Map(found.sources.map((source) => [source.name, source]));
     const jobs: Promise<unknown>[] = [];
     for (const entry of [...catalog.all()]) {
       if (entry.source.source === "memory" || byName.has(entry.source.name)) continue;
       const name = entry.source.name;
-      jobs.push(this.deps.serial.run(name, async () => {
-        const current = catalog.get(name);
-        if (!current || current.source.source === "memory") return;
-        await this.deps.activation.deactivate(name);
-        log.info({ plugin: name }, `plugin "${name}" unloaded: no longer found`);
-      }));
+      jobs.push(
+        this.deps.serial.run(name, async () => {
+          const current = catalog.get(name);
+          if (!current || current.source.source === "memory") return;
+          await this.deps.activation.deactivate(name);
+          log.info({ plugin: name }, `plugin "${name}" unloaded: no longer found`);
+        }),
+      );
     }
     for (const source of found.sources) {
       jobs.push(this.deps.serial.run(source.name, () => this.arrive(source)));
@@ -144,13 +155,23 @@ export class Management {
       return;
     }
     if (entry.source.source === "memory") {
-      log.warn({ plugin: name }, `plugin "${name}" was added in memory: its new config.yaml section applies once it is added again`);
+      log.warn(
+        { plugin: name },
+        `plugin "${name}" was added in memory: its new config.yaml section applies once it is added again`,
+      );
       return;
     }
     // A config edit re-instantiates from the module already imported (no new copy of an npm package); drop-ins are
     // re-read by jiti anyway. An invalid new config fails the plugin: the file is what the user asked for.
-    const row = this.deps.catalog.describe(await this.restart(entry, entry.status === "active" ? entry.source : (this.fresh(entry.source) ?? entry.source), "fail"));
-    if (row.status === "active") log.info({ plugin: name }, `plugin "${name}" restarted with its new config.yaml section`);
+    const row = this.deps.catalog.describe(
+      await this.restart(
+        entry,
+        entry.status === "active" ? entry.source : (this.fresh(entry.source) ?? entry.source),
+        "fail",
+      ),
+    );
+    if (row.status === "active")
+      log.info({ plugin: name }, `plugin "${name}" restarted with its new config.yaml section`);
   }
 
   /**
@@ -164,7 +185,8 @@ export class Management {
     const next = await lifecycle.prepare(source);
     if (catalog.get(source.name) !== entry) return catalog.get(source.name) ?? entry;
     if (failed(next)) {
-      if (onFailure === "keep") return { status: "failed", source, error: `${next.failed} (the running version stays)` };
+      if (onFailure === "keep")
+        return { status: "failed", source, error: `${next.failed} (the running version stays)` };
       await activation.deactivate(source.name);
       return activation.fail(source, next.failed);
     }
@@ -180,26 +202,39 @@ export class Management {
         catalog.set({ status: "disabled", source });
         return;
       }
-      if ((await activation.activate(source)).status === "active") log.info({ plugin: source.name }, `plugin "${source.name}" loaded`);
+      if ((await activation.activate(source)).status === "active")
+        log.info({ plugin: source.name }, `plugin "${source.name}" loaded`);
       return;
     }
     if (entry.source.source !== source.source) return;
-    const changed = entry.source.entry !== source.entry || entry.source.version !== source.version || entry.source.path !== source.path;
+    const changed =
+      entry.source.entry !== source.entry ||
+      entry.source.version !== source.version ||
+      entry.source.path !== source.path;
     if (!changed || entry.status === "disabled") {
       if (changed) catalog.set({ status: "disabled", source });
       return;
     }
     this.deps.loader.renew(source);
     const after = await this.restart(entry, source, "keep");
-    if (after.status === "active") log.info({ plugin: source.name, version: source.version }, `plugin "${source.name}" reloaded: ${source.path} changed`);
-    else if (after !== catalog.get(source.name)) log.warn({ plugin: source.name }, `plugin "${source.name}" changed on disk but did not reload: ${after.status === "failed" ? after.error : ""}`);
+    if (after.status === "active")
+      log.info(
+        { plugin: source.name, version: source.version },
+        `plugin "${source.name}" reloaded: ${source.path} changed`,
+      );
+    else if (after !== catalog.get(source.name))
+      log.warn(
+        { plugin: source.name },
+        `plugin "${source.name}" changed on disk but did not reload: ${after.status === "failed" ? after.error : ""}`,
+      );
   }
 
   private async stopAsDisabled(name: string): Promise<CatalogEntry> {
     const { catalog, activation } = this.deps;
     const entry = this.known(name);
     if (entry.status === "disabled") return entry;
-    if (entry.source.source === "memory") throw new ConflictError(`plugin "${name}" was added in memory: remove it instead`);
+    if (entry.source.source === "memory")
+      throw new ConflictError(`plugin "${name}" was added in memory: remove it instead`);
     await activation.deactivate(name);
     const disabled: CatalogEntry = { status: "disabled", source: entry.source };
     catalog.set(disabled);
@@ -228,7 +263,9 @@ export class Management {
       if (!fs.existsSync(source.path)) return undefined;
       let parent = path.dirname(source.path);
       if (path.basename(parent).startsWith("@")) parent = path.dirname(parent); // a scoped package: node_modules/@scope/name
-      return discoverNpmPlugins([parent]).sources.find((found) => found.name === source.name && found.path === source.path);
+      return discoverNpmPlugins([parent]).sources.find(
+        (found) => found.name === source.name && found.path === source.path,
+      );
     }
     return source;
   }

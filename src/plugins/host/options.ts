@@ -92,13 +92,14 @@ export const DEFAULTS = {
   workerDeathWindowMs: 60_000,
 } as const;
 
-
 export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ env });
   const paths = new CaoPaths(env);
   const number = (explicit: number | undefined, variable: string, fallback: number): number =>
-    explicit !== undefined ? positive(explicit, variable, fallback, logger) : positiveInt(env, variable, fallback, logger);
+    explicit !== undefined
+      ? positive(explicit, variable, fallback, logger)
+      : positiveInt(env, variable, fallback, logger);
   return {
     plugins: { ...options.plugins },
     configFile: path.resolve(options.configFile ?? paths.config),
@@ -116,7 +117,11 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     workerHeapMb: number(options.workerHeapMb, "CAO_PLUGIN_WORKER_HEAP_MB", DEFAULTS.workerHeapMb),
     workerDeathLimit: options.workerDeathLimit ?? DEFAULTS.workerDeathLimit,
     workerDeathWindowMs: options.workerDeathWindowMs ?? DEFAULTS.workerDeathWindowMs,
-    interceptTimeoutMs: number(options.interceptTimeoutMs, "CAO_PLUGIN_INTERCEPT_TIMEOUT_MS", DEFAULTS.interceptTimeoutMs),
+    interceptTimeoutMs: number(
+      options.interceptTimeoutMs,
+      "CAO_PLUGIN_INTERCEPT_TIMEOUT_MS",
+      DEFAULTS.interceptTimeoutMs,
+    ),
     queueLimit: number(options.queueLimit, "CAO_PLUGIN_QUEUE_LIMIT", DEFAULTS.queueLimit),
     reloadDebounceMs: options.reloadDebounceMs ?? DEFAULTS.reloadDebounceMs,
     guardUnhandledRejections: options.guardUnhandledRejections ?? true,

@@ -2,7 +2,14 @@ import type { Logger } from "pino";
 import { waitUntilSettled } from "../../util/deadline.js";
 import { errorMessage } from "../../util/errors.js";
 import type { EventSink } from "../../services/event-sink.js";
-import { OperationDeniedEvent, PluginFailedEvent, PluginLoadedEvent, PluginReloadedEvent, PluginUnloadedEvent, type CaoEvent } from "../api/events.js";
+import {
+  OperationDeniedEvent,
+  PluginFailedEvent,
+  PluginLoadedEvent,
+  PluginReloadedEvent,
+  PluginUnloadedEvent,
+  type CaoEvent,
+} from "../api/events.js";
 import type { InterceptPoint, InterceptPointMap } from "../api/points.js";
 import type { OperationGate, Verdict } from "../../services/operation-gate.js";
 import { Activation, type LifecycleChange } from "./activation.js";
@@ -78,7 +85,12 @@ export class PluginRegistry implements EventSink, OperationGate {
     });
     this.interceptors = new InterceptorTable(this.scope);
     this.chain = new InterceptorChain({ table: this.interceptors, timeoutMs: resolved.interceptTimeoutMs, log });
-    this.deliveries = new Deliveries({ queueLimit: resolved.queueLimit, handlerTimeoutMs: resolved.handlerTimeoutMs, logger: log, scope: this.scope });
+    this.deliveries = new Deliveries({
+      queueLimit: resolved.queueLimit,
+      handlerTimeoutMs: resolved.handlerTimeoutMs,
+      logger: log,
+      scope: this.scope,
+    });
     this.activation = new Activation({
       catalog: this.catalog,
       lifecycle: this.lifecycle,
@@ -124,13 +136,15 @@ export class PluginRegistry implements EventSink, OperationGate {
       this.state = "loaded";
       return;
     }
-    for (const problem of found.problems) this.log.warn({ path: problem.path }, `plugin discovery skipped ${problem.path}: ${problem.reason}`);
+    for (const problem of found.problems)
+      this.log.warn({ path: problem.path }, `plugin discovery skipped ${problem.path}: ${problem.reason}`);
     for (const clash of found.clashes) {
       this.log.warn(clash, `two plugins are named "${clash.name}": keeping ${clash.kept}, skipping ${clash.skipped}`);
     }
     this.guard();
     const enabled = found.sources.filter((source) => this.config.enabled(source.name));
-    for (const source of found.sources) if (!this.config.enabled(source.name)) this.catalog.set({ status: "disabled", source });
+    for (const source of found.sources)
+      if (!this.config.enabled(source.name)) this.catalog.set({ status: "disabled", source });
     await this.loadAll(enabled);
     // The cache was written in the background meanwhile; waiting here (bounded) leaves nothing half-done behind load().
     await waitUntilSettled(this.loader.cacheWritten(), options.setupTimeoutMs);
@@ -162,7 +176,10 @@ export class PluginRegistry implements EventSink, OperationGate {
     if (this.state === "closed") throw new Error("the registry is torn down");
     if (this.isTaken(name)) throw new Error(`a plugin named "${name}" is already registered`);
     const setting = isolationSetting(this.options.plugins, name);
-    const isolation = chooseIsolation(setting, setting === undefined ? declaredIsolation({ default: plugin }) : undefined);
+    const isolation = chooseIsolation(
+      setting,
+      setting === undefined ? declaredIsolation({ default: plugin }) : undefined,
+    );
     if (!isolation.ok) throw new TypeError(`plugin "${name}": ${isolation.reason}`);
     if (isolation.isolation === "worker") throw new TypeError(`plugin "${name}": ${MEMORY_PLUGIN_IN_WORKER}`);
     this.guard();
@@ -198,7 +215,8 @@ export class PluginRegistry implements EventSink, OperationGate {
 
   /** Discover again: new plugins load, vanished ones unload. Returns every row. */
   rescan(): Promise<PluginInfo[]> {
-    if (this.state !== "loaded") return Promise.reject(new Error(`the registry is ${this.state === "closed" ? "torn down" : "not loaded yet"}`));
+    if (this.state !== "loaded")
+      return Promise.reject(new Error(`the registry is ${this.state === "closed" ? "torn down" : "not loaded yet"}`));
     return this.management.rescan();
   }
 
@@ -236,7 +254,9 @@ export class PluginRegistry implements EventSink, OperationGate {
       const { point, ...operation } = verdict.op as InterceptPointMap[InterceptPoint];
       const sessionId = "sessionName" in operation ? operation.sessionName : operation.sessionId;
       this.log.info({ plugin: verdict.plugin, point }, `plugin "${verdict.plugin}" denied ${point}: ${verdict.reason}`);
-      this.ownEvents.dispatch(new OperationDeniedEvent({ sessionId, point, plugin: verdict.plugin, reason: verdict.reason, operation }));
+      this.ownEvents.dispatch(
+        new OperationDeniedEvent({ sessionId, point, plugin: verdict.plugin, reason: verdict.reason, operation }),
+      );
     }
     return verdict;
   }
@@ -272,7 +292,8 @@ export class PluginRegistry implements EventSink, OperationGate {
     const leaving = this.catalog.active();
     this.announceShutdown(leaving);
     const drained = await this.drain(this.options.teardownTimeoutMs);
-    if (!drained) this.log.warn(`plugins did not finish their queued events within ${this.options.teardownTimeoutMs} ms`);
+    if (!drained)
+      this.log.warn(`plugins did not finish their queued events within ${this.options.teardownTimeoutMs} ms`);
     this.router.clear();
     this.interceptors.clear();
     await Promise.all(leaving.map(({ source, plugin }) => this.lifecycle.stop(source.name, plugin)));
@@ -311,7 +332,10 @@ export class PluginRegistry implements EventSink, OperationGate {
   private readConfig(when: string): string[] {
     const read = this.config.reread();
     if (read.ok) return read.changed;
-    this.log.warn({ file: this.config.file }, `plugin configuration not applied (${when}), keeping the running state: ${read.error}`);
+    this.log.warn(
+      { file: this.config.file },
+      `plugin configuration not applied (${when}), keeping the running state: ${read.error}`,
+    );
     return [];
   }
 
@@ -363,7 +387,8 @@ export class PluginRegistry implements EventSink, OperationGate {
 
   private memorySources(): Map<string, PluginSource> {
     const taken = new Map<string, PluginSource>();
-    for (const entry of this.catalog.all()) if (entry.source.source === "memory") taken.set(entry.source.name, entry.source);
+    for (const entry of this.catalog.all())
+      if (entry.source.source === "memory") taken.set(entry.source.name, entry.source);
     return taken;
   }
 

@@ -35,7 +35,10 @@ export class ExitTracker {
       // A CLI's MCP servers or daemon may outlive it. (A pane back at a shell, in a window an older CAO made, is left
       // alone: that shell is the user's to close.)
       if (pane.dead) void endLeftovers([record.id], this.logger);
-      this.logger.warn({ terminal: record.id }, `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`);
+      this.logger.warn(
+        { terminal: record.id },
+        `terminal ${record.id}: ${reason}; it takes no more input, and its pending inbox messages failed`,
+      );
     }
     void this.signals.emit("exited", { record, reason });
     return true;

@@ -37,13 +37,28 @@ export class TerminalInput {
   constructor(private readonly deps: InputDeps) {}
 
   /** Types `text` (prepared) into `record`'s agent after pre_send_message; returns the text typed. */
-  async type(record: TerminalRecord, text: string, from: { sender: string | null; orchestrationType: OrchestrationType | null }): Promise<string> {
-    const typed = await admitMessage(this.deps.gate, { sessionId: record.session_name, receiver: record.id, message: text, ...from });
+  async type(
+    record: TerminalRecord,
+    text: string,
+    from: { sender: string | null; orchestrationType: OrchestrationType | null },
+  ): Promise<string> {
+    const typed = await admitMessage(this.deps.gate, {
+      sessionId: record.session_name,
+      receiver: record.id,
+      message: text,
+      ...from,
+    });
     const provider = this.deps.providers.get(record.provider);
     // Recorded before typing: if storage refuses (503), nothing has been typed and the request changed nothing.
     this.deps.db.touchTerminal(record.id, new Date().toISOString());
     const refused = await this.deps.panes.call(record, () =>
-      this.deps.tmux.pasteText(record.session_name, record.window_name, typed, provider.pasteEnterCount, provider.submitDelayMs),
+      this.deps.tmux.pasteText(
+        record.session_name,
+        record.window_name,
+        typed,
+        provider.pasteEnterCount,
+        provider.submitDelayMs,
+      ),
     );
     if (refused) throw this.deps.panes.refusal(record, refused, "takes no input");
     await this.confirmSubmitted(record, provider);
@@ -55,12 +70,24 @@ export class TerminalInput {
    * the named buffer, `beforePaste` runs (it records that typing begins; if it throws, nothing is typed), then one tmux
    * command pastes and deletes the buffer.
    */
-  async typeStaged(record: TerminalRecord, text: string, options: { buffer: string; beforePaste: () => void }): Promise<void> {
+  async typeStaged(
+    record: TerminalRecord,
+    text: string,
+    options: { buffer: string; beforePaste: () => void },
+  ): Promise<void> {
     const { tmux, panes } = this.deps;
     const provider = this.deps.providers.get(record.provider);
     await panes.call(record, () => tmux.loadBuffer(options.buffer, text));
     options.beforePaste();
-    const refused = await panes.call(record, () => tmux.pasteBuffer(record.session_name, record.window_name, options.buffer, provider.pasteEnterCount, provider.submitDelayMs));
+    const refused = await panes.call(record, () =>
+      tmux.pasteBuffer(
+        record.session_name,
+        record.window_name,
+        options.buffer,
+        provider.pasteEnterCount,
+        provider.submitDelayMs,
+      ),
+    );
     if (refused) throw panes.refusal(record, refused, "takes no input");
     await this.confirmSubmitted(record, provider);
     this.touch(record.id);
@@ -73,7 +100,13 @@ export class TerminalInput {
     const refused = await panes.call(record, () =>
       "keys" in provider.exit
         ? tmux.sendKeys(record.session_name, record.window_name, provider.exit.keys)
-        : tmux.pasteText(record.session_name, record.window_name, provider.exit.text, provider.pasteEnterCount, provider.submitDelayMs),
+        : tmux.pasteText(
+            record.session_name,
+            record.window_name,
+            provider.exit.text,
+            provider.pasteEnterCount,
+            provider.submitDelayMs,
+          ),
     );
     if (refused) throw panes.refusal(record, refused, "cannot exit again");
     if (!("keys" in provider.exit)) await this.confirmSubmitted(record, provider);
@@ -91,7 +124,10 @@ export class TerminalInput {
       await new Promise((resolve) => setTimeout(resolve, SUBMIT_CHECK_MS));
       const probe = await this.deps.panes.probe(record).catch(() => undefined);
       if (!probe || probe.pane.dead || !provider.unsubmittedInput(probe.screen)) return;
-      this.deps.logger.debug({ terminal: record.id }, `terminal ${record.id}: ${provider.name} kept the pasted text in its input; pressing Enter again`);
+      this.deps.logger.debug(
+        { terminal: record.id },
+        `terminal ${record.id}: ${provider.name} kept the pasted text in its input; pressing Enter again`,
+      );
       if (await this.deps.tmux.sendKeys(record.session_name, record.window_name, ["Enter"]).catch(() => "gone")) return;
     }
   }
@@ -101,7 +137,10 @@ export class TerminalInput {
     try {
       this.deps.db.touchTerminal(id, new Date().toISOString());
     } catch (error) {
-      this.deps.logger.warn({ err: error, terminal: id }, `could not record activity of terminal ${id}: ${(error as Error).message}`);
+      this.deps.logger.warn(
+        { err: error, terminal: id },
+        `could not record activity of terminal ${id}: ${(error as Error).message}`,
+      );
     }
   }
 }

@@ -76,7 +76,11 @@ export class Launcher {
     const { providers, profiles } = this.deps;
     const provider = providers.get(spec.provider);
     this.binaryPath(provider);
-    return { provider, profile: profiles.load(spec.agentProfile), workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
+    return {
+      provider,
+      profile: profiles.load(spec.agentProfile),
+      workingDirectory: resolveWorkingDirectory(spec.workingDirectory),
+    };
   }
 
   /** Launches a terminal and waits for its agent; returns its record and the status it was first ready with. */
@@ -107,13 +111,21 @@ export class Launcher {
       caoMcpServer: this.mcpServerFor(id),
     });
     // The agent's own variables are set in its window; its command runs as the window's command (see NewWindow).
-    const windowSpec = { session: spec.sessionName, window, cwd, env: { ...plan.env, CAO_TERMINAL_ID: id }, command: this.commandLine(plan.argv) };
+    const windowSpec = {
+      session: spec.sessionName,
+      window,
+      cwd,
+      env: { ...plan.env, CAO_TERMINAL_ID: id },
+      command: this.commandLine(plan.argv),
+    };
     if (spec.newSession) {
-      if (await tmux.hasSession(spec.sessionName)) throw new ConflictError(`session ${spec.sessionName} already exists`);
+      if (await tmux.hasSession(spec.sessionName))
+        throw new ConflictError(`session ${spec.sessionName} already exists`);
       // Records left by a session of this name that vanished (its tmux server was killed) must not be adopted by
       // the new one: forget them first, with their events.
       if (db.terminalsOfSession(spec.sessionName).length > 0) await this.deps.signals.emit("vanished", {});
-    } else if (!(await tmux.hasSession(spec.sessionName))) throw new NotFoundError(`session ${spec.sessionName} not found`);
+    } else if (!(await tmux.hasSession(spec.sessionName)))
+      throw new NotFoundError(`session ${spec.sessionName} not found`);
     // The agent reads its files (settings, MCP configuration) as it starts.
     writeLaunchFiles(paths.runtime(id), plan.files ?? [], plan.links ?? []);
     await (spec.newSession ? tmux.newSession(windowSpec) : tmux.newWindow(windowSpec)).catch((error: unknown) => {
@@ -150,7 +162,8 @@ export class Launcher {
   /** The CLI's absolute path (400 when it is not on the server's PATH). */
   private binaryPath(provider: Provider): string {
     const found = this.deps.providers.binaryPath(provider.name);
-    if (found === undefined) throw new ValidationError(`provider ${provider.name} needs \`${provider.binary}\` on PATH, and it is not there`);
+    if (found === undefined)
+      throw new ValidationError(`provider ${provider.name} needs \`${provider.binary}\` on PATH, and it is not there`);
     return found;
   }
 
@@ -187,14 +200,20 @@ export class Launcher {
     while (Date.now() < deadline) {
       const probe = await this.deps.panes.probe(record);
       screen = probe.screen;
-      if (probe.pane.dead) throw new Error(`${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`);
+      if (probe.pane.dead)
+        throw new Error(
+          `${provider.name} exited while starting: ${describeExit(probe.pane)} (screen: ${lastLines(screen)})`,
+        );
       status = provider.getStatus(screen);
       if (status === "idle" || status === "completed") return status;
       if (status === "waiting_user_answer") {
         const keys = answered < MAX_FIRST_LAUNCH_ANSWERS ? provider.firstLaunchKeys?.(screen) : undefined;
         if (keys === undefined) return status; // a dialog CAO does not answer: up, and waiting for the user
         answered++;
-        this.deps.logger.info({ terminal: record.id, keys }, `terminal ${record.id}: answering ${provider.name}'s first-launch screen (${lastLines(screen, 2)})`);
+        this.deps.logger.info(
+          { terminal: record.id, keys },
+          `terminal ${record.id}: answering ${provider.name}'s first-launch screen (${lastLines(screen, 2)})`,
+        );
         if (provider.firstLaunchNotice && !this.noticed.has(provider.name)) {
           this.noticed.add(provider.name);
           this.deps.logger.info({ provider: provider.name }, provider.firstLaunchNotice);
@@ -203,7 +222,9 @@ export class Launcher {
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    throw new Error(`${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`);
+    throw new Error(
+      `${provider.name} did not become ready within ${provider.startupTimeoutMs} ms (status ${status}; screen: ${lastLines(screen)})`,
+    );
   }
 
   /** Undoes a create that failed part way. Each step on its own: a storage fault (often the very reason the create
@@ -211,7 +232,13 @@ export class Launcher {
   private async discard(record: TerminalRecord, wholeSession: boolean): Promise<void> {
     const { tmux, db, paths, logger } = this.deps;
     const steps: [string, () => unknown][] = [
-      ["killing its tmux window", () => (wholeSession ? tmux.killSession(record.session_name) : tmux.killWindow(record.session_name, record.window_name))],
+      [
+        "killing its tmux window",
+        () =>
+          wholeSession
+            ? tmux.killSession(record.session_name)
+            : tmux.killWindow(record.session_name, record.window_name),
+      ],
       ["removing its record", () => db.deleteTerminal(record.id)],
       ["removing its launch files", () => removeLaunchFiles(paths.runtime(record.id))],
     ];
@@ -219,8 +246,12 @@ export class Launcher {
       try {
         await step();
       } catch (error) {
-        if (what === "killing its tmux window") this.abandoned.noteIfUnanswered(error, record.session_name, record.window_name);
-        logger.warn({ err: error, terminal: record.id }, `cleaning up terminal ${record.id} that failed to start: ${what} failed`);
+        if (what === "killing its tmux window")
+          this.abandoned.noteIfUnanswered(error, record.session_name, record.window_name);
+        logger.warn(
+          { err: error, terminal: record.id },
+          `cleaning up terminal ${record.id} that failed to start: ${what} failed`,
+        );
       }
     }
   }
@@ -232,7 +263,9 @@ export class Launcher {
  * exits 42 asking for a prompt on stdin): they are removed from the agent's environment, and only there.
  */
 export function ciMarkers(env: Record<string, string | undefined>): string[] {
-  return Object.keys(env).filter((name) => name === "CI" || name === "CONTINUOUS_INTEGRATION" || name.startsWith("CI_"));
+  return Object.keys(env).filter(
+    (name) => name === "CI" || name === "CONTINUOUS_INTEGRATION" || name.startsWith("CI_"),
+  );
 }
 
 function lastLines(screen: string, count = 5): string {

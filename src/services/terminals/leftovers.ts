@@ -9,5 +9,9 @@ export async function endLeftovers(ids: readonly string[], logger: Logger): Prom
   const pids = ids.flatMap((id) => processesOfTerminal(id));
   if (pids.length === 0) return;
   const ended = await endProcesses(pids);
-  if (ended.length > 0) logger.info({ terminals: ids, pids: ended }, `ended ${ended.length} process(es) left behind by terminal(s) ${ids.join(", ")}`);
+  if (ended.length > 0)
+    logger.info(
+      { terminals: ids, pids: ended },
+      `ended ${ended.length} process(es) left behind by terminal(s) ${ids.join(", ")}`,
+    );
 }

@@ -52,6 +52,9 @@ export class TerminalSignals {
   }
 
   private failed(name: string, error: unknown): void {
-    this.logger.warn({ err: error }, `a listener of the terminal signal "${name}" failed: ${(error as Error)?.message ?? String(error)}`);
+    this.logger.warn(
+      { err: error },
+      `a listener of the terminal signal "${name}" failed: ${(error as Error)?.message ?? String(error)}`,
+    );
   }
 }

@@ -11,7 +11,11 @@ export function prepareText(message: string, changedBy?: string): string {
   assertMessage(message);
   const text = typedText(message);
   if (text.trim() === "") {
-    throw new ValidationError(changedBy === undefined ? "message has no text once control characters are removed" : `${changedBy} no text to type`);
+    throw new ValidationError(
+      changedBy === undefined
+        ? "message has no text once control characters are removed"
+        : `${changedBy} no text to type`,
+    );
   }
   return text;
 }

@@ -30,8 +30,17 @@ function describe(p: PluginDetails): string {
   ];
   if (p.error) lines.push(["error", p.error]);
   if (p.isolation) lines.push(["isolation", p.isolation]);
-  if (p.stats) lines.push(["deliveries", Object.entries(p.stats).map(([k, v]) => `${k} ${v}`).join(", ")]);
-  lines.push(["config", p.config === undefined || p.config === null ? "(no section in config.yaml)" : JSON.stringify(p.config)]);
+  if (p.stats)
+    lines.push([
+      "deliveries",
+      Object.entries(p.stats)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+    ]);
+  lines.push([
+    "config",
+    p.config === undefined || p.config === null ? "(no section in config.yaml)" : JSON.stringify(p.config),
+  ]);
   const width = Math.max(...lines.map(([k]) => k.length));
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join("");
 }

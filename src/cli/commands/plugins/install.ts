@@ -40,7 +40,9 @@ export async function installCommand(argv: string[]): Promise<number> {
     process.stdout.write(`installed ${name} into ${path.join(home, "node_modules")}\n`);
     const keywords = installedKeywords(home, name);
     if (keywords && !keywords.includes(KEYWORD)) {
-      process.stderr.write(`warning: ${name} has no "${KEYWORD}" keyword in its package.json, so cao-server does not load it as a plugin\n`);
+      process.stderr.write(
+        `warning: ${name} has no "${KEYWORD}" keyword in its package.json, so cao-server does not load it as a plugin\n`,
+      );
     }
   }
   const rows = await rescan();
@@ -64,12 +66,19 @@ export async function uninstallCommand(argv: string[]): Promise<number> {
   const name = args.target!;
   const home = caoHomeFrom(process.env);
   if (!(name in installedDependencies(home))) {
-    throw new CommandError(`${name} is not installed in ${home} (${path.join(home, "package.json")} does not list it; "cao plugins list" shows where a plugin comes from)`);
+    throw new CommandError(
+      `${name} is not installed in ${home} (${path.join(home, "package.json")} does not list it; "cao plugins list" shows where a plugin comes from)`,
+    );
   }
   runNpm(home, ["uninstall", name]);
   process.stdout.write(`uninstalled ${name} from ${path.join(home, "node_modules")}\n`);
   const rows = await rescan();
-  if (rows) process.stdout.write(rows.some((r) => r.name === name) ? `cao-server still lists ${name} (another copy of it is installed elsewhere)\n` : `cao-server: ${name} unloaded\n`);
+  if (rows)
+    process.stdout.write(
+      rows.some((r) => r.name === name)
+        ? `cao-server still lists ${name} (another copy of it is installed elsewhere)\n`
+        : `cao-server: ${name} unloaded\n`,
+    );
   return 0;
 }
 

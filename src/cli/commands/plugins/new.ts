@@ -28,7 +28,9 @@ export async function newCommand(argv: string[]): Promise<number> {
   }
   const name = args.target!;
   if (!NAME.test(name)) {
-    throw new UsageError(`invalid plugin name ${JSON.stringify(name)}: letters, digits, - and _, starting with a letter or digit, at most 64`);
+    throw new UsageError(
+      `invalid plugin name ${JSON.stringify(name)}: letters, digits, - and _, starting with a letter or digit, at most 64`,
+    );
   }
   const dir = pluginsDirFrom(process.env);
   const existing = existingPlugin(dir, name);
@@ -42,7 +44,8 @@ export async function newCommand(argv: string[]): Promise<number> {
   try {
     fs.writeFileSync(file, source, { flag: "wx" });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new CommandError(`a plugin named ${name} already exists: ${file} (nothing was written)`);
+    if ((error as NodeJS.ErrnoException).code === "EEXIST")
+      throw new CommandError(`a plugin named ${name} already exists: ${file} (nothing was written)`);
     throw error;
   }
   process.stdout.write(`wrote ${file}\n`);

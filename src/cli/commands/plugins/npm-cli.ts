@@ -17,15 +17,20 @@ export function runNpm(caoHome: string, args: string[]): void {
   });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new CommandError(missing ? "npm was not found on PATH (it comes with Node.js)" : `could not run npm: ${result.error.message}`);
+    throw new CommandError(
+      missing ? "npm was not found on PATH (it comes with Node.js)" : `could not run npm: ${result.error.message}`,
+    );
   }
-  if (result.status !== 0) throw new CommandError(`npm ${args[0]} failed (exit ${result.status ?? result.signal}; npm's output is above)`);
+  if (result.status !== 0)
+    throw new CommandError(`npm ${args[0]} failed (exit ${result.status ?? result.signal}; npm's output is above)`);
 }
 
 /** `$CAO_HOME/package.json`'s dependencies (name → spec as npm wrote it); empty before the first install. */
 export function installedDependencies(caoHome: string): Record<string, string> {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(caoHome, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(caoHome, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
     return { ...manifest.dependencies };
   } catch {
     return {};
@@ -35,7 +40,9 @@ export function installedDependencies(caoHome: string): Record<string, string> {
 /** The keywords of an installed package, or undefined when its package.json cannot be read. */
 export function installedKeywords(caoHome: string, name: string): string[] | undefined {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(caoHome, "node_modules", name, "package.json"), "utf8")) as { keywords?: unknown };
+    const manifest = JSON.parse(fs.readFileSync(path.join(caoHome, "node_modules", name, "package.json"), "utf8")) as {
+      keywords?: unknown;
+    };
     return Array.isArray(manifest.keywords) ? manifest.keywords.map(String) : [];
   } catch {
     return undefined;

@@ -35,7 +35,8 @@ export function parseConfigText(text: string): { ok: true; plugins: PluginSectio
   if (!isPlainObject(root)) return { ok: false, error: "the top level must be a mapping (with a `plugins:` key)" };
   const plugins = root.plugins;
   if (plugins === null || plugins === undefined) return { ok: true, plugins: {} };
-  if (!isPlainObject(plugins)) return { ok: false, error: "`plugins` must be a mapping of plugin name → { enabled, isolation, config }" };
+  if (!isPlainObject(plugins))
+    return { ok: false, error: "`plugins` must be a mapping of plugin name → { enabled, isolation, config }" };
   const out: PluginSections = {};
   for (const [name, section] of Object.entries(plugins)) {
     const checked = checkSection(name, section);
@@ -55,11 +56,13 @@ function checkSection(name: string, section: unknown): PluginSettings | string {
   }
   const settings: PluginSettings = {};
   if (section.enabled !== undefined) {
-    if (typeof section.enabled !== "boolean") return `${at}.enabled must be true or false, got ${JSON.stringify(section.enabled)}`;
+    if (typeof section.enabled !== "boolean")
+      return `${at}.enabled must be true or false, got ${JSON.stringify(section.enabled)}`;
     settings.enabled = section.enabled;
   }
   if (section.isolation !== undefined) {
-    if (section.isolation !== "inline" && section.isolation !== "worker") return `${at}.isolation must be "inline" or "worker", got ${JSON.stringify(section.isolation)}`;
+    if (section.isolation !== "inline" && section.isolation !== "worker")
+      return `${at}.isolation must be "inline" or "worker", got ${JSON.stringify(section.isolation)}`;
     settings.isolation = section.isolation;
   }
   if ("config" in section) settings.config = section.config;
@@ -69,4 +72,3 @@ function checkSection(name: string, section: unknown): PluginSettings | string {
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-

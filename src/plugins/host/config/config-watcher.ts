@@ -25,7 +25,11 @@ export class ConfigWatcher {
     const real = safeRealpath(this.file);
     const dirs = [...new Set([dir, path.dirname(real)])];
     const bases = new Set([path.basename(this.file), path.basename(real)]);
-    const watcher = watch(dirs, { ignoreInitial: true, depth: 0, ignored: (p) => !dirs.includes(p) && !bases.has(path.basename(p)) });
+    const watcher = watch(dirs, {
+      ignoreInitial: true,
+      depth: 0,
+      ignored: (p) => !dirs.includes(p) && !bases.has(path.basename(p)),
+    });
     this.watcher = watcher;
     await new Promise<void>((resolve, reject) => {
       watcher.once("ready", () => resolve());

@@ -20,15 +20,20 @@ export function writeEnabled(file: string, name: string, enabled: boolean): void
     text = fs.readFileSync(target, "utf8");
     mode = fs.statSync(target).mode & 0o7777; // it may hold secrets: keep its permissions
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new ConfigWriteError(`cannot read ${file}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new ConfigWriteError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new ConfigWriteError(`${file} is not valid YAML, so enabled: was not written: ${doc.errors[0]!.message}`);
-  if (doc.contents !== null && !isMap(doc.contents)) throw new ConfigWriteError(`${file}: the top level must be a mapping, so enabled: was not written`);
+  if (doc.errors.length > 0)
+    throw new ConfigWriteError(`${file} is not valid YAML, so enabled: was not written: ${doc.errors[0]!.message}`);
+  if (doc.contents !== null && !isMap(doc.contents))
+    throw new ConfigWriteError(`${file}: the top level must be a mapping, so enabled: was not written`);
   const plugins = doc.get("plugins");
-  if (plugins !== undefined && plugins !== null && !isMap(plugins)) throw new ConfigWriteError(`${file}: \`plugins\` must be a mapping, so enabled: was not written`);
+  if (plugins !== undefined && plugins !== null && !isMap(plugins))
+    throw new ConfigWriteError(`${file}: \`plugins\` must be a mapping, so enabled: was not written`);
   const section = doc.getIn(["plugins", name]);
-  if (section !== undefined && section !== null && !isMap(section)) throw new ConfigWriteError(`${file}: plugins.${name} must be a mapping, so enabled: was not written`);
+  if (section !== undefined && section !== null && !isMap(section))
+    throw new ConfigWriteError(`${file}: plugins.${name} must be a mapping, so enabled: was not written`);
   if (section === null) doc.setIn(["plugins", name], doc.createNode({ enabled }));
   else doc.setIn(["plugins", name, "enabled"], enabled);
   const out = doc.toString();

@@ -25,10 +25,16 @@ function interpolateString(text: string, env: Readonly<Record<string, string | u
     if (body === undefined) return "${"; // `$${` escapes
     const fallbackAt = body.indexOf(":-");
     const name = fallbackAt === -1 ? body : body.slice(0, fallbackAt);
-    if (!NAME.test(name)) throw new InterpolationError(`${at}: "${whole}" is not a variable reference (use \${NAME} or \${NAME:-fallback}; $\${ for a literal)`);
+    if (!NAME.test(name))
+      throw new InterpolationError(
+        `${at}: "${whole}" is not a variable reference (use \${NAME} or \${NAME:-fallback}; $\${ for a literal)`,
+      );
     const set = env[name];
     if (fallbackAt !== -1) return set === undefined || set === "" ? body.slice(fallbackAt + 2) : set;
-    if (set === undefined) throw new InterpolationError(`${at}: environment variable ${name} is not set (referenced as \${${name}}; write \${${name}:-} to allow it to be empty)`);
+    if (set === undefined)
+      throw new InterpolationError(
+        `${at}: environment variable ${name} is not set (referenced as \${${name}}; write \${${name}:-} to allow it to be empty)`,
+      );
     return set;
   });
 }

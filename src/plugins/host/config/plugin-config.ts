@@ -20,7 +20,6 @@ export class PluginConfig {
     this.base = { ...live };
   }
 
-
   /** Reads the file; on success the settings follow it and the names whose section changed are returned. */
   reread(): { ok: true; changed: string[] } | { ok: false; error: string } {
     const read = readConfigFile(this.file);

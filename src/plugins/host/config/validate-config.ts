@@ -18,7 +18,11 @@ export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
 export async function validateConfig(schema: unknown, value: unknown): Promise<Validation> {
   if (schema === undefined || schema === null) return { ok: true, value };
   if (!isStandardSchema(schema)) {
-    return { ok: false, error: "its config schema is not a Standard Schema (an object with a `~standard.validate` function: zod 4, valibot, arktype …)" };
+    return {
+      ok: false,
+      error:
+        "its config schema is not a Standard Schema (an object with a `~standard.validate` function: zod 4, valibot, arktype …)",
+    };
   }
   let result: StandardSchemaV1.Result<unknown>;
   try {
@@ -26,9 +30,11 @@ export async function validateConfig(schema: unknown, value: unknown): Promise<V
   } catch (error) {
     return { ok: false, error: `its config schema threw: ${errorMessage(error)}` };
   }
-  if (result === null || typeof result !== "object") return { ok: false, error: "its config schema returned no result" };
+  if (result === null || typeof result !== "object")
+    return { ok: false, error: "its config schema returned no result" };
   if (result.issues) {
-    const issues = result.issues.length > 0 ? result.issues.map(describeIssue).join("; ") : "config: rejected (no reason given)";
+    const issues =
+      result.issues.length > 0 ? result.issues.map(describeIssue).join("; ") : "config: rejected (no reason given)";
     return { ok: false, error: `invalid config: ${issues}` };
   }
   return { ok: true, value: result.value };
@@ -42,7 +48,8 @@ function describeIssue(issue: StandardSchemaV1.Issue): string {
 export function fieldPath(path: StandardSchemaV1.Issue["path"]): string {
   let out = "config";
   for (const segment of path ?? []) {
-    const key = typeof segment === "object" && segment !== null ? (segment as StandardSchemaV1.PathSegment).key : segment;
+    const key =
+      typeof segment === "object" && segment !== null ? (segment as StandardSchemaV1.PathSegment).key : segment;
     if (typeof key === "number") out += `[${key}]`;
     else out += `.${String(key)}`;
   }

@@ -98,7 +98,10 @@ function onRejection(reason: unknown): void {
 function onUncaught(error: unknown): void {
   const blamed = claim(error, "contain");
   if (blamed) {
-    blamed.guard.log.warn({ plugin: blamed.name, err: error }, `plugin "${blamed.name}" threw outside any handler: ${errorMessage(error)}`);
+    blamed.guard.log.warn(
+      { plugin: blamed.name, err: error },
+      `plugin "${blamed.name}" threw outside any handler: ${errorMessage(error)}`,
+    );
     return;
   }
   firstWith("contain")?.log.fatal({ err: error }, `uncaught exception: ${errorMessage(error)}`);
@@ -112,7 +115,10 @@ function refusingExit(this: unknown, code?: number | string | null): never {
     if (!guard.contain) continue;
     const name = guard.scope.current() ?? guard.scope.inStack(stack);
     if (name === undefined) continue;
-    guard.log.warn({ plugin: name, code }, `plugin "${name}" called process.exit(${code ?? ""}): refused, plugins cannot end the process`);
+    guard.log.warn(
+      { plugin: name, code },
+      `plugin "${name}" called process.exit(${code ?? ""}): refused, plugins cannot end the process`,
+    );
     return undefined as never;
   }
   return original.exit.call(process, code);
@@ -132,7 +138,10 @@ function attributedQueueMicrotask(callback: () => void): void {
         try {
           callback();
         } catch (error) {
-          guard.log.warn({ plugin: name, err: error }, `plugin "${name}" threw outside any handler: ${errorMessage(error)}`);
+          guard.log.warn(
+            { plugin: name, err: error },
+            `plugin "${name}" threw outside any handler: ${errorMessage(error)}`,
+          );
         }
       });
       return;

@@ -133,7 +133,11 @@ export class PluginQueue implements Timed {
         this.fail(handler, event, error);
         continue;
       }
-      if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
+      if (
+        result !== null &&
+        typeof result === "object" &&
+        typeof (result as PromiseLike<unknown>).then === "function"
+      ) {
         const token = ++this.token;
         this.inflight = handler;
         this.inflightTick = this.options.clock.tick;
@@ -159,7 +163,12 @@ export class PluginQueue implements Timed {
     this.stats.timedOut++;
     const event = this.events[this.head]!;
     this.options.logger.warn(
-      { plugin: this.name, handler: handler.name, eventType: event.eventType, timeoutMs: this.options.handlerTimeoutMs },
+      {
+        plugin: this.name,
+        handler: handler.name,
+        eventType: event.eventType,
+        timeoutMs: this.options.handlerTimeoutMs,
+      },
       `plugin "${this.name}" handler ${handler.name} timed out after ${this.options.handlerTimeoutMs} ms on ${event.eventType}`,
     );
     handler.abandon?.();
@@ -206,12 +215,16 @@ export class PluginQueue implements Timed {
 
   private reject(token: number, error: unknown): void {
     if (token !== this.token) {
-      this.options.logger.debug({ plugin: this.name, err: error }, `late rejection from a timed-out handler of "${this.name}"`);
+      this.options.logger.debug(
+        { plugin: this.name, err: error },
+        `late rejection from a timed-out handler of "${this.name}"`,
+      );
       return;
     }
     const handler = this.inflight!;
     this.inflight = undefined;
-    if (error instanceof AbandonedCall) this.stats.timedOut++; // its plugin's host already said why
+    if (error instanceof AbandonedCall)
+      this.stats.timedOut++; // its plugin's host already said why
     else this.fail(handler, this.events[this.head]!, error);
     this.run();
   }

@@ -21,7 +21,10 @@ export interface Discovered {
  * Every plugin the options point at (docs/contract.md#plugin-api): npm packages tagged `cao-plugin` in the scanned node_modules, then
  * drop-ins. Names are unique in the result; `taken` holds names already in use (plugins added in memory), which win.
  */
-export function discoverPlugins(options: ResolvedOptions, taken: ReadonlyMap<string, PluginSource> = new Map()): Discovered {
+export function discoverPlugins(
+  options: ResolvedOptions,
+  taken: ReadonlyMap<string, PluginSource> = new Map(),
+): Discovered {
   const npm = discoverNpmPlugins(npmRoots(options));
   const dir = discoverDropIns(options.pluginsDir);
   const byName = new Map<string, PluginSource>(taken);

@@ -64,10 +64,14 @@ export function discoverNpmPlugins(roots: readonly string[]): DiscoveryResult {
       const realDir = safeRealpath(dir);
       if (seenRealPaths.has(realDir)) continue;
       seenRealPaths.add(realDir);
-      const name = typeof pkg.name === "string" && pkg.name ? pkg.name : path.relative(root, dir).split(path.sep).join("/");
+      const name =
+        typeof pkg.name === "string" && pkg.name ? pkg.name : path.relative(root, dir).split(path.sep).join("/");
       const entry = packageEntry(dir, pkg);
       if (!entry) {
-        result.problems.push({ path: dir, reason: `package ${name} has no entry: set "exports", "main" or "cao.plugin"` });
+        result.problems.push({
+          path: dir,
+          reason: `package ${name} has no entry: set "exports", "main" or "cao.plugin"`,
+        });
         continue;
       }
       const source: PluginSource = { name, source: "npm", entry, path: dir };

@@ -56,7 +56,8 @@ export class DropInWatcher {
     let name: string;
     if (parts.length > 1) name = parts[0]!;
     else if (isDropInFile(parts[0]!)) name = dropInName(parts[0]!);
-    else if (!path.extname(parts[0]!)) name = parts[0]!; // a folder added or removed
+    else if (!path.extname(parts[0]!))
+      name = parts[0]!; // a folder added or removed
     else return;
     clearTimeout(this.timers.get(name));
     this.timers.set(

@@ -57,7 +57,9 @@ export class HotReload {
     if (this.closed) return;
     void this.deps.serial
       .run(name, () => this.sync(name))
-      .catch((error: unknown) => this.deps.log.warn({ plugin: name, err: error }, `reloading plugin "${name}" failed: ${errorMessage(error)}`));
+      .catch((error: unknown) =>
+        this.deps.log.warn({ plugin: name, err: error }, `reloading plugin "${name}" failed: ${errorMessage(error)}`),
+      );
   }
 
   /** Brings drop-in `name` in line with the disk: load it, swap in its new version, or unload it. */
@@ -75,16 +77,21 @@ export class HotReload {
       return;
     }
     if (!this.deps.enabled(name)) {
-      if (entry?.status !== "disabled" || entry.source.path !== source.path) catalog.set({ status: "disabled", source });
+      if (entry?.status !== "disabled" || entry.source.path !== source.path)
+        catalog.set({ status: "disabled", source });
       return;
     }
     if (entry?.status !== "active") {
-      if ((await activation.activate(source)).status === "active") log.info({ plugin: name }, `plugin "${name}" loaded`);
+      if ((await activation.activate(source)).status === "active")
+        log.info({ plugin: name }, `plugin "${name}" loaded`);
       return;
     }
     const next = await lifecycle.prepare(source);
     if (failed(next)) {
-      log.warn({ plugin: name, path: source.path }, `plugin "${name}" not reloaded, the running version stays: ${next.failed}`);
+      log.warn(
+        { plugin: name, path: source.path },
+        `plugin "${name}" not reloaded, the running version stays: ${next.failed}`,
+      );
       activation.reloadRefused(source, `not reloaded, the running version stays: ${next.failed}`);
       return;
     }
@@ -92,7 +99,8 @@ export class HotReload {
       await next.close(); // removed or replaced while the new version was imported: it never runs (a worker ends)
       return;
     }
-    if ((await activation.replace(entry, source, next)).status === "active") log.info({ plugin: name }, `plugin "${name}" reloaded`);
+    if ((await activation.replace(entry, source, next)).status === "active")
+      log.info({ plugin: name }, `plugin "${name}" reloaded`);
   }
 
   private findDropIn(name: string): PluginSource | undefined {

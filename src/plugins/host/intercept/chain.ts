@@ -16,9 +16,7 @@ const TIMED_OUT = Symbol("timed out");
  * a WARN naming plugin and point, and counts as allow — or as deny for an interceptor declared failClosed.
  */
 export class InterceptorChain {
-  constructor(
-    private readonly deps: { table: InterceptorTable; timeoutMs: number; log: Logger },
-  ) {}
+  constructor(private readonly deps: { table: InterceptorTable; timeoutMs: number; log: Logger }) {}
 
   async run<K extends InterceptPoint>(op: InterceptPointMap[K]): Promise<Verdict<K>> {
     const point = op.point as K;
@@ -33,7 +31,10 @@ export class InterceptorChain {
           return { denied: true, plugin: interceptor.plugin, reason: decision.reason, op: current };
         case "modify":
           if (decision.dropped.length > 0) {
-            this.warn(interceptor, `tried to change ${decision.dropped.join(", ")}, which ${point} does not allow; dropped (it may change ${changeable(point)})`);
+            this.warn(
+              interceptor,
+              `tried to change ${decision.dropped.join(", ")}, which ${point} does not allow; dropped (it may change ${changeable(point)})`,
+            );
           }
           current = Object.freeze({ ...current, ...decision.patch }) as unknown as InterceptPointMap[K];
           continue;
@@ -41,7 +42,12 @@ export class InterceptorChain {
           const why = decision.why;
           if (interceptor.failClosed) {
             this.warn(interceptor, `${why}; counted as deny (failClosed)`);
-            return { denied: true, plugin: interceptor.plugin, reason: `interceptor ${interceptor.name} failed (failClosed): ${why}`, op: current };
+            return {
+              denied: true,
+              plugin: interceptor.plugin,
+              reason: `interceptor ${interceptor.name} failed (failClosed): ${why}`,
+              op: current,
+            };
           }
           this.warn(interceptor, `${why}; counted as allow`);
           continue;
@@ -79,7 +85,10 @@ export class InterceptorChain {
 
   private warn(interceptor: Interceptor, what: string): void {
     const { plugin, point, name } = interceptor;
-    this.deps.log.warn({ plugin, point, interceptor: name }, `plugin "${plugin}" interceptor ${name} at ${point} ${what}`);
+    this.deps.log.warn(
+      { plugin, point, interceptor: name },
+      `plugin "${plugin}" interceptor ${name} at ${point} ${what}`,
+    );
   }
 }
 

@@ -62,7 +62,8 @@ export class InterceptorTable {
       }
     }
     // Array.prototype.sort is stable: equal priority and plugin keep the plugin's own declaration order.
-    for (const list of chains.values()) list.sort((a, b) => b.priority - a.priority || (a.plugin < b.plugin ? -1 : a.plugin > b.plugin ? 1 : 0));
+    for (const list of chains.values())
+      list.sort((a, b) => b.priority - a.priority || (a.plugin < b.plugin ? -1 : a.plugin > b.plugin ? 1 : 0));
     this.chains = chains;
   }
 

@@ -15,12 +15,14 @@ export type ReadDecision =
  */
 export function readDecision(point: InterceptPoint, value: unknown): ReadDecision {
   if (value === undefined) return { kind: "allow" };
-  if (typeof value !== "object" || value === null) return { kind: "invalid", why: `returned ${describe(value)}, not a decision` };
+  if (typeof value !== "object" || value === null)
+    return { kind: "invalid", why: `returned ${describe(value)}, not a decision` };
   const decision = (value as { decision?: unknown }).decision;
   if (decision === "allow") return { kind: "allow" };
   if (decision === "deny") {
     const reason = (value as { reason?: unknown }).reason;
-    if (typeof reason !== "string" || reason.trim() === "") return { kind: "invalid", why: "returned a deny without a reason" };
+    if (typeof reason !== "string" || reason.trim() === "")
+      return { kind: "invalid", why: "returned a deny without a reason" };
     return { kind: "deny", reason };
   }
   if (decision === "modify") return readPatch(point, (value as { patch?: unknown }).patch);
@@ -28,7 +30,8 @@ export function readDecision(point: InterceptPoint, value: unknown): ReadDecisio
 }
 
 function readPatch(point: InterceptPoint, patch: unknown): ReadDecision {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return { kind: "invalid", why: "returned a modify without a patch object" };
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch))
+    return { kind: "invalid", why: "returned a modify without a patch object" };
   const allowed: readonly string[] = CHANGEABLE_FIELDS[point];
   const out: Record<string, string> = {};
   const dropped: string[] = [];
@@ -37,7 +40,8 @@ function readPatch(point: InterceptPoint, patch: unknown): ReadDecision {
       dropped.push(field);
       continue;
     }
-    if (typeof value !== "string") return { kind: "invalid", why: `returned a modify whose ${field} is ${describe(value)}, not a string` };
+    if (typeof value !== "string")
+      return { kind: "invalid", why: `returned a modify whose ${field} is ${describe(value)}, not a string` };
     out[field] = value;
   }
   return { kind: "modify", patch: out, dropped };

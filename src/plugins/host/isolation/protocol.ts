@@ -47,7 +47,11 @@ export type WorkerMessage =
       id: number;
       error?: SerializedError;
       /** The answer to request 0: what the plugin serves. */
-      loaded?: { style: "class" | "instance" | "definePlugin"; handlers: HandlerDescription[]; interceptors: InterceptorDescription[] };
+      loaded?: {
+        style: "class" | "instance" | "definePlugin";
+        handlers: HandlerDescription[];
+        interceptors: InterceptorDescription[];
+      };
       /** What an interceptor returned (a decision, or undefined for allow), as a structured clone. */
       value?: unknown;
     }

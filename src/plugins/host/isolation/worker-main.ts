@@ -13,7 +13,14 @@ import type { PluginContext, PluginLogger } from "../../api/plugin.js";
 import { PluginModuleLoader } from "../loading/module-loader.js";
 import { recognisePlugin, type PluginInstance } from "../loading/recognise.js";
 import { validateConfig } from "../config/validate-config.js";
-import { LOG_LEVELS, type HostRequest, type LogLevel, type SerializedError, type WorkerData, type WorkerMessage } from "./protocol.js";
+import {
+  LOG_LEVELS,
+  type HostRequest,
+  type LogLevel,
+  type SerializedError,
+  type WorkerData,
+  type WorkerMessage,
+} from "./protocol.js";
 
 if (!parentPort) throw new Error("worker-main runs as a plugin's worker thread, started by the plugin host");
 const port = parentPort;
@@ -23,11 +30,22 @@ const name = data.source.name;
 const post = port.postMessage.bind(port) as (message: WorkerMessage) => void;
 
 const logger = forwardingLogger();
-const context: PluginContext & { config: unknown } = { name, logger, caoHome: data.caoHome, env: data.env, config: undefined };
+const context: PluginContext & { config: unknown } = {
+  name,
+  logger,
+  caoHome: data.caoHome,
+  env: data.env,
+  config: undefined,
+};
 let plugin: PluginInstance | undefined;
 
 // Inline, a plugin's stray rejection is a WARN (the process guard); the same here, instead of Node ending the thread.
-process.on("unhandledRejection", (reason) => logger.warn({ err: serialize(reason) }, `plugin "${name}" left a promise rejection unhandled: ${errorMessage(reason)}`));
+process.on("unhandledRejection", (reason) =>
+  logger.warn(
+    { err: serialize(reason) },
+    `plugin "${name}" left a promise rejection unhandled: ${errorMessage(reason)}`,
+  ),
+);
 
 port.on("message", (request: HostRequest) => {
   switch (request.type) {
@@ -42,9 +60,14 @@ port.on("message", (request: HostRequest) => {
     }
     case "intercept": {
       const interceptor = plugin!.interceptors[request.interceptor];
-      if (!interceptor) return reply(request.id, new Error(`no interceptor #${request.interceptor} in this version of the plugin`));
+      if (!interceptor)
+        return reply(request.id, new Error(`no interceptor #${request.interceptor} in this version of the plugin`));
       // Frozen, as inline: the operation is read, and changed only by returning modify(patch).
-      return settle(request.id, () => interceptor.fn.call(interceptor.thisArg, Object.freeze(request.op), interceptor.context), true);
+      return settle(
+        request.id,
+        () => interceptor.fn.call(interceptor.thisArg, Object.freeze(request.op), interceptor.context),
+        true,
+      );
     }
   }
 });
@@ -75,7 +98,12 @@ async function load(): Promise<void> {
     loaded: {
       style: plugin.style,
       handlers: plugin.handlers.map((h) => ({ eventType: h.eventType, name: h.name })),
-      interceptors: plugin.interceptors.map((i) => ({ point: i.point, priority: i.priority, failClosed: i.failClosed, name: i.name })),
+      interceptors: plugin.interceptors.map((i) => ({
+        point: i.point,
+        priority: i.priority,
+        failClosed: i.failClosed,
+        name: i.name,
+      })),
     },
   });
 }
@@ -135,7 +163,13 @@ function forwardingLogger(): PluginLogger {
         post({ type: "log", level, args });
       } catch {
         // Not cloneable (a function, a socket): send what a log line would show of it.
-        post({ type: "log", level, args: args.map((arg) => (typeof arg === "string" ? arg : arg instanceof Error ? { err: serialize(arg) } : safeText(arg))) });
+        post({
+          type: "log",
+          level,
+          args: args.map((arg) =>
+            typeof arg === "string" ? arg : arg instanceof Error ? { err: serialize(arg) } : safeText(arg),
+          ),
+        });
       }
     };
   const out = {} as Record<LogLevel, (...args: unknown[]) => void>;

@@ -117,7 +117,9 @@ export class WorkerPlugin implements PluginInstance {
     const json = event.toJSON();
     if (this.state === "running") return this.request({ type: "call", id: 0, handler: index, event: json });
     return this.whenRunning().then((running) =>
-      running ? this.request({ type: "call", id: 0, handler: index, event: json }) : Promise.reject(new AbandonedCall(`plugin "${this.name}" is ${this.state}`)),
+      running
+        ? this.request({ type: "call", id: 0, handler: index, event: json })
+        : Promise.reject(new AbandonedCall(`plugin "${this.name}" is ${this.state}`)),
     );
   }
 
@@ -160,20 +162,28 @@ export class WorkerPlugin implements PluginInstance {
   /** Starts a worker thread; resolves with what it loaded (request 0), rejects if the plugin cannot be loaded there. */
   private spawn(): Promise<Loaded> {
     const { source, context, heapMb } = this.options;
-    const worker = startWorkerThread({ source, caoHome: context.caoHome, env: { ...context.env }, config: this.options.config }, heapMb);
+    const worker = startWorkerThread(
+      { source, caoHome: context.caoHome, env: { ...context.env }, config: this.options.config },
+      heapMb,
+    );
     this.worker = worker;
     worker.on("message", (message: WorkerMessage) => {
       if (worker === this.worker) this.onMessage(message);
     });
     worker.on("error", (error: Error & { code?: string }) => {
       if (worker !== this.worker) return;
-      const why = error.code === "ERR_WORKER_OUT_OF_MEMORY" ? `ran out of memory (heap limit ${heapMb} MB)` : `died of an uncaught exception: ${errorMessage(error)}`;
+      const why =
+        error.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? `ran out of memory (heap limit ${heapMb} MB)`
+          : `died of an uncaught exception: ${errorMessage(error)}`;
       this.died(why);
     });
     worker.on("exit", (code) => {
       if (worker === this.worker) this.died(`exited with code ${code}`);
     });
-    return new Promise<Loaded | undefined>((resolve, reject) => this.pending.set(0, { resolve: resolve as (value: unknown) => void, reject })).then((loaded) => {
+    return new Promise<Loaded | undefined>((resolve, reject) =>
+      this.pending.set(0, { resolve: resolve as (value: unknown) => void, reject }),
+    ).then((loaded) => {
       if (!loaded) throw new Error("its worker answered without a plugin");
       return loaded;
     });
@@ -199,30 +209,26 @@ export class WorkerPlugin implements PluginInstance {
   /** The handlers as the queue calls them: each posts the event across and settles with the worker's answer. */
   private adopt(loaded: Loaded): void {
     this.style = loaded.style;
-    this.handlers = loaded.handlers.map(
-      ({ eventType, name }, index): HandlerEntry => ({
-        eventType,
-        name,
-        fn: (event) => this.call(index, event as CaoEvent),
-        thisArg: undefined,
-        context: this.options.context,
-        abandon: () => this.abandon(`handler ${name}`, `${this.options.handlerTimeoutMs} ms handler timeout`),
-        ready: () => (this.state === "restarting" ? this.whenRunning() : undefined),
-      }),
-    );
+    this.handlers = loaded.handlers.map(({ eventType, name }, index): HandlerEntry => ({
+      eventType,
+      name,
+      fn: (event) => this.call(index, event as CaoEvent),
+      thisArg: undefined,
+      context: this.options.context,
+      abandon: () => this.abandon(`handler ${name}`, `${this.options.handlerTimeoutMs} ms handler timeout`),
+      ready: () => (this.state === "restarting" ? this.whenRunning() : undefined),
+    }));
     // The caller of an intercepted operation is waiting, so a restart under way counts within the intercept deadline.
-    this.interceptors = loaded.interceptors.map(
-      ({ point, priority, failClosed, name }, index): InterceptorEntry => ({
-        point,
-        priority,
-        failClosed,
-        name,
-        fn: (op) => this.intercept(index, op as object),
-        thisArg: undefined,
-        context: this.options.context,
-        abandon: () => this.abandon(`interceptor ${name}`, `${this.options.interceptTimeoutMs} ms intercept deadline`),
-      }),
-    );
+    this.interceptors = loaded.interceptors.map(({ point, priority, failClosed, name }, index): InterceptorEntry => ({
+      point,
+      priority,
+      failClosed,
+      name,
+      fn: (op) => this.intercept(index, op as object),
+      thisArg: undefined,
+      context: this.options.context,
+      abandon: () => this.abandon(`interceptor ${name}`, `${this.options.interceptTimeoutMs} ms intercept deadline`),
+    }));
   }
 
   /** The worker ended (or was ended): restart the plugin, or give it up after too many deaths. */
@@ -240,7 +246,10 @@ export class WorkerPlugin implements PluginInstance {
     }
     if (!this.budget.record()) {
       this.state = "failed";
-      this.options.onFailed(this, `its worker died ${this.budget.count} times within ${deaths.windowMs / 1000} s (last: it ${why})`);
+      this.options.onFailed(
+        this,
+        `its worker died ${this.budget.count} times within ${deaths.windowMs / 1000} s (last: it ${why})`,
+      );
       return;
     }
     log.warn(
@@ -263,7 +272,8 @@ export class WorkerPlugin implements PluginInstance {
       if (setup === TIMED_OUT) throw new Error(`setup() did not settle within ${deadline.ms} ms`);
       if (generation === this.generation && this.state === "restarting") this.state = "running";
     } catch (error) {
-      if (generation === this.generation && this.state === "restarting") this.died(`could not be restarted: ${errorMessage(error)}`);
+      if (generation === this.generation && this.state === "restarting")
+        this.died(`could not be restarted: ${errorMessage(error)}`);
     } finally {
       deadline.clear();
     }

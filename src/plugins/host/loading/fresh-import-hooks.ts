@@ -16,10 +16,20 @@ interface ResolveResult {
 
 type NextResolve = (specifier: string, context: { parentURL?: string }) => Promise<ResolveResult>;
 
-export async function resolve(specifier: string, context: { parentURL?: string }, nextResolve: NextResolve): Promise<ResolveResult> {
+export async function resolve(
+  specifier: string,
+  context: { parentURL?: string },
+  nextResolve: NextResolve,
+): Promise<ResolveResult> {
   const result = await nextResolve(specifier, context);
   const parent = context.parentURL;
-  if (parent === undefined || !parent.includes(`${RELOAD}=`) || !result.url.startsWith("file:") || result.url.includes("?")) return result;
+  if (
+    parent === undefined ||
+    !parent.includes(`${RELOAD}=`) ||
+    !result.url.startsWith("file:") ||
+    result.url.includes("?")
+  )
+    return result;
   const query = new URL(parent).searchParams;
   const generation = query.get(RELOAD);
   const root = query.get(ROOT);

@@ -34,7 +34,9 @@ export class PluginModuleLoader {
     let babel: Jiti | undefined;
     // jiti's own transform (Babel, loaded on first use) behind the cache; a second jiti instance is the public way
     // to call it.
-    const transpile = (options: Parameters<Jiti["transform"]>[0]) => ({ code: (babel ??= createJiti(import.meta.url, JITI_OPTIONS)).transform(options) });
+    const transpile = (options: Parameters<Jiti["transform"]>[0]) => ({
+      code: (babel ??= createJiti(import.meta.url, JITI_OPTIONS)).transform(options),
+    });
     this.cache = new TranspileCache(CaoPaths.of(caoHome).pluginCache, CACHE_VERSION, transpile);
   }
 
@@ -54,7 +56,11 @@ export class PluginModuleLoader {
     const code = fs.readFileSync(source.entry, "utf8");
     // evalModule with forceTranspile rather than jiti.import: jiti hands .mjs files (and .js under "type": "module")
     // to Node's native import, whose cache never forgets a module, so a reload would get the old version back.
-    return this.getJiti().evalModule(code, { filename: source.entry, async: true, forceTranspile: true }) as Promise<unknown>;
+    return this.getJiti().evalModule(code, {
+      filename: source.entry,
+      async: true,
+      forceTranspile: true,
+    }) as Promise<unknown>;
   }
 
   /**
@@ -115,5 +121,7 @@ function freshNativeImport(source: PluginSource, generation: number): Promise<un
   const cache = createRequire(import.meta.url).cache;
   for (const file of Object.keys(cache)) if (file.startsWith(root)) delete cache[file];
   const rootUrl = pathToFileURL(root).href;
-  return import(`${pathToFileURL(safeRealpath(source.entry)).href}?cao-reload=${generation}&cao-root=${encodeURIComponent(rootUrl)}`);
+  return import(
+    `${pathToFileURL(safeRealpath(source.entry)).href}?cao-reload=${generation}&cao-root=${encodeURIComponent(rootUrl)}`
+  );
 }

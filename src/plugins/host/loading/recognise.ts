@@ -1,6 +1,13 @@
 import { errorMessage } from "../../../util/errors.js";
 import { canonicalEventType } from "../../api/aliases.js";
-import { DEFINED_PLUGIN_BRAND, HOOKS_KEY, INSTANCE_HOOKS_KEY, INSTANCE_INTERCEPTS_KEY, INTERCEPTS_KEY, PLUGIN_BRAND } from "../../api/brand.js";
+import {
+  DEFINED_PLUGIN_BRAND,
+  HOOKS_KEY,
+  INSTANCE_HOOKS_KEY,
+  INSTANCE_INTERCEPTS_KEY,
+  INTERCEPTS_KEY,
+  PLUGIN_BRAND,
+} from "../../api/brand.js";
 import type { InstanceHook } from "../../api/hook.js";
 import { interceptTag, type InstanceIntercept, type InterceptTag } from "../../api/intercept.js";
 import type { InterceptPoint } from "../../api/points.js";
@@ -87,8 +94,10 @@ export function recognisePlugin(moduleExports: unknown, context: PluginContext):
   }
   if (typeof candidate === "object" && candidate !== null) {
     const record = candidate as Record<PropertyKey, unknown>;
-    if (record[PLUGIN_BRAND] === true) return safely(() => ({ ok: true, plugin: fromInstance(record, "instance", context) }));
-    if (record[DEFINED_PLUGIN_BRAND] === true || isHookTableShape(record)) return safely(() => fromDefinition(record, context));
+    if (record[PLUGIN_BRAND] === true)
+      return safely(() => ({ ok: true, plugin: fromInstance(record, "instance", context) }));
+    if (record[DEFINED_PLUGIN_BRAND] === true || isHookTableShape(record))
+      return safely(() => fromDefinition(record, context));
   }
   return {
     ok: false,
@@ -104,7 +113,8 @@ export function declaredIsolation(moduleExports: unknown): unknown {
   const candidate: unknown = pickExport(moduleExports);
   if (candidate === null || (typeof candidate !== "object" && typeof candidate !== "function")) return undefined;
   const record = candidate as Record<PropertyKey, unknown>;
-  if (typeof candidate === "object" && record[PLUGIN_BRAND] === true) return (record.constructor as { isolation?: unknown } | undefined)?.isolation;
+  if (typeof candidate === "object" && record[PLUGIN_BRAND] === true)
+    return (record.constructor as { isolation?: unknown } | undefined)?.isolation;
   return record.isolation;
 }
 
@@ -116,7 +126,14 @@ function pickExport(moduleExports: unknown): unknown {
   let picked = mod.default ?? mod.plugin;
   // ESM compiled to CommonJS and imported again wraps once more: { default: { default: X } }.
   const inner = picked as Record<PropertyKey, unknown> | undefined;
-  if (inner && typeof inner === "object" && "default" in inner && inner[PLUGIN_BRAND] !== true && !("hooks" in inner) && !("intercepts" in inner)) {
+  if (
+    inner &&
+    typeof inner === "object" &&
+    "default" in inner &&
+    inner[PLUGIN_BRAND] !== true &&
+    !("hooks" in inner) &&
+    !("intercepts" in inner)
+  ) {
     picked = inner.default;
   }
   return picked;
@@ -131,28 +148,50 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
   const handlers: HandlerEntry[] = [];
   const interceptors: InterceptorEntry[] = [];
   const seen = new Set<PropertyKey>(["constructor"]);
-  for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(instance);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     for (const key of Reflect.ownKeys(proto)) {
       if (seen.has(key)) continue; // an override in a subclass hides (and may un-hook) the base method
       seen.add(key);
       const value = Object.getOwnPropertyDescriptor(proto, key)?.value as { [HOOKS_KEY]?: string[] } | undefined;
-      const events = typeof value === "function" && Object.prototype.hasOwnProperty.call(value, HOOKS_KEY) ? value[HOOKS_KEY]! : [];
+      const events =
+        typeof value === "function" && Object.prototype.hasOwnProperty.call(value, HOOKS_KEY) ? value[HOOKS_KEY]! : [];
       for (const eventType of events) {
         handlers.push({ eventType, name: String(key), fn: value as HandlerEntry["fn"], thisArg: instance, context });
       }
-      const tags = typeof value === "function" && Object.prototype.hasOwnProperty.call(value, INTERCEPTS_KEY)
-        ? (value as { [INTERCEPTS_KEY]?: InterceptTag[] })[INTERCEPTS_KEY]!
-        : [];
-      for (const tag of tags) interceptors.push({ ...tag, name: String(key), fn: value as unknown as InterceptorEntry["fn"], thisArg: instance, context });
+      const tags =
+        typeof value === "function" && Object.prototype.hasOwnProperty.call(value, INTERCEPTS_KEY)
+          ? (value as { [INTERCEPTS_KEY]?: InterceptTag[] })[INTERCEPTS_KEY]!
+          : [];
+      for (const tag of tags)
+        interceptors.push({
+          ...tag,
+          name: String(key),
+          fn: value as unknown as InterceptorEntry["fn"],
+          thisArg: instance,
+          context,
+        });
     }
   }
   const privateHooks = (instance as { [INSTANCE_HOOKS_KEY]?: InstanceHook[] })[INSTANCE_HOOKS_KEY] ?? [];
   for (const h of privateHooks) {
     handlers.push({ eventType: h.eventType, name: h.name, fn: h.fn as HandlerEntry["fn"], thisArg: instance, context });
   }
-  const privateIntercepts = (instance as { [INSTANCE_INTERCEPTS_KEY]?: InstanceIntercept[] })[INSTANCE_INTERCEPTS_KEY] ?? [];
+  const privateIntercepts =
+    (instance as { [INSTANCE_INTERCEPTS_KEY]?: InstanceIntercept[] })[INSTANCE_INTERCEPTS_KEY] ?? [];
   for (const i of privateIntercepts) {
-    interceptors.push({ point: i.point, priority: i.priority, failClosed: i.failClosed, name: i.name, fn: i.fn as InterceptorEntry["fn"], thisArg: instance, context });
+    interceptors.push({
+      point: i.point,
+      priority: i.priority,
+      failClosed: i.failClosed,
+      name: i.name,
+      fn: i.fn as InterceptorEntry["fn"],
+      thisArg: instance,
+      context,
+    });
   }
   target.logger = context.logger;
   const constructor = (instance as { constructor?: { configSchema?: unknown } }).constructor;
@@ -161,7 +200,8 @@ function fromInstance(instance: object, style: "class" | "instance", context: Pl
     isolation: "inline",
     handlers,
     interceptors,
-    configSchema: typeof constructor === "function" ? (constructor as { configSchema?: unknown }).configSchema : undefined,
+    configSchema:
+      typeof constructor === "function" ? (constructor as { configSchema?: unknown }).configSchema : undefined,
     configure: (config) => {
       (target as { config?: unknown }).config = config;
     },
@@ -190,7 +230,8 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
   const setup = definition.setup as ((ctx: PluginContext) => unknown) | undefined;
   const teardown = definition.teardown as (() => unknown) | undefined;
   if (setup !== undefined && typeof setup !== "function") return { ok: false, reason: "its `setup` is not a function" };
-  if (teardown !== undefined && typeof teardown !== "function") return { ok: false, reason: "its `teardown` is not a function" };
+  if (teardown !== undefined && typeof teardown !== "function")
+    return { ok: false, reason: "its `teardown` is not a function" };
   return {
     ok: true,
     plugin: {
@@ -210,17 +251,25 @@ function fromDefinition(definition: Record<PropertyKey, unknown>, context: Plugi
 const nothingToClose = (): Promise<void> => Promise.resolve();
 
 /** definePlugin's `intercepts`: point → function, `{ intercept, priority?, failClosed? }`, or a list of those. */
-function interceptorsOfTable(definition: Record<PropertyKey, unknown>, context: PluginContext): InterceptorEntry[] | { ok: false; reason: string } {
+function interceptorsOfTable(
+  definition: Record<PropertyKey, unknown>,
+  context: PluginContext,
+): InterceptorEntry[] | { ok: false; reason: string } {
   const table = definition.intercepts;
   if (table === undefined) return [];
-  if (typeof table !== "object" || table === null || Array.isArray(table)) return { ok: false, reason: "its `intercepts` is not an object" };
+  if (typeof table !== "object" || table === null || Array.isArray(table))
+    return { ok: false, reason: "its `intercepts` is not an object" };
   const out: InterceptorEntry[] = [];
   for (const [point, value] of Object.entries(table)) {
     const list = Array.isArray(value) ? value : [value];
     for (const [index, item] of list.entries()) {
       const name = list.length > 1 ? `intercepts.${point}[${index}]` : `intercepts.${point}`;
-      const spec = typeof item === "function" ? { intercept: item } : (item as { intercept?: unknown; priority?: number; failClosed?: boolean } | null);
-      if (!spec || typeof spec.intercept !== "function") return { ok: false, reason: `${name} is not a function nor { intercept: function }` };
+      const spec =
+        typeof item === "function"
+          ? { intercept: item }
+          : (item as { intercept?: unknown; priority?: number; failClosed?: boolean } | null);
+      if (!spec || typeof spec.intercept !== "function")
+        return { ok: false, reason: `${name} is not a function nor { intercept: function }` };
       let tag: InterceptTag;
       try {
         tag = interceptTag(point, spec as { priority?: number; failClosed?: boolean }, name);
