@@ -2,6 +2,9 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp } from "./api/app.js";
+import { AgentHookService } from "./services/agent-hooks/agent-hook-service.js";
+import { FailClosedMarker } from "./services/agent-hooks/hook-launch.js";
+import { HookTokens } from "./services/agent-hooks/hook-tokens.js";
 import { resolveExposure } from "./api/exposure.js";
 import { listeningUrls, localClientHost } from "./api/network.js";
 import { CaoDatabase } from "./clients/database.js";
@@ -77,6 +80,9 @@ export interface CaoServer {
   close(): Promise<void>;
 }
 
+/** How long an agent CLI waits for CAO to answer one hook call (an interceptor chain with its deadlines fits). */
+const AGENT_HOOK_TIMEOUT_SECONDS = 30;
+
 /**
  * Wires one isolated CAO server: no module-level state, so tests build as many as they like side by side.
  * Plugins load before fastify starts (so before the first request can be served), then onReady reconciles and starts
@@ -112,6 +118,16 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   // registry itself (plugin_loaded, …) included.
   const journal = new EventJournal({ db, downstream: registry, logger }, retentionFrom(env, logger));
   registry.announceTo(journal);
+  // Agents' own hooks (docs/agent-hooks.md): on unless CAO_DISABLE_AGENT_HOOKS=1.
+  const hooksOn = !flag(env, "CAO_DISABLE_AGENT_HOOKS");
+  const hookTokens = HookTokens.open(paths.hookKey, (error) =>
+    logger.warn(
+      `cannot keep the agent-hook key in ${paths.hookKey} (${errorMessage(error)}): agents started now lose their hooks when the server restarts`,
+    ),
+  );
+  const failClosedMarker = new FailClosedMarker(paths.hooksFailClosed, registry, (error) =>
+    logger.warn(`cannot update ${paths.hooksFailClosed}: ${errorMessage(error)}`),
+  );
   const terminals = new TerminalService({
     tmux,
     db,
@@ -128,12 +144,24 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     // Read at each launch: the real port (port 0 picks one, as the tests do) is known once the server listens.
     apiPort: () => listeningPort,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
+    ...(hooksOn
+      ? {
+          hooks: {
+            tokens: hookTokens,
+            command: packagePath("bin", "cao-hook"),
+            marker: paths.hooksFailClosed,
+            failClosed: () => failClosedMarker.failClosed(),
+            timeoutSeconds: AGENT_HOOK_TIMEOUT_SECONDS,
+          },
+        }
+      : {}),
   });
   const reconciler = new Reconciler({ tmux, db, terminals, sink: journal, logger });
   const sessions = new SessionService({ tmux, db, terminals, sink: journal, reconciler, gate: registry });
   const activity = new PaneActivity(paths.terminalLogs, logger);
   const inbox = new InboxService({ db, terminals, logger, sink: journal, activity, gate: registry }, options.inbox);
   const statusMonitor = new StatusMonitor({ db, terminals, sink: journal, logger, activity }, options.status);
+  const agentHooks = new AgentHookService({ db, providers, tokens: hookTokens, gate: registry, sink: journal, logger });
 
   let stopGuardingDatabase: (() => void) | undefined;
   const app = buildApp({
@@ -145,6 +173,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     profiles,
     registry,
     journal,
+    agentHooks,
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),
     allowedHosts: exposure.allowedHosts,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
@@ -173,10 +202,12 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     activity.start();
     await inbox.start();
     statusMonitor.start();
+    if (hooksOn) failClosedMarker.start();
     reconciler.start(options.livenessMs ?? DEFAULT_LIVENESS_MS);
   });
   app.addHook("onClose", async () => {
     stopGuardingDatabase?.();
+    failClosedMarker.stop();
     await reconciler.stop();
     await statusMonitor.stop();
     await inbox.stop();

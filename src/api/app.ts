@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { PluginRegistry } from "../plugins/host/registry.js";
 import type { ProviderRegistry } from "../providers/index.js";
+import type { AgentHookService } from "../services/agent-hooks/agent-hook-service.js";
 import type { EventJournal } from "../services/event-journal.js";
 import type { InboxService } from "../services/inbox-service.js";
 import type { SessionService } from "../services/session-service.js";
@@ -12,6 +13,7 @@ import { clientErrorHandler } from "./client-errors.js";
 import { installErrorHandling } from "./errors.js";
 import { installParameterMerge } from "./params.js";
 import { createRequestGate, type Refusal } from "./request-gate.js";
+import { agentHookRoutes } from "./routes/agent-hooks.js";
 import { eventRoutes } from "./routes/events.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
@@ -30,6 +32,7 @@ export interface AppDeps {
   profiles: ProfileStore;
   registry: PluginRegistry;
   journal: EventJournal;
+  agentHooks: AgentHookService;
   /** Keep-alive period of the event stream (default 15 s). */
   keepAliveMs?: number;
   /** Host names accepted besides the loopback ones (the names a remote-mode server was bound to). */
@@ -72,6 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   pluginRoutes(app, deps);
   sessionRoutes(app, deps);
   terminalRoutes(app, deps);
+  agentHookRoutes(app, deps);
   inboxRoutes(app, deps);
   eventRoutes(app, deps);
   dashboardRoutes(app);

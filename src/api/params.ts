@@ -7,6 +7,8 @@ import type { FastifyInstance } from "fastify";
 export function installParameterMerge(app: FastifyInstance): void {
   app.addHook("preValidation", async (request) => {
     if (request.method !== "POST") return;
+    // A route whose body is someone else's format (an agent CLI's hook JSON) takes it as it came.
+    if ((request.routeOptions.config as { ownBody?: boolean } | undefined)?.ownBody) return;
     const query = (request.query ?? {}) as Record<string, unknown>;
     const body = request.body;
     if (body !== undefined && body !== null && (typeof body !== "object" || Array.isArray(body))) {

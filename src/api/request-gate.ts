@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { AGENT_HOOK_TOKEN_HEADER } from "../contract/vocabulary.js";
 import { canonicalHost, hostOfHeader, isLoopbackHost } from "./network.js";
 
 export interface GateOptions {
@@ -18,6 +19,18 @@ export interface Refusal {
 }
 
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * An agent's hook call (docs/contract.md#agent-hooks) carries its own terminal's secret instead of the API token: the
+ * agent is given only that, and the route checks it. Exact path, POST only, the header present.
+ */
+function isAgentHookCall(request: IncomingMessage): boolean {
+  return (
+    request.method === "POST" &&
+    typeof request.headers[AGENT_HOOK_TOKEN_HEADER] === "string" &&
+    /^\/terminals\/[a-f0-9]{8}\/agent-hooks(?:\?[^/]*)?$/.test(request.url ?? "")
+  );
+}
 
 /** sha256 first, so the comparison takes the same time whatever the lengths: nothing about the token leaks. */
 function sameSecret(given: string, expected: string): boolean {
@@ -62,7 +75,7 @@ export function createRequestGate(options: GateOptions): (request: IncomingMessa
         detail: `invalid host header ${JSON.stringify(hostHeader ?? "")}: cao-server only answers to loopback names${allowedHosts.size > 0 ? " and the names it was bound to" : ""}`,
       };
     }
-    if (token !== undefined) {
+    if (token !== undefined && !isAgentHookCall(request)) {
       const given = bearerToken(request.headers.authorization);
       if (given === undefined || !sameSecret(given, token)) {
         return {

@@ -24,6 +24,11 @@ export const EVENT_TYPES = [
   "inbox_message_delivered",
   "inbox_message_failed",
   "operation_denied",
+  "agent_turn_started",
+  "agent_tool_started",
+  "agent_tool_finished",
+  "agent_turn_ended",
+  "agent_notification",
   "plugin_loaded",
   "plugin_reloaded",
   "plugin_unloaded",
@@ -36,3 +41,10 @@ export type PluginStatus = (typeof PLUGIN_STATUSES)[number];
 
 export type PluginIsolation = "inline" | "worker";
 export type PluginSourceKind = "npm" | "dir" | "memory";
+
+/** What an agent_notification is about (docs/contract.md#agent-hooks). */
+export const AGENT_NOTIFICATION_KINDS = ["permission_prompt", "idle", "other"] as const;
+export type AgentNotificationKind = (typeof AGENT_NOTIFICATION_KINDS)[number];
+
+/** The header an agent's hook calls carry its terminal's secret in (docs/contract.md#agent-hooks). */
+export const AGENT_HOOK_TOKEN_HEADER = "x-cao-hook-token";

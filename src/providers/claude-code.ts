@@ -1,4 +1,5 @@
 import path from "node:path";
+import { claudeDialect, claudeHttpHooks } from "./hook-dialects/claude.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import {
   answerBlock,
@@ -72,6 +73,7 @@ function lastAnswerStart(screen: Screen): number {
 export const claudeCodeProvider: Provider = {
   name: "claude_code",
   binary: "claude",
+  hookDialect: claudeDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const runtime = path.join(context.caoHome, "runtime", context.terminalId);
     const mcpConfig = path.join(runtime, "claude-mcp.json");
@@ -95,7 +97,17 @@ export const claudeCodeProvider: Provider = {
       ...(context.asRoot ? { env: { IS_SANDBOX: "1" } } : {}),
       files: [
         { path: mcpConfig, content: JSON.stringify({ mcpServers: mcpServersFor(context) }, null, 2) },
-        { path: settings, content: JSON.stringify({ skipDangerousModePermissionPrompt: true }, null, 2) },
+        {
+          path: settings,
+          content: JSON.stringify(
+            {
+              skipDangerousModePermissionPrompt: true,
+              ...(context.hooks ? { hooks: claudeHttpHooks(context.hooks) } : {}),
+            },
+            null,
+            2,
+          ),
+        },
       ],
     };
   },

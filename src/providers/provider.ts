@@ -3,6 +3,7 @@
  * text; the terminal service owns tmux and timing. Every real CLI and the mock agent implement this.
  */
 import type { TerminalStatus } from "../contract/vocabulary.js";
+import type { HookDialect } from "./hook-dialect.js";
 
 export { TERMINAL_STATUSES, type TerminalStatus } from "../contract/vocabulary.js";
 
@@ -28,6 +29,22 @@ export interface AgentProfile {
   extra?: Record<string, unknown>;
 }
 
+/** Where and how an agent's own hooks report to CAO (docs/agent-hooks.md); absent when hooks are off. */
+export interface HookEndpoint {
+  /** The POST target, `http://<host>:<port>/terminals/<id>/agent-hooks`. */
+  url: string;
+  /** The header that carries the secret (`X-CAO-Hook-Token`). */
+  tokenHeader: string;
+  /** The variable in the agent's environment that holds its secret (set by CAO, never written to a file). */
+  tokenVariable: string;
+  /** cao-hook's absolute path, for CLIs whose hooks are commands: `cao-hook <event>` with the hook JSON on stdin. */
+  command: string;
+  /** A failClosed `pre_tool_use` interceptor is registered now: a hook that cannot reach CAO should block the tool. */
+  failClosed: boolean;
+  /** Seconds a CLI should wait for CAO's answer to a hook call. */
+  timeoutSeconds: number;
+}
+
 export interface LaunchContext {
   terminalId: string;
   /** The CLI's absolute path, resolved by the same lookup that makes `GET /agents/providers` say it is installed. */
@@ -41,6 +58,8 @@ export interface LaunchContext {
   homeDir: string;
   /** How this CLI should start cao-mcp-server (command, args, env incl. CAO_TERMINAL_ID and the API address). */
   caoMcpServer: McpServerConfig;
+  /** Set when the provider has a hookDialect and hooks are on: configure the CLI's hooks to report here. */
+  hooks?: HookEndpoint;
 }
 
 /**
@@ -80,6 +99,11 @@ export interface Provider {
   /** Ships with CAO (the mock agent): always installed, its argv names its own interpreter and script. */
   readonly bundled?: boolean;
   buildLaunch(context: LaunchContext): LaunchPlan;
+  /**
+   * How this CLI's hooks speak, when buildLaunch configures them from `context.hooks` (docs/agent-hooks.md). Without
+   * one, CAO sees the agent from its screen only.
+   */
+  readonly hookDialect?: HookDialect;
   /**
    * Keys that answer a first-launch screen CAO may answer for the user (trust of the working directory it was told
    * to use, the confirmation of the permission mode it chose), or undefined when the screen shows none. Asked while

@@ -13,6 +13,8 @@ export type Verdict<K extends InterceptPoint> =
  */
 export interface OperationGate {
   intercepts(point: InterceptPoint): boolean;
+  /** Whether an interceptor of `point` was declared failClosed (agents' hooks then block when CAO is unreachable). */
+  failsClosed?(point: InterceptPoint): boolean;
   intercept<K extends InterceptPoint>(op: InterceptPointMap[K]): Promise<Verdict<K>>;
 }
 

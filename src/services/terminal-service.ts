@@ -20,6 +20,7 @@ import { assertTerminalId, ValidationError } from "../util/validate.js";
 import type { EventSink } from "./event-sink.js";
 import { removeLaunchFiles } from "./launch-files.js";
 import { OPEN_GATE, type OperationGate } from "./operation-gate.js";
+import type { AgentHookLaunch } from "./agent-hooks/hook-launch.js";
 import { ExitTracker } from "./terminals/exit-tracker.js";
 import { TerminalInput } from "./terminals/input.js";
 import { Launcher, type CreateTerminal } from "./terminals/launcher.js";
@@ -51,6 +52,8 @@ export interface TerminalServiceDeps {
   apiPort: () => number;
   /** The server's CAO_API_TOKEN, handed to each terminal's cao-mcp-server (launch files are 0600). */
   apiToken?: string;
+  /** Set when agents' own hooks report to CAO (docs/agent-hooks.md). */
+  hooks?: AgentHookLaunch;
 }
 
 /** Statuses already read and still current (the status monitor's); undefined for a terminal it cannot vouch for. */

@@ -11,6 +11,15 @@ export class NotFoundError extends Error {
   }
 }
 
+/** A missing or wrong secret: HTTP 401. */
+export class UnauthorizedError extends Error {
+  readonly statusCode = 401;
+  constructor(message: string) {
+    super(message);
+    this.name = "UnauthorizedError";
+  }
+}
+
 /** The request clashes with the current state (a session that exists, an answer not there yet): HTTP 409. */
 export class ConflictError extends Error {
   readonly statusCode = 409;

@@ -62,6 +62,22 @@ export class CaoPaths {
     return path.join(this.home, "runtime", terminalId);
   }
 
+  /**
+   * The key each terminal's hook secret is derived from (docs/contract.md#agent-hooks): made once, 0600, so agents
+   * started before a server restart still get in after it.
+   */
+  get hookKey(): string {
+    return path.join(this.home, "hook-key");
+  }
+
+  /**
+   * Present while a failClosed `pre_tool_use` interceptor is registered: an agent's hook command that cannot reach the
+   * server then blocks the tool instead of letting it run.
+   */
+  get hooksFailClosed(): string {
+    return path.join(this.home, "runtime", "pre-tool-use-fail-closed");
+  }
+
   /** Transpiled drop-ins (safe to delete). */
   get pluginCache(): string {
     return path.join(this.home, "cache", "plugins");

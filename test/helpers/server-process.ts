@@ -29,7 +29,12 @@ export interface ServerProcess {
   /** GET /health; undefined when the server does not answer. */
   health(): Promise<{ status: string } | undefined>;
   /** Raw HTTP for status codes and error bodies (a JSON body when given); a connection failure is status 0. */
-  http(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
+  http(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
   /** `tmux -L <socket> …` against this server's tmux (throws on a non-zero exit). */
   tmux(...args: string[]): string;
   /**
@@ -107,15 +112,14 @@ export async function spawnServerProcess(options: ServerProcessOptions = {}): Pr
         return undefined;
       }
     },
-    async http(method, route, body) {
+    async http(method, route, body, headers = {}) {
       let response: Response;
       let answer: string;
       try {
         response = await fetch(new URL(route, url), {
           method,
-          ...(body !== undefined
-            ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
-            : {}),
+          headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
         answer = await response.text();
       } catch {

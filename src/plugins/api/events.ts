@@ -6,6 +6,7 @@ import { camelKeys, snakeCase, snakeKeys } from "../../contract/case.js";
 import {
   EVENT_TYPES as TYPES,
   ORCHESTRATION_TYPES,
+  type AgentNotificationKind,
   type EventType,
   type OrchestrationType,
   type TerminalStatus,
@@ -191,6 +192,70 @@ export class OperationDeniedEvent extends defineEvent(
   }
 }
 
+/** The fields every agent-hook event carries: which terminal's agent, and its CLI (docs/contract.md#agent-hooks). */
+const agent = { terminalId: field<string>(), agentName: field<string>(), provider: field<string>() };
+
+/** Tokens an agent's turn used, summed over the turn's model requests. */
+export interface AgentUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** The agent's CLI took a prompt and its turn began (Claude Code: UserPromptSubmit). */
+export class AgentTurnStartedEvent extends defineEvent("agent_turn_started", { ...agent, prompt: field<string>() }) {}
+
+/** The agent is about to run a tool, after the `pre_tool_use` interceptors allowed it (with their changes). */
+export class AgentToolStartedEvent extends defineEvent(
+  "agent_tool_started",
+  {
+    ...agent,
+    toolName: field<string>(),
+    /** The tool's input as the CLI reported it (its keys as the CLI spells them). */
+    toolInput: field<Readonly<Record<string, unknown>>>(),
+    /** The CLI's id of this call; null when the CLI gives none. */
+    toolUseId: optionalField<string | null>(null),
+  },
+  (fields) => ({ ...fields, toolInput: Object.freeze({ ...(fields.toolInput as Record<string, unknown>) }) }),
+) {}
+
+/** A tool the agent ran finished, or failed. */
+export class AgentToolFinishedEvent extends defineEvent("agent_tool_finished", {
+  ...agent,
+  toolName: field<string>(),
+  toolUseId: optionalField<string | null>(null),
+  ok: field<boolean>(),
+  /** What the tool gave back, as text, at most 4 KB. */
+  output: field<string>(),
+  /** From its agent_tool_started; null when that was not seen (the server started in between). */
+  durationMs: optionalField<number | null>(null),
+}) {}
+
+/** The agent finished its turn (Claude Code: Stop). */
+export class AgentTurnEndedEvent extends defineEvent(
+  "agent_turn_ended",
+  {
+    ...agent,
+    lastMessage: field<string>(),
+    /** Tokens summed over the turn (from the CLI's transcript or hook data); null when the CLI does not tell. */
+    usage: optionalField<AgentUsage | null>(null),
+  },
+  (fields) => ({ ...fields, usage: fields.usage ? Object.freeze({ ...(fields.usage as AgentUsage) }) : null }),
+) {
+  /** Nested keys are snake_case in JSON too, like every event's. */
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    if (this.usage) out.usage = snakeKeys(this.usage as unknown as Record<string, unknown>);
+    return out;
+  }
+}
+
+/** The agent's CLI notified its user: a permission prompt, waiting for input, or something else. */
+export class AgentNotificationEvent extends defineEvent("agent_notification", {
+  ...agent,
+  kind: field<AgentNotificationKind>(),
+  message: field<string>(),
+}) {}
+
 const lifecycle = {
   plugin: field<string>(),
   /** Where the plugin came from: `dir` (a drop-in), `npm`, or `memory` (registry.add). */
@@ -223,6 +288,11 @@ export type InboxMessageQueuedFields = ConstructorParameters<typeof InboxMessage
 export type InboxMessageDeliveredFields = ConstructorParameters<typeof InboxMessageDeliveredEvent>[0];
 export type InboxMessageFailedFields = ConstructorParameters<typeof InboxMessageFailedEvent>[0];
 export type OperationDeniedFields = ConstructorParameters<typeof OperationDeniedEvent>[0];
+export type AgentTurnStartedFields = ConstructorParameters<typeof AgentTurnStartedEvent>[0];
+export type AgentToolStartedFields = ConstructorParameters<typeof AgentToolStartedEvent>[0];
+export type AgentToolFinishedFields = ConstructorParameters<typeof AgentToolFinishedEvent>[0];
+export type AgentTurnEndedFields = ConstructorParameters<typeof AgentTurnEndedEvent>[0];
+export type AgentNotificationFields = ConstructorParameters<typeof AgentNotificationEvent>[0];
 export type PluginLifecycleFields = ConstructorParameters<typeof PluginLoadedEvent>[0];
 export type PluginFailedFields = ConstructorParameters<typeof PluginFailedEvent>[0];
 
@@ -241,6 +311,11 @@ export const EVENT_CLASSES = {
   inbox_message_delivered: InboxMessageDeliveredEvent,
   inbox_message_failed: InboxMessageFailedEvent,
   operation_denied: OperationDeniedEvent,
+  agent_turn_started: AgentTurnStartedEvent,
+  agent_tool_started: AgentToolStartedEvent,
+  agent_tool_finished: AgentToolFinishedEvent,
+  agent_turn_ended: AgentTurnEndedEvent,
+  agent_notification: AgentNotificationEvent,
   plugin_loaded: PluginLoadedEvent,
   plugin_reloaded: PluginReloadedEvent,
   plugin_unloaded: PluginUnloadedEvent,
@@ -273,6 +348,9 @@ export function eventFromJSON(json: Readonly<Record<string, unknown>>): CaoEvent
   // operation_denied nests the operation, snake_case in JSON like the rest: back to the camelCase inline plugins see.
   if (type === "operation_denied" && typeof fields.operation === "object" && fields.operation !== null) {
     fields.operation = camelKeys(fields.operation as Record<string, unknown>);
+  }
+  if (type === "agent_turn_ended" && typeof fields.usage === "object" && fields.usage !== null) {
+    fields.usage = camelKeys(fields.usage as Record<string, unknown>);
   }
   const EventClass = EVENT_CLASSES[type] as new (fields: never) => CaoEvent;
   return new EventClass(fields as never);

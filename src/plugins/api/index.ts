@@ -29,6 +29,7 @@ export {
   type PreCreateSession,
   type PreCreateTerminal,
   type PreSendMessage,
+  type PreToolUse,
 } from "./points.js";
 export {
   definePlugin,
@@ -41,6 +42,11 @@ export {
   type PluginDefinition,
 } from "./define.js";
 export {
+  AgentNotificationEvent,
+  AgentToolFinishedEvent,
+  AgentToolStartedEvent,
+  AgentTurnEndedEvent,
+  AgentTurnStartedEvent,
   CaoEvent,
   EVENT_CLASSES,
   EVENT_TYPES,
@@ -62,6 +68,7 @@ export {
   TerminalCreatedEvent,
   TerminalKilledEvent,
   TerminalStatusChangedEvent,
+  type AgentUsage,
   type CaoEventMap,
   type CaoEventType,
   type OperationDeniedFields,

@@ -36,24 +36,45 @@ export interface PreSendMessage {
   readonly orchestrationType: OrchestrationType | null;
 }
 
+/**
+ * Before an agent runs a tool (a shell command, a file edit, an MCP call, …), asked by the agent CLI's own hook
+ * (docs/contract.md#agent-hooks). A deny stops the tool and the agent is told why; a modify changes its input.
+ */
+export interface PreToolUse {
+  readonly point: "pre_tool_use";
+  readonly sessionId: string;
+  readonly terminalId: string;
+  readonly agentName: string;
+  readonly provider: string;
+  /** As the CLI names it (`Bash`, `run_shell_command`, `Write`, `mcp__cao-mcp-server__handoff`, …). */
+  readonly toolName: string;
+  /** The tool's input as the CLI reported it (its keys as the CLI spells them). */
+  readonly toolInput: Readonly<Record<string, unknown>>;
+}
+
 /** Point name → the operation an interceptor of it receives. */
 export interface InterceptPointMap {
   pre_create_session: PreCreateSession;
   pre_create_terminal: PreCreateTerminal;
   pre_send_message: PreSendMessage;
+  pre_tool_use: PreToolUse;
 }
 
 export type InterceptPoint = keyof InterceptPointMap;
 
 /**
  * The fields a `modify` may change, per point: the one list the compiler's patch types and the run-time check share.
- * Each is a string field.
+ * Each is a string field, except those in OBJECT_FIELDS.
  */
 export const CHANGEABLE_FIELDS = {
   pre_create_session: ["workingDirectory"],
   pre_create_terminal: ["workingDirectory"],
   pre_send_message: ["message"],
+  pre_tool_use: ["toolInput"],
 } as const satisfies { [K in InterceptPoint]: readonly (keyof InterceptPointMap[K])[] };
+
+/** Changeable fields whose value is a plain object (a tool's input), not a string. */
+export const OBJECT_FIELDS: ReadonlySet<string> = new Set(["toolInput"]);
 
 export type ChangeableField<K extends InterceptPoint> = (typeof CHANGEABLE_FIELDS)[K][number];
 

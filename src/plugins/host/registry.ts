@@ -244,6 +244,11 @@ export class PluginRegistry implements EventSink, OperationGate {
     return this.interceptors.has(point);
   }
 
+  /** Whether any interceptor of `point` was declared failClosed. */
+  failsClosed(point: InterceptPoint): boolean {
+    return this.interceptors.chain(point).some((interceptor) => interceptor.failClosed);
+  }
+
   /**
    * Runs `op` through its point's interceptors. On a deny, observers hear an operation_denied event (dispatched
    * before this resolves, delivered after the caller's reply has gone, like every event).

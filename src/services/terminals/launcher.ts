@@ -8,7 +8,9 @@ import { describeExit } from "../../clients/tmux-pane.js";
 import { shellQuote, type TmuxClient } from "../../clients/tmux.js";
 import type { ProfileStore } from "../../profiles/profiles.js";
 import type { ProviderRegistry } from "../../providers/index.js";
-import type { McpServerConfig, Provider, TerminalStatus } from "../../providers/provider.js";
+import type { HookEndpoint, McpServerConfig, Provider, TerminalStatus } from "../../providers/provider.js";
+import { AGENT_HOOK_TOKEN_HEADER } from "../../contract/vocabulary.js";
+import type { AgentHookLaunch } from "../agent-hooks/hook-launch.js";
 import { ConflictError, NotFoundError } from "../../util/errors.js";
 import type { CaoPaths } from "../../util/paths.js";
 import { ValidationError } from "../../util/validate.js";
@@ -37,6 +39,8 @@ export interface LauncherDeps {
   apiToken?: string;
   signals: TerminalSignals;
   panes: Panes;
+  /** Set when agents' own hooks report to CAO (docs/agent-hooks.md); providers with a hook dialect configure them. */
+  hooks?: AgentHookLaunch;
 }
 
 export interface CreateTerminal {
@@ -100,6 +104,7 @@ export class Launcher {
     }
     const id = randomBytes(4).toString("hex");
     const window = `${profile.name}-${id.slice(0, 4)}`;
+    const hooks = this.hooksFor(id, provider);
     const plan = provider.buildLaunch({
       terminalId: id,
       binaryPath: this.binaryPath(provider),
@@ -109,13 +114,14 @@ export class Launcher {
       caoHome: paths.home,
       homeDir: this.deps.homeDir ?? os.homedir(),
       caoMcpServer: this.mcpServerFor(id),
+      ...(hooks ? { hooks: hooks.endpoint } : {}),
     });
     // The agent's own variables are set in its window; its command runs as the window's command (see NewWindow).
     const windowSpec = {
       session: spec.sessionName,
       window,
       cwd,
-      env: { ...plan.env, CAO_TERMINAL_ID: id },
+      env: { ...plan.env, ...hooks?.env, CAO_TERMINAL_ID: id },
       command: this.commandLine(plan.argv),
     };
     if (spec.newSession) {
@@ -175,6 +181,33 @@ export class Launcher {
     const pathValue = this.deps.providers.agentPath();
     const unset = ciMarkers(this.deps.providers.env).flatMap((name) => ["-u", name]);
     return ["env", ...unset, ...(pathValue ? [`PATH=${pathValue}`] : []), ...argv].map(shellQuote).join(" ");
+  }
+
+  /** The hook endpoint of terminal `id` and the variables its agent needs for it; undefined when hooks are off. */
+  private hooksFor(
+    id: string,
+    provider: Provider,
+  ): { endpoint: HookEndpoint; env: Record<string, string> } | undefined {
+    const hooks = this.deps.hooks;
+    if (!hooks || !provider.hookDialect) return undefined;
+    const host = this.deps.apiHost.includes(":") ? `[${this.deps.apiHost}]` : this.deps.apiHost;
+    const endpoint: HookEndpoint = {
+      url: `http://${host}:${this.deps.apiPort()}/terminals/${id}/agent-hooks`,
+      tokenHeader: AGENT_HOOK_TOKEN_HEADER,
+      tokenVariable: "CAO_HOOK_TOKEN",
+      command: hooks.command,
+      failClosed: hooks.failClosed(),
+      timeoutSeconds: hooks.timeoutSeconds,
+    };
+    return {
+      endpoint,
+      // The secret reaches the agent only through its environment; cao-hook reads these three.
+      env: {
+        CAO_HOOK_TOKEN: hooks.tokens.tokenFor(id),
+        CAO_HOOK_URL: endpoint.url,
+        CAO_HOOK_FAIL_CLOSED: hooks.marker,
+      },
+    };
   }
 
   private mcpServerFor(id: string): McpServerConfig {

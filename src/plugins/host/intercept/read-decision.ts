@@ -1,10 +1,10 @@
-import { CHANGEABLE_FIELDS, type InterceptPoint } from "../../api/points.js";
+import { CHANGEABLE_FIELDS, OBJECT_FIELDS, type InterceptPoint } from "../../api/points.js";
 
 /** A decision as the chain applies it, or why the value returned was not one. */
 export type ReadDecision =
   | { kind: "allow" }
   | { kind: "deny"; reason: string }
-  | { kind: "modify"; patch: Record<string, string>; dropped: string[] }
+  | { kind: "modify"; patch: Record<string, unknown>; dropped: string[] }
   | { kind: "invalid"; why: string };
 
 /**
@@ -33,11 +33,17 @@ function readPatch(point: InterceptPoint, patch: unknown): ReadDecision {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch))
     return { kind: "invalid", why: "returned a modify without a patch object" };
   const allowed: readonly string[] = CHANGEABLE_FIELDS[point];
-  const out: Record<string, string> = {};
+  const out: Record<string, unknown> = {};
   const dropped: string[] = [];
   for (const [field, value] of Object.entries(patch)) {
     if (!allowed.includes(field)) {
       dropped.push(field);
+      continue;
+    }
+    if (OBJECT_FIELDS.has(field)) {
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        return { kind: "invalid", why: `returned a modify whose ${field} is ${describe(value)}, not an object` };
+      out[field] = Object.freeze({ ...value });
       continue;
     }
     if (typeof value !== "string")

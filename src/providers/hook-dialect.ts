@@ -1,0 +1,81 @@
+/**
+ * How an agent CLI's own hooks speak (docs/agent-hooks.md): the JSON a hook call carries, read into one of CAO's hook
+ * calls, and CAO's decision on a tool call written back in the CLI's own format. Pure: no I/O, no server state.
+ */
+import type { AgentNotificationKind } from "../contract/vocabulary.js";
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** A hook call, as CAO understands it whatever the CLI. */
+export type HookCall =
+  | { kind: "turn_started"; prompt: string }
+  /** Before a tool runs: CAO answers with a decision. */
+  | { kind: "tool_started"; toolName: string; toolInput: Record<string, unknown>; toolUseId: string | null }
+  | {
+      kind: "tool_finished";
+      toolName: string;
+      toolUseId: string | null;
+      ok: boolean;
+      output: string;
+      /** When the CLI measured it itself. */
+      durationMs?: number;
+    }
+  | {
+      kind: "turn_ended";
+      lastMessage: string;
+      /** Usage the CLI put in the call itself; otherwise read from `transcriptPath` when there is one. */
+      usage?: TokenUsage;
+      transcriptPath?: string;
+    }
+  | { kind: "notification"; notificationKind: AgentNotificationKind; message: string }
+  /** A call CAO has no event for (session start and end, compaction, …): acknowledged, nothing else. */
+  | { kind: "ignored"; event: string };
+
+/** CAO's answer to a tool call. `reason` is the full text the agent is told ("denied by plugin …: …"). */
+export type ToolDecision =
+  | { decision: "allow" }
+  | { decision: "deny"; reason: string }
+  | { decision: "modify"; toolInput: Record<string, unknown> };
+
+export interface HookDialect {
+  /** Names the dialect in logs and docs (`claude`, `gemini`, `copilot`, …). */
+  readonly name: string;
+  /**
+   * The call from its JSON body. `event` is the hook's event name when the CLI does not put it in the body (the hook
+   * command passes it). Throws an Error with a message naming what is wrong for a body it cannot read.
+   */
+  read(body: Record<string, unknown>, event: string | undefined): HookCall;
+  /** The reply body to a tool_started call. */
+  replyToTool(decision: ToolDecision): unknown;
+  /**
+   * Usage summed over the turn from the part of the CLI's transcript file written during the turn (the server keeps
+   * where the file ended when the turn started). Undefined when that part says nothing about usage.
+   */
+  turnUsage?(transcriptPart: string): TokenUsage | undefined;
+}
+
+/** A string field of a hook body, or "" when absent. */
+export function text(body: Record<string, unknown>, key: string): string {
+  const value = body[key];
+  return typeof value === "string" ? value : "";
+}
+
+/** An object field of a hook body, or {} when absent or not an object. */
+export function object(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = body[key];
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Tool output as text for agent_tool_finished: strings as they are, anything else as JSON. */
+export function outputText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The agents' own hooks reporting to CAO (docs/agent-hooks.md, docs/contract.md#agent-hooks): each call is checked
+ * against its terminal's secret, read in its CLI's dialect, turned into an agent_* event (and a status, when hooks
+ * report one), and a tool call is put through the `pre_tool_use` interceptors, whose decision goes back to the CLI.
+ */
+import type { Logger } from "pino";
+import type { CaoDatabase, TerminalRecord } from "../../clients/database.js";
+import type { TerminalStatus } from "../../contract/vocabulary.js";
+import {
+  AgentNotificationEvent,
+  AgentToolFinishedEvent,
+  AgentToolStartedEvent,
+  AgentTurnEndedEvent,
+  AgentTurnStartedEvent,
+} from "../../plugins/api/events.js";
+import type { HookCall, HookDialect, ToolDecision } from "../../providers/hook-dialect.js";
+import type { ProviderRegistry } from "../../providers/index.js";
+import { NotFoundError, UnauthorizedError, ValidationError } from "../../util/errors.js";
+import type { EventSink } from "../event-sink.js";
+import type { OperationGate } from "../operation-gate.js";
+import type { HookTokens } from "./hook-tokens.js";
+import { TurnTracker } from "./turn-tracker.js";
+
+/** agent_tool_finished carries at most this much of a tool's output. */
+export const MAX_TOOL_OUTPUT_BYTES = 4096;
+
+export interface AgentHookDeps {
+  db: CaoDatabase;
+  providers: ProviderRegistry;
+  tokens: HookTokens;
+  gate: OperationGate;
+  sink: EventSink;
+  logger: Logger;
+  /** A status the hooks reported (prompt taken, turn ended, permission asked); the status monitor decides. */
+  reportStatus?: (terminalId: string, status: TerminalStatus) => void;
+}
+
+export interface HookReply {
+  /** The body the CLI reads its decision from (`{}` when there is nothing to decide). */
+  body: unknown;
+}
+
+export class AgentHookService {
+  private readonly turns = new TurnTracker();
+
+  constructor(private readonly deps: AgentHookDeps) {}
+
+  /**
+   * One hook call. A missing or wrong secret is 401 before anything is read; an unknown terminal 404; a body its CLI's
+   * dialect cannot read 400. Nothing is emitted for a refused call.
+   */
+  async handle(
+    terminalId: string,
+    token: string | undefined,
+    body: unknown,
+    event: string | undefined,
+  ): Promise<HookReply> {
+    if (!this.deps.tokens.verify(terminalId, token))
+      throw new UnauthorizedError(
+        "missing or wrong hook token: agent hook calls carry their own terminal's X-CAO-Hook-Token",
+      );
+    const record = this.deps.db.getTerminal(terminalId);
+    if (!record) throw new NotFoundError(`terminal ${terminalId} not found`);
+    const dialect = this.dialectOf(record);
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new ValidationError("the hook call's body must be a JSON object");
+    let call: HookCall;
+    try {
+      call = dialect.read(body as Record<string, unknown>, event);
+    } catch (error) {
+      throw new ValidationError(`cannot read this ${dialect.name} hook call: ${(error as Error).message}`);
+    }
+    return { body: await this.apply(record, dialect, call, body as Record<string, unknown>) };
+  }
+
+  /** Forget a terminal's turn state (it was removed). */
+  forget(terminalId: string): void {
+    this.turns.forget(terminalId);
+  }
+
+  private dialectOf(record: TerminalRecord): HookDialect {
+    const dialect = this.deps.providers.has(record.provider)
+      ? this.deps.providers.get(record.provider).hookDialect
+      : undefined;
+    if (!dialect) throw new ValidationError(`provider ${record.provider} does not report through hooks`);
+    return dialect;
+  }
+
+  private async apply(
+    record: TerminalRecord,
+    dialect: HookDialect,
+    call: HookCall,
+    body: Record<string, unknown>,
+  ): Promise<unknown> {
+    const base = {
+      sessionId: record.session_name,
+      terminalId: record.id,
+      agentName: record.agent_profile,
+      provider: record.provider,
+    };
+    const { sink } = this.deps;
+    switch (call.kind) {
+      case "turn_started":
+        this.turns.turnStarted(record.id, transcriptOf(body));
+        sink.dispatch(new AgentTurnStartedEvent({ ...base, prompt: call.prompt }));
+        this.deps.reportStatus?.(record.id, "processing");
+        return {};
+      case "tool_started":
+        return this.toolStarted(base, dialect, call);
+      case "tool_finished": {
+        const measured = this.turns.toolFinished(record.id, call.toolUseId ?? call.toolName);
+        sink.dispatch(
+          new AgentToolFinishedEvent({
+            ...base,
+            toolName: call.toolName,
+            toolUseId: call.toolUseId,
+            ok: call.ok,
+            output: truncate(call.output, MAX_TOOL_OUTPUT_BYTES),
+            durationMs: call.durationMs ?? measured,
+          }),
+        );
+        return {};
+      }
+      case "turn_ended":
+        this.deps.reportStatus?.(record.id, "completed");
+        // The reply does not wait for the usage: the CLI may write its transcript's last entry after this call.
+        void this.turnEnded(base, dialect, call).catch((error: unknown) =>
+          this.deps.logger.warn({ err: error, terminalId: record.id }, "cannot report the end of an agent's turn"),
+        );
+        return {};
+      case "notification":
+        sink.dispatch(new AgentNotificationEvent({ ...base, kind: call.notificationKind, message: call.message }));
+        if (call.notificationKind === "permission_prompt") this.deps.reportStatus?.(record.id, "waiting_user_answer");
+        return {};
+      case "ignored":
+        return {};
+    }
+  }
+
+  private async turnEnded(
+    base: { sessionId: string; terminalId: string; agentName: string; provider: string },
+    dialect: HookDialect,
+    call: Extract<HookCall, { kind: "turn_ended" }>,
+  ): Promise<void> {
+    let usage = call.usage;
+    if (!usage && call.transcriptPath && dialect.turnUsage) {
+      const part = await this.turns.turnTranscriptWith(base.terminalId, call.transcriptPath, call.lastMessage);
+      usage = dialect.turnUsage(part ?? "");
+    }
+    this.deps.sink.dispatch(new AgentTurnEndedEvent({ ...base, lastMessage: call.lastMessage, usage: usage ?? null }));
+  }
+
+  private async toolStarted(
+    base: { sessionId: string; terminalId: string; agentName: string; provider: string },
+    dialect: HookDialect,
+    call: Extract<HookCall, { kind: "tool_started" }>,
+  ): Promise<unknown> {
+    let decision: ToolDecision = { decision: "allow" };
+    let toolInput = call.toolInput;
+    const { gate } = this.deps;
+    if (gate.intercepts("pre_tool_use")) {
+      const verdict = await gate.intercept<"pre_tool_use">({
+        point: "pre_tool_use",
+        ...base,
+        toolName: call.toolName,
+        toolInput: Object.freeze({ ...call.toolInput }),
+      });
+      if (verdict.denied)
+        return dialect.replyToTool({
+          decision: "deny",
+          reason: `denied by plugin ${verdict.plugin}: ${verdict.reason}`,
+        });
+      if (verdict.op.toolInput !== call.toolInput) {
+        toolInput = { ...verdict.op.toolInput };
+        decision = { decision: "modify", toolInput };
+      }
+    }
+    this.turns.toolStarted(base.terminalId, call.toolUseId ?? call.toolName);
+    this.deps.sink.dispatch(
+      new AgentToolStartedEvent({ ...base, toolName: call.toolName, toolInput, toolUseId: call.toolUseId }),
+    );
+    return dialect.replyToTool(decision);
+  }
+}
+
+function transcriptOf(body: Record<string, unknown>): string | undefined {
+  const value = body.transcript_path ?? body.transcriptPath;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** At most `max` bytes of UTF-8, cut on a character boundary. */
+export function truncate(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  let cut = Buffer.from(text).subarray(0, max).toString("utf8");
+  if (cut.endsWith("\uFFFD")) cut = cut.slice(0, -1);
+  return cut;
+}
