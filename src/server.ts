@@ -161,7 +161,15 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   const activity = new PaneActivity(paths.terminalLogs, logger);
   const inbox = new InboxService({ db, terminals, logger, sink: journal, activity, gate: registry }, options.inbox);
   const statusMonitor = new StatusMonitor({ db, terminals, sink: journal, logger, activity }, options.status);
-  const agentHooks = new AgentHookService({ db, providers, tokens: hookTokens, gate: registry, sink: journal, logger });
+  const agentHooks = new AgentHookService({
+    db,
+    providers,
+    tokens: hookTokens,
+    gate: registry,
+    sink: journal,
+    logger,
+    reportStatus: (terminalId, status) => statusMonitor.report(terminalId, status),
+  });
 
   let stopGuardingDatabase: (() => void) | undefined;
   const app = buildApp({

@@ -18,6 +18,8 @@ import {
   mockAnswer,
   parseSwitches,
 } from "./screen.js";
+import { MockHooks } from "./hooks.js";
+import { runShell } from "./shell-tool.js";
 import { callTool } from "./tool-call.js";
 
 const { values } = parseArgs({
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     profile: { type: "string", default: "mock" },
     "delay-ms": { type: "string" },
     "mcp-config": { type: "string" },
+    settings: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -34,12 +37,14 @@ if (values.help) {
     "usage: cao-mock-agent [--profile NAME] [--delay-ms N] [--mcp-config FILE]\n" +
       "A scripted agent CLI for CAO tests. Type a message and press Enter; /exit quits.\n" +
       "Switches inside a message: [[delay=MS]] busy time, [[ask]] ask before answering, [[error]] fail.\n" +
-      "/tool <name> <json-arguments> calls an MCP tool of the servers in --mcp-config.\n",
+      "/tool <name> <json-arguments> calls an MCP tool of the servers in --mcp-config.\n" +
+      "/sh <command> runs a shell command as a Bash tool call, through the hooks of --settings (Claude Code's format).\n",
   );
   process.exit(0);
 }
 
 const profile = values.profile!;
+const hooks = MockHooks.fromSettings(values.settings);
 const defaultDelay = Number(values["delay-ms"] ?? process.env.CAO_MOCK_DELAY_MS ?? 400);
 const out = (text: string) => process.stdout.write(text);
 
@@ -97,6 +102,7 @@ async function handle(message: string): Promise<void> {
     return;
   }
   if (text === "") return prompt();
+  await hooks.fire("UserPromptSubmit", { prompt: message });
   const switches = parseSwitches(text);
   if (!(await busy(switches.delayMs ?? defaultDelay))) {
     out("^C interrupted");
@@ -105,6 +111,10 @@ async function handle(message: string): Promise<void> {
   if (switches.ask) {
     mode = "asking";
     out(MOCK_ASK + " ");
+    void hooks.fire("Notification", {
+      message: "The mock agent asks to go on",
+      notification_type: "permission_prompt",
+    });
     const yes = await new Promise<boolean>((resolve) => (answerAsk = resolve));
     answerAsk = undefined;
     out(yes ? "y\r\n" : "n\r\n");
@@ -117,11 +127,14 @@ async function handle(message: string): Promise<void> {
     out(`${MOCK_ERROR_MARK}simulated failure (the message asked for [[error]])`);
     return prompt();
   }
-  if (text.startsWith("/tool ")) {
-    printAnswer(await callTool(text.slice("/tool ".length), values["mcp-config"]));
-    return prompt();
-  }
-  printAnswer(mockAnswer(profile, text));
+  let answer: string[];
+  if (text.startsWith("/tool ")) answer = await callTool(text.slice("/tool ".length), values["mcp-config"]);
+  else if (text.startsWith("/sh ")) answer = await runShell(text.slice("/sh ".length), hooks);
+  else answer = mockAnswer(profile, text);
+  printAnswer(answer);
+  const last = answer.join("\n");
+  hooks.recordAnswer(last, { input_tokens: message.length, output_tokens: last.length });
+  await hooks.fire("Stop", { stop_hook_active: false, last_assistant_message: last });
   prompt();
 }
 

@@ -9,6 +9,7 @@ import {
   MOCK_WORKING,
 } from "../mock-agent/screen.js";
 import { packagePath } from "../util/package-root.js";
+import { claudeDialect, claudeHttpHooks } from "./hook-dialects/claude.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { lastIndexMatching, mcpServersFor, screenLines, stripAnsi } from "./screen-text.js";
 
@@ -27,13 +28,20 @@ export const mockProvider: Provider = {
   name: "mock",
   binary: "cao-mock-agent",
   bundled: true,
+  hookDialect: claudeDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
-    const configFile = path.join(context.caoHome, "runtime", context.terminalId, "mcp.json");
+    const runtime = path.join(context.caoHome, "runtime", context.terminalId);
+    const configFile = path.join(runtime, "mcp.json");
     const mcpServers = mcpServersFor(context);
-    return {
-      argv: [process.execPath, mockAgentScript(), "--profile", context.profile.name, "--mcp-config", configFile],
-      files: [{ path: configFile, content: JSON.stringify({ mcpServers }, null, 2) }],
-    };
+    const argv = [process.execPath, mockAgentScript(), "--profile", context.profile.name, "--mcp-config", configFile];
+    const files = [{ path: configFile, content: JSON.stringify({ mcpServers }, null, 2) }];
+    if (context.hooks) {
+      // The same hooks as Claude Code's, in the same settings format (the mock agent runs them the same way).
+      const settings = path.join(runtime, "mock-settings.json");
+      argv.push("--settings", settings);
+      files.push({ path: settings, content: JSON.stringify({ hooks: claudeHttpHooks(context.hooks) }, null, 2) });
+    }
+    return { argv, files };
   },
   getStatus(screen: string): TerminalStatus {
     const all = screenLines(screen);

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CaoDatabase } from "../clients/database.js";
+import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
 import { TerminalStatusChangedEvent } from "../plugins/api/events.js";
 import type { TerminalStatus } from "../providers/provider.js";
 import { errorMessage } from "../util/errors.js";
@@ -15,6 +15,13 @@ export interface StatusMonitorOptions {
   /** At most one status read per terminal per this many ms (default 200): a spinner prints ~12 times a second. */
   minIntervalMs?: number;
 }
+
+/**
+ * After an agent's hook reported a status, screen readings that say otherwise are ignored this long: the screen lags
+ * the hook (a spinner still drawn when the turn-end hook arrives). A screen that still disagrees afterwards wins, so a
+ * hook that never came (an interrupted turn) cannot leave a status stuck.
+ */
+export const HOOK_PRECEDENCE_MS = 3000;
 
 /** One terminal's checks: at most one runs, at most one more is scheduled. */
 interface Lane {
@@ -38,6 +45,8 @@ export class StatusMonitor {
   private readonly minIntervalMs: number;
   private readonly fullCheckMs: number;
   private readonly known = new Map<string, TerminalStatus>();
+  /** The last status an agent's own hook reported, and when (docs/agent-hooks.md). */
+  private readonly reported = new Map<string, { status: TerminalStatus; at: number }>();
   private readonly lanes = new Map<string, Lane>();
   private readonly running = new Set<Promise<void>>();
   private poll: NodeJS.Timeout | undefined;
@@ -69,6 +78,8 @@ export class StatusMonitor {
    */
   current(terminalId: string): TerminalStatus | undefined {
     if (this.stopped) return undefined;
+    const hook = this.reported.get(terminalId);
+    if (hook && Date.now() - hook.at < HOOK_PRECEDENCE_MS) return hook.status;
     const status = this.known.get(terminalId);
     const lane = this.lanes.get(terminalId);
     if (status === undefined || lane === undefined || lane.running || lane.again || lane.timer !== undefined)
@@ -96,6 +107,18 @@ export class StatusMonitor {
   /** A new terminal's status as its create() saw it ready: the baseline its first change is measured against. */
   baseline(terminalId: string, status: TerminalStatus): void {
     if (!this.known.has(terminalId)) this.known.set(terminalId, status);
+  }
+
+  /**
+   * A status the agent's own hook reported (prompt taken → processing, turn ended → completed, permission asked →
+   * waiting_user_answer): taken at once, ahead of the screen, which stays the fallback.
+   */
+  report(terminalId: string, status: TerminalStatus): void {
+    if (this.stopped) return;
+    const record = this.deps.db.getTerminal(terminalId);
+    if (!record || this.deps.terminals.isStarting(terminalId)) return;
+    this.reported.set(terminalId, { status, at: Date.now() });
+    this.apply(record, status);
   }
 
   /** Reads terminal `id`'s status soon (a new terminal: its baseline). Unknown ids cost one database lookup. */
@@ -145,7 +168,7 @@ export class StatusMonitor {
   }
 
   private async check(terminalId: string): Promise<void> {
-    const { db, terminals, sink } = this.deps;
+    const { db, terminals } = this.deps;
     const record = db.getTerminal(terminalId);
     if (!record) {
       this.forget(terminalId);
@@ -155,10 +178,23 @@ export class StatusMonitor {
     if (terminals.isStarting(terminalId)) return;
     const status = await terminals.statusOf(record);
     if (this.stopped || db.getTerminal(terminalId) === undefined) return;
+    const hook = this.reported.get(terminalId);
+    if (hook && hook.status !== status && Date.now() - hook.at < HOOK_PRECEDENCE_MS) {
+      // The screen has not caught up with the hook yet: look again once the hook's precedence is over.
+      const retry = setTimeout(() => this.schedule(terminalId), HOOK_PRECEDENCE_MS - (Date.now() - hook.at) + 50);
+      retry.unref();
+      return;
+    }
+    this.apply(record, status);
+  }
+
+  /** Takes `status` as terminal `record`'s; emits terminal_status_changed when it differs from the one known. */
+  private apply(record: TerminalRecord, status: TerminalStatus): void {
+    const terminalId = record.id;
     const previous = this.known.get(terminalId);
     this.known.set(terminalId, status);
     if (previous === undefined || previous === status) return;
-    sink.dispatch(
+    this.deps.sink.dispatch(
       new TerminalStatusChangedEvent({
         sessionId: record.session_name,
         terminalId,
@@ -171,6 +207,7 @@ export class StatusMonitor {
 
   private forget(terminalId: string): void {
     this.known.delete(terminalId);
+    this.reported.delete(terminalId);
     const lane = this.lanes.get(terminalId);
     if (lane && !lane.running) {
       clearTimeout(lane.timer);
