@@ -168,7 +168,10 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     gate: registry,
     sink: journal,
     logger,
-    reportStatus: (terminalId, status) => statusMonitor.report(terminalId, status),
+    reportStatus: (terminalId, status) => {
+      statusMonitor.report(terminalId, status);
+      if (status === "completed") inbox.turnEnded(terminalId);
+    },
   });
 
   let stopGuardingDatabase: (() => void) | undefined;

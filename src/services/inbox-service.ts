@@ -154,6 +154,14 @@ export class InboxService {
     await Promise.all(this.running);
   }
 
+  /**
+   * The receiver's agent reported through its own hook that its turn ended (docs/agent-hooks.md): check its pending
+   * messages now rather than at the next sign of pane activity. Delivery still waits for a screen that takes input.
+   */
+  turnEnded(receiverId: string): void {
+    if (this.waiting.has(receiverId)) this.kick(receiverId);
+  }
+
   private kickAll(): void {
     for (const receiver of this.deps.db.receiversWithPending()) {
       this.waiting.add(receiver);
