@@ -44,6 +44,7 @@ it("every bundled plugin loads from plugins.d", async () => {
     ["profile-policy", "active"],
     ["rate-limit", "active"],
     ["redact-secrets", "active"],
+    ["tool-policy", "active"],
     ["webhook", "active"],
   ]);
   expect(logs.warnings()).toEqual([]);
