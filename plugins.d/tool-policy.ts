@@ -14,9 +14,10 @@
  *
  * shell.deny applies to the shell tools (Claude Code and Codex `Bash`, Gemini CLI and Qwen Code `run_shell_command`,
  * Copilot and opencode `bash`, and the tools that type into a running shell). A substring rule matches with runs of
- * whitespace counted as one space (`rm  -rf` is caught by "rm -rf"); it is case-sensitive. A rule written `/…/` is a
- * regular expression. These rules read the command text only: a determined agent can spell a command another way, so
- * use a profile allow-list where a shell must not be used at all.
+ * whitespace counted as one space (`rm  -rf` is caught by "rm -rf"); it is case-sensitive. A rule written `/…/`, or
+ * `/…/` and flags, is a regular expression matched against the command as given; any other rule is a substring
+ * (`/etc/shadow` too). These rules read the command text only: a determined agent can spell a command another way,
+ * so use a profile allow-list where a shell must not be used at all.
  *
  * writes.insideWorkingDirectory applies to the file-writing tools: Claude Code `Write`, `Edit`, `MultiEdit`,
  * `NotebookEdit`; Gemini CLI `write_file`, `replace`; Qwen Code `write_file`, `edit`, `notebook_edit`; Codex, opencode

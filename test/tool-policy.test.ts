@@ -95,7 +95,7 @@ describe("shell.deny", () => {
   let ask: Asker;
   beforeAll(async () => {
     const { registry } = await loadPolicy([
-      'shell: { deny: ["rm -rf", "git push --force", "/curl .*\\\\| *sh/", "/^\\\\s*sudo\\\\b/i"] }',
+      'shell: { deny: ["rm -rf", "git push --force", "/curl .*\\\\| *sh/", "/^\\\\s*sudo\\\\b/i", "/etc/shadow"] }',
     ]);
     ask = askerOf(registry);
   });
@@ -127,6 +127,8 @@ describe("shell.deny", () => {
     );
     expect(await ask("Bash", { command: "  SUDO apt-get install x" })).toMatch(/rule "\/\^\\\\s\*sudo\\\\b\/i"/);
     expect(await ask("Bash", { command: "x".repeat(300) + " rm -rf /" })).toMatch(/: x{117}\.\.\.$/);
+    expect(await ask("Bash", { command: "cat /etc/shadow" })).toMatch(/rule "\/etc\/shadow"/); // a substring
+    expect(await ask("Bash", { command: "ls etc" })).toBe("ok"); // not the expression /etc/ with flags "shadow"
   });
 
   it("lets other commands, and tools that are not shells, through", async () => {
