@@ -159,18 +159,20 @@ export class AgentHookService {
     let toolInput = call.toolInput;
     const { gate } = this.deps;
     if (gate.intercepts("pre_tool_use")) {
+      // The chain passes this very object on unless an interceptor changes it: identity tells a modify from an allow.
+      const asked = Object.freeze({ ...call.toolInput });
       const verdict = await gate.intercept<"pre_tool_use">({
         point: "pre_tool_use",
         ...base,
         toolName: call.toolName,
-        toolInput: Object.freeze({ ...call.toolInput }),
+        toolInput: asked,
       });
       if (verdict.denied)
         return dialect.replyToTool({
           decision: "deny",
           reason: `denied by plugin ${verdict.plugin}: ${verdict.reason}`,
         });
-      if (verdict.op.toolInput !== call.toolInput) {
+      if (verdict.op.toolInput !== asked) {
         toolInput = { ...verdict.op.toolInput };
         decision = { decision: "modify", toolInput };
       }
