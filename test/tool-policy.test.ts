@@ -11,9 +11,11 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TerminalKilledEvent, type PreToolUse } from "../src/plugins/api/index.js";
 import type { PluginRegistry } from "../src/plugins/host/index.js";
+import { HookTokens } from "../src/services/agent-hooks/hook-tokens.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { startRegistry, stopRegistries } from "./helpers/registry.js";
 import { startServerProcess, stopServerProcesses } from "./helpers/server-process.js";
+import { waitFor } from "./helpers/wait.js";
 
 const SOURCE = fs.readFileSync(path.resolve("plugins.d/tool-policy.ts"), "utf8");
 const TOKEN = "tool-policy-test-token";
@@ -461,15 +463,68 @@ describe("an invalid config, in a real cao server", () => {
     expect(fs.existsSync(path.join(home, "runtime", "pre-tool-use-fail-closed"))).toBe(false);
   });
 
-  it("a valid config: active, and agents' hooks are told to fail closed", async () => {
+  it("a valid config: active, agents' hooks told to fail closed; the mock agent's rm -rf and hook calls decided", async () => {
     const home = tempDir("cao-tool-policy-server-");
     fs.writeFileSync(
       path.join(home, "config.yaml"),
       'plugins:\n  tool-policy:\n    config:\n      shell: { deny: ["rm -rf"] }\n      writes: { insideWorkingDirectory: true }\n',
     );
-    const server = await startServerProcess({ home, plugins: { "tool-policy.ts": SOURCE } });
+    const server = await startServerProcess({
+      home,
+      plugins: { "tool-policy.ts": SOURCE },
+      env: { CAO_MOCK_DELAY_MS: "50" },
+    });
     const row = (await server.http("GET", "/plugins")).body.find((p: { name: string }) => p.name === "tool-policy");
     expect(row).toMatchObject({ status: "active", hooks: expect.arrayContaining(["pre_tool_use", "terminal_killed"]) });
     expect(fs.existsSync(path.join(home, "runtime", "pre-tool-use-fail-closed"))).toBe(true);
+
+    // The mock agent runs `/sh <command>` as Claude Code runs Bash, asking through the same hook.
+    const work = fs.realpathSync(tempDir("cao-tool-policy-work-"));
+    const created = await server.http(
+      "POST",
+      `/sessions?provider=mock&agent_profile=developer&working_directory=${encodeURIComponent(work)}`,
+    );
+    expect(created.status).toBe(201);
+    const { id, session_name: session } = created.body as { id: string; session_name: string };
+    const doomed = path.join(work, "doomed");
+    fs.mkdirSync(doomed);
+    server.tmux("send-keys", "-t", session, "-l", `/sh rm -rf ${doomed}`);
+    server.tmux("send-keys", "-t", session, "Enter");
+    let screen = "";
+    await waitFor(
+      () => /hook error|ran: rm/.test((screen = server.tmux("capture-pane", "-p", "-J", "-t", session))),
+      30_000,
+      "the mock agent's answer",
+      100,
+    );
+    expect(screen).toContain(`denied by plugin tool-policy: shell command matches shell.deny rule "rm -rf": rm -rf`);
+    expect(fs.existsSync(doomed)).toBe(true);
+
+    // Write calls in Claude Code's hook format, through the real route: the working directory is the server's answer.
+    const token = HookTokens.open(path.join(home, "hook-key")).tokenFor(id);
+    const preToolUse = (file_path: string) =>
+      server.http(
+        "POST",
+        `/terminals/${id}/agent-hooks`,
+        {
+          hook_event_name: "PreToolUse",
+          tool_name: "Write",
+          tool_input: { file_path, content: "x" },
+          tool_use_id: "t1",
+        },
+        { "x-cao-hook-token": token },
+      );
+    expect(await preToolUse(path.join(work, "inside.txt"))).toEqual({ status: 200, body: {} });
+    const outside = path.join(path.dirname(work), "outside.txt");
+    expect(await preToolUse(outside)).toEqual({
+      status: 200,
+      body: {
+        hookSpecificOutput: {
+          hookEventName: "PreToolUse",
+          permissionDecision: "deny",
+          permissionDecisionReason: `denied by plugin tool-policy: Write writes ${outside}, outside the working directory ${work} (writes.insideWorkingDirectory)`,
+        },
+      },
+    });
   });
 });
