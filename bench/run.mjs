@@ -28,6 +28,7 @@ const BENCHES = [
   { file: "worker-throughput.mjs" },
   { file: "worker-spin-health.mjs" },
   { file: "cli-startup.mjs" },
+  { file: "agent-hooks.mjs" },
 ];
 
 function runOne({ file, nodeArgs = [] }) {

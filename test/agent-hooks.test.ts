@@ -114,6 +114,17 @@ describe("agent hooks with the mock agent (Claude Code's hook format)", { timeou
     expect(fs.existsSync(strict)).toBe(false);
   });
 
+  it("a tool call every interceptor allows is answered {}: no updatedInput, no approval on the plugins' behalf", async () => {
+    const tokens = HookTokens.open(path.join(server.home, "hook-key"));
+    const answer = await server.http(
+      "POST",
+      `/terminals/${id}/agent-hooks`,
+      { hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "true" }, tool_use_id: "t-allow" },
+      { "x-cao-hook-token": tokens.tokenFor(id) },
+    );
+    expect(answer).toEqual({ status: 200, body: {} });
+  });
+
   it("refuses a call without the secret, with another terminal's, and a body it cannot read; none emits anything", async () => {
     const other = await server.http("POST", `/sessions/${session}/terminals?provider=mock&agent_profile=developer`);
     expect(other.status).toBe(201);

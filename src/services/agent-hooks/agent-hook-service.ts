@@ -159,20 +159,21 @@ export class AgentHookService {
     let toolInput = call.toolInput;
     const { gate } = this.deps;
     if (gate.intercepts("pre_tool_use")) {
-      // The chain passes this very object on unless an interceptor changes it: identity tells a modify from an allow.
-      const asked = Object.freeze({ ...call.toolInput });
+      const asCalled = Object.freeze({ ...call.toolInput });
       const verdict = await gate.intercept<"pre_tool_use">({
         point: "pre_tool_use",
         ...base,
         toolName: call.toolName,
-        toolInput: asked,
+        toolInput: asCalled,
       });
       if (verdict.denied)
         return dialect.replyToTool({
           decision: "deny",
           reason: `denied by plugin ${verdict.plugin}: ${verdict.reason}`,
         });
-      if (verdict.op.toolInput !== asked) {
+      // A modify replaces toolInput; interceptors that all allowed leave the copy they were shown, and the CLI's call
+      // goes on as it was (an answer with updatedInput would tell the CLI the input was changed, and approve it).
+      if (verdict.op.toolInput !== asCalled) {
         toolInput = { ...verdict.op.toolInput };
         decision = { decision: "modify", toolInput };
       }
