@@ -61,14 +61,18 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
 export class FleetClient {
   private constructor(private readonly nc: NatsConnection) {}
 
-  /** Connects (a single try: a client says at once when the fleet is unreachable). */
+  /**
+   * Connects with a single try (a client says at once when the fleet is unreachable); once connected it reconnects
+   * for as long as it lives, and a feed resumes where it was.
+   */
   static async connect(settings: FleetClientSettings, name = "cao fleet client"): Promise<FleetClient> {
     const where = settings.servers.join(", ");
     try {
       return new FleetClient(
         await connect({
           ...natsOptions({ ...settings, host: settings.host ?? "client" }, name),
-          maxReconnectAttempts: 5,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
         }),
       );
     } catch (error) {
@@ -163,7 +167,9 @@ export class FleetClient {
     return {
       [Symbol.asyncIterator]: () => iterator,
       close: async () => {
-        await messages.close();
+        // stop() ends the messages' iterator; close() alone would wait for a reader suspended in this generator.
+        messages.stop();
+        await iterator.return(undefined).catch(() => undefined);
       },
     };
   }

@@ -87,7 +87,8 @@ export class FleetConnection {
     while (!this.stopped) {
       let nc: NatsConnection;
       try {
-        nc = await connect(natsOptions(this.settings, `cao ${this.settings.host}`));
+        // No reconnecting inside the client: a lost connection ends, and this loop makes a new one (see above).
+        nc = await connect({ ...natsOptions(this.settings, `cao ${this.settings.host}`), reconnect: false });
       } catch (error) {
         this.reportFailure(error, where);
         await this.sleep(retryMs);
