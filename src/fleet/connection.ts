@@ -14,6 +14,9 @@ export interface ConnectionUser {
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
+const LOST = "lost";
+/** Credentials NATS refused will not fix themselves soon: try again far less often (each try is an error in its log). */
+const MAX_AUTH_RETRY_MS = 30_000;
 
 /** NATS client options from the fleet settings (shared by the member and the client API). */
 export function natsOptions(settings: FleetSettings, name: string): ConnectionOptions {
@@ -90,9 +93,9 @@ export class FleetConnection {
         // No reconnecting inside the client: a lost connection ends, and this loop makes a new one (see above).
         nc = await connect({ ...natsOptions(this.settings, `cao ${this.settings.host}`), reconnect: false });
       } catch (error) {
-        this.reportFailure(error, where);
+        const auth = this.reportFailure(error, where);
         await this.sleep(retryMs);
-        retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+        retryMs = Math.min(retryMs * 2, auth ? MAX_AUTH_RETRY_MS : MAX_RETRY_MS);
         continue;
       }
       if (this.stopped) {
@@ -117,18 +120,23 @@ export class FleetConnection {
       this.current = undefined;
       for (const user of this.users) user.detach();
       if (this.stopped) break;
+      this.lastFailure = LOST;
       this.logger.warn(
         `fleet: lost NATS at ${where}${closed ? ` (${errorMessage(closed)})` : ""}; this server works on and publishes what it missed once NATS answers again`,
       );
     }
   }
 
-  private reportFailure(error: unknown, where: string): void {
+  /** Logs a failure unless it is the same as the last one; says whether NATS refused the credentials. */
+  private reportFailure(error: unknown, where: string): boolean {
     const auth =
       (error as Error)?.name === "AuthorizationError" || /authori[sz]ation|authentication/i.test(errorMessage(error));
     const kind = auth ? "auth" : errorMessage(error);
-    if (kind === this.lastFailure) return;
+    if (kind === this.lastFailure) return auth;
+    // Right after "lost NATS" an unreachable server is no news.
+    const justLost = this.lastFailure === LOST && !auth;
     this.lastFailure = kind;
+    if (justLost) return auth;
     if (auth)
       this.logger.error(
         `fleet: NATS at ${where} refused this server's credentials (${errorMessage(error)}): check fleet.user/password, fleet.token or fleet.creds in config.yaml; this server serves locally and keeps trying`,
@@ -137,6 +145,7 @@ export class FleetConnection {
       this.logger.warn(
         `fleet: cannot reach NATS at ${where} (${errorMessage(error)}); this server serves locally, keeps trying, and publishes its events once NATS answers`,
       );
+    return auth;
   }
 
   private sleep(ms: number): Promise<void> {
