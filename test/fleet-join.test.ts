@@ -112,6 +112,36 @@ describe.skipIf(!natsServerAvailable())("joining a fleet", () => {
     expect(fleetLines(server).filter((l) => l.level >= 40)).toHaveLength(1);
   }, 60_000);
 
+  it("NATS frozen (SIGSTOP): requests answer as before, a clean shutdown is not held up, and after SIGCONT the events arrive", async () => {
+    const nats = await startNatsServer();
+    const [server, other] = await Promise.all([
+      startServerProcess({ env: { CAO_FLEET_NATS_URL: nats.url, CAO_FLEET_HOST: "frozen" } }),
+      startServerProcess({ env: { CAO_FLEET_NATS_URL: nats.url, CAO_FLEET_HOST: "leaving" } }),
+    ]);
+    await waitFor(() => fleetLines(server).length > 0 && fleetLines(other).length > 0, 10_000, "both to join");
+    nats.child.kill("SIGSTOP");
+    try {
+      expect((await createSession(server, "cold")).status).toBe(201);
+      expect((await server.http("GET", "/sessions")).body).toEqual([
+        { id: "cao-cold", name: "cao-cold", status: "active" },
+      ]);
+      // Leaving waits for NATS a few seconds at most.
+      expect(await other.stop("SIGTERM", 15_000)).toBe(0);
+    } finally {
+      nats.child.kill("SIGCONT");
+    }
+    const nc = await natsConnect(nats.url);
+    try {
+      await waitFor(
+        async () => (await storedEvents(nc, "frozen")).some((e) => e.event.subject === "cao-cold"),
+        30_000,
+        "the cold session's events",
+      );
+    } finally {
+      await nc.close();
+    }
+  }, 90_000);
+
   it("a fleet setting that is wrong: one ERROR line naming it, and the server serves without the fleet", async () => {
     const server = await startServerProcess({
       home: homeWith(`fleet:\n  nats: nats://127.0.0.1:1\n  host: my.laptop\n`),
