@@ -20,6 +20,8 @@ import { ProfileStore } from "./profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
 import type { McpServerConfig, Provider } from "./providers/provider.js";
 import { EventJournal, retentionFrom } from "./services/event-journal.js";
+import type { FleetMember } from "./fleet/member.js";
+import { fleetSettingsFrom } from "./fleet/settings.js";
 import { InboxService, type InboxOptions } from "./services/inbox-service.js";
 import { PaneActivity } from "./services/pane-activity.js";
 import { DEFAULT_LIVENESS_MS, Reconciler } from "./services/reconciler.js";
@@ -83,6 +85,9 @@ export interface CaoServer {
 /** How long an agent CLI waits for CAO to answer one hook call (an interceptor chain with its deadlines fits). */
 const AGENT_HOOK_TIMEOUT_SECONDS = 30;
 
+/** How long a shutdown gives the fleet to publish its last events and delete its host key. */
+const FLEET_LEAVE_TIMEOUT_MS = 5_000;
+
 /**
  * Wires one isolated CAO server: no module-level state, so tests build as many as they like side by side.
  * Plugins load before fastify starts (so before the first request can be served), then onReady reconciles and starts
@@ -118,6 +123,14 @@ export function createServer(options: ServerOptions = {}): CaoServer {
   // registry itself (plugin_loaded, …) included.
   const journal = new EventJournal({ db, downstream: registry, logger }, retentionFrom(env, logger));
   registry.announceTo(journal);
+  // The fleet (docs/fleet.md) is loaded only by a server that is in one; others pay a file read and a regex.
+  const fleetRead = fleetSettingsFrom(env, paths.config);
+  if (fleetRead && "error" in fleetRead)
+    logger.error(`fleet: ${fleetRead.error}; this server does not join the fleet and serves locally`);
+  const fleetSettings = fleetRead && "settings" in fleetRead ? fleetRead.settings : undefined;
+  // A first-time member publishes from here on: the events of start-up (plugins loading) included.
+  const fleetStartSeq = journal.seq;
+  let fleet: Promise<FleetMember | undefined> | undefined;
   // Agents' own hooks (docs/agent-hooks.md): on unless CAO_DISABLE_AGENT_HOOKS=1.
   const hooksOn = !flag(env, "CAO_DISABLE_AGENT_HOOKS");
   const hookTokens = HookTokens.open(paths.hookKey, (error) =>
@@ -245,6 +258,18 @@ export function createServer(options: ServerOptions = {}): CaoServer {
       await app.listen({ host, port });
       const actual = app.server.address();
       if (actual && typeof actual === "object") listeningPort = actual.port;
+      if (fleetSettings) {
+        const settings = fleetSettings;
+        // Not awaited: joining never delays or fails the server.
+        fleet ??= import("./fleet/member.js")
+          .then(({ joinFleet }) =>
+            joinFleet({ settings, app, journal, db, providers, logger, startSeq: fleetStartSeq }),
+          )
+          .catch((error: unknown) => {
+            logger.error(`fleet: cannot load the fleet support: ${errorMessage(error)}; this server serves locally`);
+            return undefined;
+          });
+      }
       if (exposure.remote) {
         logger.warn(
           `the API is reachable from the network at ${urls().join(", ")}: every request must carry Authorization: Bearer <CAO_API_TOKEN>; the traffic is plain HTTP, not encrypted`,
@@ -254,10 +279,22 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     },
     urls,
     close() {
-      closing ??= app.close().then(() => undefined);
+      closing ??= leaveFleet(fleet, logger).then(() => app.close().then(() => undefined));
       return closing;
     },
   };
+}
+
+/** Leaves the fleet first (its host key goes, its last events are published), within a few seconds at most. */
+async function leaveFleet(fleet: Promise<FleetMember | undefined> | undefined, logger: Logger): Promise<void> {
+  if (!fleet) return;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLEET_LEAVE_TIMEOUT_MS)));
+  const left = fleet.then((member) => member?.close());
+  await Promise.race([left, deadline]).catch((error: unknown) =>
+    logger.warn(`fleet: leaving the fleet: ${errorMessage(error)}`),
+  );
+  clearTimeout(timer);
 }
 
 /** CAO_TMUX_TIMEOUT_MS; a bad value is a WARN and the default, as for the plugin limits. */

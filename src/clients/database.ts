@@ -89,6 +89,10 @@ function prepareStatements(db: Database.Database) {
     pruneEvents: db.prepare(`DELETE FROM events WHERE seq <= ?`),
     lastEventSeq: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`),
     eventsAfter: db.prepare(`SELECT seq, event_type, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
+    fleetCursor: db.prepare(`SELECT seq FROM fleet_cursor WHERE host = ?`),
+    setFleetCursor: db.prepare(
+      `INSERT INTO fleet_cursor (host, seq) VALUES (?, ?) ON CONFLICT(host) DO UPDATE SET seq = excluded.seq`,
+    ),
     newestEvents: db.prepare(
       `SELECT seq, event_type, data FROM (SELECT * FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
     ),
@@ -260,6 +264,15 @@ export class CaoDatabase {
         )
         .all(since, ...types, limit) as EventRow[];
     });
+  }
+
+  /** The seq of the last event the fleet's stream acknowledged for `host`, or undefined before it first joined. */
+  fleetCursor(host: string): number | undefined {
+    return this.use("reading the fleet cursor", (s) => (s.fleetCursor.get(host) as { seq: number } | undefined)?.seq);
+  }
+
+  setFleetCursor(host: string, seq: number): void {
+    this.use("recording the fleet cursor", (s) => s.setFleetCursor.run(host, seq));
   }
 
   /** The newest `limit` journaled events, oldest first; only `types` when given. */

@@ -34,4 +34,10 @@ export const MIGRATIONS: readonly string[] = [
      data TEXT NOT NULL
    );
    CREATE INDEX events_by_type ON events(event_type, seq);`,
+  // How far each fleet host name has published this journal to NATS (docs/fleet.md): the seq of the last event the
+  // stream acknowledged. Kept beside the journal so the two never disagree after a crash.
+  `CREATE TABLE fleet_cursor (
+     host TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL
+   );`,
 ];

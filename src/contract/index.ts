@@ -2,3 +2,4 @@
 export * from "./vocabulary.js";
 export type * from "./api.js";
 export { camelCase, camelKeys, snakeCase, snakeKeys } from "./case.js";
+export * from "./fleet.js";
