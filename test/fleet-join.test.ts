@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { FleetClient, FleetUnreachableError } from "../src/fleet/client.js";
 import { natsConnect, storedEvents } from "./helpers/fleet.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { natsServerAvailable, startNatsServer, stopNatsServers } from "./helpers/nats-server.js";
+import { startNatsServer, stopNatsServers } from "./helpers/nats-server.js";
 import { freePort } from "./helpers/ports.js";
 import { startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
@@ -33,7 +33,7 @@ const fleetLines = (server: ServerProcess) =>
 const createSession = (server: ServerProcess, name: string) =>
   server.http("POST", "/sessions", { provider: "mock", agent_profile: "developer", session_name: name });
 
-describe.skipIf(!natsServerAvailable())("joining a fleet", () => {
+describe("joining a fleet", () => {
   it("wrong credentials: one clear ERROR line at start, no more while it retries, and the local server serves", async () => {
     const nats = await startNatsServer({ args: ["--user", "cao", "--pass", "right-secret"] });
     const server = await startServerProcess({
@@ -189,17 +189,13 @@ describe("start-up cost", () => {
     expect(urls.filter((u) => u.includes("/dist/fleet/")).map((u) => path.basename(u))).toEqual(["settings.js"]);
   }, 30_000);
 
-  it.skipIf(!natsServerAvailable())(
-    "the control: a member does load them",
-    async () => {
-      const nats = await startNatsServer();
-      const { log, env } = resolveLogger();
-      const server = await startServerProcess({ env: { ...env, CAO_FLEET_NATS_URL: nats.url, CAO_FLEET_HOST: "ctl" } });
-      await waitFor(() => fleetLines(server).length > 0, 10_000, "the member to join");
-      const urls = resolved(log);
-      expect(urls.some((u) => u.includes("/@nats-io/transport-node/"))).toBe(true);
-      expect(urls.some((u) => u.includes("/dist/fleet/member.js"))).toBe(true);
-    },
-    30_000,
-  );
+  it("the control: a member does load them", async () => {
+    const nats = await startNatsServer();
+    const { log, env } = resolveLogger();
+    const server = await startServerProcess({ env: { ...env, CAO_FLEET_NATS_URL: nats.url, CAO_FLEET_HOST: "ctl" } });
+    await waitFor(() => fleetLines(server).length > 0, 10_000, "the member to join");
+    const urls = resolved(log);
+    expect(urls.some((u) => u.includes("/@nats-io/transport-node/"))).toBe(true);
+    expect(urls.some((u) => u.includes("/dist/fleet/member.js"))).toBe(true);
+  }, 30_000);
 });

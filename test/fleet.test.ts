@@ -10,12 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetClient, FleetCommandError } from "../src/fleet/client.js";
 import { journalSeqs, natsConnect, storedEvents } from "./helpers/fleet.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import {
-  natsServerAvailable,
-  startNatsServer,
-  stopNatsServers,
-  type NatsServerProcess,
-} from "./helpers/nats-server.js";
+import { startNatsServer, stopNatsServers, type NatsServerProcess } from "./helpers/nats-server.js";
 import { startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -35,7 +30,7 @@ function fleetHome(nats: string, host: string): string {
   return home;
 }
 
-describe.skipIf(!natsServerAvailable())("a fleet of three cao servers over NATS JetStream", () => {
+describe("a fleet of three cao servers over NATS JetStream", () => {
   let nats: NatsServerProcess;
   let a: ServerProcess;
   let b: ServerProcess;

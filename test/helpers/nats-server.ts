@@ -7,12 +7,14 @@ import { waitFor } from "./wait.js";
 /** The nats-server the fleet tests run (Debian's package); CAO_NATS_SERVER names another. */
 export const NATS_SERVER = process.env.CAO_NATS_SERVER || "/usr/sbin/nats-server";
 
-export function natsServerAvailable(): boolean {
+/** Throws a clear error when nats-server is missing (.ci/run installs it): the fleet tests fail, never skip. */
+export function assertNatsServer(): void {
   try {
     fs.accessSync(NATS_SERVER, fs.constants.X_OK);
-    return true;
   } catch {
-    return false;
+    throw new Error(
+      `${NATS_SERVER} is missing: install Debian's nats-server (apt-get install nats-server) or set CAO_NATS_SERVER`,
+    );
   }
 }
 
@@ -39,6 +41,7 @@ export interface NatsServerOptions {
 const started: NatsServerProcess[] = [];
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
+  assertNatsServer();
   const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? tempDir("cao-nats-");
   let text = "";
