@@ -3,3 +3,4 @@ export * from "./vocabulary.js";
 export type * from "./api.js";
 export { camelCase, camelKeys, snakeCase, snakeKeys } from "./case.js";
 export * from "./fleet.js";
+export { oneLine, toolInputSummary } from "./agent-activity.js";
