@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { TmuxClient } from "../src/clients/tmux.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
 import { freePort } from "./helpers/ports.js";
+import { startServerProcess, stopServerProcesses } from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const CAO = path.resolve("dist/cli/main.js");
@@ -15,6 +16,7 @@ const children: ChildProcess[] = [];
 const sockets: string[] = [];
 
 afterAll(async () => {
+  await stopServerProcesses();
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   for (const socket of sockets) await new TmuxClient({ socketName: socket }).killServer();
   removeTempDirs();
@@ -178,4 +180,74 @@ describe("against a running cao server", () => {
     expect(await new Promise((resolve) => server.once("exit", (c) => resolve(c)))).toBe(0);
     expect(fs.readFileSync(marks, "utf8")).toBe("teardown");
   });
+});
+
+describe("cao events and what agents report through their hooks", () => {
+  it("prints each agent_* event as its terminal and one sentence: the prompt, the tool and what it ran, the outcome, the tokens", async () => {
+    // The mock agent runs the hook settings its launch wrote, as Claude Code does: each turn reaches the server's
+    // real route with the terminal's secret.
+    const server = await startServerProcess({ env: { CAO_MOCK_DELAY_MS: "50" } });
+    const { status, body: terminal } = await server.http("POST", "/sessions", {
+      provider: "mock",
+      agent_profile: "developer",
+      session_name: "hooked",
+    });
+    expect(status, JSON.stringify(terminal)).toBe(201);
+    const history = async (types: string) =>
+      (await server.http("GET", `/events/history?types=${types}&limit=1000`)).body as Record<string, any>[];
+    const turns = async (count: number) =>
+      waitFor(async () => (await history("agent_turn_ended")).length >= count, 20_000, `${count} agent turns`, 100);
+    const type = async (message: string) => {
+      const typed = await server.http("POST", `/terminals/${terminal.id}/input`, { message });
+      expect(typed.status, JSON.stringify(typed.body)).toBe(200);
+    };
+    // An escape sequence in a tool's output reaches the terminal as text, never as a command to it.
+    await type("/sh printf 'x-%d\\n\\033[31mred' 42");
+    await turns(1);
+    await type("/sh ls /no/such/dir");
+    await turns(2);
+    await type("may I? [[ask]]");
+    await waitFor(async () => (await history("agent_notification")).length === 1, 20_000, "the notification", 100);
+
+    const env = { CAO_API_PORT: String(server.port) };
+    const types = "agent_turn_started,agent_tool_started,agent_tool_finished,agent_turn_ended,agent_notification";
+    const printed = await cao(["events", "--type", types], env);
+    expect(printed.code, printed.stderr).toBe(0);
+    const lines = printed.stdout.trimEnd().split("\n");
+    expect(lines.map((line) => line.split(" ")[2])).toEqual([
+      "agent_turn_started",
+      "agent_tool_started",
+      "agent_tool_finished",
+      "agent_turn_ended",
+      "agent_turn_started",
+      "agent_tool_started",
+      "agent_tool_finished",
+      "agent_turn_ended",
+      "agent_turn_started",
+      "agent_notification",
+    ]);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^#\\d+ \\S+Z agent_\\w+ cao-hooked ${terminal.id} \\S`));
+    const said = lines.map((line) => line.replace(/^#\d+ \S+Z \S+ cao-hooked \S+ /, ""));
+    const ended = await history("agent_turn_ended");
+    const tokens = (i: number) => `tokens: ${ended[i]!.usage.input_tokens} in, ${ended[i]!.usage.output_tokens} out`;
+    expect(said[0]).toBe("prompt: /sh printf 'x-%d\\n\\033[31mred' 42");
+    expect(said[1]).toBe("Bash: printf 'x-%d\\n\\033[31mred' 42");
+    expect(said[2]).toMatch(/^Bash ok in \d+ ms: x-42 \uFFFD\[31mred$/);
+    expect(said[3]).toBe(`turn ended (${tokens(0)}): ran: printf 'x-%d\\n\\033[31mred' 42 x-42 \uFFFD[31mred`);
+    expect(said[5]).toBe("Bash: ls /no/such/dir");
+    expect(said[6]).toMatch(/^Bash failed in \d+ ms: exit 2: ls: cannot access '\/no\/such\/dir': No such file/);
+    expect(said[7]).toMatch(new RegExp(`^turn ended \\(${tokens(1)}\\): ran: ls /no/such/dir`));
+    expect(said[8]).toBe("prompt: may I? [[ask]]");
+    expect(said[9]).toBe("permission_prompt: The mock agent asks to go on");
+
+    // --json is the event as the API sends it, unchanged.
+    const json = await cao(["events", "--json", "--type", "agent_tool_started"], env);
+    expect(
+      json.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line).tool_input),
+    ).toEqual([{ command: "printf 'x-%d\\n\\033[31mred' 42" }, { command: "ls /no/such/dir" }]);
+    await server.stop();
+  }, 90_000);
 });

@@ -1,10 +1,13 @@
 import { parseArgs } from "node:util";
 import { ApiError, baseUrlFrom, CaoClient, ServerUnreachableError } from "../../clients/api-client.js";
+import { oneLine, toolInputSummary } from "../../contract/agent-activity.js";
 import { UsageError } from "../usage.js";
 
 export const eventsHelp = `usage: cao events [--follow|-f] [--type T]… [--since SEQ] [--json]
 
-Prints cao-server's events (the journal of docs/contract.md#events), one line each, oldest first.
+Prints cao-server's events (the journal of docs/contract.md#events), one line each, oldest first:
+seq, time, type, session, then the event's fields as key=value; what agents report through their
+hooks (agent_*) reads as its terminal and a sentence, e.g. "3f9a0c21 Bash: npm test".
 
   --follow, -f   keep streaming new events; if the server restarts, reconnect and resume
                  after the last event printed (nothing missed, nothing twice). Ctrl-C stops.
@@ -187,14 +190,56 @@ async function* readStream(response: Response): AsyncGenerator<StreamEvent | { s
   }
 }
 
-/** One readable line: seq, time, type, session, then the event's own fields as key=value. */
+/**
+ * One readable line: seq, time, type, session, then what happened: for an agent's own report (agent_*), its terminal
+ * and a sentence (`Bash: printf 'x-%d' 42`); for the others, the event's own fields as key=value.
+ */
 function describe(data: string): string {
   const event = JSON.parse(data) as Record<string, unknown>;
   const { seq, timestamp, event_type: type, session_id: session, ...fields } = event;
-  const rest = Object.entries(fields).map(
-    ([key, value]) => `${key}=${typeof value === "string" && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)}`,
-  );
-  return [`#${String(seq)}`, String(timestamp), String(type), session ? String(session) : "-", ...rest].join(" ");
+  const rest = agentLine(String(type), fields) ?? [
+    Object.entries(fields)
+      .map(
+        ([key, value]) =>
+          `${key}=${typeof value === "string" && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)}`,
+      )
+      .join(" "),
+  ];
+  return [`#${String(seq)}`, String(timestamp), String(type), session ? String(session) : "-", ...rest]
+    .filter((part) => part !== "")
+    .join(" ");
+}
+
+const str = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/** An agent_* event as its terminal and one sentence; undefined for other events. */
+function agentLine(type: string, e: Record<string, unknown>): [string, string] | undefined {
+  const terminal = str(e.terminal_id) || "-";
+  const tool = oneLine(str(e.tool_name), 80);
+  switch (type) {
+    case "agent_turn_started":
+      return [terminal, `prompt: ${oneLine(str(e.prompt))}`];
+    case "agent_tool_started": {
+      const input = e.tool_input as Record<string, unknown> | null | undefined;
+      const summary = toolInputSummary(typeof input === "object" && !Array.isArray(input) ? input : undefined);
+      return [terminal, summary ? `${tool}: ${summary}` : tool];
+    }
+    case "agent_tool_finished": {
+      const took = typeof e.duration_ms === "number" ? ` in ${e.duration_ms} ms` : "";
+      const output = oneLine(str(e.output), 120);
+      return [terminal, `${tool} ${e.ok === true ? "ok" : "failed"}${took}${output ? `: ${output}` : ""}`];
+    }
+    case "agent_turn_ended": {
+      const usage = e.usage as { input_tokens?: unknown; output_tokens?: unknown } | null | undefined;
+      const tokens = usage ? ` (tokens: ${String(usage.input_tokens)} in, ${String(usage.output_tokens)} out)` : "";
+      const last = oneLine(str(e.last_message));
+      return [terminal, `turn ended${tokens}${last ? `: ${last}` : ""}`];
+    }
+    case "agent_notification":
+      return [terminal, `${oneLine(str(e.kind), 40)}: ${oneLine(str(e.message))}`];
+    default:
+      return undefined;
+  }
 }
 
 /** Writes one line, waiting when stdout is full (a slow pager) instead of buffering without bound. */
