@@ -2,13 +2,14 @@
  * The web dashboard (docs/contract.md#events `GET /`) in a real headless Chromium against a real `cao server` child (real tmux,
  * the mock agent, a real drop-in plugin): what it renders from the GET routes, what it changes live from `/events`
  * without a reload, and what its buttons do through the real routes (HTTP API, config.yaml and management routes). Plus the static route itself: cache
- * headers, the JSON 404 for API clients, and the request gate (HTTP API, security) left as it was.
+ * headers, the JSON 404 for API clients, and the request gate (HTTP API, security) left as it was. And the agent
+ * timeline, from what the mock agent reports through its hooks (as Claude Code does) to the real route.
  */
 import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeTempDirs } from "./helpers/fs-fixtures.js";
+import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { launchBrowser } from "./helpers/browser.js";
 import { pluginFixture } from "./helpers/plugin-fixtures.js";
 import { rawRequest } from "./helpers/raw-http.js";
@@ -344,6 +345,128 @@ describe("the dashboard in a headless browser", { timeout: 90_000 }, () => {
     ).reverse();
     expect(seqs.length).toBeGreaterThan(3);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i)); // every seq once, none missing, none twice
+    await stillSameDocument(page);
+  });
+});
+
+// What agents report through their own hooks (docs/agent-hooks.md), drawn per terminal: the mock agent runs the hook
+// settings its launch wrote, as Claude Code does, and calls the server's real route with its terminal's secret.
+describe("the agent timeline in a headless browser", { timeout: 90_000 }, () => {
+  type EventJson = Record<string, any> & { event_type: string; seq: number };
+  const type = async (terminalId: string, message: string) => {
+    const typed = await server.http("POST", `/terminals/${terminalId}/input`, { message });
+    expect(typed.status, JSON.stringify(typed.body)).toBe(200);
+  };
+  const turnEnded = async (terminalId: string) =>
+    ((await server.http("GET", "/events/history?types=agent_turn_ended&limit=1000")).body as EventJson[]).filter(
+      (event) => event.terminal_id === terminalId,
+    );
+
+  it("shows each turn with its tool call, outcome, duration, notifications and tokens, live, for the terminal chosen by keyboard", async () => {
+    const fixer = await launch("fixer");
+    const reader = await launch("reader");
+    const page = await openDashboard();
+    for (const terminal of [fixer, reader]) await statusOf(page, terminal.id).filter({ hasText: "idle" }).waitFor();
+    const timeline = page.getByTestId("timeline");
+    const turn = timeline.locator("li.turn").first(); // newest first
+    const tool = (name: string) => turn.locator(`li.tool[data-tool="${name}"]`);
+
+    // The reader, chosen in the panel's own list, runs a command that lasts until the test lets it end.
+    const select = page.getByLabel("Terminal", { exact: true });
+    await select.selectOption(reader.id);
+    await timeline.getByText("Nothing reported by this agent yet").waitFor();
+    const gate = path.join(tempDir("cao-gate-"), "go");
+    await type(reader.id, `/sh until [ -e ${gate} ]; do sleep 0.1; done; printf 'read %s' docs`);
+    await timeline.locator(`[data-timeline-of="${reader.id}"]`).waitFor();
+    await tool("Bash").filter({ hasText: "printf 'read %s' docs" }).filter({ hasText: "running…" }).waitFor();
+
+    // Choose the fixer with the keyboard: its id in the sessions table is a toggle button.
+    const choose = page.getByRole("button", { name: `Show the agent timeline of terminal ${fixer.id}` });
+    await choose.focus();
+    await page.keyboard.press("Enter");
+    expect(await choose.getAttribute("aria-pressed")).toBe("true");
+    await timeline.getByText("Nothing reported by this agent yet").waitFor();
+    expect(await page.getByLabel("Terminal", { exact: true }).inputValue()).toBe(fixer.id);
+
+    // A turn with a shell command that works: prompt, the command, ok with its duration, the tokens of the turn.
+    await type(fixer.id, "/sh printf 'x-%d' 42");
+    await turn.filter({ hasText: "/sh printf 'x-%d' 42" }).waitFor();
+    const bash = tool("Bash");
+    await bash.filter({ hasText: "printf 'x-%d' 42" }).and(page.locator('[data-state="ok"]')).waitFor();
+    await turn.and(page.locator('[data-state="ended"]')).waitFor();
+    expect(await bash.locator(".tool-duration").textContent()).toMatch(/^(\d+ ms|\d+\.\d s)$/);
+    const [ended] = await turnEnded(fixer.id);
+    expect(ended!.usage, JSON.stringify(ended)).not.toBeNull();
+    const usage = ended!.usage as { input_tokens: number; output_tokens: number };
+    expect(await turn.getByTestId("turn-usage").textContent()).toBe(
+      `${usage.input_tokens.toLocaleString("en-US")} in · ${usage.output_tokens.toLocaleString("en-US")} out tokens`,
+    );
+    expect(await turn.locator(".turn-answer").textContent()).toContain("x-42");
+
+    // Its whole input and output open from the keyboard (a native disclosure).
+    await bash.locator("summary").focus();
+    await page.keyboard.press("Enter");
+    await bash.locator(".tool-detail pre", { hasText: "x-42" }).waitFor();
+    expect(await bash.locator(".tool-detail pre").first().textContent()).toContain(`"command": "printf 'x-%d' 42"`);
+
+    // A command that fails, then a turn where the agent asks for permission: the notification shows in it, live.
+    await type(fixer.id, "/sh ls /no/such/dir");
+    await turn.filter({ hasText: "/sh ls /no/such/dir" }).and(page.locator('[data-state="ended"]')).waitFor();
+    const failed = tool("Bash");
+    await failed.and(page.locator('[data-state="failed"]')).waitFor();
+    expect(await failed.locator(".tool-badge").textContent()).toBe("failed");
+    await type(fixer.id, "may I go ahead? [[ask]]");
+    await turn
+      .locator('.note[data-kind="permission_prompt"]')
+      .filter({ hasText: "The mock agent asks to go on" })
+      .waitFor();
+    expect(await turn.getAttribute("data-state")).toBe("running");
+    expect(await timeline.locator("li.turn").count()).toBe(3);
+
+    // Back to the reader: its command ends now.
+    fs.writeFileSync(gate, "");
+    await select.selectOption(reader.id);
+    await timeline.locator(`[data-timeline-of="${reader.id}"]`).waitFor();
+    await tool("Bash").filter({ hasText: "read docs" }).and(page.locator('[data-state="ok"]')).waitFor();
+    await stillSameDocument(page);
+
+    // A page opened now builds the same timeline from the journal's history.
+    const later = await openDashboard();
+    await later.getByRole("button", { name: `Show the agent timeline of terminal ${fixer.id}` }).click();
+    const turns = later.getByTestId("timeline").locator("li.turn");
+    await turns.nth(2).waitFor();
+    expect(await turns.evaluateAll((items) => items.map((item) => item.getAttribute("data-state")))).toEqual([
+      "running",
+      "ended",
+      "ended",
+    ]);
+    expect(
+      await turns.locator("li.tool").evaluateAll((items) => items.map((i) => i.getAttribute("data-state"))),
+    ).toEqual(["failed", "ok"]);
+
+    await select.selectOption(fixer.id);
+    await timeline.locator(`[data-timeline-of="${fixer.id}"]`).waitFor();
+    await timeline.locator("li.tool").nth(1).locator("summary").click();
+    await timeline.locator("li.tool").nth(1).locator(".tool-detail").waitFor();
+    await page.locator("h1").click(); // no focus ring in the picture
+    const shot = await timeline.screenshot();
+    fs.mkdirSync(".tmp", { recursive: true });
+    fs.writeFileSync(".tmp/dashboard-timeline.png", shot);
+    // `CAO_UPDATE_SCREENSHOT=1 npx vitest run test/dashboard.test.ts` refreshes the README's picture.
+    if (process.env.CAO_UPDATE_SCREENSHOT === "1") fs.writeFileSync(path.join("docs", "dashboard-timeline.png"), shot);
+    expect((await server.http("DELETE", "/sessions/cao-fixer")).status).toBe(200);
+    expect((await server.http("DELETE", "/sessions/cao-reader")).status).toBe(200);
+  });
+
+  it("drops a terminal's timeline with the terminal", async () => {
+    const gone = await launch("gone");
+    const page = await openDashboard();
+    await statusOf(page, gone.id).filter({ hasText: "idle" }).waitFor();
+    await type(gone.id, "short-lived");
+    const timeline = page.getByTestId("timeline");
+    await timeline.locator(`[data-timeline-of="${gone.id}"]`).waitFor();
+    expect((await server.http("DELETE", "/sessions/cao-gone")).status).toBe(200);
+    await timeline.locator(`[data-timeline-of="${gone.id}"]`).waitFor({ state: "detached" });
     await stillSameDocument(page);
   });
 });

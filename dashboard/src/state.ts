@@ -1,3 +1,4 @@
+import { timelinesAfter, type AgentTimeline } from "./timeline.js";
 import type { CaoEventJson, PluginRow, SessionSummary, Terminal } from "./types.js";
 
 /** A message between agents as the flow diagram shows it; inbox messages move from queued to delivered or failed. */
@@ -22,13 +23,23 @@ export interface DashboardState {
   flow: FlowMessage[];
   /** Newest first, bounded. */
   log: CaoEventJson[];
+  /** Per terminal id: its agent's turns and tool calls, as its hooks reported them. */
+  timelines: Record<string, AgentTimeline>;
   lastSeq: number;
 }
 
 export const LOG_LIMIT = 300;
 export const FLOW_LIMIT = 200;
 
-export const emptyState: DashboardState = { sessions: {}, terminals: {}, plugins: [], flow: [], log: [], lastSeq: 0 };
+export const emptyState: DashboardState = {
+  sessions: {},
+  terminals: {},
+  plugins: [],
+  flow: [],
+  log: [],
+  timelines: {},
+  lastSeq: 0,
+};
 
 export type Action =
   | { type: "loaded"; sessions: SessionSummary[]; terminals: Terminal[]; plugins: PluginRow[]; history: CaoEventJson[] }
@@ -46,10 +57,12 @@ export function reduce(state: DashboardState, action: Action): DashboardState {
     case "loaded": {
       const sessions = Object.fromEntries(action.sessions.map((s) => [s.name, s]));
       const terminals = Object.fromEntries(action.terminals.map((t) => [t.id, t]));
-      // History feeds the flow and the log only: the GET routes already hold the current sessions and statuses.
+      // History feeds the flow, the log and the timelines only: the GET routes already hold the current sessions and
+      // statuses. Timelines of terminals gone since (the history is read before the GETs) are dropped.
       let next: DashboardState = { ...state, sessions, terminals, plugins: action.plugins };
       for (const event of action.history) next = record(next, event);
-      return next;
+      const timelines = Object.fromEntries(Object.entries(next.timelines).filter(([id]) => terminals[id]));
+      return { ...next, timelines };
     }
     case "event":
       // A reconnect replays from Last-Event-ID; seq makes a repeated event harmless.
@@ -79,10 +92,16 @@ export function reduce(state: DashboardState, action: Action): DashboardState {
   }
 }
 
-/** Log and flow: what every event adds to the page's history. */
+/** Log, flow and timelines: what every event adds to the page's history. */
 function record(state: DashboardState, event: CaoEventJson): DashboardState {
   const log = [event, ...state.log].slice(0, LOG_LIMIT);
-  return { ...state, log, lastSeq: Math.max(state.lastSeq, event.seq), flow: flowAfter(state.flow, event) };
+  return {
+    ...state,
+    log,
+    lastSeq: Math.max(state.lastSeq, event.seq),
+    flow: flowAfter(state.flow, event),
+    timelines: timelinesAfter(state.timelines, event),
+  };
 }
 
 function flowAfter(flow: FlowMessage[], event: CaoEventJson): FlowMessage[] {
@@ -178,7 +197,8 @@ function apply(state: DashboardState, event: CaoEventJson): DashboardState {
       const sessions = { ...state.sessions };
       delete sessions[name];
       const terminals = Object.fromEntries(Object.entries(state.terminals).filter(([, t]) => t.session_name !== name));
-      return { ...state, sessions, terminals };
+      const timelines = Object.fromEntries(Object.entries(state.timelines).filter(([id]) => terminals[id]));
+      return { ...state, sessions, terminals, timelines };
     }
     case "terminal_created": {
       const id = str(event.terminal_id);
@@ -199,8 +219,10 @@ function apply(state: DashboardState, event: CaoEventJson): DashboardState {
     }
     case "terminal_killed": {
       const terminals = { ...state.terminals };
+      const timelines = { ...state.timelines };
       delete terminals[str(event.terminal_id)];
-      return { ...state, terminals };
+      delete timelines[str(event.terminal_id)];
+      return { ...state, terminals, timelines };
     }
     case "terminal_status_changed": {
       const id = str(event.terminal_id);

@@ -12,6 +12,8 @@ import {
   type Action,
   type DashboardState,
 } from "../../dashboard/src/state.js";
+import { duration } from "../../dashboard/src/time.js";
+import { shownTerminal, TIMELINE_ENTRIES, TURN_STEPS, type Turn } from "../../dashboard/src/timeline.js";
 import type { CaoEventJson, PluginRow, Terminal } from "../../dashboard/src/types.js";
 
 let seq = 0;
@@ -221,5 +223,178 @@ describe("refreshing rows", () => {
       ["c", "active"],
     ]);
     expect(reduce(state, { type: "plugins", plugins: [] }).plugins).toEqual([]);
+  });
+});
+
+describe("agent timelines (what agents report through their hooks)", () => {
+  const base = { terminal_id: "t1", agent_name: "dev", provider: "claude_code" };
+  const agent = (type: CaoEventJson["event_type"], fields: Record<string, unknown> = {}) =>
+    event(type, { ...base, ...fields });
+  const timelineOf = (state: DashboardState, id = "t1") => state.timelines[id]!.entries;
+  const turnAt = (state: DashboardState, index: number, id = "t1"): Turn => {
+    const entry = timelineOf(state, id)[index]!;
+    if (entry.type !== "turn") throw new Error(`entry ${index} is a ${entry.type}`);
+    return entry.turn;
+  };
+  const known = (...ids: string[]) =>
+    run(
+      [{ type: "terminals", session: "cao-s", terminals: ids.map((id) => terminal(id, "cao-s")) }],
+      run([
+        {
+          type: "loaded",
+          sessions: [{ id: "cao-s", name: "cao-s", status: "active" }],
+          terminals: [],
+          plugins: [],
+          history: [],
+        },
+      ]),
+    );
+
+  it("a turn holds its tool calls in order, each closed by its tool_use_id with outcome, duration and output; the end brings usage", () => {
+    const state = run(
+      feed(
+        agent("agent_turn_started", { prompt: "fix it" }),
+        agent("agent_tool_started", { tool_name: "Bash", tool_input: { command: "npm test" }, tool_use_id: "a" }),
+        agent("agent_tool_started", { tool_name: "Read", tool_input: { file_path: "/x.ts" }, tool_use_id: "b" }),
+        agent("agent_tool_finished", { tool_name: "Read", tool_use_id: "b", ok: true, output: "…", duration_ms: 3 }),
+        agent("agent_tool_finished", {
+          tool_name: "Bash",
+          tool_use_id: "a",
+          ok: false,
+          output: "1 failing",
+          duration_ms: 900,
+        }),
+        agent("agent_turn_ended", { last_message: "done", usage: { input_tokens: 10, output_tokens: 2 } }),
+      ),
+    );
+    expect(timelineOf(state)).toHaveLength(1);
+    const turn = turnAt(state, 0);
+    expect(turn).toMatchObject({ prompt: "fix it", lastMessage: "done", usage: { inputTokens: 10, outputTokens: 2 } });
+    expect(turn.ended).toBeDefined();
+    expect(
+      turn.steps.map((s) =>
+        s.type === "tool" ? [s.tool.toolName, s.tool.summary, s.tool.state, s.tool.durationMs] : s.type,
+      ),
+    ).toEqual([
+      ["Bash", "npm test", "failed", 900],
+      ["Read", "/x.ts", "ok", 3],
+    ]);
+  });
+
+  it("without tool_use_id a finish closes the last running call of that tool; a finish whose start was not seen still shows", () => {
+    const state = run(
+      feed(
+        agent("agent_tool_started", { tool_name: "shell", tool_input: { command: ["bash", "-lc", "ls -la"] } }),
+        agent("agent_tool_finished", { tool_name: "shell", ok: true, output: "", duration_ms: null }),
+        agent("agent_tool_finished", { tool_name: "Write", ok: true, output: "" }),
+      ),
+    );
+    // No agent_turn_started seen: one turn without a prompt holds them.
+    const turn = turnAt(state, 0);
+    expect(turn.prompt).toBeUndefined();
+    expect(
+      turn.steps.map((s) => (s.type === "tool" ? [s.tool.toolName, s.tool.summary, s.tool.state] : s.type)),
+    ).toEqual([
+      ["shell", "ls -la", "ok"],
+      ["Write", "", "ok"],
+    ]);
+  });
+
+  it("a new prompt before the end marks the turn unfinished; notifications go into the open turn, or between turns", () => {
+    const state = run(
+      feed(
+        agent("agent_notification", { kind: "idle", message: "waiting" }),
+        agent("agent_turn_started", { prompt: "one" }),
+        agent("agent_notification", { kind: "permission_prompt", message: "may I?" }),
+        agent("agent_turn_started", { prompt: "two" }),
+        agent("agent_turn_ended", { last_message: "ok", usage: null }),
+      ),
+    );
+    expect(timelineOf(state).map((e) => e.type)).toEqual(["note", "turn", "turn"]);
+    expect(turnAt(state, 1)).toMatchObject({ prompt: "one", unfinished: true });
+    expect(turnAt(state, 1).steps).toEqual([
+      { type: "note", note: expect.objectContaining({ kind: "permission_prompt", message: "may I?" }) },
+    ]);
+    expect(turnAt(state, 2)).toMatchObject({ prompt: "two", lastMessage: "ok", usage: null });
+  });
+
+  it("keeps the last TIMELINE_ENTRIES turns per terminal and TURN_STEPS steps per turn; other events leave timelines as they are", () => {
+    const turns = Array.from({ length: TIMELINE_ENTRIES + 3 }, (_, i) =>
+      agent("agent_turn_started", { prompt: `p${i}` }),
+    );
+    let state = run(feed(...turns));
+    expect(timelineOf(state)).toHaveLength(TIMELINE_ENTRIES);
+    expect(turnAt(state, 0).prompt).toBe("p3");
+    const tools = Array.from({ length: TURN_STEPS + 1 }, (_, i) =>
+      agent("agent_tool_started", { tool_name: `T${i}`, tool_input: {} }),
+    );
+    state = run(feed(...tools), state);
+    const last = turnAt(state, TIMELINE_ENTRIES - 1);
+    expect(last.steps).toHaveLength(TURN_STEPS);
+    expect(last.steps[0]).toMatchObject({ tool: { toolName: "T1" } });
+    const timelines = state.timelines;
+    expect(run(feed(event("session_created", { session_name: "cao-z" })), state).timelines).toBe(timelines);
+  });
+
+  it("timelines are per terminal, and go with their terminal (killed, its session killed, or gone before the page loaded)", () => {
+    let state = known("t1", "t2");
+    state = run(
+      feed(
+        agent("agent_turn_started", { prompt: "a" }),
+        agent("agent_turn_started", { prompt: "b", terminal_id: "t2" }),
+      ),
+      state,
+    );
+    expect(Object.keys(state.timelines).sort()).toEqual(["t1", "t2"]);
+    state = run(feed(event("terminal_killed", { terminal_id: "t1" })), state);
+    expect(Object.keys(state.timelines)).toEqual(["t2"]);
+    state = run(feed(event("session_killed", { session_name: "cao-s" })), state);
+    expect(state.timelines).toEqual({});
+
+    const loaded = run([
+      {
+        type: "loaded",
+        sessions: [{ id: "cao-s", name: "cao-s", status: "active" }],
+        terminals: [terminal("t3", "cao-s")],
+        plugins: [],
+        history: [
+          agent("agent_turn_started", { prompt: "old", terminal_id: "t0" }),
+          agent("agent_turn_started", { prompt: "now", terminal_id: "t3" }),
+        ],
+      },
+    ]);
+    expect(Object.keys(loaded.timelines)).toEqual(["t3"]);
+  });
+});
+
+describe("the terminal whose timeline is shown", () => {
+  it("the chosen one while it exists, else the one whose agent reported last, else none", () => {
+    const terminals = [terminal("t1", "cao-s"), terminal("t2", "cao-s"), terminal("t3", "cao-s")];
+    const state = run(
+      feed(
+        event("agent_turn_started", { terminal_id: "t2", prompt: "a" }),
+        event("agent_turn_started", { terminal_id: "t1", prompt: "b" }),
+        event("agent_turn_started", { terminal_id: "gone", prompt: "c" }),
+      ),
+    );
+    expect(shownTerminal("t3", terminals, state.timelines)).toBe("t3");
+    expect(shownTerminal("", terminals, state.timelines)).toBe("t1");
+    expect(shownTerminal("t9", terminals, state.timelines)).toBe("t1"); // chosen, then killed
+    expect(shownTerminal("", terminals, {})).toBe("");
+  });
+});
+
+describe("durations", () => {
+  it("milliseconds under a second, seconds to a tenth under a minute, then minutes and seconds", () => {
+    expect([0, 12.4, 999, 999.6, 1234, 59_940, 59_960, 185_000].map(duration)).toEqual([
+      "0 ms",
+      "12 ms",
+      "999 ms",
+      "1.0 s",
+      "1.2 s",
+      "59.9 s",
+      "1 min 0 s",
+      "3 min 5 s",
+    ]);
   });
 });

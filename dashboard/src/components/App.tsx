@@ -1,18 +1,21 @@
 import { useEffect, useReducer, useState } from "preact/hooks";
 import { startFeed, type FeedStatus } from "../live-feed.js";
 import { emptyState, reduce } from "../state.js";
+import { shownTerminal } from "../timeline.js";
 import { EventLog } from "./EventLog.js";
 import { LaunchForm } from "./LaunchForm.js";
 import { MessageFlow } from "./MessageFlow.js";
 import { PluginsPanel } from "./PluginsPanel.js";
 import { SendForm } from "./SendForm.js";
 import { SessionsPanel } from "./SessionsPanel.js";
+import { Timeline } from "./Timeline.js";
 
 export function App() {
   const [state, dispatch] = useReducer(reduce, emptyState);
   const [feed, setFeed] = useState<FeedStatus>("connecting");
   const [problem, setProblem] = useState<string | undefined>();
   const [target, setTarget] = useState<string>("");
+  const [watched, setWatched] = useState<string>("");
 
   useEffect(() => {
     let stop: (() => void) | undefined;
@@ -27,6 +30,7 @@ export function App() {
   }, []);
 
   const terminals = Object.values(state.terminals);
+  const shown = shownTerminal(watched, terminals, state.timelines);
   return (
     <div class="page">
       <header class="top">
@@ -42,12 +46,19 @@ export function App() {
       )}
       <main class="grid">
         <div class="column">
-          <SessionsPanel sessions={Object.values(state.sessions)} terminals={terminals} onMessage={setTarget} />
+          <SessionsPanel
+            sessions={Object.values(state.sessions)}
+            terminals={terminals}
+            watched={shown}
+            onMessage={setTarget}
+            onWatch={setWatched}
+          />
           <LaunchForm />
           <SendForm terminals={terminals} target={target} onTarget={setTarget} />
         </div>
         <div class="column">
           <MessageFlow flow={state.flow} terminals={state.terminals} />
+          <Timeline terminals={terminals} timelines={state.timelines} shown={shown} onSelect={setWatched} />
           <PluginsPanel plugins={state.plugins} onRow={(row) => dispatch({ type: "plugin", row })} />
           <EventLog log={state.log} />
         </div>

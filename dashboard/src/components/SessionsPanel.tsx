@@ -5,7 +5,10 @@ import type { SessionSummary, Terminal } from "../types.js";
 export function SessionsPanel(props: {
   sessions: SessionSummary[];
   terminals: Terminal[];
+  /** The terminal whose agent timeline is shown. */
+  watched: string;
   onMessage(terminalId: string): void;
+  onWatch(terminalId: string): void;
 }) {
   const [error, setError] = useState<string | undefined>();
   const sessions = [...props.sessions].sort((a, b) => a.name.localeCompare(b.name));
@@ -60,7 +63,17 @@ export function SessionsPanel(props: {
               <tbody>
                 {terminals.map((t) => (
                   <tr key={t.id} data-terminal={t.id}>
-                    <td class="mono">{t.id}</td>
+                    <td class="mono">
+                      <button
+                        type="button"
+                        class="link mono"
+                        aria-label={`Show the agent timeline of terminal ${t.id}`}
+                        aria-pressed={props.watched === t.id}
+                        onClick={() => props.onWatch(t.id)}
+                      >
+                        {t.id}
+                      </button>
+                    </td>
                     <td>{t.agent_profile}</td>
                     <td>{t.provider}</td>
                     <td>
