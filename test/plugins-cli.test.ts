@@ -105,6 +105,56 @@ describe("cao plugins new", () => {
     expect((await run(TSC, ["--noEmit", "-p", dir])).stdout).toMatch(/"session_kiled"/);
   }, 120_000);
 
+  it("shows the agent's own events and the pre_tool_use point: its commented examples, uncommented as they say, type-check", async () => {
+    const home = tempDir("cao-new-");
+    const dir = path.join(home, "plugins");
+    expect((await cao(["plugins", "new", "guard"], { CAO_HOME: home })).code).toBe(0);
+    expect((await cao(["plugins", "new", "plain", "--js"], { CAO_HOME: home })).code).toBe(0);
+    const ts = fs.readFileSync(path.join(dir, "guard.ts"), "utf8");
+    const js = fs.readFileSync(path.join(dir, "plain.js"), "utf8");
+    expect(ts).toMatch(
+      /\/\*\* agent_tool_started: an agent is about to run a tool.*Fields: .*toolName, toolInput, toolUseId/,
+    );
+    expect(ts).toMatch(/^  \/\/ @intercept\("pre_tool_use"\)$/m);
+    expect(js).toMatch(/^  \/\/   async pre_tool_use\(op\) \{$/m);
+
+    // What the comments say: add these to the import, then remove the comment marks (the prose stays a comment).
+    const uncomment = (text: string, from: string) => {
+      const at = text.indexOf(from);
+      expect(at, from).toBeGreaterThan(0);
+      return text.slice(0, at) + text.slice(at).replace(/^( *)\/\/ ?/gm, "$1");
+    };
+    const example = /^( +)\/\/ (if \(event\.toolName === "Bash"\))/m;
+    let tsOpen = ts
+      .replace("  hook,\n", "  hook,\n  intercept,\n  deny,\n  modify,\n  type PreSendMessage,\n  type PreToolUse,\n")
+      .replace(example, "$1$2");
+    tsOpen = uncomment(tsOpen, '  // @intercept("pre_send_message"');
+    const jsOpen = uncomment(
+      js.replace("import { definePlugin }", "import { definePlugin, deny, modify }").replace(example, "$1$2"),
+      "  // intercepts: {",
+    );
+    expect(tsOpen).toContain('  @intercept("pre_tool_use")\n  async checkTool(op: PreToolUse) {');
+    expect(tsOpen).toMatch(/^    if \(event\.toolName === "Bash"\) this\.logger\.info/m);
+    expect(jsOpen).toContain("    async pre_tool_use(op) {");
+    fs.writeFileSync(path.join(dir, "guard.ts"), tsOpen);
+    fs.writeFileSync(path.join(dir, "plain.js"), jsOpen);
+    const checked = await run(TSC, ["--noEmit", "-p", dir]);
+    expect(checked.code, checked.stdout).toBe(0);
+
+    // And they are checked: a field the point does not have is an error in both.
+    fs.writeFileSync(
+      path.join(dir, "guard.ts"),
+      tsOpen.replace("op.toolInput.command ===", "op.toolInputs.command ==="),
+    );
+    fs.writeFileSync(
+      path.join(dir, "plain.js"),
+      jsOpen.replace("op.toolInput.command ===", "op.toolImput.command ==="),
+    );
+    const broken = await run(TSC, ["--noEmit", "-p", dir]);
+    expect(broken.stdout).toMatch(/guard\.ts.*Property 'toolInputs' does not exist on type 'PreToolUse'/);
+    expect(broken.stdout).toMatch(/plain\.js.*Property 'toolImput' does not exist/);
+  }, 120_000);
+
   it("refuses an existing plugin name (exit 1, nothing changed) and an invalid name (exit 2, nothing written)", async () => {
     const home = tempDir("cao-new-");
     const dir = path.join(home, "plugins");

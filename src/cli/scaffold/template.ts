@@ -1,9 +1,10 @@
 import { EVENT_CLASSES, type CaoEventType } from "../../plugins/api/events.js";
 
 /**
- * The source `cao plugins new` writes: a plugin that hooks every event, with setup, teardown, a config schema and an
- * interceptor stub, commented for someone writing their first plugin. The event list, each handler's parameter type
- * and the fields it shows all come from EVENT_CLASSES, so a new event appears in new scaffolds by itself.
+ * The source `cao plugins new` writes: a plugin that hooks every event, with setup, teardown, a config schema and
+ * interceptor stubs (pre_send_message, pre_tool_use), commented for someone writing their first plugin. The event
+ * list, each handler's parameter type and the fields it shows all come from EVENT_CLASSES, so a new event appears in
+ * new scaffolds by itself.
  */
 
 /** When each event is emitted (docs/contract.md#events); an event missing here still gets its handler, without this line. */
@@ -13,6 +14,37 @@ const WHEN: Partial<Record<CaoEventType, string>> = {
   terminal_created: "after a terminal is up and recorded",
   terminal_killed: "after a terminal is gone",
   message_sent: "after a message was typed into its receiver (handoff, assign, send_message)",
+  terminal_status_changed: "when a terminal's status changes (idle, processing, completed, waiting_user_answer, error)",
+  inbox_message_queued: "after a send_message was accepted into its receiver's inbox",
+  inbox_message_delivered: "after an inbox message was typed into its receiver",
+  inbox_message_failed: "when an inbox message can never be delivered",
+  operation_denied: "after an interceptor denied an operation",
+  agent_turn_started: "an agent's CLI took a prompt (reported by the CLI's own hooks, where it has them)",
+  agent_tool_started: "an agent is about to run a tool, after the pre_tool_use interceptors allowed it",
+  agent_tool_finished: "a tool an agent ran finished (ok) or failed; output is at most 4 KB",
+  agent_turn_ended: "an agent finished its turn; usage is the turn's tokens, or null",
+  agent_notification: "an agent's CLI notified its user (a permission prompt, idle, …)",
+  plugin_loaded: "a plugin was loaded",
+  plugin_reloaded: "a plugin was reloaded",
+  plugin_unloaded: "a plugin was unloaded",
+  plugin_failed: "a plugin failed to load",
+};
+
+/**
+ * A commented example in the handler of some events, one line each (TypeScript, JavaScript): uncommented, it
+ * type-checks in its template (test/plugins-cli.test.ts checks that).
+ */
+const EXAMPLE: Partial<Record<CaoEventType, { comment: string; ts: string; js: string }>> = {
+  agent_tool_started: {
+    comment: "e.g. every shell command an agent runs (toolInput is the CLI's own: Claude Code's Bash has `command`):",
+    ts: 'if (event.toolName === "Bash") this.logger.info({ terminalId: event.terminalId }, `ran ${String(event.toolInput.command)}`);',
+    js: 'if (event.toolName === "Bash") context.logger.info({ terminalId: event.terminalId }, `ran ${String(event.toolInput.command)}`);',
+  },
+};
+
+const exampleLines = (type: CaoEventType, language: "ts" | "js", indent: string): string => {
+  const example = EXAMPLE[type];
+  return example ? `\n${indent}// ${example.comment}\n${indent}// ${example[language]}` : "";
 };
 
 /** Fields every event has; the handlers show the others. */
@@ -80,7 +112,7 @@ export function typescriptTemplate(name: string, pluginsDir: string): string {
   /** ${type}${WHEN[type] ? `: ${WHEN[type]}` : ""}. Fields: ${fields.join(", ")} (and eventType, timestamp, sessionId). */
   @hook("${type}")
   async on${pascal(type)}(event: ${eventClass}) {
-    this.logger.info(${logFields(fields, "event")}, \`\${this.config.greeting}: \${event.eventType} in \${event.sessionId}\`);
+    this.logger.info(${logFields(fields, "event")}, \`\${this.config.greeting}: \${event.eventType} in \${event.sessionId}\`);${exampleLines(type, "ts", "    ")}
   }`,
     )
     .join("\n");
@@ -116,15 +148,24 @@ export default class ${Name} extends CaoPlugin<typeof Settings> {
   // takes too long is logged as a WARN. Delete the ones you do not need.
 ${handlers}
 
-  // An interceptor runs *before* an operation and may veto or change it (docs/contract.md#interception-points; README "Interceptors"). It is
-  // left commented so a new plugin changes nothing: add \`intercept, deny, modify, type PreSendMessage\` to the import
-  // above and uncomment:
+  // An interceptor runs *before* an operation and may veto or change it (docs/contract.md#interception-points; README "Interceptors"). They are
+  // left commented so a new plugin changes nothing: add \`intercept, deny, modify, type PreSendMessage, type PreToolUse\`
+  // to the import above and uncomment:
   //
   // @intercept("pre_send_message", { priority: 10 })
   // async check(op: PreSendMessage) {
   //   if (op.message.includes("rm -rf /")) return deny("destructive command");
   //   return modify({ message: op.message.replaceAll(/AKIA[0-9A-Z]{16}/g, "[redacted]") });
   //   // returning nothing (or allow()) lets the operation through unchanged
+  // }
+  //
+  // // Before an agent runs a tool (a shell command, a file edit, an MCP call), asked by its CLI's own hooks. A deny stops
+  // // the tool and the agent is told why; a modify changes the input the tool runs with (toolInput is the CLI's own).
+  // @intercept("pre_tool_use")
+  // async checkTool(op: PreToolUse) {
+  //   const command = typeof op.toolInput.command === "string" ? op.toolInput.command : "";
+  //   if (/\\bgit push\\b.*--force/.test(command)) return deny("no force pushes");
+  //   if (command.startsWith("npm install")) return modify({ toolInput: { ...op.toolInput, command: \`\${command} --ignore-scripts\` } });
   // }
 }
 `;
@@ -137,7 +178,7 @@ export function javascriptTemplate(name: string, pluginsDir: string): string {
       ({ type, fields }) => `
     /** ${type}${WHEN[type] ? `: ${WHEN[type]}` : ""}. Fields: ${fields.join(", ")} (and eventType, timestamp, sessionId). */
     async ${type}(event, context) {
-      context.logger.info(${logFields(fields, "event")}, \`\${context.config.greeting}: \${event.eventType} in \${event.sessionId}\`);
+      context.logger.info(${logFields(fields, "event")}, \`\${context.config.greeting}: \${event.eventType} in \${event.sessionId}\`);${exampleLines(type, "js", "      ")}
     },`,
     )
     .join("\n");
@@ -168,13 +209,19 @@ export default definePlugin({
   hooks: {${handlers}
   },
 
-  // An interceptor runs *before* an operation and may veto or change it (docs/contract.md#interception-points; README "Interceptors"). It is
+  // An interceptor runs *before* an operation and may veto or change it (docs/contract.md#interception-points; README "Interceptors"). They are
   // left commented so a new plugin changes nothing: add \`deny, modify\` to the import above and uncomment:
   //
   // intercepts: {
   //   async pre_send_message(op) {
   //     if (op.message.includes("rm -rf /")) return deny("destructive command");
   //     return modify({ message: op.message.replaceAll(/AKIA[0-9A-Z]{16}/g, "[redacted]") });
+  //   },
+  //   // Before an agent runs a tool, asked by its CLI's own hooks: deny stops it, modify changes its input.
+  //   async pre_tool_use(op) {
+  //     const command = typeof op.toolInput.command === "string" ? op.toolInput.command : "";
+  //     if (/\\bgit push\\b.*--force/.test(command)) return deny("no force pushes");
+  //     if (command.startsWith("npm install")) return modify({ toolInput: { ...op.toolInput, command: \`\${command} --ignore-scripts\` } });
   //   },
   // },
 });
