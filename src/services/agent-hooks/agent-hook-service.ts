@@ -3,6 +3,7 @@
  * against its terminal's secret, read in its CLI's dialect, turned into an agent_* event (and a status, when hooks
  * report one), and a tool call is put through the `pre_tool_use` interceptors, whose decision goes back to the CLI.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import type { CaoDatabase, TerminalRecord } from "../../clients/database.js";
 import type { TerminalStatus } from "../../contract/vocabulary.js";
@@ -170,7 +171,9 @@ export class AgentHookService {
           decision: "deny",
           reason: `denied by plugin ${verdict.plugin}: ${verdict.reason}`,
         });
-      if (verdict.op.toolInput !== call.toolInput) {
+      // The interceptors see a frozen copy (a worker's a clone of it): only a different input is a change. An unchanged
+      // one answered as a modify would also read as an explicit allow, which skips the CLI's own permission check.
+      if (!isDeepStrictEqual({ ...verdict.op.toolInput }, call.toolInput)) {
         toolInput = { ...verdict.op.toolInput };
         decision = { decision: "modify", toolInput };
       }
