@@ -1,11 +1,11 @@
 /**
  * The answer to a tool call (docs/agent-hooks.md): interceptors that leave the input as it was allow the call (an
  * unchanged input answered as a modify would read as an explicit allow and skip the CLI's own permission check); a
- * changed input is a modify.
+ * changed input is a modify; and for a CLI that cannot run a changed input, a deny with no agent_tool_started.
  */
 import { describe, expect, it } from "vitest";
 import { claudeDialect } from "../../src/providers/hook-dialects/claude.js";
-import type { HookDialect } from "../../src/providers/hook-dialect.js";
+import { UNMODIFIABLE_INPUT_REASON, type HookDialect } from "../../src/providers/hook-dialect.js";
 import { AgentHookService } from "../../src/services/agent-hooks/agent-hook-service.js";
 
 type Rewrite = (input: Record<string, unknown>) => Record<string, unknown>;
@@ -53,5 +53,18 @@ describe("pre_tool_use decisions", () => {
     expect(events).toEqual([
       expect.objectContaining({ eventType: "agent_tool_started", toolInput: { command: "ls -a" } }),
     ]);
+  });
+
+  it("a CLI that cannot run a changed input: a deny, and no agent_tool_started (the tool does not run)", async () => {
+    const runsOnlyItsOwn: HookDialect = { ...claudeDialect, runsChangedInput: false };
+    const { call, events } = service(runsOnlyItsOwn, (input) => ({ ...input, command: "ls -a" }));
+    expect((await call({ command: "ls" })).body).toEqual({
+      hookSpecificOutput: {
+        hookEventName: "PreToolUse",
+        permissionDecision: "deny",
+        permissionDecisionReason: UNMODIFIABLE_INPUT_REASON,
+      },
+    });
+    expect(events).toEqual([]);
   });
 });

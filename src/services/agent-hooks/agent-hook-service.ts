@@ -14,7 +14,12 @@ import {
   AgentTurnEndedEvent,
   AgentTurnStartedEvent,
 } from "../../plugins/api/events.js";
-import type { HookCall, HookDialect, ToolDecision } from "../../providers/hook-dialect.js";
+import {
+  UNMODIFIABLE_INPUT_REASON,
+  type HookCall,
+  type HookDialect,
+  type ToolDecision,
+} from "../../providers/hook-dialect.js";
 import type { ProviderRegistry } from "../../providers/index.js";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../../util/errors.js";
 import type { EventSink } from "../event-sink.js";
@@ -145,8 +150,13 @@ export class AgentHookService {
   ): Promise<void> {
     let usage = call.usage;
     if (!usage && call.transcriptPath && dialect.turnUsage) {
-      const part = await this.turns.turnTranscriptWith(base.terminalId, call.transcriptPath, call.lastMessage);
-      usage = dialect.turnUsage(part ?? "");
+      const part = await this.turns.turnTranscriptWith(
+        base.terminalId,
+        call.transcriptPath,
+        call.lastMessage,
+        dialect.transcriptWaitMs,
+      );
+      usage = dialect.turnUsage(part ?? "", call.turnId);
     }
     this.deps.sink.dispatch(new AgentTurnEndedEvent({ ...base, lastMessage: call.lastMessage, usage: usage ?? null }));
   }
@@ -174,6 +184,14 @@ export class AgentHookService {
       // The interceptors see a frozen copy (a worker's a clone of it): only a different input is a change. An unchanged
       // one answered as a modify would also read as an explicit allow, which skips the CLI's own permission check.
       if (!isDeepStrictEqual({ ...verdict.op.toolInput }, call.toolInput)) {
+        // A CLI that would run the original input anyway is told no: the tool does not run, so no agent_tool_started.
+        if (dialect.runsChangedInput === false) {
+          this.deps.logger.info(
+            { terminalId: base.terminalId, toolName: call.toolName },
+            `a plugin changed a tool's input; ${base.provider} cannot run a changed input, so the tool call is denied`,
+          );
+          return dialect.replyToTool({ decision: "deny", reason: UNMODIFIABLE_INPUT_REASON });
+        }
         toolInput = { ...verdict.op.toolInput };
         decision = { decision: "modify", toolInput };
       }
