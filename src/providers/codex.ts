@@ -1,3 +1,4 @@
+import { codexDialect, codexHookOverrides } from "./hook-dialects/codex.js";
 import type { LaunchContext, LaunchPlan, McpServerConfig, Provider, TerminalStatus } from "./provider.js";
 import {
   answerBlock,
@@ -115,6 +116,7 @@ function mcpOverrides(name: string, server: McpServerConfig): string[] {
 export const codexProvider: Provider = {
   name: "codex",
   binary: "codex",
+  hookDialect: codexDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
     // The bypass flag is CAO's permission choice for now (every provider bypasses approvals); Codex accepts it as
     // root and asks no confirmation for it.
@@ -128,6 +130,7 @@ export const codexProvider: Provider = {
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("-c", `developer_instructions=${tomlString(prompt)}`);
     for (const [name, server] of Object.entries(mcpServersFor(context))) argv.push(...mcpOverrides(name, server));
+    if (context.hooks) argv.push(...codexHookOverrides(context.hooks));
     return { argv };
   },
   firstLaunchNotice:

@@ -29,6 +29,8 @@ export type HookCall =
       /** Usage the CLI put in the call itself; otherwise read from `transcriptPath` when there is one. */
       usage?: TokenUsage;
       transcriptPath?: string;
+      /** The CLI's own id of the turn, for a transcript whose entries carry it (see turnUsage). */
+      turnId?: string;
     }
   | { kind: "notification"; notificationKind: AgentNotificationKind; message: string }
   /** A call CAO has no event for (session start and end, compaction, …): acknowledged, nothing else. */
@@ -51,10 +53,35 @@ export interface HookDialect {
   /** The reply body to a tool_started call. */
   replyToTool(decision: ToolDecision): unknown;
   /**
-   * Usage summed over the turn from the part of the CLI's transcript file written during the turn (the server keeps
-   * where the file ended when the turn started). Undefined when that part says nothing about usage.
+   * False when the CLI runs a tool with the input it asked for whatever the reply says (it ignores `updatedInput`).
+   * A modify is then answered as a deny with UNMODIFIABLE_INPUT_REASON: running the unchanged input would let through
+   * what a plugin meant to change. Absent: the CLI runs the changed input.
    */
-  turnUsage?(transcriptPart: string): TokenUsage | undefined;
+  readonly runsChangedInput?: boolean;
+  /**
+   * Usage summed over the turn from the part of the CLI's transcript file written during the turn (the server keeps
+   * where the file ended when the turn started). `turnId` is the turn_ended call's, when it has one: a CLI that
+   * writes its transcript late may still be writing the previous turn's last entries after this one began.
+   * Undefined when that part says nothing about usage.
+   */
+  turnUsage?(transcriptPart: string, turnId?: string): TokenUsage | undefined;
+  /**
+   * How long the end of a turn waits for the CLI to write the turn's last message to its transcript before the usage
+   * is summed from what is there (default: the turn tracker's 3 s). agent_turn_ended goes out after that wait.
+   */
+  readonly transcriptWaitMs?: number;
+}
+
+/** What the agent is told when a plugin changed a tool's input and its CLI can only run the input it asked for. */
+export const UNMODIFIABLE_INPUT_REASON =
+  "denied by CAO: a pre_tool_use plugin changed this tool's input, and this CLI cannot run a changed tool input";
+
+/**
+ * The shell command line of a command hook that runs cao-hook for `event` (`'/abs/cao-hook' PreToolUse`): the CLIs
+ * run it through a shell, and the path may hold spaces.
+ */
+export function hookCommandLine(caoHook: string, event: string): string {
+  return `'${caoHook.replace(/'/g, `'\\''`)}' ${event}`;
 }
 
 /** A string field of a hook body, or "" when absent. */

@@ -1,4 +1,6 @@
 import path from "node:path";
+import { qwenDialect } from "./hook-dialects/qwen.js";
+import { qwenHookLayer } from "./qwen-settings.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import {
   answerBlock,
@@ -56,6 +58,7 @@ function last(screen: Screen, pattern: RegExp): number {
 export const qwenCliProvider: Provider = {
   name: "qwen_cli",
   binary: "qwen",
+  hookDialect: qwenDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const mcpConfig = path.join(context.caoHome, "runtime", context.terminalId, "qwen-mcp.json");
     const servers = Object.fromEntries(
@@ -71,7 +74,10 @@ export const qwenCliProvider: Provider = {
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("--append-system-prompt", prompt);
-    return { argv, files: [{ path: mcpConfig, content: JSON.stringify({ mcpServers: servers }, null, 2) }] };
+    const files = [{ path: mcpConfig, content: JSON.stringify({ mcpServers: servers }, null, 2) }];
+    if (!context.hooks) return { argv, files };
+    const layer = qwenHookLayer(context, context.hooks);
+    return { argv, env: layer.env, files: [...files, layer.file] };
   },
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);

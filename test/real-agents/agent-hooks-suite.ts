@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UNMODIFIABLE_INPUT_REASON } from "../../src/providers/hook-dialect.js";
 import { removeTempDirs, tempDir } from "../helpers/fs-fixtures.js";
 import { pluginFixture } from "../helpers/plugin-fixtures.js";
 import { type Rig, startRig, stopRigs } from "./harness.js";
@@ -18,7 +19,15 @@ const marker = (what: string): string => `${what}-${randomBytes(3).toString("hex
 
 type EventJson = Record<string, any> & { event_type: string; seq: number };
 
-export function agentHooksSuite(provider: string): void {
+export interface AgentHooksSuiteOptions {
+  /**
+   * What the CLI does with a tool input a plugin changed: runs it (the default), or cannot (it runs the input it asked
+   * for whatever the reply says), so CAO denies the call rather than let the unchanged input through.
+   */
+  changedInput?: "runs" | "denied";
+}
+
+export function agentHooksSuite(provider: string, options: AgentHooksSuiteOptions = {}): void {
   describe(`${provider}: the CLI's own hooks report to CAO`, { timeout: 180_000 }, () => {
     let rig: Rig;
     let id: string;
@@ -72,7 +81,9 @@ export function agentHooksSuite(provider: string): void {
       });
       const since = await lastSeq();
       await rig.turn(id, `${prompt}: run the tool`, { prompt, requests: 2 });
-      const events = await turnEvents(since);
+      // Notifications come when the CLI sends them, not in step with the turn: Qwen's "waiting for your input" comes
+      // about 7 s after a turn, before its agent_turn_ended (which waits for Qwen's late transcript).
+      const events = (await turnEvents(since)).filter((event) => event.event_type !== "agent_notification");
       const types = events.map((event) => event.event_type);
       expect(types).toEqual(["agent_turn_started", "agent_tool_started", "agent_tool_finished", "agent_turn_ended"]);
       const [started, tool, finished, ended] = events as [EventJson, EventJson, EventJson, EventJson];
@@ -113,20 +124,39 @@ export function agentHooksSuite(provider: string): void {
       ]);
     });
 
-    it("a pre_tool_use modify: the CLI runs the changed command", async () => {
-      const prompt = marker("HOOKMODIFY");
-      rig.double.addRules({
-        when: prompt,
-        steps: [{ shell: "printf 'x-%d' 1 # REWRITEME" }, { text: `Modified for ${prompt}.` }],
+    // One of the two, never a skipped test: each CLI asserts what it does with a changed input.
+    if (options.changedInput === "denied")
+      it("a pre_tool_use modify: this CLI cannot run a changed command, so the call is denied and neither command runs", async () => {
+        const prompt = marker("HOOKMODIFY");
+        const file = path.join(workDir, `${prompt}.created`);
+        rig.double.addRules({
+          when: prompt,
+          steps: [{ shell: `touch ${file} # REWRITEME` }, { text: `Not modified for ${prompt}.` }],
+        });
+        const since = await lastSeq();
+        await rig.turn(id, `${prompt}: run the tool`, { prompt, requests: 2 });
+        const results = rig.double.requestsFor(prompt)[1]!.toolResults.join("\n");
+        expect(results).toContain(UNMODIFIABLE_INPUT_REASON);
+        expect(results).not.toContain("rewritten-7");
+        expect(fs.existsSync(file)).toBe(false);
+        const events = await turnEvents(since);
+        expect(events.map((event) => event.event_type)).not.toContain("agent_tool_started");
       });
-      const since = await lastSeq();
-      await rig.turn(id, `${prompt}: run the tool`, { prompt, requests: 2 });
-      const results = rig.double.requestsFor(prompt)[1]!.toolResults.join("\n");
-      expect(results).toContain("rewritten-7");
-      expect(results).not.toContain("x-1");
-      const tool = (await turnEvents(since)).find((event) => event.event_type === "agent_tool_started")!;
-      expect(JSON.stringify(tool.tool_input)).toContain("rewritten-%d");
-    });
+    else
+      it("a pre_tool_use modify: the CLI runs the changed command", async () => {
+        const prompt = marker("HOOKMODIFY");
+        rig.double.addRules({
+          when: prompt,
+          steps: [{ shell: "printf 'x-%d' 1 # REWRITEME" }, { text: `Modified for ${prompt}.` }],
+        });
+        const since = await lastSeq();
+        await rig.turn(id, `${prompt}: run the tool`, { prompt, requests: 2 });
+        const results = rig.double.requestsFor(prompt)[1]!.toolResults.join("\n");
+        expect(results).toContain("rewritten-7");
+        expect(results).not.toContain("x-1");
+        const tool = (await turnEvents(since)).find((event) => event.event_type === "agent_tool_started")!;
+        expect(JSON.stringify(tool.tool_input)).toContain("rewritten-%d");
+      });
 
     it("a failClosed interceptor that throws blocks the tool", async () => {
       const prompt = marker("HOOKSTRICT");

@@ -3,6 +3,7 @@
  * against its terminal's secret, read in its CLI's dialect, turned into an agent_* event (and a status, when hooks
  * report one), and a tool call is put through the `pre_tool_use` interceptors, whose decision goes back to the CLI.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import type { CaoDatabase, TerminalRecord } from "../../clients/database.js";
 import type { TerminalStatus } from "../../contract/vocabulary.js";
@@ -13,7 +14,12 @@ import {
   AgentTurnEndedEvent,
   AgentTurnStartedEvent,
 } from "../../plugins/api/events.js";
-import type { HookCall, HookDialect, ToolDecision } from "../../providers/hook-dialect.js";
+import {
+  UNMODIFIABLE_INPUT_REASON,
+  type HookCall,
+  type HookDialect,
+  type ToolDecision,
+} from "../../providers/hook-dialect.js";
 import type { ProviderRegistry } from "../../providers/index.js";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../../util/errors.js";
 import type { EventSink } from "../event-sink.js";
@@ -144,8 +150,13 @@ export class AgentHookService {
   ): Promise<void> {
     let usage = call.usage;
     if (!usage && call.transcriptPath && dialect.turnUsage) {
-      const part = await this.turns.turnTranscriptWith(base.terminalId, call.transcriptPath, call.lastMessage);
-      usage = dialect.turnUsage(part ?? "");
+      const part = await this.turns.turnTranscriptWith(
+        base.terminalId,
+        call.transcriptPath,
+        call.lastMessage,
+        dialect.transcriptWaitMs,
+      );
+      usage = dialect.turnUsage(part ?? "", call.turnId);
     }
     this.deps.sink.dispatch(new AgentTurnEndedEvent({ ...base, lastMessage: call.lastMessage, usage: usage ?? null }));
   }
@@ -159,21 +170,28 @@ export class AgentHookService {
     let toolInput = call.toolInput;
     const { gate } = this.deps;
     if (gate.intercepts("pre_tool_use")) {
-      const asCalled = Object.freeze({ ...call.toolInput });
       const verdict = await gate.intercept<"pre_tool_use">({
         point: "pre_tool_use",
         ...base,
         toolName: call.toolName,
-        toolInput: asCalled,
+        toolInput: Object.freeze({ ...call.toolInput }),
       });
       if (verdict.denied)
         return dialect.replyToTool({
           decision: "deny",
           reason: `denied by plugin ${verdict.plugin}: ${verdict.reason}`,
         });
-      // A modify replaces toolInput; interceptors that all allowed leave the copy they were shown, and the CLI's call
-      // goes on as it was (an answer with updatedInput would tell the CLI the input was changed, and approve it).
-      if (verdict.op.toolInput !== asCalled) {
+      // The interceptors see a frozen copy (a worker's a clone of it): only a different input is a change. An unchanged
+      // one answered as a modify would also read as an explicit allow, which skips the CLI's own permission check.
+      if (!isDeepStrictEqual({ ...verdict.op.toolInput }, call.toolInput)) {
+        // A CLI that would run the original input anyway is told no: the tool does not run, so no agent_tool_started.
+        if (dialect.runsChangedInput === false) {
+          this.deps.logger.info(
+            { terminalId: base.terminalId, toolName: call.toolName },
+            `a plugin changed a tool's input; ${base.provider} cannot run a changed input, so the tool call is denied`,
+          );
+          return dialect.replyToTool({ decision: "deny", reason: UNMODIFIABLE_INPUT_REASON });
+        }
         toolInput = { ...verdict.op.toolInput };
         decision = { decision: "modify", toolInput };
       }
