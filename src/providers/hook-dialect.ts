@@ -29,6 +29,11 @@ export type HookCall =
       /** Usage the CLI put in the call itself; otherwise read from `transcriptPath` when there is one. */
       usage?: TokenUsage;
       transcriptPath?: string;
+      /**
+       * Text the transcript holds once the CLI wrote the turn's last entry, for CLIs whose turn-end hook carries no
+       * last message to wait for (default: the last message as JSON spells it).
+       */
+      transcriptReady?: string;
     }
   | { kind: "notification"; notificationKind: AgentNotificationKind; message: string }
   /** A call CAO has no event for (session start and end, compaction, …): acknowledged, nothing else. */
@@ -55,6 +60,11 @@ export interface HookDialect {
    * where the file ended when the turn started). Undefined when that part says nothing about usage.
    */
   turnUsage?(transcriptPart: string): TokenUsage | undefined;
+  /**
+   * The agent's last message from the same part of the transcript, for CLIs whose turn-end hook does not carry it
+   * (Copilot's agentStop). Undefined when that part holds none.
+   */
+  turnLastMessage?(transcriptPart: string): string | undefined;
 }
 
 /** A string field of a hook body, or "" when absent. */
