@@ -1,4 +1,6 @@
 import { perLaunchGeminiHome } from "./gemini-home.js";
+import { caoHookVariables } from "./hook-dialects/command-hook.js";
+import { geminiCommandHooks, geminiDialect } from "./hook-dialects/gemini.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import {
   answerBlock,
@@ -71,6 +73,7 @@ function last(screen: Screen, pattern: RegExp): number {
 export const geminiCliProvider: Provider = {
   name: "gemini_cli",
   binary: "gemini",
+  hookDialect: geminiDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const servers = Object.fromEntries(
       Object.entries(mcpServersFor(context)).map(([name, server]) => [
@@ -82,6 +85,9 @@ export const geminiCliProvider: Provider = {
     const home = perLaunchGeminiHome(context, {
       mcpServers: servers,
       ...(prompt ? { contextFile: { name: GEMINI_PROFILE_FILE, content: `${prompt}\n` } } : {}),
+      ...(context.hooks
+        ? { hooks: { entries: geminiCommandHooks(context.hooks), variables: caoHookVariables(context.hooks) } }
+        : {}),
     });
     // --skip-trust trusts the working directory CAO was told to use for this session only: the trust question is
     // never drawn (answering it makes Gemini restart itself), and stdio MCP servers need a trusted folder.
