@@ -1,4 +1,5 @@
 import path from "node:path";
+import { copilotDialect, copilotHooksFile } from "./hook-dialects/copilot.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import {
   answerBlock,
@@ -87,6 +88,7 @@ function showsDialog(screen: Screen): boolean {
 export const copilotCliProvider: Provider = {
   name: "copilot_cli",
   binary: "copilot",
+  hookDialect: copilotDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const runtime = path.join(context.caoHome, "runtime", context.terminalId);
     const mcpConfig = path.join(runtime, "copilot-mcp.json");
@@ -102,6 +104,19 @@ export const copilotCliProvider: Provider = {
       ]),
     );
     const files = [{ path: mcpConfig, content: JSON.stringify({ mcpServers: servers }, null, 2) }];
+    if (context.hooks) {
+      // Copilot reads hooks from the user's settings, the repository's .github/hooks, and plugins: a plugin given by
+      // --plugin-dir is this session's alone, and neither the user's config nor the project is written.
+      const plugin = path.join(runtime, "copilot-plugin");
+      argv.push("--plugin-dir", plugin);
+      files.push(
+        {
+          path: path.join(plugin, ".plugin", "plugin.json"),
+          content: JSON.stringify({ name: "cao-agent-hooks", description: "Reports to CAO", version: "1.0.0" }),
+        },
+        { path: path.join(plugin, "hooks", "hooks.json"), content: JSON.stringify(copilotHooksFile(context.hooks)) },
+      );
+    }
     const env: Record<string, string> = {};
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) {

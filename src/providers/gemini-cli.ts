@@ -1,4 +1,6 @@
 import { perLaunchGeminiHome } from "./gemini-home.js";
+import { caoHookVariables } from "./hook-dialects/command-hook.js";
+import { geminiCommandHooks, geminiDialect } from "./hook-dialects/gemini.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import {
   answerBlock,
@@ -26,6 +28,12 @@ const PLACEHOLDER = /^\s?[*>!]\s+Type your message/;
 const INPUT_EDGE = /^(?:─{20,}|▄{20,})$/;
 const USER_MESSAGE = /^\s?>\s+\S/;
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏].*\(esc to cancel/;
+/**
+ * A hook running, where the spinner line is: "⠙ Executing Hook: cao (esc to cancel, 4s)" during the turn, and, for
+ * the AfterAgent hooks that run once the answer is drawn, "Executing Hooks: cao, audit" alone (no spinner). The turn
+ * is not over until they are.
+ */
+const HOOK_RUNNING = /^\s*(?:[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\s+)?Executing Hooks?: /m;
 const MENU_CURSOR = /^[│\s]*●\s*\d+\.\s/;
 const MENU_QUESTION = /Allow execution|Apply this change\?|Do you want to|Do you trust|Allow\b/;
 /**
@@ -71,6 +79,7 @@ function last(screen: Screen, pattern: RegExp): number {
 export const geminiCliProvider: Provider = {
   name: "gemini_cli",
   binary: "gemini",
+  hookDialect: geminiDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const servers = Object.fromEntries(
       Object.entries(mcpServersFor(context)).map(([name, server]) => [
@@ -82,6 +91,9 @@ export const geminiCliProvider: Provider = {
     const home = perLaunchGeminiHome(context, {
       mcpServers: servers,
       ...(prompt ? { contextFile: { name: GEMINI_PROFILE_FILE, content: `${prompt}\n` } } : {}),
+      ...(context.hooks
+        ? { hooks: { entries: geminiCommandHooks(context.hooks), variables: caoHookVariables(context.hooks) } }
+        : {}),
     });
     // --skip-trust trusts the working directory CAO was told to use for this session only: the trust question is
     // never drawn (answering it makes Gemini restart itself), and stdio MCP servers need a trusted folder.
@@ -98,7 +110,7 @@ export const geminiCliProvider: Provider = {
     if (cursor > input && screen.lines.length - cursor <= 8 && MENU_QUESTION.test(region)) {
       return "waiting_user_answer";
     }
-    if (SPINNER.test(region)) return "processing";
+    if (SPINNER.test(region) || HOOK_RUNNING.test(region)) return "processing";
     if (!screen.hasPrompt) return "processing";
     if (screen.lastUser < 0) return READY.test(bottom(screen.lines, 8)) ? "idle" : "processing";
     const answer = last(screen, /^✦\s/);
@@ -115,7 +127,7 @@ export const geminiCliProvider: Provider = {
     const start = last(screen, /^✦\s/);
     if (screen.lastUser < 0 || start < 0) throw new Error("no Gemini answer on screen after the last message");
     // Stops at the next block, a box, or a right-aligned hint such as "? for shortcuts".
-    return answerBlock(screen, start, /^✦/, /^(?:✦|✕|ℹ|╭─|\s?>\s|\s{20,}\S)/);
+    return answerBlock(screen, start, /^✦/, /^(?:✦|✕|ℹ|╭─|\s?>\s|\s{20,}\S|\s*Executing Hooks?: )/);
   },
   exit: { text: "/quit" },
   pasteEnterCount: 1,

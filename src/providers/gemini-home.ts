@@ -24,6 +24,11 @@ export interface GeminiLayer {
   mcpServers: Record<string, unknown>;
   /** A context file of CAO's (the profile's instructions), loaded after the user's own GEMINI.md. */
   contextFile?: { name: string; content: string };
+  /**
+   * CAO's hook entries, by event, run beside the user's own; `variables` are those its hook command reads, kept in the
+   * hooks' environment should the user have Gemini redact variables (it would drop CAO_HOOK_TOKEN by its name).
+   */
+  hooks?: { entries: Record<string, unknown[]>; variables: string[] };
 }
 
 const GEMINI_DIR = ".gemini";
@@ -41,6 +46,7 @@ export function perLaunchGeminiHome(
     ...user,
     mcpServers: { ...record(user.mcpServers), ...layer.mcpServers },
   };
+  if (layer.hooks) Object.assign(settings, withHooks(user, layer.hooks));
   const files: LaunchFile[] = [];
   if (layer.contextFile) {
     const userContext = record(user.context);
@@ -60,6 +66,29 @@ export function perLaunchGeminiHome(
   const agents = path.join(context.homeDir, ".agents");
   if (fs.existsSync(agents)) links.push({ path: path.join(home, ".agents"), target: agents });
   return { home, files, links };
+}
+
+/**
+ * The settings keys that run CAO's hooks: its entries after the user's for each event. A user who switched hooks off
+ * (`hooksConfig.enabled: false`) keeps theirs off: CAO's alone run, the hook system on for them.
+ */
+function withHooks(user: Record<string, unknown>, hooks: NonNullable<GeminiLayer["hooks"]>): Record<string, unknown> {
+  const hooksConfig = record(user.hooksConfig);
+  const userOff = hooksConfig.enabled === false;
+  const merged: Record<string, unknown> = userOff ? {} : { ...record(user.hooks) };
+  for (const [event, entries] of Object.entries(hooks.entries))
+    merged[event] = [...(Array.isArray(merged[event]) ? merged[event] : []), ...entries];
+  const security = record(user.security);
+  const redaction = record(security.environmentVariableRedaction);
+  const allowed = Array.isArray(redaction.allowed) ? redaction.allowed : [];
+  return {
+    hooks: merged,
+    ...(userOff ? { hooksConfig: { ...hooksConfig, enabled: true } } : {}),
+    security: {
+      ...security,
+      environmentVariableRedaction: { ...redaction, allowed: [...allowed, ...hooks.variables] },
+    },
+  };
 }
 
 function readSettings(file: string): Record<string, unknown> {

@@ -31,6 +31,11 @@ export type HookCall =
       transcriptPath?: string;
       /** The CLI's own id of the turn, for a transcript whose entries carry it (see turnUsage). */
       turnId?: string;
+      /**
+       * Text the transcript holds once the CLI wrote the turn's last entry, for CLIs whose turn-end hook carries no
+       * last message to wait for (default: the last message as JSON spells it).
+       */
+      transcriptReady?: string;
     }
   | { kind: "notification"; notificationKind: AgentNotificationKind; message: string }
   /** A call CAO has no event for (session start and end, compaction, …): acknowledged, nothing else. */
@@ -70,6 +75,11 @@ export interface HookDialect {
    * is summed from what is there (default: the turn tracker's 3 s). agent_turn_ended goes out after that wait.
    */
   readonly transcriptWaitMs?: number;
+  /**
+   * The agent's last message from the same part of the transcript, for CLIs whose turn-end hook does not carry it
+   * (Copilot's agentStop). Undefined when that part holds none.
+   */
+  turnLastMessage?(transcriptPart: string): string | undefined;
 }
 
 /** What the agent is told when a plugin changed a tool's input and its CLI can only run the input it asked for. */

@@ -1,5 +1,8 @@
 import path from "node:path";
-import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
+import { pathToFileURL } from "node:url";
+import { opencodeDialect } from "./hook-dialects/opencode.js";
+import { opencodePluginSource } from "./hook-dialects/opencode-plugin.js";
+import type { LaunchContext, LaunchFile, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { dedent, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } from "./screen-text.js";
 
 /*
@@ -91,7 +94,11 @@ function showsDialog(screen: Screen): boolean {
 }
 
 /** opencode's JSON config for this launch, merged over what the server's environment already sets inline. */
-function configContent(context: LaunchContext, instructionsFile: string | undefined): string {
+function configContent(
+  context: LaunchContext,
+  instructionsFile: string | undefined,
+  pluginFile: string | undefined,
+): string {
   let own: Record<string, any> = {};
   try {
     const parsed: unknown = JSON.parse(process.env.OPENCODE_CONFIG_CONTENT ?? "{}");
@@ -117,25 +124,35 @@ function configContent(context: LaunchContext, instructionsFile: string | undefi
     ...(instructionsFile
       ? { instructions: [...(Array.isArray(own.instructions) ? own.instructions : []), instructionsFile] }
       : {}),
+    ...(pluginFile
+      ? { plugin: [...(Array.isArray(own.plugin) ? own.plugin : []), pathToFileURL(pluginFile).href] }
+      : {}),
   });
 }
 
 export const opencodeCliProvider: Provider = {
   name: "opencode_cli",
   binary: "opencode",
+  hookDialect: opencodeDialect,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const argv = [context.binaryPath];
     if (context.profile.model) argv.push("--model", context.profile.model);
+    const runtime = path.join(context.caoHome, "runtime", context.terminalId);
     const prompt = context.profile.systemPrompt.trim();
-    const instructions = prompt
-      ? path.join(context.caoHome, "runtime", context.terminalId, `opencode-${context.profile.name}.md`)
-      : undefined;
+    const files: LaunchFile[] = [];
+    const instructions = prompt ? path.join(runtime, `opencode-${context.profile.name}.md`) : undefined;
+    if (instructions) files.push({ path: instructions, content: `${prompt}\n` });
+    // opencode's hooks are plugins: one file of CAO's, loaded by this launch's config only. It imports only node:fs,
+    // so opencode installs nothing for it (docs/providers/opencode_cli.md#hooks: what loading a plugin waits for).
+    const plugin = context.hooks ? path.join(runtime, "opencode-cao-hooks.js") : undefined;
+    if (plugin) files.push({ path: plugin, content: opencodePluginSource(context.hooks!) });
     return {
       argv,
       // OPENCODE_CONFIG_CONTENT is merged last, over the user's ~/.config/opencode and the project's config: MCP
-      // servers, the permission bypass and the profile's prompt (as an instructions file) for this launch only.
-      env: { OPENCODE_CONFIG_CONTENT: configContent(context, instructions) },
-      ...(instructions ? { files: [{ path: instructions, content: `${prompt}\n` }] } : {}),
+      // servers, the permission bypass, the profile's prompt (as an instructions file) and CAO's hooks plugin for
+      // this launch only.
+      env: { OPENCODE_CONFIG_CONTENT: configContent(context, instructions, plugin) },
+      ...(files.length > 0 ? { files } : {}),
     };
   },
   getStatus(screenText: string): TerminalStatus {

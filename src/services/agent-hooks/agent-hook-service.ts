@@ -25,7 +25,7 @@ import { NotFoundError, UnauthorizedError, ValidationError } from "../../util/er
 import type { EventSink } from "../event-sink.js";
 import type { OperationGate } from "../operation-gate.js";
 import type { HookTokens } from "./hook-tokens.js";
-import { TurnTracker } from "./turn-tracker.js";
+import { messageNeedle, TurnTracker } from "./turn-tracker.js";
 
 /** agent_tool_finished carries at most this much of a tool's output. */
 export const MAX_TOOL_OUTPUT_BYTES = 4096;
@@ -149,16 +149,18 @@ export class AgentHookService {
     call: Extract<HookCall, { kind: "turn_ended" }>,
   ): Promise<void> {
     let usage = call.usage;
-    if (!usage && call.transcriptPath && dialect.turnUsage) {
-      const part = await this.turns.turnTranscriptWith(
-        base.terminalId,
-        call.transcriptPath,
-        call.lastMessage,
-        dialect.transcriptWaitMs,
-      );
-      usage = dialect.turnUsage(part ?? "", call.turnId);
+    let lastMessage = call.lastMessage;
+    const wantsUsage = !usage && dialect.turnUsage;
+    const wantsMessage = !lastMessage && dialect.turnLastMessage;
+    if (call.transcriptPath && (wantsUsage || wantsMessage)) {
+      const ready = call.transcriptReady ?? messageNeedle(call.lastMessage);
+      const part =
+        (await this.turns.turnTranscriptWith(base.terminalId, call.transcriptPath, ready, dialect.transcriptWaitMs)) ??
+        "";
+      if (wantsUsage) usage = dialect.turnUsage!(part, call.turnId);
+      if (wantsMessage) lastMessage = dialect.turnLastMessage!(part) ?? "";
     }
-    this.deps.sink.dispatch(new AgentTurnEndedEvent({ ...base, lastMessage: call.lastMessage, usage: usage ?? null }));
+    this.deps.sink.dispatch(new AgentTurnEndedEvent({ ...base, lastMessage, usage: usage ?? null }));
   }
 
   private async toolStarted(

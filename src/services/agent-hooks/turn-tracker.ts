@@ -54,17 +54,15 @@ export class TurnTracker {
   }
 
   /**
-   * The turn's part of the transcript once it holds `lastMessage` (the CLI may call its turn-end hook before it wrote
-   * the last entry), or as it is after `waitMs`.
+   * The turn's part of the transcript once it holds `needle` (the CLI may call its turn-end hook before it wrote the
+   * last entry), or as it is after `waitMs`; at once when `needle` is empty.
    */
   async turnTranscriptWith(
     terminalId: string,
     transcriptPath: string,
-    lastMessage: string,
+    needle: string,
     waitMs = TRANSCRIPT_WAIT_MS,
   ): Promise<string | undefined> {
-    // Transcripts are JSON lines: look for the message as JSON spells it (a short prefix: it may be split in blocks).
-    const needle = JSON.stringify(lastMessage.slice(0, 40)).slice(1, -1);
     const deadline = Date.now() + waitMs;
     for (;;) {
       const part = this.turnTranscript(terminalId, transcriptPath);
@@ -76,6 +74,14 @@ export class TurnTracker {
   forget(terminalId: string): void {
     this.terminals.delete(terminalId);
   }
+}
+
+/**
+ * What a JSON-lines transcript holds once it has `lastMessage`: the message as JSON spells it (a short prefix, as it
+ * may be split in blocks); "" for no message.
+ */
+export function messageNeedle(lastMessage: string): string {
+  return JSON.stringify(lastMessage.slice(0, 40)).slice(1, -1);
 }
 
 function sizeOf(file: string): number {

@@ -1,0 +1,3 @@
+import { agentHooksSuite } from "./agent-hooks-suite.js";
+
+agentHooksSuite("copilot_cli");
