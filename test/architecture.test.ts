@@ -3,9 +3,9 @@
  * imports, `export … from`, `import()` of a literal, type-only imports included); the contract (src/contract/) imports
  * nothing; the plugin API (src/plugins/api/, what plugin authors import as `cli-agent-orchestrator/plugins`) imports
  * nothing outside itself but the contract — no fs, pino, jiti, chokidar, fast-glob, host or services; the clients
- * (src/clients/) import neither services nor the plugin host. The built package is checked in a real Node process:
- * importing `./plugins` resolves no module outside dist/plugins/api/ and dist/contract/, while `./host` (the control)
- * does load jiti, chokidar, pino.
+ * (src/clients/) import neither services nor the plugin host; src/util/ imports nothing of src/ outside itself. The
+ * built package is checked in a real Node process: importing `./plugins` resolves no module outside
+ * dist/plugins/api/ and dist/contract/, while `./host` (the control) does load jiti, chokidar, pino.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -119,6 +119,12 @@ describe("the import graph of src/", () => {
         (target) => target === undefined || !listeners.includes(target),
       ),
     ).toEqual([]);
+  });
+
+  it("src/util/ imports nothing of src/ outside itself: every layer uses it, so it sits below them all", () => {
+    const UTIL_DIR = path.join(SRC, "util");
+    expect(sourceFiles(UTIL_DIR).length).toBeGreaterThan(5);
+    expect(violations(UTIL_DIR, (target) => !within(SRC, target) || within(UTIL_DIR, target))).toEqual([]);
   });
 
   it("src/clients/ imports neither the services nor the plugin host (it talks to them over HTTP, or is below them)", () => {

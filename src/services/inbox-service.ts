@@ -9,6 +9,7 @@ import {
 import { InboxMessageDeliveredEvent, InboxMessageFailedEvent, InboxMessageQueuedEvent } from "../plugins/api/events.js";
 import { errorMessage } from "../util/errors.js";
 import { ConflictError } from "../util/errors.js";
+import { KeyedSerial } from "../util/keyed-serial.js";
 import type { EventSink } from "./event-sink.js";
 import { assertMessage, assertTerminalId, ValidationError } from "../util/validate.js";
 import { OPEN_GATE, type OperationGate } from "./operation-gate.js";
@@ -30,13 +31,11 @@ export function inboxBufferName(messageId: number): string {
   return `cao-inbox-${messageId}`;
 }
 
-/** What the inbox remembers of one receiver between checks. */
-interface Lane {
-  running: boolean;
-  again: boolean;
-  /** Pane-log size just before the last message was typed: the receiver must print past it before the next one. */
-  logSizeAtLastDelivery?: number;
-  lastDeliveryAt?: number;
+/** What the inbox remembers of one receiver's last delivery. */
+interface LastDelivery {
+  /** Pane-log size just before the message was typed: the receiver must print past it before the next one. */
+  logSize: number;
+  at: number;
 }
 
 /**
@@ -56,10 +55,11 @@ interface Lane {
 export class InboxService {
   private readonly pollMs: number;
   private readonly maxAttempts: number;
-  private readonly lanes = new Map<string, Lane>();
+  /** One check of a receiver at a time; a trigger during a check asks for one more. */
+  private readonly checks = new KeyedSerial();
+  private readonly lastDelivery = new Map<string, LastDelivery>();
   /** Receivers with pending messages, so pane activity of everyone else costs one Set lookup. */
   private readonly waiting = new Set<string>();
-  private readonly running = new Set<Promise<void>>();
   private poll: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = true;
@@ -151,7 +151,7 @@ export class InboxService {
     this.unsubscribe = undefined;
     clearTimeout(this.poll);
     this.poll = undefined;
-    await Promise.all(this.running);
+    await this.checks.stop();
   }
 
   /**
@@ -188,27 +188,13 @@ export class InboxService {
   /** Checks one receiver now, or right after the check already running for it. */
   private kick(receiverId: string): void {
     if (this.stopped) return;
-    let lane = this.lanes.get(receiverId);
-    if (!lane) this.lanes.set(receiverId, (lane = { running: false, again: false }));
-    if (lane.running) {
-      lane.again = true;
-      return;
-    }
-    lane.running = true;
-    const run = this.serve(receiverId, lane).finally(() => {
-      this.running.delete(run);
-      lane.running = false;
-      if (lane.again && !this.stopped) {
-        lane.again = false;
-        this.kick(receiverId);
-      }
-    });
-    this.running.add(run);
+    void this.checks.request(receiverId, () => this.serve(receiverId));
   }
 
-  private async serve(receiverId: string, lane: Lane): Promise<void> {
+  /** One check of a receiver; never rejects (a failure is logged, and the next trigger or poll tries again). */
+  private async serve(receiverId: string): Promise<void> {
     try {
-      await this.deliverNext(receiverId, lane);
+      await this.deliverNext(receiverId);
     } catch (error) {
       this.deps.logger.warn(
         { err: error, receiver: receiverId },
@@ -218,7 +204,7 @@ export class InboxService {
     this.schedulePoll();
   }
 
-  private async deliverNext(receiverId: string, lane: Lane): Promise<void> {
+  private async deliverNext(receiverId: string): Promise<void> {
     const { db, terminals } = this.deps;
     const record = db.getTerminal(receiverId);
     if (!record) {
@@ -239,7 +225,7 @@ export class InboxService {
       this.forgetReceiver(receiverId);
       return;
     }
-    if (!(await this.readyForNext(record, lane))) return;
+    if (!(await this.readyForNext(record))) return;
     const logSize = terminals.logSize(receiverId);
     let typed: string;
     try {
@@ -255,8 +241,7 @@ export class InboxService {
       this.recordFailedAttempt(message, errorMessage(error));
       return;
     }
-    lane.logSizeAtLastDelivery = logSize;
-    lane.lastDeliveryAt = Date.now();
+    this.lastDelivery.set(receiverId, { logSize, at: Date.now() });
     if (db.markDelivered(message.id, new Date().toISOString()))
       this.reportDelivered(message, typed, record.session_name);
   }
@@ -297,11 +282,12 @@ export class InboxService {
    * typed (or a poll period passed, for a pane whose log is not growing), its log ends with its prompt, and its
    * screen reads idle or completed.
    */
-  private async readyForNext(record: TerminalRecord, lane: Lane): Promise<boolean> {
+  private async readyForNext(record: TerminalRecord): Promise<boolean> {
     const { terminals } = this.deps;
-    if (lane.logSizeAtLastDelivery !== undefined) {
-      const reacted = terminals.logSize(record.id) > lane.logSizeAtLastDelivery;
-      if (!reacted && Date.now() - (lane.lastDeliveryAt ?? 0) < this.pollMs) return false;
+    const last = this.lastDelivery.get(record.id);
+    if (last !== undefined) {
+      const reacted = terminals.logSize(record.id) > last.logSize;
+      if (!reacted && Date.now() - last.at < this.pollMs) return false;
     }
     if (terminals.idleByLogTail(record) === false) return false;
     const status = await terminals.statusOf(record);
@@ -332,7 +318,7 @@ export class InboxService {
 
   private forgetReceiver(receiverId: string): void {
     this.waiting.delete(receiverId);
-    this.lanes.delete(receiverId);
+    this.lastDelivery.delete(receiverId);
   }
 
   /** A crash between "delivering" and "delivered": the staged buffer tells whether the paste happened. */

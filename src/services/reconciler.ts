@@ -3,6 +3,7 @@ import type { CaoDatabase } from "../clients/database.js";
 import type { ListedPane, TmuxClient } from "../clients/tmux.js";
 import { SessionKilledEvent } from "../plugins/api/events.js";
 import { errorMessage } from "../util/errors.js";
+import { KeyedSerial } from "../util/keyed-serial.js";
 import type { EventSink } from "./event-sink.js";
 import type { TerminalService } from "./terminal-service.js";
 
@@ -34,8 +35,8 @@ const WHY: Record<ReconcileWhen, { window: string; session: string }> = {
  * terminal gone, so a dashboard never keeps a ghost and `GET /sessions` never lists one.
  */
 export class Reconciler {
-  private inFlight: Promise<Reconciled> | undefined;
-  private queued: Promise<Reconciled> | undefined;
+  /** The passes, one at a time (one key: the tmux server). */
+  private readonly passes = new KeyedSerial();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private unavailable = false;
@@ -59,12 +60,7 @@ export class Reconciler {
    * forgotten, since a hung tmux says nothing about what exists.
    */
   reconcile(when: ReconcileWhen = "live"): Promise<Reconciled> {
-    if (!this.inFlight) return this.begin(when);
-    this.queued ??= this.inFlight.then(ignore, ignore).then(() => {
-      this.queued = undefined;
-      return this.begin(when);
-    });
-    return this.queued;
+    return this.passes.request("tmux", () => this.pass(when));
   }
 
   /** Checks every `periodMs` until stop(); the timer never keeps the process alive. */
@@ -89,16 +85,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
-    await this.queued?.catch(ignore);
-    await this.inFlight?.catch(ignore);
-  }
-
-  private begin(when: ReconcileWhen): Promise<Reconciled> {
-    const pass = this.pass(when).finally(() => {
-      if (this.inFlight === pass) this.inFlight = undefined;
-    });
-    this.inFlight = pass;
-    return pass;
+    await this.passes.idle();
   }
 
   private async pass(when: ReconcileWhen): Promise<Reconciled> {
@@ -146,5 +133,3 @@ export class Reconciler {
     this.deps.logger.info("tmux answers the liveness check again");
   }
 }
-
-function ignore(): void {}

@@ -3,6 +3,7 @@ import type { CaoDatabase, TerminalRecord } from "../clients/database.js";
 import { TerminalStatusChangedEvent } from "../plugins/api/events.js";
 import type { TerminalStatus } from "../providers/provider.js";
 import { errorMessage } from "../util/errors.js";
+import { KeyedSerial } from "../util/keyed-serial.js";
 import type { EventSink } from "./event-sink.js";
 import type { PaneActivity } from "./pane-activity.js";
 import type { TerminalService } from "./terminal-service.js";
@@ -23,14 +24,11 @@ export interface StatusMonitorOptions {
  */
 export const HOOK_PRECEDENCE_MS = 3000;
 
-/** One terminal's checks: at most one runs, at most one more is scheduled. */
-interface Lane {
-  running: boolean;
-  again: boolean;
-  timer: NodeJS.Timeout | undefined;
-  lastCheckAt: number;
-  /** The pane log's size when the last check began: the safety poll skips a terminal that printed nothing since. */
-  logSizeAtCheck: number;
+/** When a terminal's last check began. */
+interface LastCheck {
+  at: number;
+  /** The pane log's size then: the safety poll skips a terminal that printed nothing since. */
+  logSize: number;
 }
 
 /**
@@ -47,8 +45,11 @@ export class StatusMonitor {
   private readonly known = new Map<string, TerminalStatus>();
   /** The last status an agent's own hook reported, and when (docs/agent-hooks.md). */
   private readonly reported = new Map<string, { status: TerminalStatus; at: number }>();
-  private readonly lanes = new Map<string, Lane>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly lastCheck = new Map<string, LastCheck>();
+  /** One check per terminal at a time, at most one more waiting, each at least minIntervalMs after the last began. */
+  private readonly checks = new KeyedSerial({
+    delayMs: (terminalId) => Math.max(0, (this.lastCheck.get(terminalId)?.at ?? 0) + this.minIntervalMs - Date.now()),
+  });
   private poll: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = true;
@@ -81,10 +82,9 @@ export class StatusMonitor {
     const hook = this.reported.get(terminalId);
     if (hook && Date.now() - hook.at < HOOK_PRECEDENCE_MS) return hook.status;
     const status = this.known.get(terminalId);
-    const lane = this.lanes.get(terminalId);
-    if (status === undefined || lane === undefined || lane.running || lane.again || lane.timer !== undefined)
-      return undefined;
-    return this.deps.terminals.logSize(terminalId) === lane.logSizeAtCheck ? status : undefined;
+    const last = this.lastCheck.get(terminalId);
+    if (status === undefined || last === undefined || this.checks.busy(terminalId)) return undefined;
+    return this.deps.terminals.logSize(terminalId) === last.logSize ? status : undefined;
   }
 
   start(): void {
@@ -100,8 +100,7 @@ export class StatusMonitor {
     this.unsubscribe = undefined;
     clearTimeout(this.poll);
     this.poll = undefined;
-    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
-    await Promise.all(this.running);
+    await this.checks.stop();
   }
 
   /** A new terminal's status as its create() saw it ready: the baseline its first change is measured against. */
@@ -124,47 +123,21 @@ export class StatusMonitor {
   /** Reads terminal `id`'s status soon (a new terminal: its baseline). Unknown ids cost one database lookup. */
   schedule(terminalId: string): void {
     if (this.stopped) return;
-    let lane = this.lanes.get(terminalId);
-    if (!lane)
-      this.lanes.set(
-        terminalId,
-        (lane = { running: false, again: false, timer: undefined, lastCheckAt: 0, logSizeAtCheck: -1 }),
-      );
-    if (lane.running) {
-      lane.again = true;
-      return;
-    }
-    if (lane.timer) return;
-    const wait = Math.max(0, lane.lastCheckAt + this.minIntervalMs - Date.now());
-    const target = lane;
-    target.timer = setTimeout(() => {
-      target.timer = undefined;
-      this.run(terminalId, target);
-    }, wait);
-    target.timer.unref();
+    void this.checks.request(terminalId, () => this.run(terminalId));
   }
 
-  private run(terminalId: string, lane: Lane): void {
+  /** One check; never rejects (a failed read is a DEBUG line: the next print or poll reads again). */
+  private async run(terminalId: string): Promise<void> {
     if (this.stopped) return;
-    lane.running = true;
-    lane.lastCheckAt = Date.now();
-    lane.logSizeAtCheck = this.deps.terminals.logSize(terminalId);
-    const check = this.check(terminalId)
-      .catch((error: unknown) =>
-        this.deps.logger.debug(
-          { err: error, terminal: terminalId },
-          `status check of ${terminalId} failed: ${errorMessage(error)}`,
-        ),
-      )
-      .finally(() => {
-        this.running.delete(check);
-        lane.running = false;
-        if (lane.again) {
-          lane.again = false;
-          this.schedule(terminalId);
-        }
-      });
-    this.running.add(check);
+    this.lastCheck.set(terminalId, { at: Date.now(), logSize: this.deps.terminals.logSize(terminalId) });
+    try {
+      await this.check(terminalId);
+    } catch (error) {
+      this.deps.logger.debug(
+        { err: error, terminal: terminalId },
+        `status check of ${terminalId} failed: ${errorMessage(error)}`,
+      );
+    }
   }
 
   private async check(terminalId: string): Promise<void> {
@@ -208,11 +181,8 @@ export class StatusMonitor {
   private forget(terminalId: string): void {
     this.known.delete(terminalId);
     this.reported.delete(terminalId);
-    const lane = this.lanes.get(terminalId);
-    if (lane && !lane.running) {
-      clearTimeout(lane.timer);
-      this.lanes.delete(terminalId);
-    }
+    this.lastCheck.delete(terminalId);
+    this.checks.cancel(terminalId);
   }
 
   /**
@@ -226,9 +196,9 @@ export class StatusMonitor {
       for (const id of this.known.keys()) if (!ids.has(id)) this.forget(id);
       const now = Date.now();
       for (const id of ids) {
-        const lane = this.lanes.get(id);
-        const stale = lane === undefined || !this.known.has(id) || now - lane.lastCheckAt >= this.fullCheckMs;
-        if (stale || this.deps.terminals.logSize(id) !== lane.logSizeAtCheck) this.schedule(id);
+        const last = this.lastCheck.get(id);
+        const stale = last === undefined || !this.known.has(id) || now - last.at >= this.fullCheckMs;
+        if (stale || this.deps.terminals.logSize(id) !== last.logSize) this.schedule(id);
       }
     } catch (error) {
       this.deps.logger.warn({ err: error }, `status safety poll failed: ${errorMessage(error)}`);

@@ -14,7 +14,7 @@ import type { PluginSource } from "./discovery/source.js";
 import { failed, type Lifecycle } from "./lifecycle.js";
 import type { PluginModuleLoader } from "./loading/module-loader.js";
 import type { ResolvedOptions } from "./options.js";
-import type { KeyedSerial } from "./serial.js";
+import type { KeyedSerial } from "../../util/keyed-serial.js";
 import type { PluginDetails } from "../../contract/api.js";
 
 /** GET /plugins/:name: the list row (isolation included) plus the section of config.yaml as written and the queue's counters. */

@@ -32,7 +32,7 @@ import { PluginModuleLoader } from "./loading/module-loader.js";
 import { Management, type PluginDetails } from "./management.js";
 import { resolveOptions, type RegistryOptions, type ResolvedOptions } from "./options.js";
 import { Router } from "./router.js";
-import { KeyedSerial } from "./serial.js";
+import { KeyedSerial } from "../../util/keyed-serial.js";
 
 export type { PluginInfo, PluginStatus } from "./catalog.js";
 export type { PluginDetails } from "./management.js";

@@ -6,7 +6,7 @@ import type { Catalog } from "../catalog.js";
 import { DROP_IN_EXTENSIONS, dropInSource } from "../discovery/dir.js";
 import type { PluginSource } from "../discovery/source.js";
 import { failed, type Lifecycle } from "../lifecycle.js";
-import type { KeyedSerial } from "../serial.js";
+import type { KeyedSerial } from "../../../util/keyed-serial.js";
 import { DropInWatcher } from "./drop-in-watcher.js";
 
 /**
