@@ -1,7 +1,7 @@
 // Runs every benchmark, each in its own Node process (no benchmark warms up or pollutes another), collects their
-// RESULT lines, prints a markdown table and writes it to bench/results.md. `--readme` also puts the table into
-// README.md between the bench markers. Exit code 1 if a benchmark failed to run (a missed target is reported, not
-// an error: numbers vary by machine).
+// RESULT lines, prints a markdown table and writes it to bench/results.md (between its bench markers, so the notes
+// around the table stay). `--docs` also puts the table into docs/benchmarks.md between the same markers. Exit code 1
+// if a benchmark failed to run (a missed target is reported, not an error: numbers vary by machine).
 import os from "node:os";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -77,16 +77,26 @@ const table = [
     `1-minute load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end. Each row: \`node bench/<file>\`.`,
 ].join("\n");
 console.log(`\n${table}`);
-fs.writeFileSync(path.join(root, "bench", "results.md"), `${table}\n`);
 
-if (process.argv.includes("--readme")) {
-  const readme = path.join(root, "README.md");
-  const text = fs.readFileSync(readme, "utf8");
-  const start = "<!-- bench:start -->";
-  const end = "<!-- bench:end -->";
-  if (!text.includes(start) || !text.includes(end)) throw new Error(`README.md lacks the ${start} … ${end} markers`);
-  const updated = text.slice(0, text.indexOf(start) + start.length) + `\n${table}\n` + text.slice(text.indexOf(end));
-  fs.writeFileSync(readme, updated);
-  console.log("README.md updated");
+const START = "<!-- bench:start -->";
+const END = "<!-- bench:end -->";
+/** Puts the table between the bench markers of `file`, keeping what is around them; `whole`: a file without the
+ * markers (or no file) becomes the table alone. */
+function putTable(file, { whole = false } = {}) {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  if (!text.includes(START) || !text.includes(END)) {
+    if (!whole) throw new Error(`${path.relative(root, file)} lacks the ${START} … ${END} markers`);
+    fs.writeFileSync(file, `${START}\n${table}\n${END}\n`);
+    return;
+  }
+  fs.writeFileSync(
+    file,
+    text.slice(0, text.indexOf(START) + START.length) + `\n${table}\n` + text.slice(text.indexOf(END)),
+  );
+}
+putTable(path.join(root, "bench", "results.md"), { whole: true });
+if (process.argv.includes("--docs")) {
+  putTable(path.join(root, "docs", "benchmarks.md"));
+  console.log("docs/benchmarks.md updated");
 }
 process.exitCode = results.some((r) => r.error) ? 1 : 0;

@@ -8,7 +8,13 @@ import { describeExit } from "../../clients/tmux-pane.js";
 import { shellQuote, type TmuxClient } from "../../clients/tmux.js";
 import type { ProfileStore } from "../../profiles/profiles.js";
 import type { ProviderRegistry } from "../../providers/index.js";
-import type { HookEndpoint, McpServerConfig, Provider, TerminalStatus } from "../../providers/provider.js";
+import type {
+  AgentProfile,
+  HookEndpoint,
+  McpServerConfig,
+  Provider,
+  TerminalStatus,
+} from "../../providers/provider.js";
 import { AGENT_HOOK_TOKEN_HEADER } from "../../contract/vocabulary.js";
 import type { AgentHookLaunch } from "../agent-hooks/hook-launch.js";
 import { ConflictError, NotFoundError } from "../../util/errors.js";
@@ -66,6 +72,8 @@ export class Launcher {
   private readonly starting = new Set<string>();
   /** Providers whose first-launch notice was logged (once per server). */
   private readonly noticed = new Set<string>();
+  /** `session\0window` of the launches between choosing their window's name and recording it. */
+  private readonly naming = new Set<string>();
   /** Windows whose creation or removal timed out; the reconciler removes them once tmux answers. */
   readonly abandoned = new AbandonedWindows();
 
@@ -89,7 +97,7 @@ export class Launcher {
 
   /** Launches a terminal and waits for its agent; returns its record and the status it was first ready with. */
   async launch(spec: CreateTerminal): Promise<{ record: TerminalRecord; status: TerminalStatus }> {
-    const { tmux, db, gate, paths } = this.deps;
+    const { gate } = this.deps;
     const { provider, profile, workingDirectory } = this.resolve(spec);
     let cwd = workingDirectory;
     if (gate.intercepts("pre_create_terminal")) {
@@ -102,8 +110,36 @@ export class Launcher {
       });
       if (op.workingDirectory !== cwd) cwd = resolveWorkingDirectory(op.workingDirectory);
     }
-    const id = randomBytes(4).toString("hex");
-    const window = `${profile.name}-${id.slice(0, 4)}`;
+    const { id, window } = this.newName(spec.sessionName, profile.name);
+    try {
+      return await this.start(spec, { provider, profile, cwd, id, window });
+    } finally {
+      this.naming.delete(`${spec.sessionName}\0${window}`);
+    }
+  }
+
+  /**
+   * A new terminal id whose window name, `<profile>-<first 4 characters of the id>`, no other terminal of the session
+   * has or is about to get: tmux refuses a `session:name` target that two windows match ("can't find window"), so a
+   * repeated name would break both terminals (100 terminals of one profile repeat one about 7% of the time).
+   */
+  private newName(session: string, profile: string): { id: string; window: string } {
+    const taken = new Set(this.deps.db.terminalsOfSession(session).map((record) => record.window_name));
+    for (;;) {
+      const id = randomBytes(4).toString("hex");
+      const window = `${profile}-${id.slice(0, 4)}`;
+      if (taken.has(window) || this.naming.has(`${session}\0${window}`)) continue;
+      this.naming.add(`${session}\0${window}`);
+      return { id, window };
+    }
+  }
+
+  private async start(
+    spec: CreateTerminal,
+    launch: { provider: Provider; profile: AgentProfile; cwd: string; id: string; window: string },
+  ): Promise<{ record: TerminalRecord; status: TerminalStatus }> {
+    const { tmux, db, paths } = this.deps;
+    const { provider, profile, cwd, id, window } = launch;
     const hooks = this.hooksFor(id, provider);
     const plan = provider.buildLaunch({
       terminalId: id,
