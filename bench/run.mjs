@@ -29,6 +29,7 @@ const BENCHES = [
   { file: "worker-spin-health.mjs" },
   { file: "cli-startup.mjs" },
   { file: "agent-hooks.mjs" },
+  { file: "fleet.mjs" },
 ];
 
 function runOne({ file, nodeArgs = [] }) {

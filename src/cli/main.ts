@@ -14,6 +14,8 @@ usage: cao <command> [options]
   plugins list|info|enable|disable|reload|new|install|uninstall
                 manage plugins ("cao plugins --help")
   events        print the server's events (--follow to stream them live)
+  fleet hosts|sessions|events|launch
+                the fleet's hosts, their sessions and events, a session on a host ("cao fleet --help")
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
@@ -32,6 +34,7 @@ const commands: Record<string, Command> = {
   shutdown: async (argv) => (await import("./commands/shutdown.js")).shutdownCommand(argv),
   plugins: async (argv) => (await import("./commands/plugins/index.js")).pluginsCommand(argv),
   events: async (argv) => (await import("./commands/events.js")).eventsCommand(argv),
+  fleet: async (argv) => (await import("./commands/fleet.js")).fleetCommand(argv),
   "mcp-server": async () => {
     const { runMcpServer } = await import("../mcp/server.js");
     await runMcpServer();

@@ -174,6 +174,47 @@ export class FleetClient {
     };
   }
 
+  /**
+   * The newest `limit` events (default 100) matching `host` and `types`, oldest first: the stream read once from its
+   * start up to the message that was last when the read began.
+   */
+  async recentEvents(options: Omit<FollowOptions, "from"> & { limit?: number } = {}): Promise<FleetEvent[]> {
+    const limit = options.limit ?? 100;
+    const js = jetstream(this.nc);
+    const types = options.types && options.types.length > 0 ? new Set(options.types) : undefined;
+    const filter = fleetEventSubject(options.host ?? "*", types?.size === 1 ? [...types][0]! : ">");
+    let consumer;
+    try {
+      consumer = await js.consumers.get(FLEET_EVENTS_STREAM, {
+        filter_subjects: filter,
+        deliver_policy: DeliverPolicy.All,
+      });
+    } catch (error) {
+      if ((error as Error)?.name === "StreamNotFoundError" || /stream not found/i.test(errorMessage(error))) return [];
+      throw error;
+    }
+    const recent: FleetEvent[] = [];
+    if ((await consumer.info()).num_pending === 0) return recent;
+    const messages = await consumer.consume();
+    try {
+      for await (const msg of messages) {
+        try {
+          const event = msg.json<FleetCloudEvent>();
+          if (!types || types.has(event.data?.event_type)) {
+            recent.push({ streamSeq: msg.seq, subject: msg.subject, event });
+            if (recent.length > limit) recent.shift();
+          }
+        } catch {
+          // not JSON: not ours
+        }
+        if (msg.info.pending === 0) break;
+      }
+    } finally {
+      messages.stop();
+    }
+    return recent;
+  }
+
   async close(): Promise<void> {
     await this.nc.close();
   }
