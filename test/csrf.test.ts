@@ -68,6 +68,8 @@ const STATE_CHANGING: [string, string, () => string][] = [
     "/terminals/:receiver_id/inbox/messages",
     () => `/terminals/${live}/inbox/messages?sender_id=0000aaaa&message=hi`,
   ],
+  // An agent's hook call: refused by Origin before its secret is even checked.
+  ["POST", "/terminals/:terminal_id/agent-hooks", () => `/terminals/${live}/agent-hooks?event=UserPromptSubmit`],
   // Reaching these would answer 404 for a plugin this server does not have: the 403 shows the gate stands before routing.
   ["POST", "/plugins/:name/reload", () => "/plugins/webhook/reload"],
   ["POST", "/plugins/:name/enable", () => "/plugins/webhook/enable"],

@@ -509,6 +509,9 @@ describe("an agent that took the Enter after a paste as a newline", () => {
     const provider: Provider = {
       ...mockProvider,
       name: "mock_holding",
+      // Without hooks: their calls (awaited by the mock agent around each message) would shift when the extra Enters
+      // show on screen, which is what this test counts.
+      hookDialect: undefined,
       unsubmittedInput(screen) {
         screens.push(screen);
         return held[screens.length - 1] ?? false;

@@ -102,6 +102,8 @@ async function handle(message: string): Promise<void> {
     return;
   }
   if (text === "") return prompt();
+  // Busy from the moment a message is taken (as before hooks): what is typed meanwhile waits for the next prompt.
+  mode = "busy";
   await hooks.fire("UserPromptSubmit", { prompt: message });
   const switches = parseSwitches(text);
   if (!(await busy(switches.delayMs ?? defaultDelay))) {
