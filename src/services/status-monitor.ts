@@ -109,13 +109,21 @@ export class StatusMonitor {
   }
 
   /**
-   * A status the agent's own hook reported (prompt taken → processing, turn ended → completed, permission asked →
-   * waiting_user_answer): taken at once, ahead of the screen, which stays the fallback.
+   * A status the agent's own hook reported (prompt taken → processing, permission asked → waiting_user_answer): taken
+   * at once, ahead of the screen, which stays the fallback. A turn's end (completed) triggers a screen read instead.
    */
   report(terminalId: string, status: TerminalStatus): void {
     if (this.stopped) return;
     const record = this.deps.db.getTerminal(terminalId);
     if (!record || this.deps.terminals.isStarting(terminalId)) return;
+    if (status === "completed") {
+      // A turn's end is read from the screen at once rather than taken from the hook: what follows a completed status
+      // (handoff, GET …/output?mode=last) extracts the answer from the screen, which the CLI may not have drawn yet
+      // when its turn-end hook runs. The hook's earlier status no longer holds the screen back.
+      this.reported.delete(terminalId);
+      this.schedule(terminalId);
+      return;
+    }
     this.reported.set(terminalId, { status, at: Date.now() });
     this.apply(record, status);
   }

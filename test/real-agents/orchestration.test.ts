@@ -87,9 +87,13 @@ describe("orchestration between real CLIs", { timeout: 240_000 }, () => {
       30_000,
       "the worker's terminal_killed",
     );
-    const events = (await history(rig, since)).filter(
-      (e) => (e.terminal_id === worker || e.receiver === worker) && e.event_type !== "terminal_status_changed",
-    );
+    const all = (await history(rig, since)).filter((e) => e.terminal_id === worker || e.receiver === worker);
+    // The worker's own hooks reported its turn (docs/agent-hooks.md).
+    expect(all.filter((e) => e.event_type.startsWith("agent_turn_")).map((e) => e.event_type)).toEqual([
+      "agent_turn_started",
+      "agent_turn_ended",
+    ]);
+    const events = all.filter((e) => e.event_type !== "terminal_status_changed" && !e.event_type.startsWith("agent_"));
     expect(events.map((e) => e.event_type)).toEqual(["terminal_created", "message_sent", "terminal_killed"]);
     expect(events[0]).toMatchObject({ provider: "claude_code", agent_name: "developer" });
     expect(events[1]).toMatchObject({
