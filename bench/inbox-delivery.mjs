@@ -20,7 +20,8 @@ async function waitUntil(predicate, what, timeoutMs = 60_000) {
 }
 
 export async function run() {
-  const server = await startServerProcess("inbox", { env: { CAO_MOCK_DELAY_MS: "0" } });
+  // Hooks off: this measures the inbox, not the mock agent's two hook calls per message (bench/agent-hooks.mjs does).
+  const server = await startServerProcess("inbox", { env: { CAO_MOCK_DELAY_MS: "0", CAO_DISABLE_AGENT_HOOKS: "1" } });
   let connection;
   try {
     const terminal = await server.call("POST", "/sessions?provider=mock&agent_profile=developer&session_name=inbox");
