@@ -100,6 +100,13 @@ export function text(body: Record<string, unknown>, key: string): string {
   return typeof value === "string" ? value : "";
 }
 
+/** A string field a call of `event` must have; throws naming both when it is missing or empty. */
+export function requireText(body: Record<string, unknown>, key: string, event: string): string {
+  const value = text(body, key);
+  if (!value) throw new Error(`a ${event} hook call without ${key}`);
+  return value;
+}
+
 /** An object field of a hook body, or {} when absent or not an object. */
 export function object(body: Record<string, unknown>, key: string): Record<string, unknown> {
   const value = body[key];

@@ -5,6 +5,7 @@
 import {
   object,
   outputText,
+  requireText,
   text,
   type HookCall,
   type HookDialect,
@@ -74,12 +75,6 @@ export function readClaudeCall(body: Record<string, unknown>, event: string | un
     default:
       return { kind: "ignored", event: name };
   }
-}
-
-function requireText(body: Record<string, unknown>, key: string, event: string): string {
-  const value = text(body, key);
-  if (!value) throw new Error(`a ${event} hook call without ${key}`);
-  return value;
 }
 
 export function claudeToolReply(decision: ToolDecision): unknown {

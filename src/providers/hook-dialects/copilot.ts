@@ -8,6 +8,7 @@
 import {
   object,
   outputText,
+  requireText,
   text,
   type HookCall,
   type HookDialect,
@@ -88,12 +89,6 @@ export function readCopilotCall(body: Record<string, unknown>, event: string | u
     default:
       return { kind: "ignored", event: name };
   }
-}
-
-function requireText(body: Record<string, unknown>, key: string, event: string): string {
-  const value = text(body, key);
-  if (!value) throw new Error(`a ${event} hook call without ${key}`);
-  return value;
 }
 
 export function copilotToolReply(decision: ToolDecision): unknown {
