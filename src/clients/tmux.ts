@@ -146,7 +146,9 @@ export class TmuxClient {
   /**
    * A detached session whose first window runs `spec.command` (else the default shell) in `cwd`, with `env` in its
    * environment. The window keeps `remain-on-exit on` (set in the same tmux command, before the server can reap
-   * anything): when the agent ends, the pane stays, dead, showing its last screen, instead of disappearing.
+   * anything): when the agent ends, the pane stays, dead, showing its last screen, instead of disappearing. The
+   * session keeps `destroy-unattached off` whatever a tmux.conf says: a client that attaches and leaves (a person
+   * looking in) must not take the agents with it.
    */
   async newSession(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
@@ -167,6 +169,12 @@ export class TmuxClient {
       ...envArgs(spec.env),
       ...commandArgs(spec),
       ...this.agentWindowOptions(spec),
+      ";",
+      "set-option",
+      "-t",
+      `=${spec.session}:`,
+      "destroy-unattached",
+      "off",
     ]);
   }
 
