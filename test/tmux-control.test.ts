@@ -2,13 +2,17 @@
  * The sessions' tmux control clients (src/clients/tmux-control.ts) against real tmux servers of this file's own:
  * what goes through a control client answers as a tmux process does (text staged byte for byte, screens, errors),
  * one client serves a session, answers keep their order, a vanished session or server is "gone", a hung server fails
- * within the deadline, a tmux.conf's destroy-unattached does not take a session, and a tmux without control mode
- * gets processes.
+ * within the deadline, a tmux.conf's destroy-unattached does not take a session, a client outlives no cao-server
+ * (not even one killed with output queued), and a tmux without control mode gets processes.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { TmuxClient, TmuxGoneError, TmuxUnavailableError, type TmuxOptions } from "../src/clients/tmux.js";
+import { PACKAGE_ROOT } from "../src/util/package-root.js";
 import { typedText } from "../src/util/typed-text.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { waitFor } from "./helpers/wait.js";
@@ -134,4 +138,26 @@ it("a tmux without control mode: commands run in processes, and control mode is 
   await tmux.loadBuffer("s", "staged", "still staged");
   expect(await tmux.run(["show-buffer", "-b", "staged"])).toBe("still staged");
   expect(fs.readFileSync(log, "utf8")).toBe("attempt\n");
+});
+
+it("a cao-server killed with answers still queued leaves no control client behind, and kill-server then finishes", async () => {
+  const tmux = await withSession();
+  const socketName = sockets.at(-1)!;
+  // A process of its own (the built client), killed while hundreds of screens are on their way to it.
+  const client = pathToFileURL(path.join(PACKAGE_ROOT, "dist", "clients", "tmux.js")).href;
+  const script = `const { TmuxClient } = await import(${JSON.stringify(client)});
+    const tmux = new TmuxClient({ socketName: ${JSON.stringify(socketName)} });
+    await tmux.capture("s", "w");
+    for (let i = 0; i < 300; i++) tmux.capture("s", "w", 2000).catch(() => {});
+    setImmediate(() => process.kill(process.pid, "SIGKILL"));
+    setInterval(() => {}, 1000);`;
+  await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]).catch(() => undefined);
+  await waitFor(async () => (await tmux.run(["list-clients"])) === "", 5000, "the orphaned control client to go");
+  await tmux.killServer();
+  await waitFor(
+    async () =>
+      (await tmux.run(["list-sessions"]).catch((error: Error) => error.message)).includes("no server running"),
+    5000,
+    "the tmux server to exit",
+  );
 });

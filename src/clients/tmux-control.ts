@@ -1,9 +1,27 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
 import { TmuxGoneError, TmuxUnavailableError, isGoneText, tmuxFailure } from "./tmux-errors.js";
 
 /** A session's control client is given back after this long without a command (the next command opens another). */
 const IDLE_CLOSE_MS = 10_000;
+
+/**
+ * The tmux client runs under this watchdog, which ends it once cao-server's end of fd 3 closes — when cao-server is
+ * gone, however it went. tmux 3.3 keeps a control client whose reader died with output still queued attached for
+ * ever, and a kill-server then never finishes (the server waits for that client, refusing everyone else).
+ */
+const WATCHDOG = `exec 4<&0
+"$@" <&4 3<&- 4<&- &
+client=$!
+exec 4<&-
+(read _ <&3; kill $client 2>/dev/null) &
+watchdog=$!
+exec 3<&-
+wait $client
+status=$?
+kill $watchdog 2>/dev/null
+exit $status`;
 
 /** How to start and fall back: what TmuxClient knows. */
 export interface ControlOptions {
@@ -29,6 +47,8 @@ export class TmuxControls {
 
   /** Runs `args` (commands separated by ";" words, as for a tmux process, `input` its stdin) through `session`'s client. */
   run(session: string, args: string[], input?: string): Promise<string> {
+    // An empty line would detach the client (and an empty process would start a new session).
+    if (args.length === 0) throw new TypeError("a tmux request needs a command");
     const spawned = () => this.options.spawned(args, input);
     if (this.unsupported) return spawned();
     const line = withoutStdin(args, input);
@@ -94,14 +114,19 @@ class ControlClient {
     private readonly onEnd: (client: ControlClient, unsupported: boolean) => void,
   ) {
     // -N: a control client never starts a tmux server (attach-session would, to find it has no sessions).
-    const args = [...options.base, "-N", "-C", "attach-session", "-f", "no-output,ignore-size", "-t", `=${session}`];
-    this.child = spawn(options.binary, args, { stdio: ["pipe", "pipe", "pipe"] });
-    // The client never keeps cao-server alive: at exit its stdin closes, and tmux lets it go.
+    const tmux = [options.binary, ...options.base, "-N", "-C", "attach-session", "-f", "no-output,ignore-size"];
+    // Its own process group, so that a hung client is killed with its watchdog.
+    this.child = spawn("/bin/sh", ["-c", WATCHDOG, "tmux-control", ...tmux, "-t", `=${session}`], {
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    // The client never keeps cao-server alive: when cao-server exits, the watchdog ends it.
     this.child.unref();
-    for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr] as const) {
-      (stream as unknown as { unref?: () => void }).unref?.();
-      stream!.on("error", () => undefined); // a client gone mid-write: its exit reports it
+    for (const stream of this.child.stdio) {
+      (stream as unknown as { unref?: () => void } | null)?.unref?.();
+      stream?.on("error", () => undefined); // a client gone mid-write: its exit reports it
     }
+    (this.child.stdio[3] as Readable).resume(); // the watchdog's line: nothing comes through it, but its end must be seen
     this.child.stdout!.setEncoding("utf8");
     this.child.stdout!.on("data", (chunk: string) => this.read(chunk));
     this.child.stderr!.on("data", (chunk: Buffer) => (this.why += chunk.toString("utf8")));
@@ -194,7 +219,11 @@ class ControlClient {
 
   /** A request passed its deadline: the client is killed, and nothing written to it is answered any more. */
   private hung(): void {
-    this.child.kill("SIGKILL");
+    try {
+      process.kill(-this.child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
     for (const request of [...this.sent.splice(0), ...this.held.splice(0)]) {
       clearTimeout(request.timer);
       request.reject(
