@@ -236,6 +236,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     await statusMonitor.stop();
     await inbox.stop();
     activity.stop();
+    tmux.close();
     await registry.teardown();
     journal.close();
     db.close();

@@ -87,7 +87,13 @@ it("pending inbox messages survive SIGKILL and are delivered exactly once, in or
     30_000,
     "all three messages delivered",
   );
-  const screen = (await second.client.output(terminal.id, "full")).output;
+  // Delivered means pasted into the pane; the agent echoes the last one a moment later.
+  let screen = "";
+  await waitFor(
+    async () => (screen = (await second.client.output(terminal.id, "full")).output).includes(`mock> ${texts.at(-1)}`),
+    5000,
+    "the last message on the screen",
+  );
   const positions = texts.map((text) => screen.indexOf(`mock> ${text}`));
   for (const text of texts) expect(screen.split(`mock> ${text}`).length - 1, text).toBe(1);
   expect(positions).toEqual([...positions].sort((a, b) => a - b));

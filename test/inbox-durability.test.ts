@@ -80,11 +80,11 @@ it("after a crash, a message typed but not recorded is not typed again, and one 
 
   // Crash point 1: staged, marked delivering, pasted (buffer gone), killed before "delivered" was recorded.
   const typed = insertPending(home, receiver.id, "typed before the crash", true);
-  await tmux.loadBuffer(inboxBufferName(typed), "typed before the crash");
+  await tmux.loadBuffer(receiver.session_name, inboxBufferName(typed), "typed before the crash");
   await tmux.pasteBuffer(receiver.session_name, receiver.name, inboxBufferName(typed), 1);
   // Crash point 2: staged and marked delivering, killed before the paste.
   const staged = insertPending(home, receiver.id, "staged before the crash", true);
-  await tmux.loadBuffer(inboxBufferName(staged), "staged before the crash");
+  await tmux.loadBuffer(receiver.session_name, inboxBufferName(staged), "staged before the crash");
   // And one that was simply waiting.
   const waiting = insertPending(home, receiver.id, "waiting before the crash", false);
 

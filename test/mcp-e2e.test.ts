@@ -308,6 +308,11 @@ describe("a mock supervisor delegating through its own MCP client", () => {
       ["assign", supervisor, worker, "[[delay=4000]] build the feature"],
       ["send_message", worker, supervisor, "feature built"],
     ]);
-    expect((await t.client.output(supervisor, "full")).output).toContain("mock> feature built");
+    // Delivered means pasted into the pane; the agent echoes it a moment later.
+    await waitFor(
+      async () => (await t.client.output(supervisor, "full")).output.includes("mock> feature built"),
+      5000,
+      "the message on the supervisor's screen",
+    );
   });
 });

@@ -184,8 +184,14 @@ describe("sessions and terminals emit lifecycle events from real operations", ()
         e.fields.message,
       ]),
     ).toEqual([["message_sent", "send_message", first, second, "are you done?"]]);
-    const screen = (await t.client.output(second, "full")).output;
-    expect(screen.split("are you done?").length - 1).toBe(1); // typed exactly once
+    // Delivered means pasted into the pane; the agent echoes it a moment later (and then answers, quoting it).
+    let screen = "";
+    await waitFor(
+      async () => (screen = (await t.client.output(second, "full")).output).includes("mock> are you done?"),
+      5000,
+      "the message on the screen",
+    );
+    expect(screen.split("mock> are you done?").length - 1).toBe(1); // typed exactly once
   });
 
   it("exit leaves the agent; DELETE /terminals/:id kills the window: terminal_killed", async () => {

@@ -31,6 +31,11 @@ export class TmuxGoneError extends TmuxError {
 // tmux 3.x wording; "error connecting … (No such file or directory)" is a socket path with no server behind it.
 const GONE = /can't find (?:session|window|pane)|no server running|error connecting to .*\(No such file or directory\)/;
 
+/** Whether tmux's message says the session, window or pane it was given, or the whole server, does not exist. */
+export function isGoneText(text: string): boolean {
+  return GONE.test(text);
+}
+
 /** The error for a tmux child that exited with `code` (or was killed by `signal`) after printing `stderr`. */
 export function tmuxFailure(
   args: readonly string[],
@@ -40,5 +45,5 @@ export function tmuxFailure(
 ): TmuxError {
   const why = stderr.trim() || (signal ? `killed by ${signal}` : `exit ${code}`);
   const message = `tmux ${args[0]} failed: ${why}`;
-  return GONE.test(stderr) ? new TmuxGoneError(message, args, stderr) : new TmuxError(message, args, stderr);
+  return isGoneText(stderr) ? new TmuxGoneError(message, args, stderr) : new TmuxError(message, args, stderr);
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { assertTmuxName } from "../util/validate.js";
 import { typedText } from "../util/typed-text.js";
+import { TmuxControls } from "./tmux-control.js";
 import { TmuxGoneError, TmuxUnavailableError, tmuxFailure } from "./tmux-errors.js";
 import {
   EXEC_MARK,
@@ -52,15 +53,18 @@ const REFUSED = "cao-refused\t";
 const ignore = (): void => undefined;
 
 /**
- * A thin async client of the tmux command line. Every call is a child process with an argument vector (never a
- * shell) and a deadline, and every session or window name is validated before it reaches tmux, so no input can
- * become a tmux command and no hung tmux server can hang a caller.
+ * A thin async client of the tmux command line. Every call is an argument vector (never a shell) with a deadline,
+ * and every session or window name is validated before it reaches tmux, so no input can become a tmux command and no
+ * hung tmux server can hang a caller. Commands that create, list or kill run in a child process each; commands on the
+ * panes of an existing session (read, type, stage) go through that session's control client (TmuxControls), since
+ * starting a process is most of what a command costs.
  */
 export class TmuxClient {
   private readonly base: string[];
   private readonly binary: string;
   readonly timeoutMs: number;
   private pasteCounter = 0;
+  private readonly controls: TmuxControls;
 
   constructor(options: TmuxOptions = {}) {
     this.binary = options.binary ?? "tmux";
@@ -68,14 +72,33 @@ export class TmuxClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TMUX_TIMEOUT_MS;
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0)
       throw new TypeError(`tmux timeout must be a positive integer of ms, got ${options.timeoutMs}`);
+    this.controls = new TmuxControls({
+      binary: this.binary,
+      base: this.base,
+      timeoutMs: this.timeoutMs,
+      spawned: (args, input) => this.spawned(args, input),
+    });
+  }
+
+  /** Gives the sessions' control clients back (they never keep the process alive either way). */
+  close(): void {
+    this.controls.close();
   }
 
   /**
-   * Runs one tmux invocation (several commands may be chained with ";"). Rejects with TmuxUnavailableError when
-   * tmux cannot be started or does not finish within the deadline (the child is then SIGKILLed, so children of a
-   * hung server never pile up), TmuxGoneError when the target or the whole server does not exist, TmuxError otherwise.
+   * Runs one tmux invocation (several commands may be chained with ";"; `input` is tmux's stdin). Rejects with
+   * TmuxUnavailableError when tmux cannot be started or does not finish within the deadline (the child is then
+   * SIGKILLed, so children of a hung server never pile up), TmuxGoneError when the target or the whole server does
+   * not exist, TmuxError otherwise. With `session`, the commands go through that session's control client instead of
+   * a process of their own, with the same answers and errors.
    */
-  run(args: string[], input?: string): Promise<string> {
+  run(args: string[], options: { input?: string; session?: string } = {}): Promise<string> {
+    if (options.session === undefined) return this.spawned(args, options.input);
+    assertTmuxName(options.session, "session name");
+    return this.controls.run(options.session, args, options.input);
+  }
+
+  private spawned(args: string[], input: string | undefined): Promise<string> {
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
@@ -146,7 +169,9 @@ export class TmuxClient {
   /**
    * A detached session whose first window runs `spec.command` (else the default shell) in `cwd`, with `env` in its
    * environment. The window keeps `remain-on-exit on` (set in the same tmux command, before the server can reap
-   * anything): when the agent ends, the pane stays, dead, showing its last screen, instead of disappearing.
+   * anything): when the agent ends, the pane stays, dead, showing its last screen, instead of disappearing. The
+   * session keeps `destroy-unattached off` whatever a tmux.conf says: a client that attaches and leaves (a person
+   * looking in, the session's control client) must not take the agents with it.
    */
   async newSession(spec: NewWindow): Promise<void> {
     assertTmuxName(spec.session, "session name");
@@ -167,6 +192,12 @@ export class TmuxClient {
       ...envArgs(spec.env),
       ...commandArgs(spec),
       ...this.agentWindowOptions(spec),
+      ";",
+      "set-option",
+      "-t",
+      `=${spec.session}:`,
+      "destroy-unattached",
+      "off",
     ]);
   }
 
@@ -247,7 +278,7 @@ export class TmuxClient {
       ),
     ];
     try {
-      return refusal(await this.run(args, typedText(text)));
+      return refusal(await this.run(args, { input: typedText(text), session }));
     } catch (error) {
       // The target vanished after the buffer was loaded: do not leave the buffer in the server.
       if (error instanceof TmuxGoneError) await this.run(["delete-buffer", "-b", buffer]).catch(ignore);
@@ -255,10 +286,14 @@ export class TmuxClient {
     }
   }
 
-  /** Stores `text` in the named tmux buffer (replacing it); nothing is typed yet. */
-  async loadBuffer(buffer: string, text: string): Promise<void> {
+  /**
+   * Stores `text` in the named tmux buffer (replacing it); nothing is typed yet. Buffers belong to the tmux server;
+   * `session`, the one it is meant for, says whose control client carries it.
+   */
+  async loadBuffer(session: string, buffer: string, text: string): Promise<void> {
+    assertTmuxName(session, "session name");
     assertTmuxName(buffer, "buffer name");
-    await this.run(["load-buffer", "-b", buffer, "-"], typedText(text));
+    await this.run(["load-buffer", "-b", buffer, "-"], { input: typedText(text), session });
   }
 
   /**
@@ -276,9 +311,8 @@ export class TmuxClient {
     assertTmuxName(buffer, "buffer name");
     const target = this.target(session, window);
     const enters = submitKeys(target, enterCount, submitDelayMs);
-    return refusal(
-      await this.run(this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters])),
-    );
+    const paste = this.unlessExited(target, [["paste-buffer", "-p", "-d", "-b", buffer, "-t", target], ...enters]);
+    return refusal(await this.run(paste, { session }));
   }
 
   /** Names of the tmux server's paste buffers (none when no server runs). */
@@ -307,26 +341,19 @@ export class TmuxClient {
       }
     }
     const target = this.target(session, window);
-    return refusal(await this.run(this.unlessExited(target, [["send-keys", "-t", target, ...keys]])));
+    return refusal(await this.run(this.unlessExited(target, [["send-keys", "-t", target, ...keys]]), { session }));
   }
 
   /** The visible screen (and `historyLines` above it), wrapped lines joined. */
   async capture(session: string, window: string, historyLines = 0): Promise<string> {
-    return this.run(this.captureArgs(this.target(session, window), historyLines));
+    return this.run(this.captureArgs(this.target(session, window), historyLines), { session });
   }
 
   /** The pane's state and its visible screen, in one invocation (status checks are frequent). */
   async probe(session: string, window: string): Promise<PaneProbe> {
     const target = this.target(session, window);
-    const out = await this.run([
-      "display-message",
-      "-p",
-      "-t",
-      target,
-      PANE_FORMAT,
-      ";",
-      ...this.captureArgs(target, 0),
-    ]);
+    const args = ["display-message", "-p", "-t", target, PANE_FORMAT, ";", ...this.captureArgs(target, 0)];
+    const out = await this.run(args, { session });
     const newline = out.indexOf("\n");
     if (newline < 0) return { pane: parsePane(out), screen: "" };
     return { pane: parsePane(out.slice(0, newline)), screen: out.slice(newline + 1) };
@@ -338,7 +365,8 @@ export class TmuxClient {
   }
 
   async paneCurrentPath(session: string, window: string): Promise<string> {
-    const out = await this.run(["display-message", "-p", "-t", this.target(session, window), "#{pane_current_path}"]);
+    const target = this.target(session, window);
+    const out = await this.run(["display-message", "-p", "-t", target, "#{pane_current_path}"], { session });
     return out.trim();
   }
 

@@ -77,7 +77,7 @@ export class TerminalInput {
   ): Promise<void> {
     const { tmux, panes } = this.deps;
     const provider = this.deps.providers.get(record.provider);
-    await panes.call(record, () => tmux.loadBuffer(options.buffer, text));
+    await panes.call(record, () => tmux.loadBuffer(record.session_name, options.buffer, text));
     options.beforePaste();
     const refused = await panes.call(record, () =>
       tmux.pasteBuffer(
