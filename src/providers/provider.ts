@@ -60,6 +60,12 @@ export interface LaunchContext {
   caoMcpServer: McpServerConfig;
   /** Set when the provider has a hookDialect and hooks are on: configure the CLI's hooks to report here. */
   hooks?: HookEndpoint;
+  /**
+   * The tools this launch asked for (`allowed_tools` on the routes, `cao launch --allowed-tools`, `["*"]` for
+   * `--yolo`, or inherited from the caller by handoff/assign); it overrides the profile's `allowedTools` and `role`.
+   * Undefined when the launch named none (docs/tool-restrictions.md).
+   */
+  requestedTools?: string[];
 }
 
 /**
