@@ -121,6 +121,20 @@ describe("the /flows routes", () => {
       /^prompt_template is empty/,
     ],
     [{ name: "bad", schedule: "* * * * *", agent_profile: "developer" }, /^prompt_template is required/],
+    [
+      { name: "bad", schedule: "* * * * *", agent_profile: "developer\nscript: /bin/true", prompt_template: "x" },
+      /^agent_profile must be 1-64/,
+    ],
+    [
+      {
+        name: "bad",
+        schedule: "* * * * *",
+        agent_profile: "developer",
+        provider: "mock\nscript: x",
+        prompt_template: "x",
+      },
+      /^provider must be 1-64/,
+    ],
     [{ file_path: "relative.md" }, /^file_path must be an absolute path/],
     [{ file_path: "/nonexistent/flow.md" }, /^flow file not found/],
     [{ file_path: "/tmp/x.md", name: "bad" }, /^file_path cannot be combined with name/],

@@ -32,6 +32,14 @@ export function assertFlowName(name: unknown, field = "name"): asserts name is s
     );
 }
 
+/** Checks an agent_profile or provider name: what may be written into a flow file's front matter as it is. */
+export function assertPlainName(value: unknown, field: string): asserts value is string {
+  if (typeof value !== "string" || !PROFILE_NAME.test(value))
+    throw new ValidationError(
+      `${field} must be 1-64 characters of letters, digits, '-' or '_' (got ${JSON.stringify(value)})`,
+    );
+}
+
 /** Checks a schedule: a ValidationError naming `field` for a bad expression or one that never fires. */
 export function assertSchedule(schedule: unknown, field = "schedule"): asserts schedule is string {
   if (typeof schedule !== "string") throw new ValidationError(`${field} must be a cron expression string`);
@@ -69,10 +77,7 @@ export function parseFlowText(text: string, where: string): FlowDefinition {
   assertFlowName(fields.name);
   assertSchedule(fields.schedule);
   const agentProfile = fields.agent_profile;
-  if (typeof agentProfile !== "string" || !PROFILE_NAME.test(agentProfile))
-    throw new ValidationError(
-      `agent_profile must be 1-64 characters of letters, digits, '-' or '_' (got ${JSON.stringify(agentProfile)})`,
-    );
+  assertPlainName(agentProfile, "agent_profile");
   const provider = fields.provider;
   if (provider !== undefined && provider !== null && (typeof provider !== "string" || provider === ""))
     throw new ValidationError(`provider must be a provider name (got ${JSON.stringify(provider)})`);

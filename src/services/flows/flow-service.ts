@@ -13,6 +13,8 @@ import type { TerminalService } from "../terminal-service.js";
 import { nextRun, parseCron } from "./cron.js";
 import {
   assertFlowName,
+  assertPlainName,
+  assertSchedule,
   flowFileText,
   parseFlowText,
   readFlowFile,
@@ -74,7 +76,11 @@ export class FlowService {
 
   /** Writes `$CAO_HOME/flows/<name>.flow.md` from the fields, then registers it (the Python CAO's `POST /flows`). */
   addFields(fields: FlowFields): Flow {
+    // Checked before the text is made: a value with a line break would otherwise add front-matter fields of its own.
     assertFlowName(fields.name);
+    assertSchedule(fields.schedule);
+    assertPlainName(fields.agentProfile, "agent_profile");
+    if (fields.provider !== undefined) assertPlainName(fields.provider, "provider");
     const file = path.join(this.deps.flowsDir, `${fields.name}.flow.md`);
     const text = flowFileText(fields);
     // Parsing what would be written checks every field exactly as a flow file's are checked.
