@@ -210,7 +210,7 @@ describe("the /flows routes", () => {
     expect((await server.http("GET", `/terminals/${finished!.terminal_id}`)).status).toBe(404);
     expect((await server.http("GET", "/sessions/cao-flow-monitor/terminals")).body).toHaveLength(1);
     await server.http("DELETE", "/sessions/cao-flow-monitor");
-  });
+  }, 90_000);
 
   it("skips a run whose script answers execute: false, launching nothing", async () => {
     writeFile(path.join(dir, "quiet.sh"), `#!/bin/sh\necho '{"execute": false, "output": {}}'\n`);
@@ -296,23 +296,23 @@ describe("cao schedule and cao flow", () => {
     expect(await flowNames()).not.toContain("standup");
     expect(fs.existsSync(path.join(dir, "standup.md"))).toBe(true);
     await server.http("DELETE", "/sessions/cao-flow-standup");
-  });
+  }, 90_000);
 
   it("cao flow works as the deprecated alias, with one line on stderr", async () => {
     flowFile("old.md", ["name: old", 'schedule: "15 * * * *"', "agent_profile: developer"]);
     const added = await cao(["flow", "add", "old.md"]);
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(/^Flow 'old' added successfully\n/);
-    expect(added.stderr).toBe("warning: cao flow is deprecated; use cao schedule instead\n");
+    expect(added.stderr).toBe("Warning: 'cao flow' is deprecated; use 'cao schedule' instead.\n");
     const removed = await cao(["flow", "remove", "old"]);
     expect(removed).toMatchObject({ code: 0, stdout: "Flow 'old' removed successfully\n" });
     expect(removed.stderr.split("\n").filter(Boolean)).toHaveLength(1);
-  });
+  }, 90_000);
 
   it("exits 1 with the server's reason, and 2 for usage mistakes, changing nothing", async () => {
     const before = await flowNames();
     flowFile("nocron.md", ["name: nocron", 'schedule: "every day"', "agent_profile: developer"]);
-    for (const [args, code, message] of [
+    const cases = [
       [
         ["schedule", "add", "nocron.md"],
         1,
@@ -326,19 +326,22 @@ describe("cao schedule and cao flow", () => {
       [["schedule", "add"], 2, /^cao schedule: add takes exactly one FILE$/],
       [["schedule", "remove", "a", "b"], 2, /^cao schedule: remove takes exactly one NAME$/],
       [["schedule", "list", "x"], 2, /^cao schedule: list takes no arguments$/],
-    ] as const) {
-      const result = await cao([...args]);
+    ] as const;
+    // Each is its own process: run them side by side.
+    const results = await Promise.all(cases.map(([args]) => cao([...args])));
+    for (const [i, [args, code, message]] of cases.entries()) {
+      const result = results[i]!;
       expect(result.code, args.join(" ")).toBe(code);
       expect(result.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
       expect(result.stderr.trim(), args.join(" ")).toMatch(message);
     }
     expect(await flowNames()).toEqual(before);
-  });
+  }, 90_000);
 
   it("prints its help", async () => {
     const help = await cao(["schedule", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: cao schedule <add FILE \| list \| run NAME/);
     expect((await cao(["--help"])).stdout).toContain("schedule add|list|run|enable|disable|remove");
-  });
+  }, 90_000);
 });

@@ -19,14 +19,14 @@ Scheduled flows (docs/flows.md): an agent session started on a cron schedule by 
 cao-server must be running: it stores the flows and runs them on time.
 `;
 
-/** `cao flow` is the Python CAO's old name of this command, kept working with a note on stderr. */
-export const FLOW_DEPRECATION = "cao flow is deprecated; use cao schedule instead\n";
+/** `cao flow` is the Python CAO's old name of this command, kept working with its note on stderr (the same words). */
+export const FLOW_DEPRECATION = "Warning: 'cao flow' is deprecated; use 'cao schedule' instead.\n";
 
 const SUBCOMMANDS = ["add", "list", "run", "enable", "disable", "remove"] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export async function flowCommand(argv: string[]): Promise<number> {
-  process.stderr.write(`warning: ${FLOW_DEPRECATION}`);
+  process.stderr.write(FLOW_DEPRECATION);
   return scheduleCommand(argv);
 }
 
@@ -70,11 +70,7 @@ async function run(client: CaoClient, sub: Subcommand, argument: string): Promis
       return list(await client.request<Flow[]>("GET", "/flows"));
     case "run": {
       const { executed } = await client.request<FlowRunResult>("POST", `${at}/run`);
-      write(
-        executed
-          ? `Flow '${argument}' executed successfully`
-          : `Flow '${argument}' skipped (its script said execute=false, or its last run is still busy)`,
-      );
+      write(executed ? `Flow '${argument}' executed successfully` : `Flow '${argument}' skipped (execute=false)`);
       return;
     }
     case "enable":
@@ -97,7 +93,7 @@ function list(flows: Flow[]): void {
       .join(" ")
       .trimEnd();
   write(row(["Name", "Schedule", "Agent", "Last Run", "Next Run", "Enabled"]));
-  write("-".repeat(103));
+  write("-".repeat(110));
   for (const flow of flows)
     write(
       row([
