@@ -20,6 +20,8 @@ import { ProfileStore } from "./profiles/profiles.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
 import type { McpServerConfig, Provider } from "./providers/provider.js";
 import { EventJournal, retentionFrom } from "./services/event-journal.js";
+import { FlowScheduler } from "./services/flows/flow-scheduler.js";
+import { FlowService } from "./services/flows/flow-service.js";
 import type { FleetMember } from "./fleet/member.js";
 import { fleetSettingsFrom } from "./fleet/settings.js";
 import { InboxService, type InboxOptions } from "./services/inbox-service.js";
@@ -187,6 +189,21 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     },
   });
 
+  // Scheduled flows (docs/flows.md): the scheduler starts once the server is ready and stops first on close.
+  const flows: FlowService = new FlowService({
+    db,
+    sessions,
+    terminals,
+    providers,
+    profiles,
+    sink: journal,
+    logger,
+    flowsDir: paths.flows,
+    env,
+    onChange: () => flowScheduler.reschedule(),
+  });
+  const flowScheduler = new FlowScheduler({ flows, logger });
+
   let stopGuardingDatabase: (() => void) | undefined;
   const app = buildApp({
     logger,
@@ -198,6 +215,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     registry,
     journal,
     agentHooks,
+    flows,
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),
     allowedHosts: exposure.allowedHosts,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),
@@ -228,8 +246,10 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     statusMonitor.start();
     if (hooksOn) failClosedMarker.start();
     reconciler.start(options.livenessMs ?? DEFAULT_LIVENESS_MS);
+    flowScheduler.start();
   });
   app.addHook("onClose", async () => {
+    await flowScheduler.stop();
     stopGuardingDatabase?.();
     failClosedMarker.stop();
     await reconciler.stop();

@@ -6,6 +6,7 @@ import type { PluginRegistry } from "../plugins/host/registry.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import type { AgentHookService } from "../services/agent-hooks/agent-hook-service.js";
 import type { EventJournal } from "../services/event-journal.js";
+import type { FlowService } from "../services/flows/flow-service.js";
 import type { InboxService } from "../services/inbox-service.js";
 import type { SessionService } from "../services/session-service.js";
 import type { TerminalService } from "../services/terminal-service.js";
@@ -15,6 +16,7 @@ import { installParameterMerge } from "./params.js";
 import { createRequestGate, type Refusal } from "./request-gate.js";
 import { agentHookRoutes } from "./routes/agent-hooks.js";
 import { eventRoutes } from "./routes/events.js";
+import { flowRoutes } from "./routes/flows.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
@@ -34,6 +36,7 @@ export interface AppDeps {
   registry: PluginRegistry;
   journal: EventJournal;
   agentHooks: AgentHookService;
+  flows: FlowService;
   /** Keep-alive period of the event stream (default 15 s). */
   keepAliveMs?: number;
   /** Host names accepted besides the loopback ones (the names a remote-mode server was bound to). */
@@ -80,6 +83,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   agentHookRoutes(app, deps);
   inboxRoutes(app, deps);
   eventRoutes(app, deps);
+  flowRoutes(app, deps);
   dashboardRoutes(app);
   return app;
 }

@@ -16,6 +16,8 @@ usage: cao <command> [options]
   events        print the server's events (--follow to stream them live)
   fleet hosts|sessions|events|launch
                 the fleet's hosts, their sessions and events, a session on a host ("cao fleet --help")
+  schedule add|list|run|enable|disable|remove
+                cron-scheduled agent sessions ("cao schedule --help"; "cao flow" is its old name)
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
@@ -42,6 +44,8 @@ const commands: Record<string, Command> = {
   plugins: async (argv) => (await import("./commands/plugins/index.js")).pluginsCommand(argv),
   events: async (argv) => (await import("./commands/events.js")).eventsCommand(argv),
   fleet: async (argv) => (await import("./commands/fleet.js")).fleetCommand(argv),
+  schedule: async (argv) => (await import("./commands/schedule.js")).scheduleCommand(argv),
+  flow: async (argv) => (await import("./commands/schedule.js")).flowCommand(argv),
   "mcp-server": async (argv) => {
     if (argv.includes("--help") || argv.includes("-h")) {
       process.stdout.write(MCP_SERVER_HELP);

@@ -17,6 +17,19 @@ export interface TerminalRecord {
 }
 
 /** One journaled event: its sequence number, type and JSON (the event's toJSON() plus "seq"). */
+/** A row of `flows` (docs/flows.md): times are ISO 8601 UTC; `enabled` is 0 or 1. */
+export interface FlowRecord {
+  name: string;
+  file_path: string;
+  schedule: string;
+  agent_profile: string;
+  provider: string | null;
+  script: string;
+  enabled: number;
+  last_run: string | null;
+  next_run: string | null;
+}
+
 export interface EventRow {
   seq: number;
   event_type: string;
@@ -96,6 +109,15 @@ function prepareStatements(db: Database.Database) {
     newestEvents: db.prepare(
       `SELECT seq, event_type, data FROM (SELECT * FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
     ),
+    insertFlow: db.prepare(
+      `INSERT INTO flows (name, file_path, schedule, agent_profile, provider, script, enabled, last_run, next_run)
+       VALUES (@name, @file_path, @schedule, @agent_profile, @provider, @script, 1, NULL, @next_run)`,
+    ),
+    getFlow: db.prepare(`SELECT * FROM flows WHERE name = ?`),
+    allFlows: db.prepare(`SELECT * FROM flows ORDER BY next_run IS NULL, next_run, name`),
+    deleteFlow: db.prepare(`DELETE FROM flows WHERE name = ?`),
+    setFlowEnabled: db.prepare(`UPDATE flows SET enabled = ?, next_run = coalesce(?, next_run) WHERE name = ?`),
+    setFlowRunTimes: db.prepare(`UPDATE flows SET last_run = ?, next_run = ? WHERE name = ?`),
   };
 }
 
@@ -292,6 +314,32 @@ export class CaoDatabase {
    * server runs is otherwise invisible: WAL-mode writes keep succeeding into the unlinked file, and the next start
    * would find an empty database and forget every live terminal.
    */
+  insertFlow(record: Omit<FlowRecord, "enabled" | "last_run">): void {
+    this.use("recording a flow", (s) => s.insertFlow.run(record));
+  }
+
+  getFlow(name: string): FlowRecord | undefined {
+    return this.use("reading a flow", (s) => s.getFlow.get(name) as FlowRecord | undefined);
+  }
+
+  /** Every flow, soonest next run first (as the Python CAO lists them). */
+  allFlows(): FlowRecord[] {
+    return this.use("reading flows", (s) => s.allFlows.all() as FlowRecord[]);
+  }
+
+  deleteFlow(name: string): boolean {
+    return this.use("deleting a flow", (s) => s.deleteFlow.run(name).changes > 0);
+  }
+
+  /** Enables or disables a flow; `nextRun` (when given) replaces its next run. False when there is no such flow. */
+  setFlowEnabled(name: string, enabled: boolean, nextRun?: string): boolean {
+    return this.use("updating a flow", (s) => s.setFlowEnabled.run(enabled ? 1 : 0, nextRun ?? null, name).changes > 0);
+  }
+
+  setFlowRunTimes(name: string, lastRun: string, nextRun: string | null): boolean {
+    return this.use("updating a flow", (s) => s.setFlowRunTimes.run(lastRun, nextRun, name).changes > 0);
+  }
+
   fileIsIntact(): boolean {
     if (this.file === ":memory:") return true;
     const now = this.fileIdentity();

@@ -40,4 +40,17 @@ export const MIGRATIONS: readonly string[] = [
      host TEXT PRIMARY KEY,
      seq INTEGER NOT NULL
    );`,
+  // Scheduled flows (docs/flows.md): what `cao schedule add` registered, and when each runs. Times are ISO 8601 UTC;
+  // next_run is written before a run starts, so a restart never runs the same slot twice.
+  `CREATE TABLE flows (
+     name TEXT PRIMARY KEY,
+     file_path TEXT NOT NULL,
+     schedule TEXT NOT NULL,
+     agent_profile TEXT NOT NULL,
+     provider TEXT,
+     script TEXT NOT NULL DEFAULT '',
+     enabled INTEGER NOT NULL DEFAULT 1,
+     last_run TEXT,
+     next_run TEXT
+   );`,
 ];

@@ -4,3 +4,4 @@ export type * from "./api.js";
 export { camelCase, camelKeys, snakeCase, snakeKeys } from "./case.js";
 export * from "./fleet.js";
 export { oneLine, toolInputSummary } from "./agent-activity.js";
+export type * from "./flows.js";

@@ -33,6 +33,8 @@ export const EVENT_TYPES = [
   "plugin_reloaded",
   "plugin_unloaded",
   "plugin_failed",
+  "flow_run_started",
+  "flow_run_finished",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -48,3 +50,11 @@ export type AgentNotificationKind = (typeof AGENT_NOTIFICATION_KINDS)[number];
 
 /** The header an agent's hook calls carry its terminal's secret in (docs/contract.md#agent-hooks). */
 export const AGENT_HOOK_TOKEN_HEADER = "x-cao-hook-token";
+
+/** What started a flow run (docs/flows.md#events): its cron schedule, or `cao schedule run` / `POST /flows/:name/run`. */
+export const FLOW_RUN_TRIGGERS = ["schedule", "manual"] as const;
+export type FlowRunTrigger = (typeof FLOW_RUN_TRIGGERS)[number];
+
+/** How a flow run ended: its session was launched and prompted, its script (or a busy session) skipped it, or it failed. */
+export const FLOW_RUN_OUTCOMES = ["launched", "skipped", "failed"] as const;
+export type FlowRunOutcome = (typeof FLOW_RUN_OUTCOMES)[number];

@@ -44,6 +44,11 @@ export class CaoPaths {
     return path.join(this.home, "agent-store");
   }
 
+  /** Where `POST /flows` writes the flow files it is given as fields (docs/flows.md). */
+  get flows(): string {
+    return path.join(this.home, "flows");
+  }
+
   get logs(): string {
     return path.join(this.home, "logs");
   }

@@ -28,6 +28,8 @@ const WHEN: Partial<Record<CaoEventType, string>> = {
   plugin_reloaded: "a plugin was reloaded",
   plugin_unloaded: "a plugin was unloaded",
   plugin_failed: "a plugin failed to load",
+  flow_run_started: "a scheduled flow's run began (its cron came due, or it was run by hand)",
+  flow_run_finished: "a flow's run ended: launched (terminalId), skipped or failed (reason)",
 };
 
 /**

@@ -8,6 +8,8 @@ import {
   ORCHESTRATION_TYPES,
   type AgentNotificationKind,
   type EventType,
+  type FlowRunOutcome,
+  type FlowRunTrigger,
   type OrchestrationType,
   type TerminalStatus,
 } from "../../contract/vocabulary.js";
@@ -279,6 +281,28 @@ export class PluginUnloadedEvent extends defineEvent("plugin_unloaded", lifecycl
 /** A plugin could not be loaded or reloaded: its import, its shape or its setup() failed. */
 export class PluginFailedEvent extends defineEvent("plugin_failed", { ...lifecycle, error: field<string>() }) {}
 
+const flowRun = {
+  /** The flow's name (docs/flows.md). */
+  flowName: field<string>(),
+  trigger: field<FlowRunTrigger>(),
+};
+
+/** A flow's run began: its schedule came due, or someone ran it by hand. */
+export class FlowRunStartedEvent extends defineEvent("flow_run_started", flowRun) {}
+
+/**
+ * A flow's run ended. `launched`: its session (`cao-flow-<name>`, the event's session) was started and prompted;
+ * `skipped`: its script said not to, or its previous run's agent was still busy; `failed`: `reason` says why.
+ */
+export class FlowRunFinishedEvent extends defineEvent("flow_run_finished", {
+  ...flowRun,
+  outcome: field<FlowRunOutcome>(),
+  /** The launched terminal; null unless the outcome is `launched`. */
+  terminalId: optionalField<string | null>(null),
+  /** Why it was skipped or failed; null when launched. */
+  reason: optionalField<string | null>(null),
+}) {}
+
 export type SessionFields = ConstructorParameters<typeof SessionCreatedEvent>[0];
 export type TerminalCreatedFields = ConstructorParameters<typeof TerminalCreatedEvent>[0];
 export type TerminalKilledFields = ConstructorParameters<typeof TerminalKilledEvent>[0];
@@ -295,6 +319,8 @@ export type AgentTurnEndedFields = ConstructorParameters<typeof AgentTurnEndedEv
 export type AgentNotificationFields = ConstructorParameters<typeof AgentNotificationEvent>[0];
 export type PluginLifecycleFields = ConstructorParameters<typeof PluginLoadedEvent>[0];
 export type PluginFailedFields = ConstructorParameters<typeof PluginFailedEvent>[0];
+export type FlowRunStartedFields = ConstructorParameters<typeof FlowRunStartedEvent>[0];
+export type FlowRunFinishedFields = ConstructorParameters<typeof FlowRunFinishedEvent>[0];
 
 /**
  * Every event class by its type. The one list of event names: the map type that makes `hook("message_sent")` type its
@@ -320,6 +346,8 @@ export const EVENT_CLASSES = {
   plugin_reloaded: PluginReloadedEvent,
   plugin_unloaded: PluginUnloadedEvent,
   plugin_failed: PluginFailedEvent,
+  flow_run_started: FlowRunStartedEvent,
+  flow_run_finished: FlowRunFinishedEvent,
 } as const satisfies { readonly [K in EventType]: new (fields: never) => CaoEvent & { readonly eventType: K } };
 
 /** Event name → event class instance. */

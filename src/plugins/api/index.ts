@@ -52,6 +52,8 @@ export {
   EVENT_TYPES,
   eventFromJSON,
   EventTimestamp,
+  FlowRunFinishedEvent,
+  FlowRunStartedEvent,
   InboxMessageDeliveredEvent,
   InboxMessageFailedEvent,
   InboxMessageQueuedEvent,
