@@ -198,6 +198,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     registry,
     journal,
     agentHooks,
+    activity,
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),
     allowedHosts: exposure.allowedHosts,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),

@@ -7,6 +7,7 @@ import type { ProviderRegistry } from "../providers/index.js";
 import type { AgentHookService } from "../services/agent-hooks/agent-hook-service.js";
 import type { EventJournal } from "../services/event-journal.js";
 import type { InboxService } from "../services/inbox-service.js";
+import type { PaneActivity } from "../services/pane-activity.js";
 import type { SessionService } from "../services/session-service.js";
 import type { TerminalService } from "../services/terminal-service.js";
 import { clientErrorHandler } from "./client-errors.js";
@@ -22,6 +23,7 @@ import { pluginRoutes } from "./routes/plugins.js";
 import type { ProfileStore } from "../profiles/profiles.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { terminalRoutes } from "./routes/terminals.js";
+import { terminalScreenRoutes } from "./routes/terminal-screen.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -33,6 +35,8 @@ export interface AppDeps {
   registry: PluginRegistry;
   journal: EventJournal;
   agentHooks: AgentHookService;
+  /** Which panes printed: drives the live screen stream (without it the stream polls). */
+  activity?: PaneActivity;
   /** Keep-alive period of the event stream (default 15 s). */
   keepAliveMs?: number;
   /** Host names accepted besides the loopback ones (the names a remote-mode server was bound to). */
@@ -75,6 +79,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   pluginRoutes(app, deps);
   sessionRoutes(app, deps);
   terminalRoutes(app, deps);
+  terminalScreenRoutes(app, deps);
   agentHookRoutes(app, deps);
   inboxRoutes(app, deps);
   eventRoutes(app, deps);

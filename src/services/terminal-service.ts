@@ -265,6 +265,12 @@ export class TerminalService {
     );
   }
 
+  /** The visible screen, without scrollback (the dashboard's live view); 404 once the window is gone. */
+  async screen(id: string): Promise<string> {
+    const record = this.record(id);
+    return this.panes.call(record, () => this.deps.tmux.capture(record.session_name, record.window_name));
+  }
+
   async output(id: string, mode: "full" | "last"): Promise<string> {
     const record = this.record(id);
     const screen = await this.panes.call(record, () =>
