@@ -199,6 +199,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     journal,
     agentHooks,
     activity,
+    ...(fleetSettings ? { fleet: fleetSettings } : {}),
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),
     allowedHosts: exposure.allowedHosts,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { FleetSettings } from "../fleet/settings.js";
 import type { PluginRegistry } from "../plugins/host/registry.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import type { AgentHookService } from "../services/agent-hooks/agent-hook-service.js";
@@ -16,6 +17,7 @@ import { installParameterMerge } from "./params.js";
 import { createRequestGate, type Refusal } from "./request-gate.js";
 import { agentHookRoutes } from "./routes/agent-hooks.js";
 import { eventRoutes } from "./routes/events.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
@@ -37,6 +39,8 @@ export interface AppDeps {
   agentHooks: AgentHookService;
   /** Which panes printed: drives the live screen stream (without it the stream polls). */
   activity?: PaneActivity;
+  /** This server's fleet (docs/fleet.md), when it is in one: the /fleet routes answer from it. */
+  fleet?: FleetSettings;
   /** Keep-alive period of the event stream (default 15 s). */
   keepAliveMs?: number;
   /** Host names accepted besides the loopback ones (the names a remote-mode server was bound to). */
@@ -83,6 +87,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   agentHookRoutes(app, deps);
   inboxRoutes(app, deps);
   eventRoutes(app, deps);
+  fleetRoutes(app, deps);
   dashboardRoutes(app);
   return app;
 }

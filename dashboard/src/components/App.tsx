@@ -9,6 +9,7 @@ import { PluginsPanel } from "./PluginsPanel.js";
 import { SendForm } from "./SendForm.js";
 import { SessionsPanel } from "./SessionsPanel.js";
 import { TerminalView } from "./TerminalView.js";
+import { FleetView } from "./FleetView.js";
 import { Timeline } from "./Timeline.js";
 
 export function App() {
@@ -71,6 +72,7 @@ export function App() {
           <EventLog log={state.log} />
         </div>
       </main>
+      <FleetView />
     </div>
   );
 }
