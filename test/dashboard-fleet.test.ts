@@ -85,7 +85,7 @@ describe("the /fleet routes", () => {
     expect((await b.http("GET", "/sessions")).body).toEqual([]);
     expect((await a.http("GET", "/fleet/sessions?host=no.dots")).status).toBe(400);
     expect((await a.http("GET", "/fleet/events?since=x")).status).toBe(400);
-  });
+  }, 90_000);
 
   it("streams every host's events as CloudEvents, one stream", async () => {
     const stream = await openSse(a.url, "/fleet/events");
@@ -117,7 +117,7 @@ describe("the /fleet routes", () => {
       [b, "cao-evB"],
     ] as const)
       expect((await server.http("DELETE", `/sessions/${name}`)).status).toBe(200);
-  });
+  }, 90_000);
 });
 
 describe("the dashboard's fleet view", () => {
@@ -165,9 +165,13 @@ describe("the dashboard's fleet view", () => {
     await fleet.locator('[data-fleet-host="hostA"] .status', { hasText: "idle" }).waitFor({ timeout: 20_000 });
     await fleet.locator('[data-fleet-host="hostB"] .status', { hasText: "idle" }).waitFor({ timeout: 20_000 });
 
-    await fleet.screenshot({ path: "docs/dashboard-fleet.png" });
+    const shot = await fleet.screenshot();
+    fs.mkdirSync(".tmp", { recursive: true });
+    fs.writeFileSync(".tmp/dashboard-fleet.png", shot);
+    // `CAO_UPDATE_SCREENSHOT=1 npx vitest run test/dashboard-fleet.test.ts` refreshes the docs' picture.
+    if (process.env.CAO_UPDATE_SCREENSHOT === "1") fs.writeFileSync("docs/dashboard-fleet.png", shot);
     expect((page as Page & { problems?: string[] }).problems).toEqual([]);
-  });
+  }, 90_000);
 
   it("is hidden on a server in no fleet, whose /fleet routes answer 404 saying so", async () => {
     const plain = await startServerProcess();
@@ -185,5 +189,5 @@ describe("the dashboard's fleet view", () => {
     await page.getByTestId("sessions").waitFor();
     await page.waitForTimeout(500);
     expect(await page.getByTestId("fleet").count()).toBe(0);
-  });
+  }, 90_000);
 });

@@ -92,7 +92,7 @@ describe("GET /terminals/:terminal_id/screen", () => {
     const malformed = await server.http("GET", "/terminals/NOPE/screen");
     expect(malformed.status).toBe(400);
     expect(malformed.body.detail).toMatch(/terminal_id/);
-  });
+  }, 90_000);
 });
 
 describe("the dashboard's terminal view", () => {
@@ -119,7 +119,7 @@ describe("the dashboard's terminal view", () => {
     await view.getByRole("button", { name: "Press Enter", exact: true }).click();
     await screen.filter({ hasText: "Mock answer (developer): 3" }).waitFor({ timeout: 15_000 });
     expect(problemsOf(page)).toEqual([]);
-  });
+  }, 90_000);
 
   it("highlights an agent waiting for the user, shows its prompt, and answers it with the y button", async () => {
     const id = await launch("asking");
@@ -140,8 +140,11 @@ describe("the dashboard's terminal view", () => {
     await view.getByTestId("terminal-screen").filter({ hasText: "Allow this action? [y/n]" }).waitFor();
     expect(await page.locator(`tr[data-terminal="${id}"]`).getAttribute("class")).toContain("row-waiting");
 
-    fs.mkdirSync("docs", { recursive: true });
-    await page.locator(".column").first().screenshot({ path: "docs/dashboard-terminal-view.png" });
+    const shot = await page.locator(".column").first().screenshot();
+    fs.mkdirSync(".tmp", { recursive: true });
+    fs.writeFileSync(".tmp/dashboard-terminal-view.png", shot);
+    // `CAO_UPDATE_SCREENSHOT=1 npx vitest run test/dashboard-terminal-view.test.ts` refreshes the docs' picture.
+    if (process.env.CAO_UPDATE_SCREENSHOT === "1") fs.writeFileSync("docs/dashboard-terminal-view.png", shot);
 
     await view.getByRole("button", { name: "Press y", exact: true }).click();
     await view.getByTestId("terminal-screen").filter({ hasText: "Mock answer (developer): may I deploy?" }).waitFor({
@@ -150,5 +153,5 @@ describe("the dashboard's terminal view", () => {
     await view.getByTestId("waiting-banner").waitFor({ state: "detached", timeout: 15_000 });
     expect((await server.http("GET", `/terminals/${id}`)).body.status).toBe("completed");
     expect(problemsOf(page)).toEqual([]);
-  });
+  }, 90_000);
 });

@@ -17,7 +17,7 @@ export interface ScreenStreamOptions {
 }
 
 /**
- * One `GET /terminals/:id/screen` client (docs/contract.md#terminals): the pane's visible text as Server-Sent Events,
+ * One `GET /terminals/:id/screen` client (docs/contract.md#routes): the pane's visible text as Server-Sent Events,
  * sent when it changed. Read-only: nothing the client sends reaches the pane. A capture is taken when the pane prints
  * (the terminal log the server already watches) and on a slow poll; a client that does not keep up is never queued
  * for: the next frame is simply taken once its socket drained, so it always gets the newest screen.

@@ -108,7 +108,7 @@ export interface FleetCommandErrorBody {
   error: { status: number; detail: string };
 }
 
-/** One host's sessions as `GET /fleet/sessions` answers them (docs/contract.md#fleet-routes); `error` when it failed. */
+/** One host's sessions as `GET /fleet/sessions` answers them (docs/contract.md#fleet); `error` when it failed. */
 export interface FleetHostSessions {
   host: string;
   sessions: SessionDetail[];

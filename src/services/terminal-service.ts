@@ -284,7 +284,7 @@ export class TerminalService {
     }
   }
 
-  /** Presses one tmux key in the terminal (docs/contract.md#terminals); 400 for a name outside TERMINAL_KEY. */
+  /** Presses one tmux key in the terminal (docs/contract.md#routes); 400 for a name outside TERMINAL_KEY. */
   async sendKey(id: string, key: string): Promise<void> {
     const record = this.record(id);
     if (!TERMINAL_KEY.test(key))

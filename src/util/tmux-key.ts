@@ -1,5 +1,5 @@
 /**
- * The tmux key names `POST /terminals/:id/key` accepts (docs/contract.md#terminals), the Python CAO's set: arrows,
+ * The tmux key names `POST /terminals/:id/key` accepts (docs/contract.md#routes), the Python CAO's set: arrows,
  * Enter, Tab, Escape, Space, one letter or digit, and a letter or digit with C-, M- or S-. Sent by name with
  * `send-keys`, so none of them can be read by tmux as a command or as literal text.
  */

@@ -13,7 +13,7 @@ const SEQ = /^[0-9]{1,15}$/;
 const RECENT_EVENTS = 200;
 
 /**
- * The fleet for the dashboard (docs/contract.md#fleet-routes): hosts, every host's sessions with their terminals, one
+ * The fleet for the dashboard (docs/contract.md#fleet): hosts, every host's sessions with their terminals, one
  * live event stream across hosts, and a launch on a chosen host. Answered through NATS with the client `cao fleet`
  * uses; on a server in no fleet every route is 404 with a detail that says so (the page then hides its fleet view).
  */

@@ -10,7 +10,7 @@ const POLL_MS = 2_000;
 const MIN_INTERVAL_MS = 100;
 
 /**
- * `GET /terminals/:terminal_id/screen` (docs/contract.md#terminals): a terminal's pane, live and read-only, as
+ * `GET /terminals/:terminal_id/screen` (docs/contract.md#routes): a terminal's pane, live and read-only, as
  * Server-Sent Events; what the dashboard's terminal view shows. Typing goes through the input and key routes.
  */
 export function terminalScreenRoutes(

@@ -96,7 +96,7 @@ export class TerminalInput {
   }
 
   /**
-   * Presses one tmux key (docs/contract.md#terminals, `POST /terminals/:id/key`): no paste, no Enter after it. The key
+   * Presses one tmux key (docs/contract.md#routes, `POST /terminals/:id/key`): no paste, no Enter after it. The key
    * passes pre_send_message as the message (direct input: no sender), so a guard that stops typing stops keys too.
    */
   async key(record: TerminalRecord, key: string): Promise<string> {
