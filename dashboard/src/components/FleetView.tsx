@@ -192,7 +192,9 @@ function FleetLaunch(props: { hosts: FleetHost[]; self: string | undefined }) {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | undefined>();
-  const chosen = props.hosts.find((h) => h.host === host) ?? props.hosts.find((h) => h.host !== props.self);
+  // The host picked, else the first other host (launching here has its own form), else this one.
+  const chosen =
+    props.hosts.find((h) => h.host === host) ?? props.hosts.find((h) => h.host !== props.self) ?? props.hosts[0];
   const providers = chosen?.providers ?? [];
   const chosenProvider = providers.includes(provider) ? provider : (providers[0] ?? "");
 
