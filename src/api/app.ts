@@ -23,6 +23,7 @@ import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
 import { pluginRoutes } from "./routes/plugins.js";
 import type { ProfileStore } from "../profiles/profiles.js";
+import { recordRoutes } from "./route-list.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { terminalRoutes } from "./routes/terminals.js";
 import { terminalScreenRoutes } from "./routes/terminal-screen.js";
@@ -77,6 +78,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return server;
     },
   });
+  recordRoutes(app);
   installParameterMerge(app);
   installErrorHandling(app);
   metaRoutes(app, deps);
