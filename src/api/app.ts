@@ -2,12 +2,14 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import type { FleetSettings } from "../fleet/settings.js";
 import type { PluginRegistry } from "../plugins/host/registry.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import type { AgentHookService } from "../services/agent-hooks/agent-hook-service.js";
 import type { EventJournal } from "../services/event-journal.js";
 import type { FlowService } from "../services/flows/flow-service.js";
 import type { InboxService } from "../services/inbox-service.js";
+import type { PaneActivity } from "../services/pane-activity.js";
 import type { SessionService } from "../services/session-service.js";
 import type { TerminalService } from "../services/terminal-service.js";
 import { clientErrorHandler } from "./client-errors.js";
@@ -17,6 +19,7 @@ import { createRequestGate, type Refusal } from "./request-gate.js";
 import { agentHookRoutes } from "./routes/agent-hooks.js";
 import { eventRoutes } from "./routes/events.js";
 import { flowRoutes } from "./routes/flows.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
@@ -25,6 +28,7 @@ import type { ProfileStore } from "../profiles/profiles.js";
 import { recordRoutes } from "./route-list.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { terminalRoutes } from "./routes/terminals.js";
+import { terminalScreenRoutes } from "./routes/terminal-screen.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -37,6 +41,10 @@ export interface AppDeps {
   journal: EventJournal;
   agentHooks: AgentHookService;
   flows: FlowService;
+  /** Which panes printed: drives the live screen stream (without it the stream polls). */
+  activity?: PaneActivity;
+  /** This server's fleet (docs/fleet.md), when it is in one: the /fleet routes answer from it. */
+  fleet?: FleetSettings;
   /** Keep-alive period of the event stream (default 15 s). */
   keepAliveMs?: number;
   /** Host names accepted besides the loopback ones (the names a remote-mode server was bound to). */
@@ -80,10 +88,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   pluginRoutes(app, deps);
   sessionRoutes(app, deps);
   terminalRoutes(app, deps);
+  terminalScreenRoutes(app, deps);
   agentHookRoutes(app, deps);
   inboxRoutes(app, deps);
   eventRoutes(app, deps);
   flowRoutes(app, deps);
+  fleetRoutes(app, deps);
   dashboardRoutes(app);
   return app;
 }

@@ -136,6 +136,11 @@ export class CaoClient {
     return this.request("POST", `/terminals/${encodeURIComponent(id)}/input`, { ...params });
   }
 
+  /** POST /terminals/:id/key: presses one tmux key (`Enter`, `Escape`, `y`, `C-c`, …). */
+  sendKey(id: string, key: string): Promise<{ success: boolean }> {
+    return this.request("POST", `/terminals/${encodeURIComponent(id)}/key`, { key });
+  }
+
   output(id: string, mode: "full" | "last"): Promise<{ output: string; mode: string }> {
     return this.request("GET", `/terminals/${encodeURIComponent(id)}/output`, undefined, { mode });
   }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { assertTmuxName } from "../util/validate.js";
 import { typedText } from "../util/typed-text.js";
+import { TMUX_SEND_KEY } from "../util/tmux-key.js";
 import { TmuxControls } from "./tmux-control.js";
 import { TmuxGoneError, TmuxUnavailableError, tmuxFailure } from "./tmux-errors.js";
 import {
@@ -336,7 +337,7 @@ export class TmuxClient {
    */
   async sendKeys(session: string, window: string, keys: string[]): Promise<PaneState | undefined> {
     for (const key of keys) {
-      if (!/^(?:[CM]-[a-zA-Z]|Enter|Escape|Tab|BSpace|Up|Down|Left|Right|[a-zA-Z0-9])$/.test(key)) {
+      if (!TMUX_SEND_KEY.test(key)) {
         throw new TypeError(`refusing to send unknown tmux key ${JSON.stringify(key)}`);
       }
     }

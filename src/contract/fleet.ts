@@ -3,7 +3,7 @@
  * the command ops. The fleet member, its client and (later) the CLI and the dashboard all read them from here;
  * nothing here imports anything but the contract's own shapes.
  */
-import type { InboxAccepted, InputParams, SessionSummary, Terminal } from "./api.js";
+import type { InboxAccepted, InputParams, SessionDetail, SessionSummary, Terminal } from "./api.js";
 
 /** The JetStream stream every member publishes its journal to. */
 export const FLEET_EVENTS_STREAM = "CAO_EVENTS";
@@ -23,6 +23,7 @@ export const FLEET_COMMAND_OPS = [
   "send_input",
   "send_message",
   "delete_session",
+  "get_session",
 ] as const;
 export type FleetCommandOp = (typeof FLEET_COMMAND_OPS)[number];
 
@@ -89,6 +90,7 @@ export interface FleetCommandRequests {
   send_input: InputParams & { terminal_id: string };
   send_message: { receiver_id: string; sender_id: string; message: string };
   delete_session: { session_name: string };
+  get_session: { session_name: string };
 }
 
 /** Replies: what the matching REST route answers on success. */
@@ -98,9 +100,17 @@ export interface FleetCommandReplies {
   send_input: { success: true };
   send_message: InboxAccepted;
   delete_session: { success: true };
+  get_session: SessionDetail;
 }
 
 /** A command's failure, with the status the REST route would have answered. */
 export interface FleetCommandErrorBody {
   error: { status: number; detail: string };
+}
+
+/** One host's sessions as `GET /fleet/sessions` answers them (docs/contract.md#fleet); `error` when it failed. */
+export interface FleetHostSessions {
+  host: string;
+  sessions: SessionDetail[];
+  error?: { status: number; detail: string };
 }

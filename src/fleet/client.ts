@@ -88,8 +88,9 @@ export class FleetClient {
   /** The live hosts (keys of CAO_HOSTS not yet expired), sorted by name. */
   async hosts(): Promise<FleetHost[]> {
     const kv = await openHostsBucket(this.nc);
-    const names: string[] = [];
-    for await (const key of await kv.keys()) names.push(key);
+    // A set: a key refreshed while the keys are listed can be listed twice.
+    const names = new Set<string>();
+    for await (const key of await kv.keys()) names.add(key);
     const hosts: FleetHost[] = [];
     for (const name of names) {
       const entry = await kv.get(name);

@@ -29,6 +29,8 @@ const ROUTES: Record<FleetCommandOp, (request: Record<string, unknown>) => Route
     method: "DELETE",
     url: `/sessions/${pathParam(request.session_name, "session_name")}`,
   }),
+  // A session's terminals and their statuses, for the dashboard's fleet view.
+  get_session: (request) => ({ method: "GET", url: `/sessions/${pathParam(request.session_name, "session_name")}` }),
 };
 
 /** The route call for `op` with the request's JSON text (empty means `{}`). */

@@ -16,6 +16,7 @@ import type { McpServerConfig } from "../providers/provider.js";
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import type { CaoPaths } from "../util/paths.js";
 import { readTail } from "../util/tail.js";
+import { TERMINAL_KEY, TERMINAL_KEY_RULE } from "../util/tmux-key.js";
 import { assertTerminalId, ValidationError } from "../util/validate.js";
 import type { EventSink } from "./event-sink.js";
 import { removeLaunchFiles } from "./launch-files.js";
@@ -264,6 +265,12 @@ export class TerminalService {
     );
   }
 
+  /** The visible screen, without scrollback (the dashboard's live view); 404 once the window is gone. */
+  async screen(id: string): Promise<string> {
+    const record = this.record(id);
+    return this.panes.call(record, () => this.deps.tmux.capture(record.session_name, record.window_name));
+  }
+
   async output(id: string, mode: "full" | "last"): Promise<string> {
     const record = this.record(id);
     const screen = await this.panes.call(record, () =>
@@ -275,6 +282,16 @@ export class TerminalService {
     } catch (error) {
       throw new ConflictError(`terminal ${id} has no answer to return yet: ${(error as Error).message}`);
     }
+  }
+
+  /** Presses one tmux key in the terminal (docs/contract.md#routes); 400 for a name outside TERMINAL_KEY. */
+  async sendKey(id: string, key: string): Promise<void> {
+    const record = this.record(id);
+    if (!TERMINAL_KEY.test(key))
+      throw new ValidationError(
+        `key ${JSON.stringify(key)} is not a tmux key name CAO sends: use ${TERMINAL_KEY_RULE}`,
+      );
+    await this.input.key(record, key);
   }
 
   async exit(id: string): Promise<void> {

@@ -8,6 +8,8 @@ import { MessageFlow } from "./MessageFlow.js";
 import { PluginsPanel } from "./PluginsPanel.js";
 import { SendForm } from "./SendForm.js";
 import { SessionsPanel } from "./SessionsPanel.js";
+import { TerminalView } from "./TerminalView.js";
+import { FleetView } from "./FleetView.js";
 import { Timeline } from "./Timeline.js";
 
 export function App() {
@@ -16,6 +18,7 @@ export function App() {
   const [problem, setProblem] = useState<string | undefined>();
   const [target, setTarget] = useState<string>("");
   const [watched, setWatched] = useState<string>("");
+  const [viewed, setViewed] = useState<string>("");
 
   useEffect(() => {
     let stop: (() => void) | undefined;
@@ -31,6 +34,9 @@ export function App() {
 
   const terminals = Object.values(state.terminals);
   const shown = shownTerminal(watched, terminals, state.timelines);
+  // The chosen terminal while it exists; else one that waits for an answer, so its prompt is on screen at once.
+  const viewedTerminal =
+    state.terminals[viewed] ?? terminals.find((t) => t.status === "waiting_user_answer") ?? undefined;
   return (
     <div class="page">
       <header class="top">
@@ -52,7 +58,10 @@ export function App() {
             watched={shown}
             onMessage={setTarget}
             onWatch={setWatched}
+            viewed={viewedTerminal?.id ?? ""}
+            onView={setViewed}
           />
+          <TerminalView terminal={viewedTerminal} />
           <LaunchForm />
           <SendForm terminals={terminals} target={target} onTarget={setTarget} />
         </div>
@@ -63,6 +72,7 @@ export function App() {
           <EventLog log={state.log} />
         </div>
       </main>
+      <FleetView />
     </div>
   );
 }

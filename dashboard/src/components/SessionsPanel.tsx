@@ -9,6 +9,9 @@ export function SessionsPanel(props: {
   watched: string;
   onMessage(terminalId: string): void;
   onWatch(terminalId: string): void;
+  /** The terminal whose screen is shown. */
+  viewed: string;
+  onView(terminalId: string): void;
 }) {
   const [error, setError] = useState<string | undefined>();
   const sessions = [...props.sessions].sort((a, b) => a.name.localeCompare(b.name));
@@ -62,7 +65,11 @@ export function SessionsPanel(props: {
               </thead>
               <tbody>
                 {terminals.map((t) => (
-                  <tr key={t.id} data-terminal={t.id}>
+                  <tr
+                    key={t.id}
+                    data-terminal={t.id}
+                    class={t.status === "waiting_user_answer" ? "row-waiting" : undefined}
+                  >
                     <td class="mono">
                       <button
                         type="button"
@@ -81,7 +88,16 @@ export function SessionsPanel(props: {
                         {t.status.replace(/_/g, " ")}
                       </span>
                     </td>
-                    <td>
+                    <td class="actions">
+                      <button
+                        type="button"
+                        class="quiet"
+                        aria-label={`View the screen of terminal ${t.id}`}
+                        aria-pressed={props.viewed === t.id}
+                        onClick={() => props.onView(t.id)}
+                      >
+                        View
+                      </button>{" "}
                       <button
                         type="button"
                         class="quiet"

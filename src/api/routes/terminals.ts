@@ -46,6 +46,21 @@ export function terminalRoutes(
     },
   );
 
+  // The Python CAO's clients send `key` in the query string; the parameter merge (src/api/params.ts) takes both.
+  app.post<{ Params: Params; Body: { key: string } }>(
+    "/terminals/:terminal_id/key",
+    {
+      schema: {
+        params: terminalParams,
+        body: { type: "object", required: ["key"], properties: { key: { type: "string", maxLength: 16 } } },
+      },
+    },
+    async (request) => {
+      await terminals.sendKey(request.params.terminal_id, request.body.key);
+      return { success: true };
+    },
+  );
+
   app.get<{ Params: Params; Querystring: { mode?: "full" | "last" } }>(
     "/terminals/:terminal_id/output",
     {

@@ -8,6 +8,8 @@ import type { Provider } from "../../providers/provider.js";
 import { admit, type OperationGate } from "../operation-gate.js";
 import type { Panes } from "./panes.js";
 import { prepareText } from "./text.js";
+import { TERMINAL_KEY, TERMINAL_KEY_RULE } from "../../util/tmux-key.js";
+import { ValidationError } from "../../util/validate.js";
 
 /** Checks after a paste whether the agent took its Enter (Provider.unsubmittedInput), and how long apart. */
 const SUBMIT_CHECKS = 5;
@@ -91,6 +93,34 @@ export class TerminalInput {
     if (refused) throw panes.refusal(record, refused, "takes no input");
     await this.confirmSubmitted(record, provider);
     this.touch(record.id);
+  }
+
+  /**
+   * Presses one tmux key (docs/contract.md#routes, `POST /terminals/:id/key`): no paste, no Enter after it. The key
+   * passes pre_send_message as the message (direct input: no sender), so a guard that stops typing stops keys too.
+   */
+  async key(record: TerminalRecord, key: string): Promise<string> {
+    const admitted = this.deps.gate.intercepts("pre_send_message")
+      ? (
+          await admit<"pre_send_message">(this.deps.gate, {
+            point: "pre_send_message",
+            sessionId: record.session_name,
+            sender: null,
+            receiver: record.id,
+            message: key,
+            orchestrationType: null,
+          })
+        ).message
+      : key;
+    if (!TERMINAL_KEY.test(admitted))
+      throw new ValidationError(
+        `a plugin's change left key ${JSON.stringify(admitted)}, which is not a key name (${TERMINAL_KEY_RULE}); nothing was sent`,
+      );
+    this.deps.db.touchTerminal(record.id, new Date().toISOString());
+    const { tmux, panes } = this.deps;
+    const refused = await panes.call(record, () => tmux.sendKeys(record.session_name, record.window_name, [admitted]));
+    if (refused) throw panes.refusal(record, refused, "takes no keys");
+    return admitted;
   }
 
   /** Types the provider's exit command (or sends its exit keys). */
