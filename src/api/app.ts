@@ -21,6 +21,8 @@ import { metaRoutes } from "./routes/meta.js";
 import { pluginRoutes } from "./routes/plugins.js";
 import type { ProfileStore } from "../profiles/profiles.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { skillRoutes } from "./routes/skills.js";
+import type { SkillStore } from "../skills/skills.js";
 import { terminalRoutes } from "./routes/terminals.js";
 
 export interface AppDeps {
@@ -30,6 +32,7 @@ export interface AppDeps {
   inbox: InboxService;
   providers: ProviderRegistry;
   profiles: ProfileStore;
+  skills: SkillStore;
   registry: PluginRegistry;
   journal: EventJournal;
   agentHooks: AgentHookService;
@@ -72,6 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installParameterMerge(app);
   installErrorHandling(app);
   metaRoutes(app, deps);
+  skillRoutes(app, deps);
   pluginRoutes(app, deps);
   sessionRoutes(app, deps);
   terminalRoutes(app, deps);

@@ -18,7 +18,9 @@ export function splitProfile(text: string, file: string): { meta: Record<string,
   try {
     meta = parseYaml(match[1]!);
   } catch (error) {
-    throw new ValidationError(`agent profile ${file} has invalid YAML front matter: ${(error as Error).message}`);
+    throw new ValidationError(
+      `agent profile ${file} has invalid YAML front matter: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   if (meta === null || meta === undefined) meta = {};
   if (typeof meta !== "object" || Array.isArray(meta))
