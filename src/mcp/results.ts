@@ -50,3 +50,14 @@ export const sendMessageResultSchema = objectSchema(
 export type SendMessageResult =
   | { success: true; message_id: number; sender_id: string; receiver_id: string; created_at: string }
   | { success: false; error: string };
+
+export const loadSkillResultSchema = objectSchema(
+  {
+    success: { type: "boolean", description: "whether the skill was found" },
+    name: { type: "string" },
+    content: { type: "string", description: "the skill's full text (SKILL.md without its front matter)" },
+    error: { type: "string", description: "why it could not be loaded" },
+  },
+  ["success"],
+);
+export type LoadSkillResult = { success: true; name: string; content: string } | { success: false; error: string };
