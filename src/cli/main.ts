@@ -16,6 +16,9 @@ usage: cao <command> [options]
   events        print the server's events (--follow to stream them live)
   fleet hosts|sessions|events|launch
                 the fleet's hosts, their sessions and events, a session on a host ("cao fleet --help")
+  install       install an agent profile (name, .md file or https URL) into $CAO_HOME/agent-store
+  skills list|add|remove
+                manage the skills agents can load ("cao skills --help")
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
@@ -35,6 +38,8 @@ const commands: Record<string, Command> = {
   plugins: async (argv) => (await import("./commands/plugins/index.js")).pluginsCommand(argv),
   events: async (argv) => (await import("./commands/events.js")).eventsCommand(argv),
   fleet: async (argv) => (await import("./commands/fleet.js")).fleetCommand(argv),
+  install: async (argv) => (await import("./commands/install.js")).installCommand(argv),
+  skills: async (argv) => (await import("./commands/skills.js")).skillsCommand(argv),
   "mcp-server": async () => {
     const { runMcpServer } = await import("../mcp/server.js");
     await runMcpServer();
