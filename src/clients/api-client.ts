@@ -120,7 +120,7 @@ export class CaoClient {
     return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, params);
   }
 
-  /** GET /agents/profiles/:name: the profile's front matter and prompt (400 for an unknown name). */
+  /** GET /agents/profiles/:name: the profile's front matter and prompt (404 unknown, 400 a bad name or a profile that does not load). */
   profile(name: string): Promise<ProfileDetail> {
     return this.request("GET", `/agents/profiles/${encodeURIComponent(name)}`);
   }
