@@ -18,6 +18,8 @@ const ours = path.join(caoHome, "agent-store");
 const pyStore = path.join(pyHome, "agent-store");
 const extraOurs = path.join(root, "extra-ours");
 const extraPy = path.join(root, "extra-py");
+const kiroDir = path.join(root, "kiro-agents");
+const disabledDir = path.join(root, "switched-off");
 const profile = (description: string, more = "", body = "Do the task.") =>
   `---\ndescription: ${description}\n${more}---\n${body}\n`;
 let server: ServerProcess;
@@ -27,8 +29,15 @@ beforeAll(async () => {
   writeFile(path.join(pyStore, "shadowed.md"), profile("python's"));
   writeFile(path.join(pyStore, "py-only.md"), profile("only in the Python store", "provider: codex\n"));
   // Our settings.json in the older flat form, the Python one in the nested form: both are read.
-  writeFile(path.join(caoHome, "settings.json"), JSON.stringify({ extra_agent_dirs: [extraOurs] }));
-  writeFile(path.join(pyHome, "settings.json"), JSON.stringify({ agents: { extra_dirs: [extraPy] } }));
+  writeFile(path.join(caoHome, "settings.json"), JSON.stringify({ extra_agent_dirs: [extraOurs, disabledDir] }));
+  writeFile(
+    path.join(pyHome, "settings.json"),
+    JSON.stringify({
+      agents: { dirs: { kiro_cli: kiroDir }, extra_dirs: [extraPy], disabled_dirs: [disabledDir] },
+    }),
+  );
+  writeFile(path.join(kiroDir, "kiro-made", "agent.md"), profile("from a provider directory"));
+  writeFile(path.join(disabledDir, "hidden.md"), profile("in a disabled directory"));
   writeFile(path.join(extraOurs, "nested-one", "agent.md"), profile("a directory-style profile"));
   writeFile(path.join(extraOurs, "developer.md"), profile("a developer of my own"));
   writeFile(path.join(extraPy, "from-py-settings.md"), profile("found through the Python settings"));
@@ -69,6 +78,7 @@ describe("GET /agents/profiles", () => {
         "code_supervisor",
         "developer",
         "from-py-settings",
+        "kiro-made",
         "nested-one",
         "py-only",
         "reviewer",
@@ -87,6 +97,8 @@ describe("GET /agents/profiles", () => {
     expect(byName["py-only"]).toMatchObject({ source: "python", dir: pyStore, provider: "codex", loadable: true });
     expect(byName["nested-one"]).toMatchObject({ source: "custom", dir: extraOurs, loadable: true });
     expect(byName["from-py-settings"]).toMatchObject({ source: "custom", dir: extraPy });
+    expect(byName["kiro-made"]).toMatchObject({ source: "kiro", dir: kiroDir, loadable: true });
+    expect(byName.hidden).toBeUndefined(); // its directory is listed under disabled_dirs
     expect(byName.developer).toMatchObject({
       description: "a developer of my own",
       source: "custom",
@@ -108,11 +120,13 @@ describe("GET /agents/profiles", () => {
     expect(body.dirs).toEqual([
       { dir: ours, source: "local" },
       { dir: pyStore, source: "python" },
+      { dir: kiroDir, source: "kiro" },
       { dir: extraOurs, source: "custom" },
       { dir: extraPy, source: "custom" },
       { dir: BUILTIN_PROFILE_DIR, source: "built-in" },
     ]);
     expect(body.extra_dirs).toEqual([extraOurs, extraPy]);
+    expect((await server.http("GET", "/agents/profiles/hidden")).status).toBe(404);
   });
 });
 
