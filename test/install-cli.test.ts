@@ -43,7 +43,7 @@ function state(caoHome: string): Record<string, string> {
   return files;
 }
 
-describe("cao install", () => {
+describe("cao install", { timeout: 120_000 }, () => {
   it("copies a built-in profile by name into $CAO_HOME/agent-store, once", async () => {
     const t = setup();
     const first = await t.cao(["developer"]);

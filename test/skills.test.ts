@@ -46,6 +46,9 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
+const textOf = (result: unknown): string =>
+  (result as { content: { text: string }[] }).content.map((c) => c.text).join("\n");
+
 beforeAll(async () => {
   // An edited copy of a built-in skill: seeding must keep it.
   writeFile(
@@ -143,12 +146,14 @@ describe("load_skill through cao-mcp-server", () => {
       const { tools } = await client.listTools();
       expect(tools.find((t) => t.name === "load_skill")?.inputSchema.required).toEqual(["name"]);
       const loaded = await client.callTool({ name: "load_skill", arguments: { name: "py-testing" } });
-      expect(loaded.isError).toBeFalsy();
-      expect(loaded.content).toEqual([{ type: "text", text: "Use pytest." }]);
-      expect(loaded.structuredContent).toEqual({ success: true, name: "py-testing", content: "Use pytest." });
+      // The skill's text itself, with no structuredContent for a CLI to show instead (as the Python CAO's tool).
+      expect(loaded).toEqual({ content: [{ type: "text", text: "Use pytest." }] });
       const unknown = await client.callTool({ name: "load_skill", arguments: { name: "nothing-here" } });
       expect(unknown.isError).toBe(true);
-      expect(unknown.structuredContent).toEqual({ success: false, error: "Skill not found: nothing-here" });
+      expect(unknown.structuredContent).toBeUndefined();
+      expect(JSON.parse(textOf(unknown))).toEqual({ success: false, error: "Skill not found: nothing-here" });
+      const broken = await client.callTool({ name: "load_skill", arguments: { name: "broken" } });
+      expect(JSON.parse(textOf(broken)).error).toContain("description must be a non-empty string");
       const empty = await client.callTool({ name: "load_skill", arguments: { name: "" } });
       expect(empty.isError).toBe(true);
       expect(JSON.stringify(empty.content)).toContain("name must not be empty");
@@ -158,7 +163,7 @@ describe("load_skill through cao-mcp-server", () => {
   });
 });
 
-describe("the skill catalog in agents' system prompts", () => {
+describe("the skill catalog in agents' system prompts", { timeout: 120_000 }, () => {
   async function systemPromptOf(profile: string, session: string): Promise<string> {
     const terminal = await server.client.createSession({
       provider: "mock",
@@ -207,7 +212,7 @@ describe("the skill catalog in agents' system prompts", () => {
   });
 });
 
-describe("cao skills", () => {
+describe("cao skills", { timeout: 120_000 }, () => {
   it("lists the skills of every directory, NAME and DESCRIPTION", async () => {
     const { code, stdout, stderr } = await cao(["skills", "list"]);
     expect(code).toBe(0);

@@ -51,13 +51,5 @@ export type SendMessageResult =
   | { success: true; message_id: number; sender_id: string; receiver_id: string; created_at: string }
   | { success: false; error: string };
 
-export const loadSkillResultSchema = objectSchema(
-  {
-    success: { type: "boolean", description: "whether the skill was found" },
-    name: { type: "string" },
-    content: { type: "string", description: "the skill's full text (SKILL.md without its front matter)" },
-    error: { type: "string", description: "why it could not be loaded" },
-  },
-  ["success"],
-);
+/** load_skill answers with the skill's text (no outputSchema: see server.ts); a failure is this JSON. */
 export type LoadSkillResult = { success: true; name: string; content: string } | { success: false; error: string };

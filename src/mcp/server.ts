@@ -7,13 +7,7 @@ import {
   Orchestrator,
   type OrchestrationOptions,
 } from "./orchestration.js";
-import {
-  assignResultSchema,
-  handoffResultSchema,
-  loadSkillResultSchema,
-  sendMessageResultSchema,
-  type LoadSkillResult,
-} from "./results.js";
+import { assignResultSchema, handoffResultSchema, sendMessageResultSchema, type LoadSkillResult } from "./results.js";
 import { checkArguments, jsonSchemaOf, type Param, type Params } from "./tool-params.js";
 
 /**
@@ -31,12 +25,15 @@ type Structured = { success: boolean } & Record<string, unknown>;
 type ToolResult = { content: { type: "text"; text: string }[]; structuredContent?: Structured; isError?: boolean };
 
 /**
- * A tool's answer as text (what agents read: JSON, or the tool's own `text`) and as structuredContent (what its
- * outputSchema describes).
+ * A tool's answer: as JSON text (what agents read) and as structuredContent (what its outputSchema describes); or, for
+ * a tool without an outputSchema, as its own text only — CLIs such as Claude Code show the model structuredContent
+ * when there is one, so a tool whose text is the point must not send it.
  */
-const result = (value: Structured, text?: (value: Structured) => string | undefined): ToolResult => ({
-  content: [{ type: "text", text: text?.(value) ?? JSON.stringify(value) }],
-  structuredContent: value,
+const result = (value: Structured, tool: Tool): ToolResult => ({
+  content: [
+    { type: "text", text: tool.outputSchema ? JSON.stringify(value) : (tool.text?.(value) ?? JSON.stringify(value)) },
+  ],
+  ...(tool.outputSchema ? { structuredContent: value } : {}),
   ...(value.success ? {} : { isError: true }),
 });
 /** A call that never reached a tool (unknown tool, bad arguments): text only, as the SDK's server answered it. */
@@ -66,10 +63,11 @@ const workingDirectory: Param = {
 interface Tool {
   description: string;
   params: Params;
-  outputSchema: Record<string, unknown>;
+  /** The result's JSON Schema; absent for a tool that answers with plain text (`text`). */
+  outputSchema?: Record<string, unknown>;
   /** Runs the tool; `orchestrator` is undefined outside a CAO terminal, and the tool answers its own failure shape. */
   run(orchestrator: Orchestrator | undefined, args: Record<string, unknown>, client: CaoClient): Promise<Structured>;
-  /** The text agents read, when it is not the result's JSON. */
+  /** The text agents read for a tool without outputSchema (undefined: the result's JSON). */
   text?(value: Structured): string | undefined;
 }
 
@@ -151,9 +149,8 @@ const TOOLS: Record<string, Tool> = {
         maxLength: 128,
       },
     },
-    outputSchema: loadSkillResultSchema,
     run: async (_o, a, client) => loadSkill(client, a.name as string),
-    // Agents read the skill itself, not JSON around it (the Python CAO's tool returned the bare text).
+    // Agents read the skill itself, not JSON around it, as with the Python CAO's tool; a failure is its JSON.
     text: (value) => (value.success ? (value.content as string) : undefined),
   },
 };
@@ -162,7 +159,7 @@ const TOOL_LIST = Object.entries(TOOLS).map(([name, tool]) => ({
   name,
   description: tool.description,
   inputSchema: jsonSchemaOf(tool.params),
-  outputSchema: tool.outputSchema,
+  ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
 }));
 
 /** The request handler of the MCP server: what each method answers. */
@@ -181,7 +178,7 @@ export function mcpHandler(
     const checked = checkArguments(tool.params, args);
     if (!checked.ok) return failure(`Invalid arguments for tool ${String(name)}: ${checked.error}`);
     // The orchestrator turns every failure of the operation into a `success: false` result of the tool's shape.
-    return result(await tool.run(orchestrator, checked.values, client), tool.text);
+    return result(await tool.run(orchestrator, checked.values, client), tool);
   };
   return async (method, params) => {
     switch (method) {
