@@ -132,7 +132,13 @@ async function turn(run, double, arrivals, calls) {
   const since = await lastSeq(server);
   const typed = Date.now();
   await server.call("POST", `/terminals/${terminal.id}/input?message=${encodeURIComponent(`${prompt} run the tools`)}`);
-  await double.waitForRequest(() => double.requestsFor(prompt).length >= calls + 1, 300_000);
+  try {
+    await double.waitForRequest(() => double.requestsFor(prompt).length >= calls + 1, 300_000);
+  } catch (error) {
+    // What the agent's screen showed is what tells a stuck turn from a slow one.
+    const screen = await server.call("GET", `/terminals/${terminal.id}/output?mode=full`).catch(() => ({ output: "" }));
+    throw new Error(`${config.key}: ${error.message}\n--- the agent's screen ---\n${screen.output.slice(-3000)}`);
+  }
   const requests = double.requestsFor(prompt);
   requests.forEach((request, k) => {
     if (request.toolResults.length !== k)

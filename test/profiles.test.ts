@@ -125,7 +125,9 @@ describe("GET /agents/profiles", () => {
       { dir: extraPy, source: "custom" },
       { dir: BUILTIN_PROFILE_DIR, source: "built-in" },
     ]);
-    expect(body.extra_dirs).toEqual([extraOurs, extraPy]);
+    expect(body.agent_dirs).toEqual({ kiro_cli: kiroDir });
+    expect(body.extra_dirs).toEqual([extraOurs, disabledDir, extraPy]);
+    expect(body.disabled_dirs).toEqual([disabledDir]);
     expect((await server.http("GET", "/agents/profiles/hidden")).status).toBe(404);
   });
 });

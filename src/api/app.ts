@@ -20,6 +20,7 @@ import { inboxRoutes } from "./routes/inbox.js";
 import { metaRoutes } from "./routes/meta.js";
 import { pluginRoutes } from "./routes/plugins.js";
 import type { ProfileStore } from "../profiles/profiles.js";
+import { recordRoutes } from "./route-list.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { skillRoutes } from "./routes/skills.js";
 import type { SkillStore } from "../skills/skills.js";
@@ -72,6 +73,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return server;
     },
   });
+  recordRoutes(app);
   installParameterMerge(app);
   installErrorHandling(app);
   metaRoutes(app, deps);

@@ -24,6 +24,13 @@ Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
 `;
 
+const MCP_SERVER_HELP = `usage: cao mcp-server
+
+The MCP server (stdio, line-delimited JSON-RPC) that agent CLIs start inside a CAO terminal; CAO configures each
+agent to start it. Its tools (handoff, assign, send_message, …) act for the terminal named by CAO_TERMINAL_ID,
+through the cao-server at CAO_API_HOST:CAO_API_PORT. See docs/contract.md#mcp-tools.
+`;
+
 type Command = (argv: string[]) => Promise<number>;
 
 /**
@@ -40,7 +47,11 @@ const commands: Record<string, Command> = {
   fleet: async (argv) => (await import("./commands/fleet.js")).fleetCommand(argv),
   install: async (argv) => (await import("./commands/install.js")).installCommand(argv),
   skills: async (argv) => (await import("./commands/skills.js")).skillsCommand(argv),
-  "mcp-server": async () => {
+  "mcp-server": async (argv) => {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      process.stdout.write(MCP_SERVER_HELP);
+      return 0;
+    }
     const { runMcpServer } = await import("../mcp/server.js");
     await runMcpServer();
     return 0;

@@ -78,10 +78,14 @@ export interface SkillDirs {
 
 /** `GET /settings/agent-dirs`. */
 export interface AgentDirs {
+  /** `agents.dirs` of the settings files: provider → directory. */
+  agent_dirs: Record<string, string>;
+  /** `agents.extra_dirs` of the settings files (those listed as disabled included). */
+  extra_dirs: string[];
+  /** `agents.disabled_dirs`: left out of the lookup. */
+  disabled_dirs: string[];
   /** Every profile directory in lookup order, with its source label. */
   dirs: { dir: string; source: string }[];
-  /** `agents.extra_dirs` of the settings files. */
-  extra_dirs: string[];
 }
 
 /** `GET /agents/profiles/:name`. */

@@ -143,7 +143,7 @@ export class FleetConnection {
       );
     else
       this.logger.warn(
-        `fleet: cannot reach NATS at ${where} (${errorMessage(error)}); this server serves locally, keeps trying, and publishes its events once NATS answers`,
+        `fleet: cannot reach NATS at ${where} (${oneLine(errorMessage(error))})${tlsHint(error)}; this server serves locally, keeps trying, and publishes its events once NATS answers`,
       );
     return auth;
   }
@@ -158,4 +158,16 @@ export class FleetConnection {
       this.wake = done;
     });
   }
+}
+
+/** OpenSSL's messages span lines; a log line should not. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
+
+/** A failed TLS handshake names OpenSSL's alert; say which settings decide it. */
+function tlsHint(error: unknown): string {
+  return /SSL|TLS|certificate/i.test(errorMessage(error))
+    ? ": the TLS handshake failed; check fleet.tls (ca, cert, key) in config.yaml against the NATS server's certificate and whether it verifies clients"
+    : "";
 }

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { packagePath } from "../util/package-root.js";
 import type { CaoPaths } from "../util/paths.js";
-import { readDirectorySettings } from "./settings-file.js";
+import { readDirectorySettings, type DirectorySettings } from "./settings-file.js";
 
 export const BUILTIN_PROFILE_DIR = packagePath("agent-store");
 
@@ -25,8 +25,13 @@ const PROVIDER_LABELS: Record<string, string> = {
   cao_installed: "installed",
 };
 
+/** The settings files that name directories: CAO's own, then the Python CAO's. */
+export function directorySettings(paths: CaoPaths, homeDir: string): DirectorySettings {
+  return readDirectorySettings([paths.settings, path.join(paths.pythonHome, "settings.json")], homeDir);
+}
+
 export function profileDirs(paths: CaoPaths, homeDir: string): { dirs: ProfileDir[]; problems: string[] } {
-  const settings = readDirectorySettings([paths.settings, path.join(paths.pythonHome, "settings.json")], homeDir);
+  const settings = directorySettings(paths, homeDir);
   const disabled = new Set(settings.disabledAgentDirs);
   const dirs: ProfileDir[] = [];
   const add = (dir: string, source: string, nested: boolean) => {

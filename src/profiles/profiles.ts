@@ -8,7 +8,8 @@ import { NAME, ValidationError } from "../util/validate.js";
 import { readEnvFile } from "./env-file.js";
 import type { Lookup } from "./expand-vars.js";
 import { parseProfile } from "./parse-profile.js";
-import { profileDirs, type ProfileDir } from "./profile-dirs.js";
+import { directorySettings, profileDirs, type ProfileDir } from "./profile-dirs.js";
+import type { DirectorySettings } from "./settings-file.js";
 
 export { BUILTIN_PROFILE_DIR } from "./profile-dirs.js";
 export { parseProfile } from "./parse-profile.js";
@@ -63,6 +64,11 @@ export class ProfileStore {
 
   dirs(): ProfileDir[] {
     return profileDirs(this.paths, this.homeDir).dirs;
+  }
+
+  /** The directories named by the settings files (docs/profiles.md, "Settings files"). */
+  settings(): DirectorySettings {
+    return directorySettings(this.paths, this.homeDir);
   }
 
   /** `${VAR}`: the server's environment first, then `$CAO_HOME/.env`, then the Python CAO's `.env`. */

@@ -42,10 +42,12 @@ export function metaRoutes(app: FastifyInstance, deps: { providers: ProviderRegi
     }
   });
   app.get("/settings/agent-dirs", async (): Promise<AgentDirs> => {
-    const dirs = deps.profiles.dirs();
+    const settings = deps.profiles.settings();
     return {
-      dirs: dirs.map(({ dir, source }) => ({ dir, source })),
-      extra_dirs: dirs.filter((d) => d.source === "custom").map((d) => d.dir),
+      agent_dirs: settings.agentDirs,
+      extra_dirs: settings.extraAgentDirs,
+      disabled_dirs: settings.disabledAgentDirs,
+      dirs: deps.profiles.dirs().map(({ dir, source }) => ({ dir, source })),
     };
   });
 }
