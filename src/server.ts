@@ -17,6 +17,9 @@ import { type RegistryOptions } from "./plugins/host/options.js";
 import { errorMessage } from "./util/errors.js";
 import { PluginRegistry } from "./plugins/host/registry.js";
 import { ProfileStore } from "./profiles/profiles.js";
+import { skillCatalog } from "./skills/catalog.js";
+import { seedBuiltinSkills } from "./skills/seed.js";
+import { SkillStore } from "./skills/skills.js";
 import { defaultProviders, ProviderRegistry } from "./providers/index.js";
 import type { McpServerConfig, Provider } from "./providers/provider.js";
 import { EventJournal, retentionFrom } from "./services/event-journal.js";
@@ -119,7 +122,25 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     ...options.tmux,
   });
   const providers = new ProviderRegistry(options.providers ?? defaultProviders(), env);
-  const profiles = new ProfileStore(caoHome);
+  const skills = new SkillStore(caoHome, env);
+  // Built-in skills are copied in at start-up, never over a skill of the same name (docs/skills.md).
+  try {
+    const seeded = seedBuiltinSkills(skills.storeDir);
+    if (seeded.length) logger.info(`seeded built-in skills into ${skills.storeDir}: ${seeded.join(", ")}`);
+  } catch (error) {
+    logger.warn(`cannot seed the built-in skills into ${skills.storeDir}: ${errorMessage(error)}`);
+  }
+  // Every launched agent's system prompt ends with the catalog of installed skills (docs/skills.md).
+  const profiles = new ProfileStore(caoHome, {
+    env,
+    launchPrompt: (profile) => {
+      const patterns = profile.extra?.skills as string[] | undefined;
+      return skillCatalog(
+        skills.list((problem) => logger.warn(problem)),
+        patterns ?? undefined,
+      );
+    },
+  });
   const registry = new PluginRegistry({ ...options.plugins, env, logger, watch: options.watch ?? true });
   // Every event passes through the journal (seq, SQLite, live stream) on its way to the plugins, those of the
   // registry itself (plugin_loaded, …) included.
@@ -212,6 +233,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     inbox,
     providers,
     profiles,
+    skills,
     registry,
     journal,
     agentHooks,

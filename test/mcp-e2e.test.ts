@@ -64,7 +64,7 @@ async function statusOf(id: string): Promise<string> {
 }
 
 describe("cao-mcp-server through the MCP SDK client", () => {
-  it("lists handoff, assign and send_message with their parameters", async () => {
+  it("lists handoff, assign, send_message and load_skill with their parameters", async () => {
     const client = await mcpClient(supervisor);
     try {
       const { tools } = await client.listTools();
@@ -74,12 +74,14 @@ describe("cao-mcp-server through the MCP SDK client", () => {
         ["handoff", ["agent_profile", "message", "timeout", "working_directory"], ["agent_profile", "message"]],
         ["assign", ["agent_profile", "message", "working_directory"], ["agent_profile", "message"]],
         ["send_message", ["receiver_id", "message"], ["receiver_id", "message"]],
+        ["load_skill", ["name"], ["name"]],
       ]);
       // The Python CAO's result shapes, declared as output schemas.
       expect(tools.map((tool) => Object.keys(tool.outputSchema?.properties ?? {}))).toEqual([
         ["success", "message", "output", "terminal_id"],
         ["success", "terminal_id", "message"],
         ["success", "message_id", "sender_id", "receiver_id", "created_at", "error"],
+        [], // load_skill answers with the skill's text, so it declares no output schema
       ]);
       const timeout = (
         tools[0]!.inputSchema.properties as Record<string, { default?: number; minimum?: number; maximum?: number }>

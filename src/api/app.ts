@@ -27,6 +27,8 @@ import { pluginRoutes } from "./routes/plugins.js";
 import type { ProfileStore } from "../profiles/profiles.js";
 import { recordRoutes } from "./route-list.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { skillRoutes } from "./routes/skills.js";
+import type { SkillStore } from "../skills/skills.js";
 import { terminalRoutes } from "./routes/terminals.js";
 import { terminalScreenRoutes } from "./routes/terminal-screen.js";
 
@@ -37,6 +39,7 @@ export interface AppDeps {
   inbox: InboxService;
   providers: ProviderRegistry;
   profiles: ProfileStore;
+  skills: SkillStore;
   registry: PluginRegistry;
   journal: EventJournal;
   agentHooks: AgentHookService;
@@ -85,6 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installParameterMerge(app);
   installErrorHandling(app);
   metaRoutes(app, deps);
+  skillRoutes(app, deps);
   pluginRoutes(app, deps);
   sessionRoutes(app, deps);
   terminalRoutes(app, deps);

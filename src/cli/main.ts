@@ -18,6 +18,9 @@ usage: cao <command> [options]
                 the fleet's hosts, their sessions and events, a session on a host ("cao fleet --help")
   schedule add|list|run|enable|disable|remove
                 cron-scheduled agent sessions ("cao schedule --help"; "cao flow" is its old name)
+  install       install an agent profile (name, .md file or https URL) into $CAO_HOME/agent-store
+  skills list|add|remove
+                manage the skills agents can load ("cao skills --help")
 
 Run "cao <command> --help" for a command's options.
 Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
@@ -46,6 +49,8 @@ const commands: Record<string, Command> = {
   fleet: async (argv) => (await import("./commands/fleet.js")).fleetCommand(argv),
   schedule: async (argv) => (await import("./commands/schedule.js")).scheduleCommand(argv),
   flow: async (argv) => (await import("./commands/schedule.js")).flowCommand(argv),
+  install: async (argv) => (await import("./commands/install.js")).installCommand(argv),
+  skills: async (argv) => (await import("./commands/skills.js")).skillsCommand(argv),
   "mcp-server": async (argv) => {
     if (argv.includes("--help") || argv.includes("-h")) {
       process.stdout.write(MCP_SERVER_HELP);

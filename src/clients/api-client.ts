@@ -7,6 +7,7 @@ import type {
   PluginRow,
   ProfileDetail,
   SessionSummary,
+  SkillContent,
   Terminal,
 } from "../contract/index.js";
 
@@ -119,9 +120,14 @@ export class CaoClient {
     return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, params);
   }
 
-  /** GET /agents/profiles/:name: the profile's front matter and prompt (400 for an unknown name). */
+  /** GET /agents/profiles/:name: the profile's front matter and prompt (404 unknown, 400 a bad name or a profile that does not load). */
   profile(name: string): Promise<ProfileDetail> {
     return this.request("GET", `/agents/profiles/${encodeURIComponent(name)}`);
+  }
+
+  /** GET /skills/:name: a skill's content (404 unknown, 400 a bad name or a SKILL.md that does not load). */
+  skill(name: string): Promise<SkillContent> {
+    return this.request("GET", `/skills/${encodeURIComponent(name)}`);
   }
 
   getTerminal(id: string): Promise<Terminal> {

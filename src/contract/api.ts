@@ -47,8 +47,45 @@ export interface ProfileSummary {
   name: string;
   description: string;
   provider: string | null;
-  /** Set when the profile's file does not parse. */
+  /** The directory kind it was found in first: `local`, `python`, a provider's label, `custom` or `built-in`. */
+  source: string;
+  /** That directory. */
+  dir: string;
+  /** Whether it loads (parses, its `${VAR}` are set); when not, `error` says why. */
+  loadable: boolean;
+  /** The sources of later directories holding the same name (shadowed by this one). */
+  duplicated_in: string[];
+  /** Set when the profile's file does not load. */
   error?: string;
+}
+
+/** `GET /skills/:name`. */
+export interface SkillContent {
+  name: string;
+  /** SKILL.md without its front matter. */
+  content: string;
+}
+
+/** `GET /settings/skill-dirs`. */
+export interface SkillDirs {
+  /** `$CAO_HOME/skills`, where `cao skills add` installs. */
+  skills_dir: string;
+  /** The Python CAO's skill store, read after ours. */
+  python_skills_dir: string;
+  /** `skills.extra_dirs` of the settings files. */
+  extra_dirs: string[];
+}
+
+/** `GET /settings/agent-dirs`. */
+export interface AgentDirs {
+  /** `agents.dirs` of the settings files: provider → directory. */
+  agent_dirs: Record<string, string>;
+  /** `agents.extra_dirs` of the settings files (those listed as disabled included). */
+  extra_dirs: string[];
+  /** `agents.disabled_dirs`: left out of the lookup. */
+  disabled_dirs: string[];
+  /** Every profile directory in lookup order, with its source label. */
+  dirs: { dir: string; source: string }[];
 }
 
 /** `GET /agents/profiles/:name`. */

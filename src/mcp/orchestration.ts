@@ -36,7 +36,7 @@ export class Orchestrator {
   async startWorker(agentProfile: string, workingDirectory?: string): Promise<Terminal> {
     const me = await this.client.getTerminal(this.self);
     const directory = workingDirectory ?? (await this.client.workingDirectory(this.self)).working_directory;
-    const profile = await this.client.profile(agentProfile); // 400 for an unknown profile, before anything is created
+    const profile = await this.client.profile(agentProfile); // fails for an unknown profile (404) or one that does not load (400), before anything is created
     return this.client.createTerminal(me.session_name, {
       provider: profile.provider ?? me.provider,
       agent_profile: agentProfile,

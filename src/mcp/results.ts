@@ -50,3 +50,6 @@ export const sendMessageResultSchema = objectSchema(
 export type SendMessageResult =
   | { success: true; message_id: number; sender_id: string; receiver_id: string; created_at: string }
   | { success: false; error: string };
+
+/** load_skill answers with the skill's text (no outputSchema: see server.ts); a failure is this JSON. */
+export type LoadSkillResult = { success: true; name: string; content: string } | { success: false; error: string };

@@ -1,4 +1,4 @@
-import { CaoClient } from "../clients/api-client.js";
+import { ApiError, CaoClient, ServerUnreachableError } from "../clients/api-client.js";
 import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, serveJsonRpc, type RequestHandler } from "./json-rpc-stdio.js";
 import {
@@ -7,11 +7,11 @@ import {
   Orchestrator,
   type OrchestrationOptions,
 } from "./orchestration.js";
-import { assignResultSchema, handoffResultSchema, sendMessageResultSchema } from "./results.js";
+import { assignResultSchema, handoffResultSchema, sendMessageResultSchema, type LoadSkillResult } from "./results.js";
 import { checkArguments, jsonSchemaOf, type Param, type Params } from "./tool-params.js";
 
 /**
- * The MCP server agents start over stdio: three tools, each a thin client of cao-server. It speaks the protocol itself
+ * The MCP server agents start over stdio: a few tools, each a thin client of cao-server. It speaks the protocol itself
  * (initialize, ping, tools/list, tools/call over line-delimited JSON-RPC) instead of through the MCP SDK's server,
  * whose imports (the whole protocol's zod schemas, ajv) took ~250 ms of every agent's start for three tools
  * (docs/decisions.md; bench/cli-startup.mjs). The SDK's client drives it in the tests, as agent CLIs do.
@@ -24,10 +24,16 @@ const SERVER_INFO = { name: "cao-mcp-server", version: "0.1.0" };
 type Structured = { success: boolean } & Record<string, unknown>;
 type ToolResult = { content: { type: "text"; text: string }[]; structuredContent?: Structured; isError?: boolean };
 
-/** A tool's answer as JSON text (what agents read) and as structuredContent (what its outputSchema describes). */
-const result = (value: Structured): ToolResult => ({
-  content: [{ type: "text", text: JSON.stringify(value) }],
-  structuredContent: value,
+/**
+ * A tool's answer: as JSON text (what agents read) and as structuredContent (what its outputSchema describes); or, for
+ * a tool without an outputSchema, as its own text only — CLIs such as Claude Code show the model structuredContent
+ * when there is one, so a tool whose text is the point must not send it.
+ */
+const result = (value: Structured, tool: Tool): ToolResult => ({
+  content: [
+    { type: "text", text: tool.outputSchema ? JSON.stringify(value) : (tool.text?.(value) ?? JSON.stringify(value)) },
+  ],
+  ...(tool.outputSchema ? { structuredContent: value } : {}),
   ...(value.success ? {} : { isError: true }),
 });
 /** A call that never reached a tool (unknown tool, bad arguments): text only, as the SDK's server answered it. */
@@ -57,9 +63,24 @@ const workingDirectory: Param = {
 interface Tool {
   description: string;
   params: Params;
-  outputSchema: Record<string, unknown>;
+  /** The result's JSON Schema; absent for a tool that answers with plain text (`text`). */
+  outputSchema?: Record<string, unknown>;
   /** Runs the tool; `orchestrator` is undefined outside a CAO terminal, and the tool answers its own failure shape. */
-  run(orchestrator: Orchestrator | undefined, args: Record<string, unknown>): Promise<Structured>;
+  run(orchestrator: Orchestrator | undefined, args: Record<string, unknown>, client: CaoClient): Promise<Structured>;
+  /** The text agents read for a tool without outputSchema (undefined: the result's JSON). */
+  text?(value: Structured): string | undefined;
+}
+
+/** load_skill: the skill's text from cao-server (no terminal needed, as in the Python CAO). */
+async function loadSkill(client: CaoClient, name: string): Promise<LoadSkillResult> {
+  try {
+    const skill = await client.skill(name);
+    return { success: true, name: skill.name, content: skill.content };
+  } catch (error) {
+    if (error instanceof ApiError || error instanceof ServerUnreachableError)
+      return { success: false, error: error.message };
+    return { success: false, error: `Failed to retrieve skill: ${(error as Error).message}` };
+  }
 }
 
 const TOOLS: Record<string, Tool> = {
@@ -117,13 +138,28 @@ const TOOLS: Record<string, Tool> = {
     run: async (o, a) =>
       o ? o.sendMessage(a.receiver_id as string, a.message as string) : { success: false, error: NO_TERMINAL },
   },
+  load_skill: {
+    description:
+      "Load the full text of a CAO skill listed under 'Available Skills' in your instructions. Returns the skill's markdown.",
+    params: {
+      name: {
+        type: "string",
+        description: "the skill's name, as listed",
+        minLength: { value: 1, message: "name must not be empty" },
+        maxLength: 128,
+      },
+    },
+    run: async (_o, a, client) => loadSkill(client, a.name as string),
+    // Agents read the skill itself, not JSON around it, as with the Python CAO's tool; a failure is its JSON.
+    text: (value) => (value.success ? (value.content as string) : undefined),
+  },
 };
 
 const TOOL_LIST = Object.entries(TOOLS).map(([name, tool]) => ({
   name,
   description: tool.description,
   inputSchema: jsonSchemaOf(tool.params),
-  outputSchema: tool.outputSchema,
+  ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
 }));
 
 /** The request handler of the MCP server: what each method answers. */
@@ -132,7 +168,8 @@ export function mcpHandler(
 ): RequestHandler {
   const env = options.env ?? process.env;
   const self = env.CAO_TERMINAL_ID;
-  const orchestrator = self ? new Orchestrator(new CaoClient({ env }), self, options.orchestration) : undefined;
+  const client = new CaoClient({ env });
+  const orchestrator = self ? new Orchestrator(client, self, options.orchestration) : undefined;
   const callTool = async (params: unknown): Promise<ToolResult> => {
     const { name, arguments: args } = (params ?? {}) as { name?: unknown; arguments?: unknown };
     const tool = typeof name === "string" && Object.hasOwn(TOOLS, name) ? TOOLS[name]! : undefined;
@@ -141,7 +178,7 @@ export function mcpHandler(
     const checked = checkArguments(tool.params, args);
     if (!checked.ok) return failure(`Invalid arguments for tool ${String(name)}: ${checked.error}`);
     // The orchestrator turns every failure of the operation into a `success: false` result of the tool's shape.
-    return result(await tool.run(orchestrator, checked.values));
+    return result(await tool.run(orchestrator, checked.values, client), tool);
   };
   return async (method, params) => {
     switch (method) {

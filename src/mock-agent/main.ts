@@ -28,13 +28,15 @@ const { values } = parseArgs({
     "delay-ms": { type: "string" },
     "mcp-config": { type: "string" },
     settings: { type: "string" },
+    // Taken as real CLIs take theirs; the scripted answers do not depend on it.
+    "system-prompt-file": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 
 if (values.help) {
   process.stdout.write(
-    "usage: cao-mock-agent [--profile NAME] [--delay-ms N] [--mcp-config FILE]\n" +
+    "usage: cao-mock-agent [--profile NAME] [--delay-ms N] [--mcp-config FILE] [--system-prompt-file FILE]\n" +
       "A scripted agent CLI for CAO tests. Type a message and press Enter; /exit quits.\n" +
       "Switches inside a message: [[delay=MS]] busy time, [[ask]] ask before answering, [[error]] fail.\n" +
       "/tool <name> <json-arguments> calls an MCP tool of the servers in --mcp-config.\n" +

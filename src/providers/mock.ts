@@ -35,6 +35,12 @@ export const mockProvider: Provider = {
     const mcpServers = mcpServersFor(context);
     const argv = [process.execPath, mockAgentScript(), "--profile", context.profile.name, "--mcp-config", configFile];
     const files = [{ path: configFile, content: JSON.stringify({ mcpServers }, null, 2) }];
+    if (context.profile.systemPrompt) {
+      // As Claude Code gets its system prompt: the profile's body plus what CAO appends (the skill catalog).
+      const promptFile = path.join(runtime, "system-prompt.md");
+      argv.push("--system-prompt-file", promptFile);
+      files.push({ path: promptFile, content: context.profile.systemPrompt });
+    }
     if (context.hooks) {
       // The same hooks as Claude Code's, in the same settings format (the mock agent runs them the same way).
       const settings = path.join(runtime, "mock-settings.json");

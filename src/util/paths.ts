@@ -19,6 +19,11 @@ export class CaoPaths {
     return new CaoPaths({ CAO_HOME: home });
   }
 
+  /** As `of`, with the HOME and CAO_HOME_DIR of `env` for the Python CAO's directories (`pythonHome`). */
+  static withPythonHome(home: string, env: Env): CaoPaths {
+    return new CaoPaths({ CAO_HOME: home, HOME: env.HOME, CAO_HOME_DIR: env.CAO_HOME_DIR });
+  }
+
   /** The SQLite database. */
   get database(): string {
     return path.join(this.home, "db", "cao.db");
@@ -47,6 +52,31 @@ export class CaoPaths {
   /** Where `POST /flows` writes the flow files it is given as fields (docs/flows.md). */
   get flows(): string {
     return path.join(this.home, "flows");
+  }
+
+  /** Installed skills, one directory per skill holding its SKILL.md (docs/skills.md). */
+  get skills(): string {
+    return path.join(this.home, "skills");
+  }
+
+  /** Extra profile and skill directories, in the Python CAO's settings.json format (docs/profiles.md). */
+  get settings(): string {
+    return path.join(this.home, "settings.json");
+  }
+
+  /** Values for `${VAR}` in profiles that the server's environment lacks (`cao install --env KEY=VALUE`). */
+  get envFile(): string {
+    return path.join(this.home, ".env");
+  }
+
+  /**
+   * The Python CAO's home (`CAO_HOME_DIR`, default `~/.aws/cli-agent-orchestrator`), whose agent store, skills and
+   * settings are read too so its users switch unchanged. HOME comes from the given environment, so a test can isolate it.
+   */
+  get pythonHome(): string {
+    const relocated = this.env.CAO_HOME_DIR?.trim();
+    if (relocated) return path.resolve(relocated);
+    return path.join(this.env.HOME || os.homedir(), ".aws", "cli-agent-orchestrator");
   }
 
   get logs(): string {

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
-import type { ProfileDetail, ProfileSummary, ProviderInfo } from "../../contract/api.js";
-import type { ProfileStore } from "../../profiles/profiles.js";
+import type { AgentDirs, ProfileDetail, ProfileSummary, ProviderInfo } from "../../contract/api.js";
+import { ProfileNotFoundError, type ProfileStore } from "../../profiles/profiles.js";
 import type { ProviderRegistry } from "../../providers/index.js";
 import type { AgentProfile } from "../../providers/provider.js";
+import { NotFoundError } from "../../util/errors.js";
 
 /** A profile as the API shows it (snake_case, as the Python CAO's routes). */
 function profileJson(profile: AgentProfile): ProfileDetail {
@@ -19,18 +20,34 @@ function profileJson(profile: AgentProfile): ProfileDetail {
 export function metaRoutes(app: FastifyInstance, deps: { providers: ProviderRegistry; profiles: ProfileStore }): void {
   app.get("/health", async () => ({ status: "ok", service: "cli-agent-orchestrator" }));
   app.get("/agents/providers", async (): Promise<ProviderInfo[]> => deps.providers.describe());
-  // A profile that fails to parse is listed without its details rather than hiding the others.
+  // A profile that does not load is listed with its error rather than hiding the others.
   app.get("/agents/profiles", async () =>
-    deps.profiles.names().map((name): ProfileSummary => {
-      try {
-        const { name: _name, description, provider } = profileJson(deps.profiles.load(name));
-        return { name, description, provider };
-      } catch (error) {
-        return { name, description: "", provider: null, error: (error as Error).message };
-      }
-    }),
+    deps.profiles.list().map((listing): ProfileSummary => ({
+      name: listing.name,
+      description: listing.profile?.description ?? "",
+      provider: listing.profile?.provider ?? null,
+      source: listing.dir.source,
+      dir: listing.dir.dir,
+      loadable: listing.profile !== undefined,
+      duplicated_in: listing.shadows.map((dir) => dir.source),
+      ...(listing.error !== undefined ? { error: listing.error } : {}),
+    })),
   );
-  app.get<{ Params: { name: string } }>("/agents/profiles/:name", async (request) =>
-    profileJson(deps.profiles.load(request.params.name)),
-  );
+  app.get<{ Params: { name: string } }>("/agents/profiles/:name", async (request) => {
+    try {
+      return profileJson(deps.profiles.load(request.params.name));
+    } catch (error) {
+      if (error instanceof ProfileNotFoundError) throw new NotFoundError(error.message);
+      throw error;
+    }
+  });
+  app.get("/settings/agent-dirs", async (): Promise<AgentDirs> => {
+    const settings = deps.profiles.settings();
+    return {
+      agent_dirs: settings.agentDirs,
+      extra_dirs: settings.extraAgentDirs,
+      disabled_dirs: settings.disabledAgentDirs,
+      dirs: deps.profiles.dirs().map(({ dir, source }) => ({ dir, source })),
+    };
+  });
 }

@@ -90,7 +90,7 @@ export class Launcher {
     this.binaryPath(provider);
     return {
       provider,
-      profile: profiles.load(spec.agentProfile),
+      profile: profiles.loadForLaunch(spec.agentProfile),
       workingDirectory: resolveWorkingDirectory(spec.workingDirectory),
     };
   }
