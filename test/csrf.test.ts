@@ -76,6 +76,16 @@ const STATE_CHANGING: [string, string, () => string][] = [
   ["POST", "/plugins/:name/enable", () => "/plugins/webhook/enable"],
   ["POST", "/plugins/:name/disable", () => "/plugins/webhook/disable"],
   ["POST", "/plugins/rescan", () => "/plugins/rescan"],
+  // A flow would run an agent on a schedule: the most lasting thing a page could plant.
+  [
+    "POST",
+    "/flows",
+    () => `/flows?name=csrf&schedule=${encodeURIComponent("* * * * *")}&agent_profile=developer&prompt_template=hi`,
+  ],
+  ["DELETE", "/flows/:name", () => "/flows/csrf"],
+  ["POST", "/flows/:name/enable", () => "/flows/csrf/enable"],
+  ["POST", "/flows/:name/disable", () => "/flows/csrf/disable"],
+  ["POST", "/flows/:name/run", () => "/flows/csrf/run"],
   // This server is in no fleet: reaching it would be a 404, so the 403 again shows the gate.
   ["POST", "/fleet/hosts/:host/sessions", () => "/fleet/hosts/hostB/sessions?provider=mock&agent_profile=developer"],
 ];
