@@ -95,13 +95,8 @@ export class CaoClient {
     return this.request("GET", "/health");
   }
 
-  createSession(params: {
-    provider: string;
-    agent_profile: string;
-    session_name?: string;
-    working_directory?: string;
-  }): Promise<Terminal> {
-    return this.request("POST", "/sessions", params);
+  createSession(params: NewSessionParams): Promise<Terminal> {
+    return this.request("POST", "/sessions", { ...params });
   }
 
   listSessions(): Promise<SessionSummary[]> {
@@ -112,11 +107,8 @@ export class CaoClient {
     return this.request("DELETE", `/sessions/${encodeURIComponent(name)}`);
   }
 
-  createTerminal(
-    session: string,
-    params: { provider: string; agent_profile: string; working_directory?: string },
-  ): Promise<Terminal> {
-    return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, params);
+  createTerminal(session: string, params: NewTerminalParams): Promise<Terminal> {
+    return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, { ...params });
   }
 
   /** GET /agents/profiles/:name: the profile's front matter and prompt (400 for an unknown name). */
@@ -173,6 +165,21 @@ export class CaoClient {
 }
 
 export type PluginAction = "reload" | "enable" | "disable";
+
+/** `POST /sessions/:name/terminals` parameters (docs/contract.md); provider defaults as the server decides. */
+export interface NewTerminalParams {
+  provider?: string;
+  agent_profile: string;
+  working_directory?: string;
+  caller_id?: string;
+  allowed_tools?: string[];
+  initial_message?: string;
+}
+
+/** `POST /sessions` parameters. */
+export interface NewSessionParams extends Omit<NewTerminalParams, "caller_id"> {
+  session_name?: string;
+}
 export type { PluginDetails, PluginRow, Terminal };
 
 /**
