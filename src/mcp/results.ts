@@ -50,3 +50,12 @@ export const sendMessageResultSchema = objectSchema(
 export type SendMessageResult =
   | { success: true; message_id: number; sender_id: string; receiver_id: string; created_at: string }
   | { success: false; error: string };
+
+export const deleteTerminalResultSchema = objectSchema(
+  {
+    success: { type: "boolean", description: "whether the terminal was deleted" },
+    message: { type: "string", description: "what happened" },
+  },
+  ["success", "message"],
+);
+export type DeleteTerminalResult = { success: boolean; message: string };
