@@ -103,6 +103,11 @@ export class CaoClient {
     return this.request("GET", "/sessions");
   }
 
+  /** GET /sessions/:name/terminals: the session's terminals, first created first (404 for an unknown session). */
+  sessionTerminals(session: string): Promise<Terminal[]> {
+    return this.request("GET", `/sessions/${encodeURIComponent(session)}/terminals`);
+  }
+
   deleteSession(name: string): Promise<{ success: boolean }> {
     return this.request("DELETE", `/sessions/${encodeURIComponent(name)}`);
   }
