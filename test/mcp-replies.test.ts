@@ -38,19 +38,21 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-/** An MCP client of cao-mcp-server running as terminal `terminalId`'s agent would run it. */
-async function mcpAs(terminalId: string): Promise<Client> {
+/** An MCP client of cao-mcp-server running as terminal `terminalId`'s agent would run it (none: outside CAO). */
+async function mcpAs(terminalId: string | undefined): Promise<Client> {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    CAO_API_HOST: "127.0.0.1",
+    CAO_API_PORT: new URL(t.url).port,
+  };
+  delete env.CAO_TERMINAL_ID;
+  if (terminalId) env.CAO_TERMINAL_ID = terminalId;
   const client = new Client({ name: "cao-test", version: "1.0.0" });
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
       args: [path.resolve("dist/mcp/main.js")],
-      env: {
-        ...(process.env as Record<string, string>),
-        CAO_TERMINAL_ID: terminalId,
-        CAO_API_HOST: "127.0.0.1",
-        CAO_API_PORT: new URL(t.url).port,
-      },
+      env,
       stderr: "ignore",
     }),
   );
@@ -133,9 +135,9 @@ describe("send_message without receiver_id and delete_terminal", () => {
       `done: 3 files\n\n[Message from terminal ${worker}. Use send_message MCP tool for any follow-up work.]`,
     ]);
 
-    // delete_terminal removes it; a second time it is not found; a reply to a deleted caller says so.
+    // delete_terminal removes it (as in the Python CAO, from outside a CAO terminal too); a second time it is not found.
     const supervisor = await mcpAs(restricted.id);
-    expect(await call(supervisor, "delete_terminal", { terminal_id: worker })).toEqual({
+    expect(await call(await mcpAs(undefined), "delete_terminal", { terminal_id: worker })).toEqual({
       success: true,
       message: `Terminal ${worker} deleted successfully`,
     });

@@ -175,18 +175,6 @@ export class Orchestrator {
     }
   }
 
-  /** Removes a terminal (an assign's worker once it has answered); its window and record go. */
-  async deleteTerminal(id: string): Promise<DeleteTerminalResult> {
-    try {
-      await this.client.deleteTerminal(id);
-      return { success: true, message: `Terminal ${id} deleted successfully` };
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404)
-        return { success: false, message: `Terminal ${id} not found` };
-      return { success: false, message: `Failed to delete terminal: ${errorMessage(error)}` };
-    }
-  }
-
   private async close(id: string): Promise<void> {
     await this.client.exitTerminal(id).catch(() => undefined);
     await this.remove(id);
@@ -194,5 +182,17 @@ export class Orchestrator {
 
   private async remove(id: string): Promise<void> {
     await this.client.deleteTerminal(id).catch(() => undefined);
+  }
+}
+
+/** `delete_terminal`: removes a terminal (an assign's worker once it has answered); its window and record go. */
+export async function deleteTerminal(client: CaoClient, id: string): Promise<DeleteTerminalResult> {
+  try {
+    await client.deleteTerminal(id);
+    return { success: true, message: `Terminal ${id} deleted successfully` };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404)
+      return { success: false, message: `Terminal ${id} not found` };
+    return { success: false, message: `Failed to delete terminal: ${errorMessage(error)}` };
   }
 }

@@ -3,6 +3,7 @@ import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, serveJsonRpc, type RequestHandler } from "./json-rpc-stdio.js";
 import {
   DEFAULT_HANDOFF_TIMEOUT_S,
+  deleteTerminal,
   MAX_HANDOFF_TIMEOUT_S,
   Orchestrator,
   type OrchestrationOptions,
@@ -63,8 +64,11 @@ interface Tool {
   description: string;
   params: Params;
   outputSchema: Record<string, unknown>;
-  /** Runs the tool; `orchestrator` is undefined outside a CAO terminal, and the tool answers its own failure shape. */
-  run(orchestrator: Orchestrator | undefined, args: Record<string, unknown>): Promise<Structured>;
+  /**
+   * Runs the tool; `orchestrator` is undefined outside a CAO terminal, and a tool that needs one answers its own
+   * failure shape. `client` reaches the server either way.
+   */
+  run(orchestrator: Orchestrator | undefined, args: Record<string, unknown>, client: CaoClient): Promise<Structured>;
 }
 
 const TOOLS: Record<string, Tool> = {
@@ -137,10 +141,8 @@ const TOOLS: Record<string, Tool> = {
       },
     },
     outputSchema: deleteTerminalResultSchema,
-    run: async (o, a) =>
-      o
-        ? o.deleteTerminal(a.terminal_id as string)
-        : { success: false, message: `Failed to delete terminal: ${NO_TERMINAL}` },
+    // As in the Python CAO, deleting needs no calling terminal.
+    run: async (_o, a, client) => deleteTerminal(client, a.terminal_id as string),
   },
 };
 
@@ -157,7 +159,8 @@ export function mcpHandler(
 ): RequestHandler {
   const env = options.env ?? process.env;
   const self = env.CAO_TERMINAL_ID;
-  const orchestrator = self ? new Orchestrator(new CaoClient({ env }), self, options.orchestration) : undefined;
+  const client = new CaoClient({ env });
+  const orchestrator = self ? new Orchestrator(client, self, options.orchestration) : undefined;
   const callTool = async (params: unknown): Promise<ToolResult> => {
     const { name, arguments: args } = (params ?? {}) as { name?: unknown; arguments?: unknown };
     const tool = typeof name === "string" && Object.hasOwn(TOOLS, name) ? TOOLS[name]! : undefined;
@@ -166,7 +169,7 @@ export function mcpHandler(
     const checked = checkArguments(tool.params, args);
     if (!checked.ok) return failure(`Invalid arguments for tool ${String(name)}: ${checked.error}`);
     // The orchestrator turns every failure of the operation into a `success: false` result of the tool's shape.
-    return result(await tool.run(orchestrator, checked.values));
+    return result(await tool.run(orchestrator, checked.values, client));
   };
   return async (method, params) => {
     switch (method) {
