@@ -2,7 +2,7 @@
  * `cao launch "<task>"` and `cao session list|status|send` as users script them: real processes of
  * dist/cli/main.js against a real `cao server` child (CAO_DEFAULT_PROVIDER=mock), real tmux, the mock agent.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { CAO_MAIN, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
@@ -97,6 +97,56 @@ describe("cao launch", () => {
       expect(run.stderr).toMatch(stderr);
     }
     expect(await server.client.listSessions()).toEqual(before);
+  });
+});
+
+/**
+ * Runs `cao …` on a real pseudo-terminal (util-linux `script`), typing `answer` once the prompt is up: what a user at
+ * a terminal sees. Output is the terminal's (stdout and stderr together).
+ */
+function caoOnTerminal(args: string[], answer: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const command = [process.execPath, CAO_MAIN, ...args].map((word) => `'${word}'`).join(" ");
+    const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
+      env: { ...process.env, CAO_API_PORT: String(server.port) },
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      if (output.includes("Proceed? [Y/n]") && answer) {
+        child.stdin.write(`${answer}\n`);
+        answer = "";
+      }
+    });
+    child.once("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+describe("cao launch at a terminal", () => {
+  it("asks before launching without --yolo or --auto-approve; no cancels, yes launches", async () => {
+    const before = await server.client.listSessions();
+    const no = await caoOnTerminal(["launch", "--agents", "developer", "--headless", "--session-name", "asked"], "n");
+    expect(no.output).toContain("Agent 'developer' launching:");
+    expect(no.output).toContain("To skip this prompt next time, relaunch with --auto-approve");
+    expect(no.output).toContain("cao launch: launch cancelled");
+    expect(no.code).toBe(1);
+    expect(await server.client.listSessions()).toEqual(before);
+
+    const yes = await caoOnTerminal(
+      ["launch", "--agents", "developer", "--headless", "--session-name", "asked", "--allowed-tools", "fs_read"],
+      "y",
+    );
+    expect(yes.code, yes.output).toBe(0);
+    expect(yes.output).toContain("Allowed:   fs_read");
+    expect((await server.client.sessionTerminals("asked"))[0]).toMatchObject({ allowed_tools: ["fs_read"] });
+
+    // --auto-approve does not ask (the command would wait for an answer that never comes).
+    const approved = await caoOnTerminal(
+      ["launch", "--agents", "developer", "--headless", "--session-name", "approved", "--auto-approve"],
+      "",
+    );
+    expect(approved.code, approved.output).toBe(0);
+    expect(approved.output).not.toContain("Proceed?");
   });
 });
 
