@@ -97,7 +97,7 @@ describe("cao launch", () => {
       expect(run.stderr).toMatch(stderr);
     }
     expect(await server.client.listSessions()).toEqual(before);
-  });
+  }, 90_000);
 });
 
 /**
@@ -147,7 +147,7 @@ describe("cao launch at a terminal", () => {
     );
     expect(approved.code, approved.output).toBe(0);
     expect(approved.output).not.toContain("Proceed?");
-  });
+  }, 90_000);
 });
 
 describe("cao session", () => {
@@ -187,12 +187,12 @@ describe("cao session", () => {
       `Session:  work\nTerminal: ${worker.id}\nAgent:    developer\nProvider: mock\nStatus:   idle\n\nNo last response available\n`,
     );
 
-    const async = await cao(["session", "send", "work", "--terminal", worker.id, "--async", "[[delay=2000]] go"]);
+    const async = await cao(["session", "send", "work", "--terminal", worker.id, "--async", "[[delay=8000]] go"]);
     expect(async).toMatchObject({ code: 0, stdout: `Message sent to terminal ${worker.id}\n` });
     const busy = await cao(["session", "send", "work", "--terminal", worker.id, "again"]);
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(`terminal ${worker.id} is currently processing; wait for it to finish`);
-  });
+  }, 90_000); // eight cao processes, each a second or more on a loaded machine
 
   it("says what is wrong: unknown session, bad arguments", async () => {
     const cases: [string[], number, RegExp][] = [
@@ -210,5 +210,5 @@ describe("cao session", () => {
     }
     expect((await cao(["session", "--help"])).stdout).toMatch(/^usage: cao session list\|status\|send/);
     expect((await cao(["--help"])).stdout).toContain("session list|status|send");
-  });
+  }, 90_000);
 });
