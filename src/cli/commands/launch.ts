@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { CaoClient, type NewSessionParams } from "../../clients/api-client.js";
 import { CommandError, UsageError } from "../usage.js";
@@ -124,8 +123,12 @@ function parseTimeout(raw: string | undefined): number {
   return value;
 }
 
-/** Asks on the terminal; an empty answer is yes, as the Python CAO's default. */
+/**
+ * Asks on the terminal; an empty answer is yes, as the Python CAO's default. readline is imported here, only when a
+ * prompt is shown, so scripted launches do not pay for it at start-up (bench/cli-startup.mjs).
+ */
 async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = (await prompt.question(question)).trim().toLowerCase();
