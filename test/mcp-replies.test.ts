@@ -73,7 +73,10 @@ describe("workers know their caller", () => {
       agent_profile: "developer",
       message: "fix it",
     });
-    expect(fromRestricted).toMatchObject({ success: true });
+    expect(fromRestricted).toMatchObject({
+      success: true,
+      message: `Task assigned to developer (terminal ${fromRestricted.terminal_id}, session cao-replies); it reports back with send_message. Call delete_terminal('${fromRestricted.terminal_id}') when you no longer need this terminal.`,
+    });
     expect(await t.client.getTerminal(fromRestricted.terminal_id)).toMatchObject({
       caller_id: restricted.id,
       allowed_tools: ["fs_read", "@cao-mcp-server"],

@@ -136,7 +136,8 @@ export class Orchestrator {
     return {
       success: true,
       terminal_id: worker.id,
-      message: `Task assigned to ${agentProfile} (terminal ${worker.id}, session ${worker.session_name}); it reports back with send_message`,
+      // As the Python CAO's answer: the supervisor learns how to clean up after the worker.
+      message: `Task assigned to ${agentProfile} (terminal ${worker.id}, session ${worker.session_name}); it reports back with send_message. Call delete_terminal('${worker.id}') when you no longer need this terminal.`,
     };
   }
 
