@@ -169,7 +169,7 @@ describe("send_message without receiver_id and delete_terminal", () => {
     });
     expect(await call(own, "send_message", { receiver_id: "deadbeef", message: "x" })).toMatchObject({
       success: false,
-      error: "cannot deliver to terminal deadbeef: terminal deadbeef not found",
+      error: "terminal deadbeef not found",
     });
     expect(await count()).toBe(queued);
   });

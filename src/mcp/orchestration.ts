@@ -166,13 +166,8 @@ export class Orchestrator {
         message: messageFrom(message, this.self),
       });
     } catch (error) {
-      return {
-        success: false,
-        error:
-          receiver === undefined
-            ? errorMessage(error)
-            : `cannot deliver to terminal ${receiver}: ${errorMessage(error)}`,
-      };
+      // The server's own words ("terminal … not found", "denied by plugin …"), as every tool's failure carries them.
+      return { success: false, error: errorMessage(error) };
     }
   }
 
