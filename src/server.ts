@@ -10,7 +10,7 @@ import { listeningUrls, localClientHost } from "./api/network.js";
 import { CaoDatabase } from "./clients/database.js";
 import { guardDatabaseFile } from "./clients/database-file-guard.js";
 import { DEFAULT_TMUX_TIMEOUT_MS, TmuxClient, type TmuxOptions } from "./clients/tmux.js";
-import { flag, positiveInt, type Env } from "./util/env.js";
+import { defaultProviderFrom, flag, positiveInt, type Env } from "./util/env.js";
 import { CaoPaths } from "./util/paths.js";
 import { TerminalSignals } from "./services/terminals/signals.js";
 import { type RegistryOptions } from "./plugins/host/options.js";
@@ -122,6 +122,11 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     ...options.tmux,
   });
   const providers = new ProviderRegistry(options.providers ?? defaultProviders(), env);
+  const defaultProvider = defaultProviderFrom(env);
+  if (!providers.has(defaultProvider))
+    logger.warn(
+      `CAO_DEFAULT_PROVIDER ${JSON.stringify(defaultProvider)} is not a known provider (${providers.names().join(", ")}): launches that name no provider, with a profile that names none, are refused`,
+    );
   const skills = new SkillStore(caoHome, env);
   // Built-in skills are copied in at start-up, never over a skill of the same name (docs/skills.md).
   try {
@@ -174,6 +179,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     paths,
     signals: new TerminalSignals(logger),
     logger,
+    defaultProvider,
     mcpServer: options.mcpServer ?? { command: process.execPath, args: [packagePath("dist", "mcp", "main.js")] },
     // Agents run on this machine: for a wildcard bind they reach the API over loopback.
     apiHost: localClientHost(host),

@@ -132,20 +132,26 @@ describe("assign", () => {
 });
 
 describe("send_message", () => {
+  // Another session's terminal: a terminal may not message itself, and the supervisor's session stays alone.
+  let receiver = "";
+  beforeAll(async () => {
+    receiver = (await t.client.createSession({ provider: "mock", agent_profile: "developer", session_name: "rcv" })).id;
+  });
+
   it("a denied message: success false with the denial, and no inbox row", async () => {
-    const before = t.server.db.listMessages(supervisor, { limit: 1000 }).length;
-    const result = await call("send_message", { receiver_id: supervisor, message: "rm -rf / when idle" });
+    const before = t.server.db.listMessages(receiver, { limit: 1000 }).length;
+    const result = await call("send_message", { receiver_id: receiver, message: "rm -rf / when idle" });
     expect(result.structured).toEqual({ success: false, error: "denied by plugin guard: destructive command" });
-    expect(t.server.db.listMessages(supervisor, { limit: 1000 })).toHaveLength(before);
+    expect(t.server.db.listMessages(receiver, { limit: 1000 })).toHaveLength(before);
   });
 
   it("an allowed message answers with the inbox response", async () => {
-    const result = await call("send_message", { receiver_id: supervisor, message: "all good" });
+    const result = await call("send_message", { receiver_id: receiver, message: "all good" });
     expect(result.structured).toEqual({
       success: true,
       message_id: expect.any(Number),
       sender_id: supervisor,
-      receiver_id: supervisor,
+      receiver_id: receiver,
       created_at: expect.any(String),
     });
     expect(result.isError).toBeFalsy();

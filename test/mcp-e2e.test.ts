@@ -64,7 +64,7 @@ async function statusOf(id: string): Promise<string> {
 }
 
 describe("cao-mcp-server through the MCP SDK client", () => {
-  it("lists handoff, assign, send_message and load_skill with their parameters", async () => {
+  it("lists handoff, assign, send_message, delete_terminal and load_skill with their parameters", async () => {
     const client = await mcpClient(supervisor);
     try {
       const { tools } = await client.listTools();
@@ -73,7 +73,8 @@ describe("cao-mcp-server through the MCP SDK client", () => {
       ).toEqual([
         ["handoff", ["agent_profile", "message", "timeout", "working_directory"], ["agent_profile", "message"]],
         ["assign", ["agent_profile", "message", "working_directory"], ["agent_profile", "message"]],
-        ["send_message", ["receiver_id", "message"], ["receiver_id", "message"]],
+        ["send_message", ["receiver_id", "message"], ["message"]],
+        ["delete_terminal", ["terminal_id"], ["terminal_id"]],
         ["load_skill", ["name"], ["name"]],
       ]);
       // The Python CAO's result shapes, declared as output schemas.
@@ -81,6 +82,7 @@ describe("cao-mcp-server through the MCP SDK client", () => {
         ["success", "message", "output", "terminal_id"],
         ["success", "terminal_id", "message"],
         ["success", "message_id", "sender_id", "receiver_id", "created_at", "error"],
+        ["success", "message"],
         [], // load_skill answers with the skill's text, so it declares no output schema
       ]);
       const timeout = (
@@ -254,14 +256,19 @@ describe("a mock supervisor delegating through its own MCP client", () => {
     expect((await t.server.tmux.listWindows("cao-mcp")).length).toBe(1);
   });
 
-  it("assign returns at once; the worker's send_message waits in the busy supervisor's inbox, then is delivered", async () => {
+  it("assign returns at once; the worker's reply without receiver_id waits in the busy supervisor's inbox, then is delivered", async () => {
     const mark = events().length;
     await t.client.sendInput(supervisor, {
       message: '/tool assign {"agent_profile": "developer", "message": "[[delay=4000]] build the feature"}',
     });
-    await waitFor(async () => (await statusOf(supervisor)) === "completed", 30_000, "assign to return");
-    const answer = (await t.client.output(supervisor, "last")).output;
-    const { terminal_id: worker } = JSON.parse(answer.split("\n")[1]!) as { terminal_id: string };
+    // The supervisor may still show its previous answer for a moment: wait for the assign's own result.
+    const answer = async () => (await t.client.output(supervisor, "last").catch(() => ({ output: "" }))).output;
+    await waitFor(
+      async () => (await statusOf(supervisor)) === "completed" && (await answer()).startsWith("assign result:"),
+      30_000,
+      "assign to return",
+    );
+    const { terminal_id: worker } = JSON.parse((await answer()).split("\n")[1]!) as { terminal_id: string };
     expect(await statusOf(worker)).toBe("processing"); // the call came back while the worker is still working
     await t.server.registry.drain(5000);
     expect(
@@ -276,9 +283,10 @@ describe("a mock supervisor delegating through its own MCP client", () => {
     await waitFor(async () => (await statusOf(worker)) === "completed", 20_000, "the worker to finish");
     await t.client.sendInput(supervisor, { message: "[[delay=3000]] thinking about something else" });
     await waitFor(async () => (await statusOf(supervisor)) === "processing", 10_000, "the supervisor to be busy");
-    await t.client.sendInput(worker, {
-      message: `/tool send_message {"receiver_id": "${supervisor}", "message": "feature built"}`,
-    });
+    // No receiver_id: the reply goes to the worker's caller, the supervisor whose assign created it.
+    expect((await t.client.getTerminal(worker)).caller_id).toBe(supervisor);
+    await t.client.sendInput(worker, { message: `/tool send_message {"message": "feature built"}` });
+    const reply = `feature built\n\n[Message from terminal ${worker}. Use send_message MCP tool for any follow-up work.]`;
     const inbox = () =>
       t.client.request<{ message: string; status: string; sender_id: string }[]>(
         "GET",
@@ -287,16 +295,16 @@ describe("a mock supervisor delegating through its own MCP client", () => {
         { limit: 100 },
       );
     await waitFor(
-      async () => (await inbox()).some((m) => m.message === "feature built"),
+      async () => (await inbox()).some((m) => m.message === reply),
       20_000,
       "the message in the supervisor's inbox",
     );
-    const queued = (await inbox()).find((m) => m.message === "feature built")!;
+    const queued = (await inbox()).find((m) => m.message === reply)!;
     expect(queued).toMatchObject({ status: "pending", sender_id: worker });
     expect(await statusOf(supervisor)).toBe("processing");
 
     await waitFor(
-      async () => (await inbox()).find((m) => m.message === "feature built")!.status === "delivered",
+      async () => (await inbox()).find((m) => m.message === reply)!.status === "delivered",
       20_000,
       "delivery",
     );
@@ -307,8 +315,13 @@ describe("a mock supervisor delegating through its own MCP client", () => {
     expect(
       after.map((e) => [e.fields.orchestrationType, e.fields.sender, e.fields.receiver, e.fields.message]),
     ).toEqual([
-      ["assign", supervisor, worker, "[[delay=4000]] build the feature"],
-      ["send_message", worker, supervisor, "feature built"],
+      [
+        "assign",
+        supervisor,
+        worker,
+        `[[delay=4000]] build the feature\n\n[Assigned by terminal ${supervisor}. When done, send results back to terminal ${supervisor} using send_message]`,
+      ],
+      ["send_message", worker, supervisor, reply],
     ]);
     // Delivered means pasted into the pane; the agent echoes it a moment later.
     await waitFor(

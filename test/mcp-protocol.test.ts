@@ -64,9 +64,13 @@ describe("cao-mcp-server, raw JSON-RPC over stdio", () => {
     const sendMessage = list.result.tools.find((t: { name: string }) => t.name === "send_message");
     expect(sendMessage.inputSchema).toEqual({
       type: "object",
-      required: ["receiver_id", "message"],
+      required: ["message"],
       properties: {
-        receiver_id: { type: "string", description: "the receiving terminal id", pattern: "^[0-9a-f]{8}$" },
+        receiver_id: {
+          type: "string",
+          description: "the receiving terminal id (default: your caller)",
+          pattern: "^[0-9a-f]{8}$",
+        },
         message: { type: "string", description: "the message", minLength: 1, maxLength: 100_000 },
       },
     });

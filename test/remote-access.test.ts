@@ -340,6 +340,11 @@ describe("a server with a token, and agents calling it through cao-mcp-server", 
       undefined,
       { limit: 10 },
     );
-    expect(inbox).toEqual([expect.objectContaining({ message: "hello with a token", sender_id: sender.id })]);
+    expect(inbox).toEqual([
+      expect.objectContaining({
+        message: `hello with a token\n\n[Message from terminal ${sender.id}. Use send_message MCP tool for any follow-up work.]`,
+        sender_id: sender.id,
+      }),
+    ]);
   });
 });

@@ -211,6 +211,8 @@ function apply(state: DashboardState, event: CaoEventJson): DashboardState {
         session_name: session,
         agent_profile: str(event.agent_name),
         status: "unknown",
+        caller_id: null, // not in the event; the next refresh reads it
+        allowed_tools: null,
       };
       const sessions = state.sessions[session]
         ? state.sessions

@@ -8,9 +8,11 @@ const HELP = `cao — CLI Agent Orchestrator
 usage: cao <command> [options]
 
   server        run cao-server (HTTP API, tmux terminals, inbox, plugins)
-  launch        start a session with an agent profile
+  launch        start a session with an agent profile (and a task: cao launch --agents P "<task>")
+  session list|status|send
+                the server's sessions, a session's conductor and its answer, send it a message ("cao session --help")
   shutdown      kill sessions (--all or --session <name>)
-  mcp-server    the MCP server agent CLIs start over stdio (handoff, assign, send_message)
+  mcp-server    the MCP server agent CLIs start over stdio (handoff, assign, send_message, delete_terminal)
   plugins list|info|enable|disable|reload|new|install|uninstall
                 manage plugins ("cao plugins --help")
   events        print the server's events (--follow to stream them live)
@@ -23,7 +25,8 @@ usage: cao <command> [options]
                 manage the skills agents can load ("cao skills --help")
 
 Run "cao <command> --help" for a command's options.
-Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info).
+Environment: CAO_HOME (~/.cao), CAO_API_HOST (127.0.0.1), CAO_API_PORT (9889), CAO_LOG_LEVEL (info),
+CAO_DEFAULT_PROVIDER (kiro_cli: the server's provider for launches that name none).
 `;
 
 const MCP_SERVER_HELP = `usage: cao mcp-server
@@ -43,6 +46,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, Command> = {
   server: async (argv) => (await import("./commands/server.js")).serverCommand(argv),
   launch: async (argv) => (await import("./commands/launch.js")).launchCommand(argv),
+  session: async (argv) => (await import("./commands/session.js")).sessionCommand(argv),
   shutdown: async (argv) => (await import("./commands/shutdown.js")).shutdownCommand(argv),
   plugins: async (argv) => (await import("./commands/plugins/index.js")).pluginsCommand(argv),
   events: async (argv) => (await import("./commands/events.js")).eventsCommand(argv),

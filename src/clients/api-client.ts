@@ -96,28 +96,25 @@ export class CaoClient {
     return this.request("GET", "/health");
   }
 
-  createSession(params: {
-    provider: string;
-    agent_profile: string;
-    session_name?: string;
-    working_directory?: string;
-  }): Promise<Terminal> {
-    return this.request("POST", "/sessions", params);
+  createSession(params: NewSessionParams): Promise<Terminal> {
+    return this.request("POST", "/sessions", { ...params });
   }
 
   listSessions(): Promise<SessionSummary[]> {
     return this.request("GET", "/sessions");
   }
 
+  /** GET /sessions/:name/terminals: the session's terminals, first created first (404 for an unknown session). */
+  sessionTerminals(session: string): Promise<Terminal[]> {
+    return this.request("GET", `/sessions/${encodeURIComponent(session)}/terminals`);
+  }
+
   deleteSession(name: string): Promise<{ success: boolean }> {
     return this.request("DELETE", `/sessions/${encodeURIComponent(name)}`);
   }
 
-  createTerminal(
-    session: string,
-    params: { provider: string; agent_profile: string; working_directory?: string },
-  ): Promise<Terminal> {
-    return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, params);
+  createTerminal(session: string, params: NewTerminalParams): Promise<Terminal> {
+    return this.request("POST", `/sessions/${encodeURIComponent(session)}/terminals`, { ...params });
   }
 
   /** GET /agents/profiles/:name: the profile's front matter and prompt (404 unknown, 400 a bad name or a profile that does not load). */
@@ -184,6 +181,21 @@ export class CaoClient {
 }
 
 export type PluginAction = "reload" | "enable" | "disable";
+
+/** `POST /sessions/:name/terminals` parameters (docs/contract.md); provider defaults as the server decides. */
+export interface NewTerminalParams {
+  provider?: string;
+  agent_profile: string;
+  working_directory?: string;
+  caller_id?: string;
+  allowed_tools?: string[];
+  initial_message?: string;
+}
+
+/** `POST /sessions` parameters. */
+export interface NewSessionParams extends Omit<NewTerminalParams, "caller_id"> {
+  session_name?: string;
+}
 export type { PluginDetails, PluginRow, Terminal };
 
 /**

@@ -14,6 +14,10 @@ export interface TerminalRecord {
   working_directory: string;
   created_at: string;
   last_active: string;
+  /** The terminal whose handoff or assign created this one; null otherwise. */
+  caller_id: string | null;
+  /** The tool list the launch asked for, as a JSON array; null when it named none. */
+  allowed_tools: string | null;
 }
 
 /** One journaled event: its sequence number, type and JSON (the event's toJSON() plus "seq"). */
@@ -69,8 +73,8 @@ interface FileIdentity {
 function prepareStatements(db: Database.Database) {
   return {
     insertTerminal: db.prepare(
-      `INSERT INTO terminals (id, session_name, window_name, provider, agent_profile, working_directory, created_at, last_active)
-       VALUES (@id, @session_name, @window_name, @provider, @agent_profile, @working_directory, @created_at, @last_active)`,
+      `INSERT INTO terminals (id, session_name, window_name, provider, agent_profile, working_directory, created_at, last_active, caller_id, allowed_tools)
+       VALUES (@id, @session_name, @window_name, @provider, @agent_profile, @working_directory, @created_at, @last_active, @caller_id, @allowed_tools)`,
     ),
     getTerminal: db.prepare(`SELECT * FROM terminals WHERE id = ?`),
     terminalsOfSession: db.prepare(`SELECT * FROM terminals WHERE session_name = ? ORDER BY created_at, rowid`),

@@ -53,4 +53,8 @@ export const MIGRATIONS: readonly string[] = [
      last_run TEXT,
      next_run TEXT
    );`,
+  // Who created a terminal by handoff or assign (replies without receiver_id go there) and the tool list its launch
+  // asked for, a JSON array (docs/orchestration.md). NULL for neither.
+  `ALTER TABLE terminals ADD COLUMN caller_id TEXT;
+   ALTER TABLE terminals ADD COLUMN allowed_tools TEXT;`,
 ];

@@ -20,6 +20,10 @@ export interface Terminal {
   agent_profile: string;
   status: TerminalStatus;
   last_active: string;
+  /** The terminal whose handoff or assign created this one (replies without a receiver go there); null otherwise. */
+  caller_id: string | null;
+  /** The tool list this terminal's launch asked for (`allowed_tools`, inherited by handoff/assign workers); null for none. */
+  allowed_tools: string[] | null;
 }
 
 /** A row of `GET /sessions`. */

@@ -1,7 +1,9 @@
 import { ApiError, type CaoClient } from "../clients/api-client.js";
 import type { Terminal } from "../services/terminal-service.js";
 import { errorMessage } from "../util/errors.js";
-import type { AssignResult, HandoffResult, SendMessageResult } from "./results.js";
+import { assignedBy, messageFrom, shapeHandoff } from "./reply-texts.js";
+import type { AssignResult, DeleteTerminalResult, HandoffResult, SendMessageResult } from "./results.js";
+import { workerAllowedTools } from "./worker-tools.js";
 
 export interface OrchestrationOptions {
   /** How often a handoff polls its worker's status (default 500 ms). */
@@ -12,9 +14,10 @@ export const DEFAULT_HANDOFF_TIMEOUT_S = 600;
 export const MAX_HANDOFF_TIMEOUT_S = 3600;
 
 /**
- * CAO's three orchestration modes, as a client of the HTTP API. The caller's own terminal (CAO_TERMINAL_ID) is the
+ * CAO's orchestration tools, as a client of the HTTP API. The caller's own terminal (CAO_TERMINAL_ID) is the
  * sender; workers run in its session with their profile's provider (else the caller's), in its working directory
- * unless one is given. Every input names
+ * unless one is given, record the caller as their `caller_id` and inherit its tool list
+ * (docs/orchestration.md). Every input names
  * sender and orchestration type, so the server emits message_sent for it (and its interceptors see who sends what).
  * Failures are results with `success: false`, never exceptions: an agent reads them like any answer.
  */
@@ -36,11 +39,16 @@ export class Orchestrator {
   async startWorker(agentProfile: string, workingDirectory?: string): Promise<Terminal> {
     const me = await this.client.getTerminal(this.self);
     const directory = workingDirectory ?? (await this.client.workingDirectory(this.self)).working_directory;
-    const profile = await this.client.profile(agentProfile); // fails for an unknown profile (404) or one that does not load (400), before anything is created
+    const profile = await this.client.profile(agentProfile); // 404 for an unknown profile, 400 for one that does not load, before anything is created
+    // GET /agents/profiles/:name names no tool list of the profile's own yet: the caller's list carries over, and an
+    // unrestricted caller passes nothing (the worker's profile decides at launch).
+    const allowedTools = workerAllowedTools(me.allowed_tools, undefined);
     return this.client.createTerminal(me.session_name, {
       provider: profile.provider ?? me.provider,
       agent_profile: agentProfile,
       working_directory: directory,
+      caller_id: this.self,
+      ...(allowedTools ? { allowed_tools: allowedTools } : {}),
     });
   }
 
@@ -61,7 +69,11 @@ export class Orchestrator {
     let denied = false;
     try {
       try {
-        await this.client.sendInput(worker.id, { message, sender_id: this.self, orchestration_type: "handoff" });
+        await this.client.sendInput(worker.id, {
+          message: shapeHandoff(worker.provider, message, this.self),
+          sender_id: this.self,
+          orchestration_type: "handoff",
+        });
       } catch (error) {
         denied = error instanceof ApiError && error.status === 403;
         throw error;
@@ -107,7 +119,11 @@ export class Orchestrator {
       return { success: false, terminal_id: null, message: `Assignment failed: ${errorMessage(error)}` };
     }
     try {
-      await this.client.sendInput(worker.id, { message, sender_id: this.self, orchestration_type: "assign" });
+      await this.client.sendInput(worker.id, {
+        message: assignedBy(message, this.self),
+        sender_id: this.self,
+        orchestration_type: "assign",
+      });
     } catch (error) {
       // The worker never got its task: nothing of this assign is left behind.
       await this.remove(worker.id);
@@ -120,14 +136,37 @@ export class Orchestrator {
     return {
       success: true,
       terminal_id: worker.id,
-      message: `Task assigned to ${agentProfile} (terminal ${worker.id}, session ${worker.session_name}); it reports back with send_message`,
+      // As the Python CAO's answer: the supervisor learns how to clean up after the worker.
+      message: `Task assigned to ${agentProfile} (terminal ${worker.id}, session ${worker.session_name}); it reports back with send_message. Call delete_terminal('${worker.id}') when you no longer need this terminal.`,
     };
   }
 
-  async sendMessage(receiverId: string, message: string): Promise<SendMessageResult> {
+  /**
+   * Queues `message` for `receiverId`, or for this terminal's caller (the terminal whose handoff or assign created
+   * it) when none is named. The sender's id is appended, as the Python CAO does.
+   */
+  async sendMessage(receiverId: string | undefined, message: string): Promise<SendMessageResult> {
+    let receiver = receiverId;
     try {
-      return await this.client.sendToInbox(receiverId, { sender_id: this.self, message });
+      if (receiver === undefined) {
+        receiver = (await this.client.getTerminal(this.self)).caller_id ?? undefined;
+        if (receiver === undefined)
+          return {
+            success: false,
+            error: `receiver_id not given and terminal ${this.self} has no caller (it was not created by handoff or assign); name the receiver_id`,
+          };
+      }
+      if (receiver === this.self)
+        return {
+          success: false,
+          error: `receiver_id ${receiver} is this terminal itself; omit receiver_id to reply to your caller, or name another terminal`,
+        };
+      return await this.client.sendToInbox(receiver, {
+        sender_id: this.self,
+        message: messageFrom(message, this.self),
+      });
     } catch (error) {
+      // The server's own words ("terminal … not found", "denied by plugin …"), as every tool's failure carries them.
       return { success: false, error: errorMessage(error) };
     }
   }
@@ -139,5 +178,17 @@ export class Orchestrator {
 
   private async remove(id: string): Promise<void> {
     await this.client.deleteTerminal(id).catch(() => undefined);
+  }
+}
+
+/** `delete_terminal`: removes a terminal (an assign's worker once it has answered); its window and record go. */
+export async function deleteTerminal(client: CaoClient, id: string): Promise<DeleteTerminalResult> {
+  try {
+    await client.deleteTerminal(id);
+    return { success: true, message: `Terminal ${id} deleted successfully` };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404)
+      return { success: false, message: `Terminal ${id} not found` };
+    return { success: false, message: `Failed to delete terminal: ${errorMessage(error)}` };
   }
 }

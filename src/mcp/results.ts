@@ -53,3 +53,12 @@ export type SendMessageResult =
 
 /** load_skill answers with the skill's text (no outputSchema: see server.ts); a failure is this JSON. */
 export type LoadSkillResult = { success: true; name: string; content: string } | { success: false; error: string };
+
+export const deleteTerminalResultSchema = objectSchema(
+  {
+    success: { type: "boolean", description: "whether the terminal was deleted" },
+    message: { type: "string", description: "what happened" },
+  },
+  ["success", "message"],
+);
+export type DeleteTerminalResult = { success: boolean; message: string };

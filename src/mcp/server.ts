@@ -3,15 +3,22 @@ import { MAX_MESSAGE_LENGTH, NAME, TERMINAL_ID } from "../util/validate.js";
 import { INVALID_PARAMS, METHOD_NOT_FOUND, RpcError, serveJsonRpc, type RequestHandler } from "./json-rpc-stdio.js";
 import {
   DEFAULT_HANDOFF_TIMEOUT_S,
+  deleteTerminal,
   MAX_HANDOFF_TIMEOUT_S,
   Orchestrator,
   type OrchestrationOptions,
 } from "./orchestration.js";
-import { assignResultSchema, handoffResultSchema, sendMessageResultSchema, type LoadSkillResult } from "./results.js";
+import {
+  assignResultSchema,
+  deleteTerminalResultSchema,
+  handoffResultSchema,
+  sendMessageResultSchema,
+  type LoadSkillResult,
+} from "./results.js";
 import { checkArguments, jsonSchemaOf, type Param, type Params } from "./tool-params.js";
 
 /**
- * The MCP server agents start over stdio: a few tools, each a thin client of cao-server. It speaks the protocol itself
+ * The MCP server agents start over stdio: the orchestration tools and load_skill, each a thin client of cao-server. It speaks the protocol itself
  * (initialize, ping, tools/list, tools/call over line-delimited JSON-RPC) instead of through the MCP SDK's server,
  * whose imports (the whole protocol's zod schemas, ajv) took ~250 ms of every agent's start for three tools
  * (docs/decisions.md; bench/cli-startup.mjs). The SDK's client drives it in the tests, as agent CLIs do.
@@ -65,7 +72,10 @@ interface Tool {
   params: Params;
   /** The result's JSON Schema; absent for a tool that answers with plain text (`text`). */
   outputSchema?: Record<string, unknown>;
-  /** Runs the tool; `orchestrator` is undefined outside a CAO terminal, and the tool answers its own failure shape. */
+  /**
+   * Runs the tool; `orchestrator` is undefined outside a CAO terminal, and a tool that needs one answers its own
+   * failure shape. `client` reaches the server either way.
+   */
   run(orchestrator: Orchestrator | undefined, args: Record<string, unknown>, client: CaoClient): Promise<Structured>;
   /** The text agents read for a tool without outputSchema (undefined: the result's JSON). */
   text?(value: Structured): string | undefined;
@@ -112,7 +122,7 @@ const TOOLS: Record<string, Tool> = {
   },
   assign: {
     description:
-      "Start a worker agent with the given profile and give it the message as its task; return at once with the worker's terminal id. Ask the worker to report back to you with send_message.",
+      "Start a worker agent with the given profile and give it the message as its task; return at once with the worker's terminal id. Your terminal id and how to report back are appended to the message; the worker replies with send_message (without receiver_id it reaches you). Call delete_terminal once you no longer need the worker.",
     params: {
       agent_profile: profile("agent profile of the worker"),
       message: message("the task"),
@@ -125,18 +135,36 @@ const TOOLS: Record<string, Tool> = {
         : { success: false, terminal_id: null, message: `Assignment failed: ${NO_TERMINAL}` },
   },
   send_message: {
-    description: "Send a message to another terminal's inbox; it is typed into that terminal when its agent is idle.",
+    description:
+      "Send a message to another terminal's inbox; it is typed into that terminal when its agent is idle. Without receiver_id it goes to your caller (the terminal whose handoff or assign created you). Your terminal id is appended to the message.",
     params: {
       receiver_id: {
         type: "string",
-        description: "the receiving terminal id",
+        description: "the receiving terminal id (default: your caller)",
+        optional: true,
         pattern: { regex: TERMINAL_ID, message: "a terminal id is 8 lowercase hex characters" },
       },
       message: message("the message"),
     },
     outputSchema: sendMessageResultSchema,
     run: async (o, a) =>
-      o ? o.sendMessage(a.receiver_id as string, a.message as string) : { success: false, error: NO_TERMINAL },
+      o
+        ? o.sendMessage(a.receiver_id as string | undefined, a.message as string)
+        : { success: false, error: NO_TERMINAL },
+  },
+  delete_terminal: {
+    description:
+      "Delete a terminal you no longer need (an assign's worker once it has reported back): its window and record go. Handoff workers are closed by handoff itself.",
+    params: {
+      terminal_id: {
+        type: "string",
+        description: "the terminal id to delete (from assign's or handoff's result)",
+        pattern: { regex: TERMINAL_ID, message: "a terminal id is 8 lowercase hex characters" },
+      },
+    },
+    outputSchema: deleteTerminalResultSchema,
+    // As in the Python CAO, deleting needs no calling terminal.
+    run: async (_o, a, client) => deleteTerminal(client, a.terminal_id as string),
   },
   load_skill: {
     description:

@@ -54,6 +54,11 @@ export class ProviderRegistry {
     return this.env.PATH ?? "";
   }
 
+  /** The known providers' API ids, in registration order. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }

@@ -7,8 +7,9 @@ import type { EventSink } from "./event-sink.js";
 import { admit, OPEN_GATE, type OperationGate } from "./operation-gate.js";
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { normalizeSessionName, SESSION_PREFIX } from "../util/session-name.js";
-import { assertTmuxName } from "../util/validate.js";
+import { assertTmuxName, ValidationError } from "../util/validate.js";
 import type { Reconciler } from "./reconciler.js";
+import { prepareText } from "./terminals/text.js";
 import type { Terminal, TerminalService } from "./terminal-service.js";
 
 export { SESSION_PREFIX };
@@ -16,11 +17,21 @@ export { SESSION_PREFIX };
 /** A session as `GET /sessions` lists it (the contract's shape). */
 export type Session = SessionSummary;
 
-export interface CreateSession {
-  provider: string;
+/** What creating a terminal takes, by the routes' names (docs/contract.md): provider, caller and tools are optional. */
+export interface NewTerminal {
+  /** Default: the profile's provider, else CAO_DEFAULT_PROVIDER (docs/orchestration.md#provider-choice). */
+  provider?: string;
   agentProfile: string;
-  sessionName?: string;
   workingDirectory?: string;
+  /** An existing terminal: the one whose handoff or assign creates this one. */
+  callerId?: string;
+  allowedTools?: string[];
+  /** Typed into the agent once it is ready, before the create answers. */
+  initialMessage?: string;
+}
+
+export interface CreateSession extends Omit<NewTerminal, "callerId"> {
+  sessionName?: string;
 }
 
 /** Sessions are tmux sessions named `cao-<name>`; creating one creates its first terminal. */
@@ -48,6 +59,7 @@ export class SessionService {
 
   async create(spec: CreateSession): Promise<Terminal> {
     const sessionName = SessionService.normalizeName(spec.sessionName);
+    if (spec.initialMessage !== undefined) prepareText(spec.initialMessage); // a 400 before anything is created
     // A create awaits tmux between checking that the name is free and creating the session (and the agent's start
     // after that): a second create of the same name meanwhile is refused here, instead of racing inside tmux.
     if (this.creating.has(sessionName))
@@ -71,9 +83,10 @@ export class SessionService {
       }
       terminal = await this.deps.terminals.create({
         sessionName,
-        provider: spec.provider,
+        ...(spec.provider !== undefined ? { provider: spec.provider } : {}),
         agentProfile: spec.agentProfile,
         ...(workingDirectory !== undefined ? { workingDirectory } : {}),
+        ...(spec.allowedTools !== undefined ? { allowedTools: spec.allowedTools } : {}),
         newSession: true,
       });
     } catch (error) {
@@ -85,7 +98,41 @@ export class SessionService {
       this.creating.delete(sessionName);
     }
     this.deps.sink.dispatch(new SessionCreatedEvent({ sessionId: sessionName, sessionName }));
+    await this.typeInitialMessage(terminal, spec.initialMessage);
     return terminal;
+  }
+
+  /** A terminal in an existing session (`POST /sessions/:name/terminals`); 404 for a session that does not exist. */
+  async addTerminal(sessionName: string, spec: NewTerminal): Promise<Terminal> {
+    await this.get(sessionName); // 404 before any tmux change
+    if (spec.initialMessage !== undefined) prepareText(spec.initialMessage);
+    if (spec.callerId !== undefined && !this.deps.db.getTerminal(spec.callerId))
+      throw new ValidationError(`caller_id ${spec.callerId} is not a terminal of this server`);
+    const terminal = await this.deps.terminals.create({
+      sessionName,
+      ...(spec.provider !== undefined ? { provider: spec.provider } : {}),
+      agentProfile: spec.agentProfile,
+      ...(spec.workingDirectory !== undefined ? { workingDirectory: spec.workingDirectory } : {}),
+      ...(spec.callerId !== undefined ? { callerId: spec.callerId } : {}),
+      ...(spec.allowedTools !== undefined ? { allowedTools: spec.allowedTools } : {}),
+      newSession: false,
+    });
+    await this.typeInitialMessage(terminal, spec.initialMessage);
+    return terminal;
+  }
+
+  /**
+   * Types a create's initial message into its agent, which is ready by now. A create is all or nothing: when the
+   * message cannot be typed (an interceptor denies it), the new terminal is removed and the error answers the create.
+   */
+  private async typeInitialMessage(terminal: Terminal, message: string | undefined): Promise<void> {
+    if (message === undefined) return;
+    try {
+      await this.deps.terminals.sendInput(terminal.id, message);
+    } catch (error) {
+      await this.deleteTerminal(terminal.id).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The tmux sessions named `cao-…`, read by a reconcile pass: a session that vanished is forgotten, not listed. */

@@ -55,6 +55,8 @@ export interface TerminalServiceDeps {
   apiToken?: string;
   /** Set when agents' own hooks report to CAO (docs/agent-hooks.md). */
   hooks?: AgentHookLaunch;
+  /** The provider of a launch that names none and whose profile names none (CAO_DEFAULT_PROVIDER). */
+  defaultProvider?: string;
 }
 
 /** Statuses already read and still current (the status monitor's); undefined for a terminal it cannot vouch for. */
@@ -92,7 +94,7 @@ export class TerminalService {
   }
 
   /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
-  resolveLaunch(spec: { provider: string; agentProfile: string; workingDirectory?: string | undefined }) {
+  resolveLaunch(spec: { provider?: string | undefined; agentProfile: string; workingDirectory?: string | undefined }) {
     return this.launcher.resolve(spec);
   }
 
@@ -357,6 +359,8 @@ export class TerminalService {
       agent_profile: record.agent_profile,
       status,
       last_active: record.last_active,
+      caller_id: record.caller_id ?? null,
+      allowed_tools: record.allowed_tools ? (JSON.parse(record.allowed_tools) as string[]) : null,
     };
   }
 }

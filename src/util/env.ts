@@ -37,3 +37,14 @@ export function pathList(env: Env, name: string): string[] {
     .filter(Boolean)
     .map((entry) => path.resolve(entry));
 }
+
+/** The provider of a launch that names none and whose profile names none, as in the Python CAO. */
+export const DEFAULT_PROVIDER = "kiro_cli";
+
+/**
+ * CAO_DEFAULT_PROVIDER, trimmed; unset or empty → kiro_cli. Not checked here (util knows no providers): a launch
+ * that falls back to an unknown one is a 400 naming it, and the server warns at start-up.
+ */
+export function defaultProviderFrom(env: Env): string {
+  return env.CAO_DEFAULT_PROVIDER?.trim() || DEFAULT_PROVIDER;
+}

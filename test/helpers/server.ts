@@ -27,18 +27,29 @@ export interface TestServer {
  * and the given drop-in plugins written into its plugins dir before it starts.
  */
 export async function startTestServer(
-  options: { plugins?: Record<string, string>; server?: Partial<ServerOptions> } = {},
+  options: {
+    plugins?: Record<string, string>;
+    server?: Partial<ServerOptions>;
+    /** More server environment variables (CAO_DEFAULT_PROVIDER, …), beside CAO_HOME and PATH. */
+    env?: Record<string, string>;
+    /** Agent profiles written into `<CAO_HOME>/agent-store` before the server starts: name → file text. */
+    profiles?: Record<string, string>;
+  } = {},
 ): Promise<TestServer> {
   const home = tempDir("cao-e2e-");
   for (const [file, source] of Object.entries(options.plugins ?? {})) {
     fs.mkdirSync(path.join(home, "plugins"), { recursive: true });
     fs.writeFileSync(path.join(home, "plugins", file), source);
   }
+  for (const [name, text] of Object.entries(options.profiles ?? {})) {
+    fs.mkdirSync(path.join(home, "agent-store"), { recursive: true });
+    fs.writeFileSync(path.join(home, "agent-store", `${name}.md`), text);
+  }
   // The mock agent reads its busy time from the tmux server's environment, which it inherits from us.
   process.env.CAO_MOCK_DELAY_MS ??= "300";
   const logs = captureLogs("info");
   const server = createServer({
-    env: { CAO_HOME: home, PATH: process.env.PATH },
+    env: { CAO_HOME: home, PATH: process.env.PATH, ...options.env },
     port: 0,
     watch: false,
     logger: logs.logger,

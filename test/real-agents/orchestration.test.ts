@@ -157,10 +157,12 @@ describe("orchestration between real CLIs", { timeout: 240_000 }, () => {
     const delivered = events.find((e) => e.event_type === "inbox_message_delivered" && e.sender === worker);
     expect(delivered).toMatchObject({ receiver: supervisor });
     const sent = events.find((e) => e.event_type === "message_sent" && e.sender === worker);
+    // The worker was started for the supervisor, and its message names the sender, as the Python CAO's does.
+    expect((await rig.server.http("GET", `/terminals/${worker}`)).body).toMatchObject({ caller_id: supervisor });
     expect(sent).toMatchObject({
       receiver: supervisor,
       orchestration_type: "send_message",
-      message: `${report}: the answer is 42`,
+      message: `${report}: the answer is 42\n\n[Message from terminal ${worker}. Use send_message MCP tool for any follow-up work.]`,
     });
     expect(sent!.seq).toBeGreaterThan(delivered!.seq);
     const inbox = (await rig.server.http("GET", `/terminals/${supervisor}/inbox/messages`)).body as {

@@ -30,7 +30,16 @@ function event(type: CaoEventJson["event_type"], fields: Record<string, unknown>
 }
 
 function terminal(id: string, session: string, status: Terminal["status"] = "idle"): Terminal {
-  return { id, name: `t-${id}`, provider: "mock", session_name: session, agent_profile: "dev", status };
+  return {
+    id,
+    name: `t-${id}`,
+    provider: "mock",
+    session_name: session,
+    agent_profile: "dev",
+    status,
+    caller_id: null,
+    allowed_tools: null,
+  };
 }
 
 function plugin(name: string, status: PluginRow["status"] = "active"): PluginRow {

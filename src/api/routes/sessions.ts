@@ -2,13 +2,47 @@ import type { FastifyInstance } from "fastify";
 import type { SessionService } from "../../services/session-service.js";
 import type { TerminalService } from "../../services/terminal-service.js";
 import { normalizeSessionName } from "../../util/session-name.js";
-import { profileName, providerName, sessionName, sessionParams, workingDirectory } from "../schemas.js";
+import { parseAllowedTools } from "../allowed-tools.js";
+import {
+  message,
+  profileName,
+  providerName,
+  sessionName,
+  sessionParams,
+  terminalId,
+  workingDirectory,
+} from "../schemas.js";
 
-interface NewSessionBody {
-  provider: string;
+interface NewTerminalBody {
+  provider?: string;
   agent_profile: string;
-  session_name?: string;
   working_directory?: string;
+  /** A comma-separated string (the Python CAO's query form) or an array. */
+  allowed_tools?: unknown;
+  initial_message?: string;
+  caller_id?: string;
+}
+type NewSessionBody = Omit<NewTerminalBody, "caller_id"> & { session_name?: string };
+
+/** What POST /sessions and POST /sessions/:name/terminals share (docs/contract.md). */
+const terminalProperties = {
+  provider: providerName,
+  agent_profile: profileName,
+  working_directory: workingDirectory,
+  allowed_tools: {}, // checked by parseAllowedTools, which names the field in every error
+  initial_message: message,
+} as const;
+
+/** The body's optional fields, by the services' names (absent stays absent). */
+function terminalSpec(body: NewTerminalBody) {
+  const allowedTools = parseAllowedTools(body.allowed_tools);
+  return {
+    agentProfile: body.agent_profile,
+    ...(body.provider !== undefined ? { provider: body.provider } : {}),
+    ...(body.working_directory !== undefined ? { workingDirectory: body.working_directory } : {}),
+    ...(allowedTools !== undefined ? { allowedTools } : {}),
+    ...(body.initial_message !== undefined ? { initialMessage: body.initial_message } : {}),
+  };
 }
 
 /** `:session_name` takes the forms POST /sessions accepts: `t1` and `cao-t1` are the same session. */
@@ -20,7 +54,7 @@ export function sessionRoutes(
   app: FastifyInstance,
   deps: { sessions: SessionService; terminals: TerminalService },
 ): void {
-  const { sessions, terminals } = deps;
+  const { sessions } = deps;
 
   app.post<{ Body: NewSessionBody }>(
     "/sessions",
@@ -28,23 +62,16 @@ export function sessionRoutes(
       schema: {
         body: {
           type: "object",
-          required: ["provider", "agent_profile"],
-          properties: {
-            provider: providerName,
-            agent_profile: profileName,
-            session_name: sessionName,
-            working_directory: workingDirectory,
-          },
+          required: ["agent_profile"],
+          properties: { ...terminalProperties, session_name: sessionName },
         },
       },
     },
     async (request, reply) => {
       const body = request.body;
       const terminal = await sessions.create({
-        provider: body.provider,
-        agentProfile: body.agent_profile,
+        ...terminalSpec(body),
         ...(body.session_name !== undefined ? { sessionName: body.session_name } : {}),
-        ...(body.working_directory !== undefined ? { workingDirectory: body.working_directory } : {}),
       });
       return reply.status(201).send(terminal);
     },
@@ -67,27 +94,23 @@ export function sessionRoutes(
     },
   );
 
-  app.post<{ Params: { session_name: string }; Body: Omit<NewSessionBody, "session_name"> }>(
+  app.post<{ Params: { session_name: string }; Body: NewTerminalBody }>(
     "/sessions/:session_name/terminals",
     {
       schema: {
         params: sessionParams,
         body: {
           type: "object",
-          required: ["provider", "agent_profile"],
-          properties: { provider: providerName, agent_profile: profileName, working_directory: workingDirectory },
+          required: ["agent_profile"],
+          properties: { ...terminalProperties, caller_id: terminalId },
         },
       },
     },
     async (request, reply) => {
-      const sessionName = sessionOf(request);
-      await sessions.get(sessionName); // 404 before any tmux change
-      const terminal = await terminals.create({
-        sessionName,
-        provider: request.body.provider,
-        agentProfile: request.body.agent_profile,
-        ...(request.body.working_directory !== undefined ? { workingDirectory: request.body.working_directory } : {}),
-        newSession: false,
+      const { caller_id } = request.body;
+      const terminal = await sessions.addTerminal(sessionOf(request), {
+        ...terminalSpec(request.body),
+        ...(caller_id !== undefined ? { callerId: caller_id } : {}),
       });
       return reply.status(201).send(terminal);
     },

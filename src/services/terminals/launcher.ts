@@ -17,6 +17,7 @@ import type {
 } from "../../providers/provider.js";
 import { AGENT_HOOK_TOKEN_HEADER } from "../../contract/vocabulary.js";
 import type { AgentHookLaunch } from "../agent-hooks/hook-launch.js";
+import { DEFAULT_PROVIDER } from "../../util/env.js";
 import { ConflictError, NotFoundError } from "../../util/errors.js";
 import type { CaoPaths } from "../../util/paths.js";
 import { ValidationError } from "../../util/validate.js";
@@ -47,13 +48,20 @@ export interface LauncherDeps {
   panes: Panes;
   /** Set when agents' own hooks report to CAO (docs/agent-hooks.md); providers with a hook dialect configure them. */
   hooks?: AgentHookLaunch;
+  /** The provider of a launch that names none and whose profile names none (CAO_DEFAULT_PROVIDER; kiro_cli). */
+  defaultProvider?: string;
 }
 
 export interface CreateTerminal {
   sessionName: string;
-  provider: string;
+  /** Default: the profile's `provider`, else the server's default provider (docs/orchestration.md#provider-choice). */
+  provider?: string;
   agentProfile: string;
   workingDirectory?: string;
+  /** The terminal whose handoff or assign creates this one. */
+  callerId?: string;
+  /** The tool list this launch asks for (LaunchContext.requestedTools). */
+  allowedTools?: string[];
   /** Create the tmux session too (first terminal of a new session). */
   newSession: boolean;
 }
@@ -84,15 +92,32 @@ export class Launcher {
   }
 
   /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
-  resolve(spec: { provider: string; agentProfile: string; workingDirectory?: string | undefined }) {
-    const { providers, profiles } = this.deps;
-    const provider = providers.get(spec.provider);
+  resolve(spec: { provider?: string | undefined; agentProfile: string; workingDirectory?: string | undefined }) {
+    // The prompt an agent gets ends with the skill catalog (docs/skills.md); the provider choice reads the profile.
+    const profile = this.deps.profiles.loadForLaunch(spec.agentProfile);
+    const provider = this.chooseProvider(spec.provider, profile);
     this.binaryPath(provider);
-    return {
-      provider,
-      profile: profiles.loadForLaunch(spec.agentProfile),
-      workingDirectory: resolveWorkingDirectory(spec.workingDirectory),
-    };
+    return { provider, profile, workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
+  }
+
+  /** The provider asked for, else the profile's, else the server's default; an unknown one is a 400 saying where it came from. */
+  private chooseProvider(asked: string | undefined, profile: AgentProfile): Provider {
+    const { providers } = this.deps;
+    const known = () => providers.names().join(", ");
+    if (asked !== undefined) return providers.get(asked);
+    if (profile.provider !== undefined) {
+      if (!providers.has(profile.provider))
+        throw new ValidationError(
+          `agent profile ${profile.name} names provider ${JSON.stringify(profile.provider)}, which is unknown; known: ${known()}`,
+        );
+      return providers.get(profile.provider);
+    }
+    const fallback = this.deps.defaultProvider ?? DEFAULT_PROVIDER;
+    if (!providers.has(fallback))
+      throw new ValidationError(
+        `no provider given and agent profile ${profile.name} names none; the default provider (CAO_DEFAULT_PROVIDER) ${JSON.stringify(fallback)} is unknown; known: ${known()}`,
+      );
+    return providers.get(fallback);
   }
 
   /** Launches a terminal and waits for its agent; returns its record and the status it was first ready with. */
@@ -151,6 +176,7 @@ export class Launcher {
       homeDir: this.deps.homeDir ?? os.homedir(),
       caoMcpServer: this.mcpServerFor(id),
       ...(hooks ? { hooks: hooks.endpoint } : {}),
+      ...(spec.allowedTools ? { requestedTools: [...spec.allowedTools] } : {}),
     });
     // The agent's own variables are set in its window; its command runs as the window's command (see NewWindow).
     const windowSpec = {
@@ -184,6 +210,8 @@ export class Launcher {
       working_directory: cwd,
       created_at: now,
       last_active: now,
+      caller_id: spec.callerId ?? null,
+      allowed_tools: spec.allowedTools ? JSON.stringify(spec.allowedTools) : null,
     };
     this.starting.add(id);
     try {
