@@ -9,6 +9,7 @@ usage: cao <command> [options]
 
   server        run cao-server (HTTP API, tmux terminals, inbox, plugins)
   launch        start a session with an agent profile (and a task: cao launch --agents P "<task>")
+  info          where the database is, and the CAO session this shell is in
   session list|status|send
                 the server's sessions, a session's conductor and its answer, send it a message ("cao session --help")
   shutdown      kill sessions (--all or --session <name>)
@@ -47,6 +48,7 @@ const commands: Record<string, Command> = {
   server: async (argv) => (await import("./commands/server.js")).serverCommand(argv),
   launch: async (argv) => (await import("./commands/launch.js")).launchCommand(argv),
   session: async (argv) => (await import("./commands/session.js")).sessionCommand(argv),
+  info: async (argv) => (await import("./commands/info.js")).infoCommand(argv),
   shutdown: async (argv) => (await import("./commands/shutdown.js")).shutdownCommand(argv),
   plugins: async (argv) => (await import("./commands/plugins/index.js")).pluginsCommand(argv),
   events: async (argv) => (await import("./commands/events.js")).eventsCommand(argv),
