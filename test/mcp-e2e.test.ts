@@ -281,7 +281,9 @@ describe("a mock supervisor delegating through its own MCP client", () => {
     ]);
 
     await waitFor(async () => (await statusOf(worker)) === "completed", 20_000, "the worker to finish");
-    await t.client.sendInput(supervisor, { message: "[[delay=3000]] thinking about something else" });
+    // Busy long enough that the worker's reply (an MCP server process the worker starts) lands while it is busy,
+    // even on a loaded machine.
+    await t.client.sendInput(supervisor, { message: "[[delay=10000]] thinking about something else" });
     await waitFor(async () => (await statusOf(supervisor)) === "processing", 10_000, "the supervisor to be busy");
     // No receiver_id: the reply goes to the worker's caller, the supervisor whose assign created it.
     expect((await t.client.getTerminal(worker)).caller_id).toBe(supervisor);
