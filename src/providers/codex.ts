@@ -11,6 +11,8 @@ import {
   tomlString,
   type Transcript,
 } from "./screen-text.js";
+import { CODEX_TOOL_NAMES } from "./native-tool-names.js";
+import { codexPermissionArgs } from "./permission-flags.js";
 
 /*
  * Codex's TUI (run with --no-alt-screen, so the transcript stays in the pane's scrollback), bottom-up: a footer
@@ -117,15 +119,11 @@ export const codexProvider: Provider = {
   name: "codex",
   binary: "codex",
   hookDialect: codexDialect,
+  toolNames: CODEX_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
-    // The bypass flag is CAO's permission choice for now (every provider bypasses approvals); Codex accepts it as
-    // root and asks no confirmation for it.
-    const argv = [
-      context.binaryPath,
-      "--dangerously-bypass-approvals-and-sandbox",
-      "--no-alt-screen",
-      ...OFFLINE_SWITCHES,
-    ];
+    // The bypass only for an unrestricted agent (docs/tool-restrictions.md); Codex accepts it as root and asks no
+    // confirmation for it.
+    const argv = [context.binaryPath, ...codexPermissionArgs(context), "--no-alt-screen", ...OFFLINE_SWITCHES];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("-c", `developer_instructions=${tomlString(prompt)}`);

@@ -12,6 +12,8 @@ import {
   tailLooksIdle,
   type Transcript,
 } from "./screen-text.js";
+import { GEMINI_TOOL_NAMES } from "./native-tool-names.js";
+import { geminiPermissionArgs } from "./permission-flags.js";
 
 /*
  * Gemini CLI's TUI (0.61), bottom-up: a status bar (workspace, sandbox, model), the input line (`*   Type your
@@ -80,6 +82,7 @@ export const geminiCliProvider: Provider = {
   name: "gemini_cli",
   binary: "gemini",
   hookDialect: geminiDialect,
+  toolNames: GEMINI_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const servers = Object.fromEntries(
       Object.entries(mcpServersFor(context)).map(([name, server]) => [
@@ -97,7 +100,7 @@ export const geminiCliProvider: Provider = {
     });
     // --skip-trust trusts the working directory CAO was told to use for this session only: the trust question is
     // never drawn (answering it makes Gemini restart itself), and stdio MCP servers need a trusted folder.
-    const argv = [context.binaryPath, "--yolo", "--skip-trust"];
+    const argv = [context.binaryPath, ...geminiPermissionArgs(context), "--skip-trust"];
     if (context.profile.model) argv.push("--model", context.profile.model);
     return { argv, env: { GEMINI_CLI_HOME: home.home }, files: home.files, links: home.links };
   },

@@ -91,7 +91,12 @@ export class TerminalService {
   }
 
   /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
-  resolveLaunch(spec: { provider: string; agentProfile: string; workingDirectory?: string | undefined }) {
+  resolveLaunch(spec: {
+    provider: string;
+    agentProfile: string;
+    workingDirectory?: string | undefined;
+    requestedTools?: string[] | undefined;
+  }) {
     return this.launcher.resolve(spec);
   }
 

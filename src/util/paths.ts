@@ -39,6 +39,11 @@ export class CaoPaths {
     return this.home;
   }
 
+  /** Settings CAO shares with the Python CAO's layout: custom roles (docs/tool-restrictions.md). */
+  get settings(): string {
+    return path.join(this.home, "settings.json");
+  }
+
   /** Local agent profiles. */
   get agentStore(): string {
     return path.join(this.home, "agent-store");

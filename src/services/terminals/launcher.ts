@@ -22,6 +22,10 @@ import type { CaoPaths } from "../../util/paths.js";
 import { ValidationError } from "../../util/validate.js";
 import { AbandonedWindows } from "../abandoned-windows.js";
 import { removeLaunchFiles, writeLaunchFiles } from "../launch-files.js";
+import { CAO_MCP_SERVER } from "../../providers/tool-vocabulary.js";
+import { loadCustomRoles } from "../tool-restrictions/custom-roles.js";
+import { resolveToolAccess, type ToolAccess } from "../tool-restrictions/resolve-tools.js";
+import { toolAccessLaunchFile } from "../tool-restrictions/tool-access-file.js";
 import { admit, type OperationGate } from "../operation-gate.js";
 import type { Panes } from "./panes.js";
 import type { TerminalSignals } from "./signals.js";
@@ -56,6 +60,11 @@ export interface CreateTerminal {
   workingDirectory?: string;
   /** Create the tmux session too (first terminal of a new session). */
   newSession: boolean;
+  /**
+   * The tools the launch asked for (`allowed_tools`, `["*"]` for yolo); undefined when it named none, and the
+   * profile's `allowedTools` or `role` decides (docs/tool-restrictions.md).
+   */
+  requestedTools?: string[] | undefined;
 }
 
 const POLL_MS = 100;
@@ -83,22 +92,32 @@ export class Launcher {
     return this.starting.has(id);
   }
 
-  /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
-  resolve(spec: { provider: string; agentProfile: string; workingDirectory?: string | undefined }) {
-    const { providers, profiles } = this.deps;
+  /**
+   * Checks a terminal's provider, profile, working directory and tools (400 for a bad one, or an unknown role),
+   * before anything is created.
+   */
+  resolve(spec: {
+    provider: string;
+    agentProfile: string;
+    workingDirectory?: string | undefined;
+    requestedTools?: string[] | undefined;
+  }) {
+    const { providers, profiles, paths } = this.deps;
     const provider = providers.get(spec.provider);
     this.binaryPath(provider);
-    return {
-      provider,
-      profile: profiles.load(spec.agentProfile),
-      workingDirectory: resolveWorkingDirectory(spec.workingDirectory),
-    };
+    const profile = profiles.load(spec.agentProfile);
+    const toolAccess = resolveToolAccess({
+      requested: spec.requestedTools,
+      profile,
+      customRoles: loadCustomRoles(paths.settings),
+    });
+    return { provider, profile, toolAccess, workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
   }
 
   /** Launches a terminal and waits for its agent; returns its record and the status it was first ready with. */
   async launch(spec: CreateTerminal): Promise<{ record: TerminalRecord; status: TerminalStatus }> {
     const { gate } = this.deps;
-    const { provider, profile, workingDirectory } = this.resolve(spec);
+    const { provider, profile, toolAccess, workingDirectory } = this.resolve(spec);
     let cwd = workingDirectory;
     if (gate.intercepts("pre_create_terminal")) {
       const op = await admit<"pre_create_terminal">(gate, {
@@ -112,7 +131,7 @@ export class Launcher {
     }
     const { id, window } = this.newName(spec.sessionName, profile.name);
     try {
-      return await this.start(spec, { provider, profile, cwd, id, window });
+      return await this.start(spec, { provider, profile, toolAccess, cwd, id, window });
     } finally {
       this.naming.delete(`${spec.sessionName}\0${window}`);
     }
@@ -136,10 +155,17 @@ export class Launcher {
 
   private async start(
     spec: CreateTerminal,
-    launch: { provider: Provider; profile: AgentProfile; cwd: string; id: string; window: string },
+    launch: {
+      provider: Provider;
+      profile: AgentProfile;
+      toolAccess: ToolAccess;
+      cwd: string;
+      id: string;
+      window: string;
+    },
   ): Promise<{ record: TerminalRecord; status: TerminalStatus }> {
     const { tmux, db, paths } = this.deps;
-    const { provider, profile, cwd, id, window } = launch;
+    const { provider, profile, toolAccess, cwd, id, window } = launch;
     const hooks = this.hooksFor(id, provider);
     const plan = provider.buildLaunch({
       terminalId: id,
@@ -151,7 +177,12 @@ export class Launcher {
       homeDir: this.deps.homeDir ?? os.homedir(),
       caoMcpServer: this.mcpServerFor(id),
       ...(hooks ? { hooks: hooks.endpoint } : {}),
+      ...(spec.requestedTools ? { requestedTools: spec.requestedTools } : {}),
+      allowedTools: toolAccess.allowed,
     });
+    // Kept for the hook check of each tool call (services/tool-restrictions/check-tool-call.ts).
+    const mcpServers = [CAO_MCP_SERVER, ...Object.keys(profile.mcpServers ?? {})];
+    const files = [...(plan.files ?? []), toolAccessLaunchFile(paths.runtime(id), { ...toolAccess, mcpServers })];
     // The agent's own variables are set in its window; its command runs as the window's command (see NewWindow).
     const windowSpec = {
       session: spec.sessionName,
@@ -169,7 +200,7 @@ export class Launcher {
     } else if (!(await tmux.hasSession(spec.sessionName)))
       throw new NotFoundError(`session ${spec.sessionName} not found`);
     // The agent reads its files (settings, MCP configuration) as it starts.
-    writeLaunchFiles(paths.runtime(id), plan.files ?? [], plan.links ?? []);
+    writeLaunchFiles(paths.runtime(id), files, plan.links ?? []);
     await (spec.newSession ? tmux.newSession(windowSpec) : tmux.newWindow(windowSpec)).catch((error: unknown) => {
       removeLaunchFiles(paths.runtime(id));
       throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
