@@ -297,6 +297,8 @@ export class Launcher {
     let status: TerminalStatus = "processing";
     let screen = "";
     let answered = 0;
+    /** The last dialog screen seen, answered when the next poll shows it unchanged. */
+    let answerable = "";
     while (Date.now() < deadline) {
       const probe = await this.deps.panes.probe(record);
       screen = probe.screen;
@@ -309,6 +311,14 @@ export class Launcher {
       if (status === "waiting_user_answer") {
         const keys = answered < MAX_FIRST_LAUNCH_ANSWERS ? provider.firstLaunchKeys?.(screen) : undefined;
         if (keys === undefined) return status; // a dialog CAO does not answer: up, and waiting for the user
+        // Answered only once it holds still for a poll: Claude Code may draw a dialog again right after its first
+        // paint, its cursor back on "No, exit", and a key meant for the first drawing then picks the wrong answer.
+        if (screen !== answerable) {
+          answerable = screen;
+          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+          continue;
+        }
+        answerable = "";
         answered++;
         this.deps.logger.info(
           { terminal: record.id, keys },
