@@ -373,9 +373,9 @@ describe("launch: argv and MCP configuration", () => {
     ["kiro_cli", "kiro-cli", ".kiro/agents"],
     ["q_cli", "q", ".aws/amazonq/cli-agents"],
   ] as const) {
-    it(`${name}: a per-terminal agent definition in ~/${agentsDir} carrying cao-mcp-server, started with --agent`, () => {
+    it(`${name}: a per-terminal agent definition in ~/${agentsDir} carrying cao-mcp-server, started with --agent (unrestricted: --trust-all-tools)`, () => {
       const ctx = context();
-      const { argv, files } = provider(name).buildLaunch(ctx);
+      const { argv, files } = provider(name).buildLaunch(unrestricted(ctx));
       expect(argv[0]).toBe(ctx.binaryPath);
       expect(argv.slice(argv.indexOf("--agent"), argv.indexOf("--agent") + 2)).toEqual([
         "--agent",

@@ -248,6 +248,15 @@ describe("each provider's permission flags for the built-in roles and yolo", () 
     expect(argvOf("codex", roles.yolo)[1]).toBe("--dangerously-bypass-approvals-and-sandbox");
   });
 
+  it("kiro_cli and q_cli: the list as the agent definition's allowedTools; --trust-all-tools for yolo only", () => {
+    for (const name of ["kiro_cli", "q_cli"]) {
+      const reviewer = providers.get(name).buildLaunch(context(roles.reviewer));
+      expect(reviewer.argv, name).not.toContain("--trust-all-tools");
+      expect(JSON.parse(reviewer.files![0]!.content).allowedTools, name).toEqual(roles.reviewer);
+      expect(providers.get(name).buildLaunch(context(roles.yolo)).argv, name).toContain("--trust-all-tools");
+    }
+  });
+
   it("opencode_cli: its permission config follows the role; the bypass for yolo only", () => {
     const permission = (allowed: string[]) =>
       JSON.parse(providers.get("opencode_cli").buildLaunch(context(allowed)).env!.OPENCODE_CONFIG_CONTENT!).permission;
