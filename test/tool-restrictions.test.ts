@@ -305,7 +305,7 @@ describe("the hook check: each CLI's native tool names read back into the vocabu
   it("reads, CAO's MCP tools and the CLI's own unnamed tools (@builtin) run for a reviewer", () => {
     for (const [provider, read, mcp] of [
       ["claude_code", "Read", "mcp__cao-mcp-server__handoff"],
-      ["codex", "Read", "mcp__cao-mcp-server__assign"],
+      ["codex", "Read", "mcp__cao_mcp_server__assign"],
       ["gemini_cli", "read_file", "mcp_cao-mcp-server_handoff"],
       ["qwen_cli", "grep_search", "mcp__cao-mcp-server__handoff"],
       ["copilot_cli", "view", "cao-mcp-server-handoff"],

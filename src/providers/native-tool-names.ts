@@ -19,10 +19,15 @@ export interface NativeToolNames {
   mcpServerOf(toolName: string, servers: readonly string[]): string | undefined;
 }
 
-/** `mcp__<server>__<tool>` (Claude Code, Codex, Qwen Code). */
+/**
+ * `mcp__<server>__<tool>` (Claude Code, Codex, Qwen Code). Codex spells the server with `_` for each character a
+ * function name cannot hold (`mcp__cao_mcp_server__handoff`), so both spellings name it.
+ */
 const doubleUnderscore = (toolName: string, servers: readonly string[]) =>
-  servers.find((server) => toolName.startsWith(`mcp__${server}__`)) ??
-  (toolName.startsWith("mcp__") ? toolName.slice(5).split("__")[0] : undefined);
+  servers.find(
+    (server) =>
+      toolName.startsWith(`mcp__${server}__`) || toolName.startsWith(`mcp__${server.replace(/[^A-Za-z0-9_]/g, "_")}__`),
+  ) ?? (toolName.startsWith("mcp__") ? toolName.slice(5).split("__")[0] : undefined);
 
 /** `<prefix><server><separator><tool>` for CLIs that join names with one character (Gemini, Copilot, opencode). */
 const joined =
