@@ -127,7 +127,7 @@ export class AgentHookService {
             point: "pre_tool_use",
             plugin: "cao",
             reason: refusal,
-            operation: { point: "pre_tool_use", ...base, toolName: call.toolName, toolInput: call.toolInput },
+            operation: { ...base, toolName: call.toolName, toolInput: call.toolInput },
           }),
         );
         return dialect.replyToTool({ decision: "deny", reason: refusal });
