@@ -225,13 +225,25 @@ describe("each provider's permission flags for the built-in roles and yolo", () 
     expect(argvOf("copilot_cli", roles.yolo)[1]).toBe("--allow-all");
   });
 
-  it("gemini_cli and qwen_cli: default approval mode, allowed tools pre-approved (Qwen also excludes the rest)", () => {
-    const gemini = argvOf("gemini_cli", roles.reviewer);
-    expect(after(gemini, "--approval-mode")).toBe("default");
-    expect(after(gemini, "--allowed-tools")).toBe(
-      "glob,grep_search,list_directory,read_file,read_many_files,search_file_content",
+  it("gemini_cli and qwen_cli: default approval mode, allowed tools pre-approved, the rest denied (a Gemini policy file, Qwen --exclude-tools)", () => {
+    const plan = providers.get("gemini_cli").buildLaunch(context(roles.reviewer));
+    expect(after(plan.argv, "--approval-mode")).toBe("default");
+    const policy = plan.files!.find((file) => file.path === after(plan.argv, "--policy"))!.content;
+    expect(policy).toBe(
+      [
+        "[[rule]]",
+        'toolName = ["glob","grep_search","list_directory","read_file","read_many_files","search_file_content"]',
+        'decision = "allow"',
+        "priority = 900",
+        "",
+        "[[rule]]",
+        'toolName = ["google_web_search","replace","run_shell_command","web_fetch","write_file"]',
+        'decision = "deny"',
+        "priority = 900",
+        "",
+      ].join("\n"),
     );
-    expect(gemini).not.toContain("--yolo");
+    expect(plan.argv).not.toContain("--yolo");
     expect(argvOf("gemini_cli", roles.yolo)[1]).toBe("--yolo");
     const qwen = argvOf("qwen_cli", roles.supervisor);
     expect(after(qwen, "--approval-mode")).toBe("default");
@@ -240,9 +252,9 @@ describe("each provider's permission flags for the built-in roles and yolo", () 
     expect(after(argvOf("qwen_cli", roles.yolo), "--approval-mode")).toBe("yolo");
   });
 
-  it("codex: asks on request in a sandbox that follows the role; the bypass for yolo only", () => {
+  it("codex: never asks, in a sandbox that follows the role; the bypass for yolo only", () => {
     const reviewer = argvOf("codex", roles.reviewer);
-    expect([after(reviewer, "--ask-for-approval"), after(reviewer, "--sandbox")]).toEqual(["on-request", "read-only"]);
+    expect([after(reviewer, "--ask-for-approval"), after(reviewer, "--sandbox")]).toEqual(["never", "read-only"]);
     expect(after(argvOf("codex", roles.developer), "--sandbox")).toBe("workspace-write");
     expect(reviewer).not.toContain("--dangerously-bypass-approvals-and-sandbox");
     expect(argvOf("codex", roles.yolo)[1]).toBe("--dangerously-bypass-approvals-and-sandbox");

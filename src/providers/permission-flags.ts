@@ -9,12 +9,16 @@ import { ALL_TOOLS, grantedCategories, grantedMcpServers } from "./tool-vocabula
 
 const unrestricted = (context: LaunchContext) => allowedToolsOf(context).includes(ALL_TOOLS);
 
-/** Codex has no per-tool flags: its sandbox follows whether the agent may change anything, and it asks when needed. */
+/**
+ * Codex has no per-tool flags: its sandbox follows whether the agent may change anything, and it never asks (it would
+ * ask before each MCP tool call, CAO's own included, with no way to pre-approve a server); a command the sandbox
+ * refuses fails back to the model. The per-tool part of the list is the hook check's.
+ */
 export function codexPermissionArgs(context: LaunchContext): string[] {
   if (unrestricted(context)) return ["--dangerously-bypass-approvals-and-sandbox"];
   const granted = grantedCategories(allowedToolsOf(context));
   const changes = granted.has("fs_write") || granted.has("execute_bash");
-  return ["--ask-for-approval", "on-request", "--sandbox", changes ? "workspace-write" : "read-only"];
+  return ["--ask-for-approval", "never", "--sandbox", changes ? "workspace-write" : "read-only"];
 }
 
 /**
@@ -36,11 +40,17 @@ export function copilotPermissionArgs(context: LaunchContext): string[] {
   return argv;
 }
 
-/** Gemini CLI: its default (asking) approval mode, the allowed native tools pre-approved. */
-export function geminiPermissionArgs(context: LaunchContext): string[] {
-  if (unrestricted(context)) return ["--yolo"];
-  const { granted } = nativeSplit(GEMINI_TOOL_NAMES, allowedToolsOf(context));
-  return ["--approval-mode", "default", ...(granted.length ? ["--allowed-tools", granted.join(",")] : [])];
+/**
+ * Gemini CLI: its default (asking) approval mode and a policy file of this launch's own (its policy engine; the older
+ * `--allowed-tools` prints a deprecation warning into the TUI): the allowed native tools allowed, the others denied.
+ */
+export function geminiPermissions(context: LaunchContext, policyFile: string): { argv: string[]; policy?: string } {
+  if (unrestricted(context)) return { argv: ["--yolo"] };
+  const { granted, withheld } = nativeSplit(GEMINI_TOOL_NAMES, allowedToolsOf(context));
+  const rule = (names: string[], decision: string) =>
+    names.length ? `[[rule]]\ntoolName = ${JSON.stringify(names)}\ndecision = "${decision}"\npriority = 900\n` : "";
+  const policy = [rule(granted, "allow"), rule(withheld, "deny")].filter(Boolean).join("\n");
+  return { argv: ["--approval-mode", "default", "--policy", policyFile], policy };
 }
 
 /** Qwen Code: its default (asking) approval mode, the allowed tools pre-approved, the others excluded. */
