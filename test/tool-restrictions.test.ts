@@ -258,6 +258,10 @@ describe("each provider's permission flags for the built-in roles and yolo", () 
     expect(after(argvOf("codex", roles.developer), "--sandbox")).toBe("workspace-write");
     expect(reviewer).not.toContain("--dangerously-bypass-approvals-and-sandbox");
     expect(argvOf("codex", roles.yolo)[1]).toBe("--dangerously-bypass-approvals-and-sandbox");
+    // cao-mcp-server's tools are approved up front when the list names it; otherwise Codex refuses them.
+    const approval = (argv: string[]) => argv.filter((arg) => arg.includes("default_tools_approval_mode"));
+    expect(approval(reviewer)).toEqual(['mcp_servers.cao-mcp-server.default_tools_approval_mode="approve"']);
+    expect(approval(argvOf("codex", ["fs_read"]))).toEqual([]);
   });
 
   it("kiro_cli and q_cli: the list as the agent definition's allowedTools; --trust-all-tools for yolo only", () => {
