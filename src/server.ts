@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp } from "./api/app.js";
 import { AgentHookService } from "./services/agent-hooks/agent-hook-service.js";
+import { ToolAccessReader } from "./services/tool-restrictions/tool-access-file.js";
 import { FailClosedMarker } from "./services/agent-hooks/hook-launch.js";
 import { HookTokens } from "./services/agent-hooks/hook-tokens.js";
 import { resolveExposure } from "./api/exposure.js";
@@ -210,6 +211,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     gate: registry,
     sink: journal,
     logger,
+    toolAccess: new ToolAccessReader((id) => paths.runtime(id)),
     reportStatus: (terminalId, status) => {
       statusMonitor.report(terminalId, status);
       if (status === "completed") inbox.turnEnded(terminalId);

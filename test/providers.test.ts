@@ -186,6 +186,9 @@ describe("launch: argv and MCP configuration", () => {
     };
   }
 
+  /** An unrestricted agent (yolo): each CLI gets its bypass, as these launches' first checks expect (see tool-access tests). */
+  const unrestricted = (ctx: LaunchContext): LaunchContext => ({ ...ctx, allowedTools: ["*"] });
+
   /** The argv as the terminal's shell sees it after CAO types the quoted command line. */
   function throughShell(argv: string[]): string[] {
     const line = ["printf", "%s\\0", ...argv].map(shellQuote).join(" ");
@@ -212,9 +215,9 @@ describe("launch: argv and MCP configuration", () => {
     }
   });
 
-  it("claude_code: --mcp-config file with cao-mcp-server (strict), the profile's prompt appended", () => {
+  it("claude_code: --mcp-config file with cao-mcp-server (strict), the profile's prompt appended; unrestricted, the bypass", () => {
     const ctx = context();
-    const plan = provider("claude_code").buildLaunch(ctx);
+    const plan = provider("claude_code").buildLaunch(unrestricted(ctx));
     expect(plan.argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--dangerously-skip-permissions"]);
     const configPath = plan.argv[plan.argv.indexOf("--mcp-config") + 1]!;
     expect(plan.argv).toContain("--strict-mcp-config");
@@ -226,7 +229,7 @@ describe("launch: argv and MCP configuration", () => {
 
   it("codex: -c overrides for mcp_servers.cao-mcp-server (command, args, env) and developer_instructions", () => {
     const ctx = context();
-    const { argv, files } = provider("codex").buildLaunch(ctx);
+    const { argv, files } = provider("codex").buildLaunch(unrestricted(ctx));
     expect(files ?? []).toEqual([]); // nothing written: ~/.codex/config.toml stays untouched
     const overrides = Object.fromEntries(
       argv.flatMap((arg, i) =>
@@ -280,7 +283,7 @@ describe("launch: argv and MCP configuration", () => {
       '{\n  // the user\'s own\n  "model": {"name": "gemini-2.5-pro"},\n  "mcpServers": {"mine": {"command": "mine-mcp"}}\n}\n',
     );
     fs.writeFileSync(path.join(userDir, "oauth_creds.json"), "{}");
-    const { argv, files, env, links } = provider("gemini_cli").buildLaunch(ctx);
+    const { argv, files, env, links } = provider("gemini_cli").buildLaunch(unrestricted(ctx));
     const home = path.join(ctx.caoHome, "runtime", "1a2b3c4d", "gemini-home");
     expect(env).toEqual({ GEMINI_CLI_HOME: home });
     // --skip-trust: the working directory is trusted for this session, so no trust question (and no restart).
@@ -315,9 +318,9 @@ describe("launch: argv and MCP configuration", () => {
     expect(fs.readFileSync(path.join(userDir, "tmp", "chats", "a.json"), "utf8")).toBe("{}");
   });
 
-  it("qwen_cli: --mcp-config file with cao-mcp-server (trusted), YOLO approval mode, the profile's prompt appended", () => {
+  it("qwen_cli: --mcp-config file with cao-mcp-server (trusted), YOLO approval mode when unrestricted, the profile's prompt appended", () => {
     const ctx = context();
-    const { argv, files, env } = provider("qwen_cli").buildLaunch(ctx);
+    const { argv, files, env } = provider("qwen_cli").buildLaunch(unrestricted(ctx));
     expect(env).toBeUndefined(); // nothing of the user's ~/.qwen is replaced or written
     expect(argv.slice(0, 3)).toEqual(["/opt/agents/bin/the-cli", "--approval-mode", "yolo"]);
     const configPath = argv[argv.indexOf("--mcp-config") + 1]!;
@@ -329,9 +332,9 @@ describe("launch: argv and MCP configuration", () => {
     expect(argv[argv.indexOf("--append-system-prompt") + 1]).toContain("`backticks` and a\nnewline.");
   });
 
-  it("copilot_cli: --allow-all, cao-mcp-server through --additional-mcp-config @file, the profile's prompt as a custom instructions file", () => {
+  it("copilot_cli: --allow-all when unrestricted, cao-mcp-server through --additional-mcp-config @file, the profile's prompt as a custom instructions file", () => {
     const ctx = context();
-    const { argv, files, env } = provider("copilot_cli").buildLaunch(ctx);
+    const { argv, files, env } = provider("copilot_cli").buildLaunch(unrestricted(ctx));
     const runtime = path.join(ctx.caoHome, "runtime", "1a2b3c4d");
     expect(argv.slice(0, 2)).toEqual(["/opt/agents/bin/the-cli", "--allow-all"]);
     const configArg = argv[argv.indexOf("--additional-mcp-config") + 1]!;
@@ -348,9 +351,9 @@ describe("launch: argv and MCP configuration", () => {
     expect(instructions.content).toContain("`backticks` and a\nnewline.");
   });
 
-  it("opencode_cli: OPENCODE_CONFIG_CONTENT with cao-mcp-server, the permission bypass and the profile's prompt as an instructions file", () => {
+  it("opencode_cli: OPENCODE_CONFIG_CONTENT with cao-mcp-server, the permission bypass when unrestricted and the profile's prompt as an instructions file", () => {
     const ctx = context();
-    const { argv, files, env } = provider("opencode_cli").buildLaunch(ctx);
+    const { argv, files, env } = provider("opencode_cli").buildLaunch(unrestricted(ctx));
     expect(argv).toEqual(["/opt/agents/bin/the-cli"]);
     const config = JSON.parse(env!.OPENCODE_CONFIG_CONTENT!);
     const server = config.mcp["cao-mcp-server"];
@@ -370,9 +373,9 @@ describe("launch: argv and MCP configuration", () => {
     ["kiro_cli", "kiro-cli", ".kiro/agents"],
     ["q_cli", "q", ".aws/amazonq/cli-agents"],
   ] as const) {
-    it(`${name}: a per-terminal agent definition in ~/${agentsDir} carrying cao-mcp-server, started with --agent`, () => {
+    it(`${name}: a per-terminal agent definition in ~/${agentsDir} carrying cao-mcp-server, started with --agent (unrestricted: --trust-all-tools)`, () => {
       const ctx = context();
-      const { argv, files } = provider(name).buildLaunch(ctx);
+      const { argv, files } = provider(name).buildLaunch(unrestricted(ctx));
       expect(argv[0]).toBe(ctx.binaryPath);
       expect(argv.slice(argv.indexOf("--agent"), argv.indexOf("--agent") + 2)).toEqual([
         "--agent",

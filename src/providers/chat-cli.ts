@@ -1,6 +1,8 @@
 import path from "node:path";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { dedent, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } from "./screen-text.js";
+import { allowedToolsOf } from "./native-tool-names.js";
+import { ALL_TOOLS } from "./tool-vocabulary.js";
 
 /*
  * Amazon Q CLI and Kiro CLI (run with --legacy-ui) share one line-oriented chat screen: the prompt
@@ -58,6 +60,8 @@ export function chatCliProvider(options: ChatCliOptions): Provider {
     binary: options.binary,
     buildLaunch(context: LaunchContext): LaunchPlan {
       const agent = chatAgentName(context);
+      const allowed = allowedToolsOf(context);
+      const unrestricted = allowed.includes(ALL_TOOLS);
       const file = path.join(context.homeDir, options.agentsDir, `${agent}.json`);
       const definition = {
         name: agent,
@@ -65,11 +69,19 @@ export function chatCliProvider(options: ChatCliOptions): Provider {
         prompt: context.profile.systemPrompt.trim(),
         mcpServers: mcpServersFor(context),
         tools: ["*"],
-        allowedTools: ["@cao-mcp-server"],
+        // Kiro and Q take CAO's vocabulary as it is (the Python CAO writes the list unchanged): the tools listed run
+        // without asking, any other asks. Only an unrestricted agent trusts every tool.
+        allowedTools: unrestricted ? ["@cao-mcp-server"] : [...allowed],
         ...(context.profile.model ? { model: context.profile.model } : {}),
       };
       return {
-        argv: [context.binaryPath, ...options.chatArgs, "--agent", agent, "--trust-all-tools"],
+        argv: [
+          context.binaryPath,
+          ...options.chatArgs,
+          "--agent",
+          agent,
+          ...(unrestricted ? ["--trust-all-tools"] : []),
+        ],
         // Outside $CAO_HOME/runtime: the terminal service records it and removes it with the terminal.
         files: [{ path: file, content: JSON.stringify(definition, null, 2) }],
       };

@@ -1,5 +1,7 @@
 import path from "node:path";
 import { claudeDialect, claudeHttpHooks } from "./hook-dialects/claude.js";
+import { claudePermissionArgs } from "./claude-permissions.js";
+import { CLAUDE_TOOL_NAMES } from "./native-tool-names.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import {
   answerBlock,
@@ -74,15 +76,17 @@ export const claudeCodeProvider: Provider = {
   name: "claude_code",
   binary: "claude",
   hookDialect: claudeDialect,
+  toolNames: CLAUDE_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const runtime = path.join(context.caoHome, "runtime", context.terminalId);
     const mcpConfig = path.join(runtime, "claude-mcp.json");
     const settings = path.join(runtime, "claude-settings.json");
-    // --settings layers settings for this launch only: the permission mode CAO chose is confirmed here rather than
-    // on a "Bypass Permissions mode … Yes, I accept" screen, and the user's ~/.claude/settings.json is never written.
+    const permissions = claudePermissionArgs(context);
+    // --settings layers settings for this launch only: a bypass CAO was asked for is confirmed here rather than on a
+    // "Bypass Permissions mode … Yes, I accept" screen, and the user's ~/.claude/settings.json is never written.
     const argv = [
       context.binaryPath,
-      "--dangerously-skip-permissions",
+      ...permissions.argv,
       "--settings",
       settings,
       "--mcp-config",
@@ -94,14 +98,14 @@ export const claudeCodeProvider: Provider = {
     return {
       argv,
       // As root Claude Code refuses --dangerously-skip-permissions unless told it runs in a sandbox (containers).
-      ...(context.asRoot ? { env: { IS_SANDBOX: "1" } } : {}),
+      ...(context.asRoot && permissions.bypass ? { env: { IS_SANDBOX: "1" } } : {}),
       files: [
         { path: mcpConfig, content: JSON.stringify({ mcpServers: mcpServersFor(context) }, null, 2) },
         {
           path: settings,
           content: JSON.stringify(
             {
-              skipDangerousModePermissionPrompt: true,
+              ...(permissions.bypass ? { skipDangerousModePermissionPrompt: true } : {}),
               ...(context.hooks ? { hooks: claudeHttpHooks(context.hooks) } : {}),
             },
             null,

@@ -11,6 +11,8 @@ import {
   tomlString,
   type Transcript,
 } from "./screen-text.js";
+import { allowedToolsOf, CODEX_TOOL_NAMES } from "./native-tool-names.js";
+import { codexPermissionArgs } from "./permission-flags.js";
 
 /*
  * Codex's TUI (run with --no-alt-screen, so the transcript stays in the pane's scrollback), bottom-up: a footer
@@ -103,9 +105,12 @@ function tomlKey(key: string): string {
 }
 
 /** `-c` overrides that give Codex one MCP server, without touching the user's ~/.codex/config.toml. */
-function mcpOverrides(name: string, server: McpServerConfig): string[] {
+function mcpOverrides(name: string, server: McpServerConfig, approved: boolean): string[] {
   const prefix = `mcp_servers.${tomlKey(name)}`;
   const out = ["-c", `${prefix}.command=${tomlString(server.command)}`];
+  // Codex asks before each MCP tool call; a server on the agent's tool list is approved up front, so the tools CAO
+  // allows run without a question (under approval "never", an unapproved one fails back to the model).
+  if (approved) out.push("-c", `${prefix}.default_tools_approval_mode="approve"`);
   if (server.args?.length) out.push("-c", `${prefix}.args=[${server.args.map(tomlString).join(", ")}]`);
   const env = Object.entries(server.env ?? {});
   if (env.length > 0)
@@ -117,19 +122,17 @@ export const codexProvider: Provider = {
   name: "codex",
   binary: "codex",
   hookDialect: codexDialect,
+  toolNames: CODEX_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
-    // The bypass flag is CAO's permission choice for now (every provider bypasses approvals); Codex accepts it as
-    // root and asks no confirmation for it.
-    const argv = [
-      context.binaryPath,
-      "--dangerously-bypass-approvals-and-sandbox",
-      "--no-alt-screen",
-      ...OFFLINE_SWITCHES,
-    ];
+    // The bypass only for an unrestricted agent (docs/tool-restrictions.md); Codex accepts it as root and asks no
+    // confirmation for it.
+    const argv = [context.binaryPath, ...codexPermissionArgs(context), "--no-alt-screen", ...OFFLINE_SWITCHES];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("-c", `developer_instructions=${tomlString(prompt)}`);
-    for (const [name, server] of Object.entries(mcpServersFor(context))) argv.push(...mcpOverrides(name, server));
+    const allowed = allowedToolsOf(context);
+    for (const [name, server] of Object.entries(mcpServersFor(context)))
+      argv.push(...mcpOverrides(name, server, allowed.includes("*") || allowed.includes(`@${name}`)));
     if (context.hooks) argv.push(...codexHookOverrides(context.hooks));
     return { argv };
   },

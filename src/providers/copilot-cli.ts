@@ -12,6 +12,8 @@ import {
   tailLooksIdle,
   type Transcript,
 } from "./screen-text.js";
+import { COPILOT_TOOL_NAMES } from "./native-tool-names.js";
+import { copilotPermissionArgs } from "./permission-flags.js";
 
 /*
  * GitHub Copilot CLI's TUI (1.0.x, alternate screen), bottom-up: a status line ("← open sidebar · Interactive ·
@@ -89,13 +91,14 @@ export const copilotCliProvider: Provider = {
   name: "copilot_cli",
   binary: "copilot",
   hookDialect: copilotDialect,
+  toolNames: COPILOT_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const runtime = path.join(context.caoHome, "runtime", context.terminalId);
     const mcpConfig = path.join(runtime, "copilot-mcp.json");
-    // --allow-all (= --yolo: tools, paths, URLs) is the bypass every provider gets today; a per-profile setup would
-    // use --allow-tool/--deny-tool instead. --additional-mcp-config adds servers for this session only, on top of
-    // the user's ~/.copilot/mcp-config.json, which stays untouched.
-    const argv = [context.binaryPath, "--allow-all", "--additional-mcp-config", `@${mcpConfig}`];
+    // --allow-all (= --yolo: tools, paths, URLs) only for an unrestricted agent, --allow-tool/--deny-tool otherwise
+    // (docs/tool-restrictions.md). --additional-mcp-config adds servers for this session only, on top of the user's
+    // ~/.copilot/mcp-config.json, which stays untouched.
+    const argv = [context.binaryPath, ...copilotPermissionArgs(context), "--additional-mcp-config", `@${mcpConfig}`];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const servers = Object.fromEntries(
       Object.entries(mcpServersFor(context)).map(([name, server]) => [

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { perLaunchGeminiHome } from "./gemini-home.js";
 import { caoHookVariables } from "./hook-dialects/command-hook.js";
 import { geminiCommandHooks, geminiDialect } from "./hook-dialects/gemini.js";
@@ -12,6 +13,8 @@ import {
   tailLooksIdle,
   type Transcript,
 } from "./screen-text.js";
+import { GEMINI_TOOL_NAMES } from "./native-tool-names.js";
+import { geminiPermissions } from "./permission-flags.js";
 
 /*
  * Gemini CLI's TUI (0.61), bottom-up: a status bar (workspace, sandbox, model), the input line (`*   Type your
@@ -80,6 +83,7 @@ export const geminiCliProvider: Provider = {
   name: "gemini_cli",
   binary: "gemini",
   hookDialect: geminiDialect,
+  toolNames: GEMINI_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const servers = Object.fromEntries(
       Object.entries(mcpServersFor(context)).map(([name, server]) => [
@@ -97,9 +101,17 @@ export const geminiCliProvider: Provider = {
     });
     // --skip-trust trusts the working directory CAO was told to use for this session only: the trust question is
     // never drawn (answering it makes Gemini restart itself), and stdio MCP servers need a trusted folder.
-    const argv = [context.binaryPath, "--yolo", "--skip-trust"];
+    const permissions = geminiPermissions(
+      context,
+      path.join(context.caoHome, "runtime", context.terminalId, "gemini-policy.toml"),
+    );
+    const policyFiles =
+      permissions.policy !== undefined
+        ? [{ path: permissions.argv[permissions.argv.length - 1]!, content: permissions.policy }]
+        : [];
+    const argv = [context.binaryPath, ...permissions.argv, "--skip-trust"];
     if (context.profile.model) argv.push("--model", context.profile.model);
-    return { argv, env: { GEMINI_CLI_HOME: home.home }, files: home.files, links: home.links };
+    return { argv, env: { GEMINI_CLI_HOME: home.home }, files: [...home.files, ...policyFiles], links: home.links };
   },
   getStatus(screenText: string): TerminalStatus {
     const screen = read(screenText);

@@ -12,6 +12,7 @@ import { packagePath } from "../util/package-root.js";
 import { claudeDialect, claudeHttpHooks } from "./hook-dialects/claude.js";
 import type { LaunchContext, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { lastIndexMatching, mcpServersFor, screenLines, stripAnsi } from "./screen-text.js";
+import { CLAUDE_TOOL_NAMES } from "./native-tool-names.js";
 
 /** dist/mock-agent/main.js of this package (the bin cao-mock-agent): the agent always runs compiled. */
 export function mockAgentScript(): string {
@@ -29,6 +30,8 @@ export const mockProvider: Provider = {
   binary: "cao-mock-agent",
   bundled: true,
   hookDialect: claudeDialect,
+  // The mock agent's tools are named as Claude Code's (its /sh runs as Bash).
+  toolNames: CLAUDE_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const runtime = path.join(context.caoHome, "runtime", context.terminalId);
     const configFile = path.join(runtime, "mcp.json");

@@ -4,6 +4,8 @@ import { opencodeDialect } from "./hook-dialects/opencode.js";
 import { opencodePluginSource } from "./hook-dialects/opencode-plugin.js";
 import type { LaunchContext, LaunchFile, LaunchPlan, Provider, TerminalStatus } from "./provider.js";
 import { dedent, lastIndexMatching, mcpServersFor, screenLines, tailLooksIdle } from "./screen-text.js";
+import { OPENCODE_TOOL_NAMES } from "./native-tool-names.js";
+import { opencodePermission } from "./permission-flags.js";
 
 /*
  * opencode's TUI (1.18.x, full screen). A fresh start shows the home view: the logo and a centred input box
@@ -33,19 +35,6 @@ const DIALOG = /△ Permission required|Allow once\s+Allow always\s+Reject|⇆ s
  */
 const INLINE_TOOL =
   /^(?:[→←]\s+(?:Read|Write|Edit|List|Skill|Asked|Access|Loading skill|Reading file|Preparing|Switching)\b|✱\s+(?:Glob|Grep|Finding|Searching)\b|%\s+(?:WebFetch|Patch|Fetching|Preparing)\b|◈\s|⚙\s|✗\s.*failed$|⟳\s|#\s+(?:Todos|Shell command)\b|[\u2800-\u28ff]\s)/;
-/**
- * The bypass CAO gives every provider today: each permission opencode would otherwise ask about (files outside the
- * working directory, .env reads, a repeated failing tool call) allowed. A per-profile setup would narrow this.
- */
-const BYPASS = {
-  read: "allow",
-  edit: "allow",
-  bash: "allow",
-  webfetch: "allow",
-  external_directory: "allow",
-  doom_loop: "allow",
-};
-
 interface Screen {
   lines: string[];
   /** Index of the input box's `╹▀▀▀` line, or -1 when none is drawn (starting up, or a dialog instead). */
@@ -106,6 +95,7 @@ function configContent(
   } catch {
     // not JSON: opencode itself would skip it
   }
+  const permission = opencodePermission(context);
   const mcp = Object.fromEntries(
     Object.entries(mcpServersFor(context)).map(([name, server]) => [
       name,
@@ -120,7 +110,7 @@ function configContent(
   return JSON.stringify({
     ...own,
     mcp: { ...own.mcp, ...mcp },
-    permission: { ...(typeof own.permission === "object" ? own.permission : {}), ...BYPASS },
+    permission: { ...(typeof own.permission === "object" ? own.permission : {}), ...permission },
     ...(instructionsFile
       ? { instructions: [...(Array.isArray(own.instructions) ? own.instructions : []), instructionsFile] }
       : {}),
@@ -134,6 +124,7 @@ export const opencodeCliProvider: Provider = {
   name: "opencode_cli",
   binary: "opencode",
   hookDialect: opencodeDialect,
+  toolNames: OPENCODE_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const argv = [context.binaryPath];
     if (context.profile.model) argv.push("--model", context.profile.model);

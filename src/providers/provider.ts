@@ -4,6 +4,7 @@
  */
 import type { TerminalStatus } from "../contract/vocabulary.js";
 import type { HookDialect } from "./hook-dialect.js";
+import type { NativeToolNames } from "./native-tool-names.js";
 
 export { TERMINAL_STATUSES, type TerminalStatus } from "../contract/vocabulary.js";
 
@@ -66,6 +67,12 @@ export interface LaunchContext {
    * Undefined when the launch named none (docs/tool-restrictions.md).
    */
   requestedTools?: string[];
+  /**
+   * The tools this agent may use, resolved by CAO from `requestedTools`, the profile's `allowedTools` and `role`
+   * (vocabulary names, `["*"]` when unrestricted; docs/tool-restrictions.md). The provider turns it into its CLI's
+   * permission flags; absent, the developer role's list applies.
+   */
+  allowedTools?: string[];
 }
 
 /**
@@ -110,6 +117,11 @@ export interface Provider {
    * one, CAO sees the agent from its screen only.
    */
   readonly hookDialect?: HookDialect;
+  /**
+   * The CLI's own names for the vocabulary's tool categories, for the server's check of each tool call its hooks
+   * report (docs/tool-restrictions.md). Absent: CAO cannot tell its tools apart and checks none.
+   */
+  readonly toolNames?: NativeToolNames;
   /**
    * Keys that answer a first-launch screen CAO may answer for the user (trust of the working directory it was told
    * to use, the confirmation of the permission mode it chose), or undefined when the screen shows none. Asked while

@@ -12,6 +12,8 @@ import {
   tailLooksIdle,
   type Transcript,
 } from "./screen-text.js";
+import { QWEN_TOOL_NAMES } from "./native-tool-names.js";
+import { qwenPermissionArgs } from "./permission-flags.js";
 
 /*
  * Qwen Code's TUI (0.24), bottom-up: a footer (`➜ <dir> · <model>`, then the mode: "YOLO mode (shift + tab to
@@ -59,6 +61,7 @@ export const qwenCliProvider: Provider = {
   name: "qwen_cli",
   binary: "qwen",
   hookDialect: qwenDialect,
+  toolNames: QWEN_TOOL_NAMES,
   buildLaunch(context: LaunchContext): LaunchPlan {
     const mcpConfig = path.join(context.caoHome, "runtime", context.terminalId, "qwen-mcp.json");
     const servers = Object.fromEntries(
@@ -67,10 +70,10 @@ export const qwenCliProvider: Provider = {
         name === "cao-mcp-server" ? { ...server, trust: true } : server,
       ]),
     );
-    // --approval-mode yolo rather than Qwen's default "auto", where a classifier (a model call of its own) judges
-    // risky tool calls: every provider bypasses approvals for now, and the mode is one flag to change per profile.
+    // --approval-mode default (it asks) or yolo for an unrestricted agent, never Qwen's own default "auto", where a
+    // classifier (a model call of its own) judges risky tool calls (docs/tool-restrictions.md).
     // --mcp-config adds cao-mcp-server for this launch to the user's own servers; ~/.qwen/settings.json stays as is.
-    const argv = [context.binaryPath, "--approval-mode", "yolo", "--mcp-config", mcpConfig];
+    const argv = [context.binaryPath, ...qwenPermissionArgs(context), "--mcp-config", mcpConfig];
     if (context.profile.model) argv.push("--model", context.profile.model);
     const prompt = context.profile.systemPrompt.trim();
     if (prompt) argv.push("--append-system-prompt", prompt);

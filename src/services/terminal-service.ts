@@ -94,7 +94,12 @@ export class TerminalService {
   }
 
   /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
-  resolveLaunch(spec: { provider?: string | undefined; agentProfile: string; workingDirectory?: string | undefined }) {
+  resolveLaunch(spec: {
+    provider?: string | undefined;
+    agentProfile: string;
+    workingDirectory?: string | undefined;
+    allowedTools?: string[] | undefined;
+  }) {
     return this.launcher.resolve(spec);
   }
 

@@ -59,7 +59,10 @@ export class CaoPaths {
     return path.join(this.home, "skills");
   }
 
-  /** Extra profile and skill directories, in the Python CAO's settings.json format (docs/profiles.md). */
+  /**
+   * Settings in the Python CAO's settings.json format: extra profile and skill directories (docs/profiles.md) and
+   * custom roles (docs/tool-restrictions.md).
+   */
   get settings(): string {
     return path.join(this.home, "settings.json");
   }

@@ -13,6 +13,7 @@ import {
   AgentToolStartedEvent,
   AgentTurnEndedEvent,
   AgentTurnStartedEvent,
+  OperationDeniedEvent,
 } from "../../plugins/api/events.js";
 import {
   UNMODIFIABLE_INPUT_REASON,
@@ -24,6 +25,8 @@ import type { ProviderRegistry } from "../../providers/index.js";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../../util/errors.js";
 import type { EventSink } from "../event-sink.js";
 import type { OperationGate } from "../operation-gate.js";
+import { toolCallRefusal } from "../tool-restrictions/check-tool-call.js";
+import type { ToolAccessReader } from "../tool-restrictions/tool-access-file.js";
 import type { HookTokens } from "./hook-tokens.js";
 import { messageNeedle, TurnTracker } from "./turn-tracker.js";
 
@@ -37,6 +40,8 @@ export interface AgentHookDeps {
   gate: OperationGate;
   sink: EventSink;
   logger: Logger;
+  /** Each terminal's resolved tool access, for CAO's own check of its tool calls (docs/tool-restrictions.md). */
+  toolAccess?: ToolAccessReader;
   /** A status the hooks reported (prompt taken, turn ended, permission asked); the status monitor decides. */
   reportStatus?: (terminalId: string, status: TerminalStatus) => void;
 }
@@ -82,6 +87,7 @@ export class AgentHookService {
   /** Forget a terminal's turn state (it was removed). */
   forget(terminalId: string): void {
     this.turns.forget(terminalId);
+    this.deps.toolAccess?.forget(terminalId);
   }
 
   private dialectOf(record: TerminalRecord): HookDialect {
@@ -111,8 +117,21 @@ export class AgentHookService {
         sink.dispatch(new AgentTurnStartedEvent({ ...base, prompt: call.prompt }));
         this.deps.reportStatus?.(record.id, "processing");
         return {};
-      case "tool_started":
-        return this.toolStarted(base, dialect, call);
+      case "tool_started": {
+        const refusal = this.refusal(record, call.toolName);
+        if (refusal === undefined) return this.toolStarted(base, dialect, call);
+        // The same event a plugin's deny makes, with CAO as the one that denied it.
+        sink.dispatch(
+          new OperationDeniedEvent({
+            sessionId: record.session_name,
+            point: "pre_tool_use",
+            plugin: "cao",
+            reason: refusal,
+            operation: { ...base, toolName: call.toolName, toolInput: call.toolInput },
+          }),
+        );
+        return dialect.replyToTool({ decision: "deny", reason: refusal });
+      }
       case "tool_finished": {
         const measured = this.turns.toolFinished(record.id, call.toolUseId ?? call.toolName);
         sink.dispatch(
@@ -141,6 +160,15 @@ export class AgentHookService {
       case "ignored":
         return {};
     }
+  }
+
+  /** Why CAO's tool restrictions refuse this call, or undefined (allowed, or a terminal with nothing recorded). */
+  private refusal(record: TerminalRecord, toolName: string): string | undefined {
+    const names = this.deps.providers.has(record.provider)
+      ? this.deps.providers.get(record.provider).toolNames
+      : undefined;
+    const access = this.deps.toolAccess?.accessOf(record.id);
+    return names && access ? toolCallRefusal(names, access, toolName) : undefined;
   }
 
   private async turnEnded(

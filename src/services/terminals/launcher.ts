@@ -23,6 +23,10 @@ import type { CaoPaths } from "../../util/paths.js";
 import { ValidationError } from "../../util/validate.js";
 import { AbandonedWindows } from "../abandoned-windows.js";
 import { removeLaunchFiles, writeLaunchFiles } from "../launch-files.js";
+import { CAO_MCP_SERVER } from "../../providers/tool-vocabulary.js";
+import { loadCustomRoles } from "../tool-restrictions/custom-roles.js";
+import { resolveToolAccess, type ToolAccess } from "../tool-restrictions/resolve-tools.js";
+import { toolAccessLaunchFile } from "../tool-restrictions/tool-access-file.js";
 import { admit, type OperationGate } from "../operation-gate.js";
 import type { Panes } from "./panes.js";
 import type { TerminalSignals } from "./signals.js";
@@ -60,7 +64,10 @@ export interface CreateTerminal {
   workingDirectory?: string;
   /** The terminal whose handoff or assign creates this one. */
   callerId?: string;
-  /** The tool list this launch asks for (LaunchContext.requestedTools). */
+  /**
+   * The tools the launch asked for (`allowed_tools`, `["*"]` for yolo; LaunchContext.requestedTools); undefined when
+   * it named none, and the profile's `allowedTools` or `role` decides (docs/tool-restrictions.md).
+   */
   allowedTools?: string[];
   /** Create the tmux session too (first terminal of a new session). */
   newSession: boolean;
@@ -91,13 +98,26 @@ export class Launcher {
     return this.starting.has(id);
   }
 
-  /** Checks a terminal's provider, profile and working directory (400 for a bad one), before anything is created. */
-  resolve(spec: { provider?: string | undefined; agentProfile: string; workingDirectory?: string | undefined }) {
+  /**
+   * Checks a terminal's provider, profile, working directory and tools (400 for a bad one, or an unknown role),
+   * before anything is created.
+   */
+  resolve(spec: {
+    provider?: string | undefined;
+    agentProfile: string;
+    workingDirectory?: string | undefined;
+    allowedTools?: string[] | undefined;
+  }) {
     // The prompt an agent gets ends with the skill catalog (docs/skills.md); the provider choice reads the profile.
     const profile = this.deps.profiles.loadForLaunch(spec.agentProfile);
     const provider = this.chooseProvider(spec.provider, profile);
     this.binaryPath(provider);
-    return { provider, profile, workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
+    const toolAccess = resolveToolAccess({
+      requested: spec.allowedTools,
+      profile,
+      customRoles: loadCustomRoles(this.deps.paths.settings),
+    });
+    return { provider, profile, toolAccess, workingDirectory: resolveWorkingDirectory(spec.workingDirectory) };
   }
 
   /** The provider asked for, else the profile's, else the server's default; an unknown one is a 400 saying where it came from. */
@@ -123,7 +143,7 @@ export class Launcher {
   /** Launches a terminal and waits for its agent; returns its record and the status it was first ready with. */
   async launch(spec: CreateTerminal): Promise<{ record: TerminalRecord; status: TerminalStatus }> {
     const { gate } = this.deps;
-    const { provider, profile, workingDirectory } = this.resolve(spec);
+    const { provider, profile, toolAccess, workingDirectory } = this.resolve(spec);
     let cwd = workingDirectory;
     if (gate.intercepts("pre_create_terminal")) {
       const op = await admit<"pre_create_terminal">(gate, {
@@ -137,7 +157,7 @@ export class Launcher {
     }
     const { id, window } = this.newName(spec.sessionName, profile.name);
     try {
-      return await this.start(spec, { provider, profile, cwd, id, window });
+      return await this.start(spec, { provider, profile, toolAccess, cwd, id, window });
     } finally {
       this.naming.delete(`${spec.sessionName}\0${window}`);
     }
@@ -161,10 +181,17 @@ export class Launcher {
 
   private async start(
     spec: CreateTerminal,
-    launch: { provider: Provider; profile: AgentProfile; cwd: string; id: string; window: string },
+    launch: {
+      provider: Provider;
+      profile: AgentProfile;
+      toolAccess: ToolAccess;
+      cwd: string;
+      id: string;
+      window: string;
+    },
   ): Promise<{ record: TerminalRecord; status: TerminalStatus }> {
     const { tmux, db, paths } = this.deps;
-    const { provider, profile, cwd, id, window } = launch;
+    const { provider, profile, toolAccess, cwd, id, window } = launch;
     const hooks = this.hooksFor(id, provider);
     const plan = provider.buildLaunch({
       terminalId: id,
@@ -177,7 +204,11 @@ export class Launcher {
       caoMcpServer: this.mcpServerFor(id),
       ...(hooks ? { hooks: hooks.endpoint } : {}),
       ...(spec.allowedTools ? { requestedTools: [...spec.allowedTools] } : {}),
+      allowedTools: toolAccess.allowed,
     });
+    // Kept for the hook check of each tool call (services/tool-restrictions/check-tool-call.ts).
+    const mcpServers = [CAO_MCP_SERVER, ...Object.keys(profile.mcpServers ?? {})];
+    const files = [...(plan.files ?? []), toolAccessLaunchFile(paths.runtime(id), { ...toolAccess, mcpServers })];
     // The agent's own variables are set in its window; its command runs as the window's command (see NewWindow).
     const windowSpec = {
       session: spec.sessionName,
@@ -195,7 +226,7 @@ export class Launcher {
     } else if (!(await tmux.hasSession(spec.sessionName)))
       throw new NotFoundError(`session ${spec.sessionName} not found`);
     // The agent reads its files (settings, MCP configuration) as it starts.
-    writeLaunchFiles(paths.runtime(id), plan.files ?? [], plan.links ?? []);
+    writeLaunchFiles(paths.runtime(id), files, plan.links ?? []);
     await (spec.newSession ? tmux.newSession(windowSpec) : tmux.newWindow(windowSpec)).catch((error: unknown) => {
       removeLaunchFiles(paths.runtime(id));
       throw this.abandoned.noteIfUnanswered(error, spec.sessionName, window);
@@ -294,6 +325,8 @@ export class Launcher {
     let status: TerminalStatus = "processing";
     let screen = "";
     let answered = 0;
+    /** The last dialog screen seen, answered when the next poll shows it unchanged. */
+    let answerable = "";
     while (Date.now() < deadline) {
       const probe = await this.deps.panes.probe(record);
       screen = probe.screen;
@@ -306,6 +339,14 @@ export class Launcher {
       if (status === "waiting_user_answer") {
         const keys = answered < MAX_FIRST_LAUNCH_ANSWERS ? provider.firstLaunchKeys?.(screen) : undefined;
         if (keys === undefined) return status; // a dialog CAO does not answer: up, and waiting for the user
+        // Answered only once it holds still for a poll: Claude Code may draw a dialog again right after its first
+        // paint, its cursor back on "No, exit", and a key meant for the first drawing then picks the wrong answer.
+        if (screen !== answerable) {
+          answerable = screen;
+          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+          continue;
+        }
+        answerable = "";
         answered++;
         this.deps.logger.info(
           { terminal: record.id, keys },
