@@ -2,7 +2,7 @@
  * Tool restrictions (docs/tool-restrictions.md) with the real Claude Code CLI and the model double: a `role: reviewer`
  * agent launches without the permission bypass and without the writing tools, so a Write the model asks for never
  * lands and the model is told; an unrestricted profile (`allowedTools: ["*"]`, what yolo asks for) writes the same
- * file; and a permission question of Claude Code's own shows as waiting_user_answer and is answered with keys.
+ * file; and a permission question of Claude Code's own shows as waiting_user_answer and is answered with POST /terminals/:id/key.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -104,8 +104,19 @@ describe("claude_code: tool restrictions from role and allowedTools", { timeout:
     });
     expect(fs.existsSync(file)).toBe(false);
     expect(await rig.fullOutput(developer.id)).toContain("Do you want to create settings.json?");
-    // Keys straight to its tmux window (the key route, POST /terminals/:id/key, is not in this branch).
-    rig.server.tmux("send-keys", "-t", `${session}:${developer.name}`, "Enter");
+    // Answered as a user would from a script or the dashboard: POST /terminals/:id/key. Claude Code ignores keys for
+    // a moment after it shows a question (so that typing cannot approve by accident): a key sent the instant the
+    // status says waiting_user_answer can be lost, and is pressed again while the question is still there.
+    for (let press = 0; ; press++) {
+      expect(await rig.server.client.sendKey(developer.id, "Enter")).toEqual({ success: true });
+      try {
+        await rig.double.waitForRequest(() => rig.double.requestsFor(prompt).length >= 2, 3_000);
+        break;
+      } catch (error) {
+        const stillAsking = (await rig.fullOutput(developer.id)).includes("Do you want to create settings.json?");
+        if (press >= 3 || !stillAsking) throw error;
+      }
+    }
     await rig.double.waitForRequest(() => rig.double.requestsFor(prompt).length >= 2, 60_000);
     await rig.waitForStatus(developer.id, "completed");
     expect(fs.readFileSync(file, "utf8")).toBe("{}");
