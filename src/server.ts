@@ -2,6 +2,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp } from "./api/app.js";
+import { AgentStepRunner } from "./services/agent-step.js";
 import { AgentHookService } from "./services/agent-hooks/agent-hook-service.js";
 import { ToolAccessReader } from "./services/tool-restrictions/tool-access-file.js";
 import { FailClosedMarker } from "./services/agent-hooks/hook-launch.js";
@@ -246,6 +247,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     journal,
     agentHooks,
     flows,
+    agentSteps: new AgentStepRunner({ sessions, terminals }),
     activity,
     ...(fleetSettings ? { fleet: fleetSettings } : {}),
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),

@@ -76,6 +76,7 @@ const STATE_CHANGING: [string, string, () => string][] = [
   ["POST", "/plugins/:name/enable", () => "/plugins/webhook/enable"],
   ["POST", "/plugins/:name/disable", () => "/plugins/webhook/disable"],
   ["POST", "/plugins/rescan", () => "/plugins/rescan"],
+  ["POST", "/terminals/run-step", () => "/terminals/run-step?agent=developer&prompt=hi&provider=mock"],
   // A flow would run an agent on a schedule: the most lasting thing a page could plant.
   [
     "POST",

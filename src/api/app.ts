@@ -7,6 +7,7 @@ import type { PluginRegistry } from "../plugins/host/registry.js";
 import type { ProviderRegistry } from "../providers/index.js";
 import type { AgentHookService } from "../services/agent-hooks/agent-hook-service.js";
 import type { EventJournal } from "../services/event-journal.js";
+import type { AgentStepRunner } from "../services/agent-step.js";
 import type { FlowService } from "../services/flows/flow-service.js";
 import type { InboxService } from "../services/inbox-service.js";
 import type { PaneActivity } from "../services/pane-activity.js";
@@ -19,6 +20,7 @@ import { createRequestGate, type Refusal } from "./request-gate.js";
 import { agentHookRoutes } from "./routes/agent-hooks.js";
 import { eventRoutes } from "./routes/events.js";
 import { flowRoutes } from "./routes/flows.js";
+import { runStepRoutes } from "./routes/run-step.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { inboxRoutes } from "./routes/inbox.js";
@@ -44,6 +46,8 @@ export interface AppDeps {
   journal: EventJournal;
   agentHooks: AgentHookService;
   flows: FlowService;
+  /** One agent step in one call (POST /terminals/run-step, the Python CAO's handoff). */
+  agentSteps: AgentStepRunner;
   /** Which panes printed: drives the live screen stream (without it the stream polls). */
   activity?: PaneActivity;
   /** This server's fleet (docs/fleet.md), when it is in one: the /fleet routes answer from it. */
@@ -97,6 +101,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   inboxRoutes(app, deps);
   eventRoutes(app, deps);
   flowRoutes(app, deps);
+  runStepRoutes(app, deps);
   fleetRoutes(app, deps);
   dashboardRoutes(app);
   return app;

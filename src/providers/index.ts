@@ -6,7 +6,7 @@ import { claudeCodeProvider } from "./claude-code.js";
 import { codexProvider } from "./codex.js";
 import { copilotCliProvider } from "./copilot-cli.js";
 import { geminiCliProvider } from "./gemini-cli.js";
-import { mockProvider } from "./mock.js";
+import { mockCliProvider, mockProvider } from "./mock.js";
 import { qwenCliProvider } from "./qwen-cli.js";
 import { opencodeCliProvider } from "./opencode-cli.js";
 import type { Provider } from "./provider.js";
@@ -76,6 +76,7 @@ export class ProviderRegistry {
 export function defaultProviders(): Provider[] {
   return [
     mockProvider,
+    mockCliProvider,
     claudeCodeProvider,
     codexProvider,
     kiroCliProvider,

@@ -89,3 +89,9 @@ export const mockProvider: Provider = {
   },
   startupTimeoutMs: 15_000,
 };
+
+/**
+ * The Python CAO's name for its credential-free test provider (`mock_cli`): scripts and CI jobs written for the
+ * Python CAO run here unchanged, against the same mock agent (docs/compatibility.md).
+ */
+export const mockCliProvider: Provider = { ...mockProvider, name: "mock_cli" };
