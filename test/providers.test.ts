@@ -54,7 +54,9 @@ function mainScreen(name: string, status: "idle" | "completed"): ReturnType<type
 
 describe("recorded screens", () => {
   it("every real provider is registered and has a recorded screen for each of the five statuses", () => {
-    expect([...providers.keys()].sort()).toEqual(["mock", ...REAL].sort());
+    // mock_cli is the mock agent under the Python CAO's name for it (docs/compatibility.md).
+    expect([...providers.keys()].sort()).toEqual(["mock", "mock_cli", ...REAL].sort());
+    expect({ ...providers.get("mock_cli"), name: "mock" }).toEqual(providers.get("mock"));
     for (const name of REAL) {
       const statuses = new Set(screens(name).map((s) => s.status));
       expect([...statuses].sort(), name).toEqual([...TERMINAL_STATUSES].sort());
