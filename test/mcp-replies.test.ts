@@ -68,7 +68,13 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
 const terminalsOfSession = () => t.client.sessionTerminals("replies");
 
 describe("workers know their caller", () => {
-  it("an assigned worker records its caller and inherits the caller's allowed_tools; an unrestricted caller passes none", async () => {
+  it("an assigned worker records its caller and gets its own profile's tools, whatever the caller's (the Python CAO's rule)", async () => {
+    // The worker's profile decides (its allowedTools, its role, else the developer role); a restricted caller's list
+    // does not carry over, nor does an unrestricted caller lift the worker's.
+    const developerTools = (await t.client.profile("developer")).allowed_tools;
+    const reviewerTools = (await t.client.profile("reviewer")).allowed_tools;
+    expect(developerTools).toContain("execute_bash");
+    expect(reviewerTools).not.toContain("execute_bash");
     const fromRestricted = await call(await mcpAs(restricted.id), "assign", {
       agent_profile: "developer",
       message: "fix it",
@@ -79,7 +85,7 @@ describe("workers know their caller", () => {
     });
     expect(await t.client.getTerminal(fromRestricted.terminal_id)).toMatchObject({
       caller_id: restricted.id,
-      allowed_tools: ["fs_read", "@cao-mcp-server"],
+      allowed_tools: developerTools,
     });
     const fromUnrestricted = await call(await mcpAs(unrestricted.id), "assign", {
       agent_profile: "reviewer",
@@ -87,7 +93,7 @@ describe("workers know their caller", () => {
     });
     expect(await t.client.getTerminal(fromUnrestricted.terminal_id)).toMatchObject({
       caller_id: unrestricted.id,
-      allowed_tools: null,
+      allowed_tools: reviewerTools,
     });
     // The task the worker got names its caller, in the Python CAO's words.
     await waitFor(
@@ -113,7 +119,10 @@ describe("workers know their caller", () => {
       15_000,
       "the handoff's worker",
     );
-    expect(worker).toMatchObject({ caller_id: restricted.id, allowed_tools: ["fs_read", "@cao-mcp-server"] });
+    expect(worker).toMatchObject({
+      caller_id: restricted.id,
+      allowed_tools: (await t.client.profile("developer")).allowed_tools,
+    });
     expect(await handoff).toMatchObject({
       success: true,
       output: "Mock answer (developer): add tests\n(24 characters, 1 line received)",

@@ -100,6 +100,10 @@ export interface ProfileDetail {
   model: string | null;
   system_prompt: string;
   mcp_servers: Record<string, { command: string; args?: string[]; env?: Record<string, string> }>;
+  /** The front matter's `role`, or null. */
+  role: string | null;
+  /** The tools an agent of this profile gets when its launch names none (`["*"]`: unrestricted). */
+  allowed_tools: string[];
 }
 
 /** A row of `GET /plugins`. */

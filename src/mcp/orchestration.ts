@@ -40,9 +40,9 @@ export class Orchestrator {
     const me = await this.client.getTerminal(this.self);
     const directory = workingDirectory ?? (await this.client.workingDirectory(this.self)).working_directory;
     const profile = await this.client.profile(agentProfile); // 404 for an unknown profile, 400 for one that does not load, before anything is created
-    // GET /agents/profiles/:name names no tool list of the profile's own yet: the caller's list carries over, and an
-    // unrestricted caller passes nothing (the worker's profile decides at launch).
-    const allowedTools = workerAllowedTools(me.allowed_tools, undefined);
+    // The Python CAO's rule: the worker's own profile decides (its allowedTools, its role, else the developer role);
+    // the caller's list only for a profile without one, which the server always resolves (docs/orchestration.md).
+    const allowedTools = workerAllowedTools(me.allowed_tools, profile.allowed_tools);
     return this.client.createTerminal(me.session_name, {
       provider: profile.provider ?? me.provider,
       agent_profile: agentProfile,

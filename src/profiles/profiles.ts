@@ -58,6 +58,11 @@ export class ProfileStore {
     this.paths = CaoPaths.withPythonHome(caoHome, this.env);
   }
 
+  /** `$CAO_HOME/settings.json`: custom roles live there too (docs/tool-restrictions.md). */
+  get settingsFile(): string {
+    return this.paths.settings;
+  }
+
   private get homeDir(): string {
     return this.env.HOME || os.homedir();
   }

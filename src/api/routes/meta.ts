@@ -3,10 +3,16 @@ import type { AgentDirs, ProfileDetail, ProfileSummary, ProviderInfo } from "../
 import { ProfileNotFoundError, type ProfileStore } from "../../profiles/profiles.js";
 import type { ProviderRegistry } from "../../providers/index.js";
 import type { AgentProfile } from "../../providers/provider.js";
+import { loadCustomRoles } from "../../services/tool-restrictions/custom-roles.js";
+import { resolveToolAccess } from "../../services/tool-restrictions/resolve-tools.js";
 import { NotFoundError } from "../../util/errors.js";
 
-/** A profile as the API shows it (snake_case, as the Python CAO's routes). */
-function profileJson(profile: AgentProfile): ProfileDetail {
+/**
+ * A profile as the API shows it (snake_case, as the Python CAO's routes), with the tools its agents get when a launch
+ * names none: what handoff and assign give a worker, by the Python CAO's rule (src/mcp/worker-tools.ts).
+ */
+function profileJson(profile: AgentProfile, settingsFile: string): ProfileDetail {
+  const role = profile.extra?.role;
   return {
     name: profile.name,
     description: profile.description,
@@ -14,6 +20,8 @@ function profileJson(profile: AgentProfile): ProfileDetail {
     model: profile.model ?? null,
     system_prompt: profile.systemPrompt,
     mcp_servers: profile.mcpServers ?? {},
+    role: typeof role === "string" ? role : null,
+    allowed_tools: resolveToolAccess({ profile, customRoles: loadCustomRoles(settingsFile) }).allowed,
   };
 }
 
@@ -35,7 +43,7 @@ export function metaRoutes(app: FastifyInstance, deps: { providers: ProviderRegi
   );
   app.get<{ Params: { name: string } }>("/agents/profiles/:name", async (request) => {
     try {
-      return profileJson(deps.profiles.load(request.params.name));
+      return profileJson(deps.profiles.load(request.params.name), deps.profiles.settingsFile);
     } catch (error) {
       if (error instanceof ProfileNotFoundError) throw new NotFoundError(error.message);
       throw error;
