@@ -114,6 +114,14 @@ describe("claude_code: plugins.d/tool-policy.ts decides its tool calls", { timeo
   });
 
   it("a reviewer's allow-list keeps it from the shell", async () => {
+    // A reviewer profile of the user's own, without the built-in's `role: reviewer` (which would not even offer the
+    // shell to the model): here the plugin's allow-list is what stops it.
+    const store = path.join(rig.home, ".cao", "agent-store");
+    fs.mkdirSync(store, { recursive: true });
+    fs.writeFileSync(
+      path.join(store, "reviewer.md"),
+      "---\nname: reviewer\ndescription: a reviewer without a role\n---\nYou review changes.\n",
+    );
     const reviewer = await rig.addTerminal(session, "claude_code", { profile: "reviewer", dir: workDir });
     await rig.waitForStatus(reviewer.id, ["idle", "completed"]);
     const prompt = marker("POLICYREVIEW");
