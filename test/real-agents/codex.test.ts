@@ -60,7 +60,9 @@ describe("codex: its own first-launch screen and MCP tools", { timeout: 180_000 
       sender_id: string;
       message: string;
     }[];
-    expect(inbox).toContainEqual(expect.objectContaining({ sender_id: sender.id, message: note }));
+    // With the sender line the Python CAO appends (docs/orchestration.md).
+    const delivered = `${note}\n\n[Message from terminal ${sender.id}. Use send_message MCP tool for any follow-up work.]`;
+    expect(inbox).toContainEqual(expect.objectContaining({ sender_id: sender.id, message: delivered }));
     expect(await rig.lastAnswer(sender.id)).toBe(`Sent for ${prompt}.`);
   });
 
