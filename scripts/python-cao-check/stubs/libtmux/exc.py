@@ -1,0 +1,1 @@
+class LibTmuxException(Exception): pass
