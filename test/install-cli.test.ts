@@ -143,7 +143,7 @@ describe("cao install", { timeout: 120_000 }, () => {
     const cases: [string[], string][] = [
       [[], "give exactly one profile name"],
       [["developer", "reviewer"], "give exactly one profile name"],
-      [["developer", "--provider", "nope"], '--provider: unknown provider "nope"; known: mock, claude_code'],
+      [["developer", "--provider", "nope"], '--provider: unknown provider "nope"; known: mock, mock_cli, claude_code'],
       [["developer", "--env", "NOEQUALS"], '--env "NOEQUALS": expected KEY=VALUE'],
       [["developer", "--env", "1X=y"], '--env "1X=y": expected KEY=VALUE'],
       [["developer", "--bogus"], "Unknown option '--bogus'"],
