@@ -247,7 +247,7 @@ export function createServer(options: ServerOptions = {}): CaoServer {
     journal,
     agentHooks,
     flows,
-    agentSteps: new AgentStepRunner({ sessions, terminals }),
+    agentSteps: new AgentStepRunner({ sessions, terminals, journal }),
     activity,
     ...(fleetSettings ? { fleet: fleetSettings } : {}),
     ...(options.events?.keepAliveMs !== undefined ? { keepAliveMs: options.events.keepAliveMs } : {}),

@@ -148,9 +148,18 @@ describe("the dashboard's terminal view", () => {
 
     await view.getByRole("button", { name: "Press y", exact: true }).click();
     // Generous: on a loaded CI machine the key, the agent's answer and the next screen frame each take a while.
-    await view.getByTestId("terminal-screen").filter({ hasText: "Mock answer (developer): may I deploy?" }).waitFor({
-      timeout: 40_000,
-    });
+    await view
+      .getByTestId("terminal-screen")
+      .filter({ hasText: "Mock answer (developer): may I deploy?" })
+      .waitFor({ timeout: 40_000 })
+      .catch(async (error: Error) => {
+        // Which side lost it: the agent's own screen says whether the key arrived and the answer was printed.
+        const pane = (await server.http("GET", `/terminals/${id}/output`)).body.output as string;
+        const shown = await view.getByTestId("terminal-screen").textContent();
+        throw new Error(
+          `${error.message}\n--- the agent's screen ---\n${pane.slice(-800)}\n--- the page ---\n${shown?.slice(-800)}`,
+        );
+      });
     await view.getByTestId("waiting-banner").waitFor({ state: "detached", timeout: 20_000 });
     expect((await server.http("GET", `/terminals/${id}`)).body.status).toBe("completed");
     expect(problemsOf(page)).toEqual([]);

@@ -6,6 +6,7 @@
  */
 import { NotFoundError } from "../util/errors.js";
 import type { Terminal } from "../contract/api.js";
+import type { EventJournal } from "./event-journal.js";
 import type { SessionService } from "./session-service.js";
 import type { TerminalService } from "./terminal-service.js";
 
@@ -45,7 +46,15 @@ export class AgentStepFailure extends Error {
 const POLL_MS = 250;
 
 export class AgentStepRunner {
-  constructor(private readonly deps: { sessions: SessionService; terminals: TerminalService; pollMs?: number }) {}
+  constructor(
+    private readonly deps: {
+      sessions: SessionService;
+      terminals: TerminalService;
+      /** Where the worker's status changes are journaled: the step's end is the first `completed` after the prompt. */
+      journal: EventJournal;
+      pollMs?: number;
+    },
+  ) {}
 
   async run(step: AgentStep): Promise<AgentStepResult> {
     const deadline = Date.now() + step.timeoutSeconds * 1000;
@@ -53,19 +62,34 @@ export class AgentStepRunner {
       ? await this.deps.terminals.get(step.reuseTerminalId)
       : await this.createWorker(step);
     const created = !step.reuseTerminalId;
+    // Watched from before the prompt is typed: a reused worker already reads `completed` from its previous step, so
+    // only a status change after the prompt says this step is done.
+    const turn = this.watchTurn(worker.id);
     try {
       await this.deps.terminals.sendInput(worker.id, step.prompt, {
         ...(step.callerId ? { senderId: step.callerId, orchestrationType: "handoff" as const } : {}),
       });
-      const status = await this.waitForAnswer(worker.id, deadline, step.timeoutSeconds);
+      const status = await this.waitForAnswer(worker.id, turn.outcome, deadline, step.timeoutSeconds);
       return {
         terminal_id: worker.id,
         last_message: await this.deps.terminals.output(worker.id, "last"),
         status,
       };
     } finally {
+      turn.stop();
       if (created && step.teardown) await this.remove(worker.id);
     }
+  }
+
+  /** The first `completed` or `error` the journal records for the terminal from now on. */
+  private watchTurn(id: string): { outcome: () => "completed" | "error" | undefined; stop: () => void } {
+    let outcome: "completed" | "error" | undefined;
+    const stop = this.deps.journal.subscribe((row) => {
+      if (outcome || row.event_type !== "terminal_status_changed") return;
+      const data = JSON.parse(row.data) as { terminal_id?: string; status?: string };
+      if (data.terminal_id === id && (data.status === "completed" || data.status === "error")) outcome = data.status;
+    });
+    return { outcome: () => outcome, stop };
   }
 
   private async createWorker(step: AgentStep): Promise<Terminal> {
@@ -93,11 +117,18 @@ export class AgentStepRunner {
     return this.deps.sessions.create(spec);
   }
 
-  private async waitForAnswer(id: string, deadline: number, timeoutSeconds: number): Promise<string> {
+  private async waitForAnswer(
+    id: string,
+    outcome: () => "completed" | "error" | undefined,
+    deadline: number,
+    timeoutSeconds: number,
+  ): Promise<string> {
     for (;;) {
-      const { status } = await this.deps.terminals.get(id);
-      if (status === "completed") return status;
-      if (status === "error") throw new AgentStepFailure("error", `worker ${id} reported an error`, id);
+      const { status } = await this.deps.terminals.get(id); // 404 when the worker vanished
+      const settled = outcome();
+      if (settled === "completed") return settled;
+      if (settled === "error" || status === "error")
+        throw new AgentStepFailure("error", `worker ${id} reported an error`, id);
       if (Date.now() >= deadline)
         throw new AgentStepFailure("timeout", `worker ${id} did not finish within ${timeoutSeconds} s (${status})`, id);
       await new Promise((resolve) => setTimeout(resolve, this.deps.pollMs ?? POLL_MS));

@@ -37,6 +37,11 @@ export function App() {
   // The chosen terminal while it exists; else one that waits for an answer, so its prompt is on screen at once.
   const viewedTerminal =
     state.terminals[viewed] ?? terminals.find((t) => t.status === "waiting_user_answer") ?? undefined;
+  // A waiting terminal shown that way becomes the chosen one, so that its answer stays on screen once it stops waiting.
+  const shownId = viewedTerminal?.id ?? "";
+  useEffect(() => {
+    if (shownId && shownId !== viewed) setViewed(shownId);
+  }, [shownId]);
   return (
     <div class="page">
       <header class="top">
