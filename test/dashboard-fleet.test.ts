@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./helpers/browser.js";
+import { launchBrowser, openDashboard as openDashboardPage, problemsOf } from "./helpers/browser.js";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { startNatsServer, stopNatsServers, type NatsServerProcess } from "./helpers/nats-server.js";
 import { openSse } from "./helpers/sse.js";
@@ -44,13 +44,8 @@ afterAll(async () => {
 });
 
 async function openDashboard(server: ServerProcess): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const page = await openDashboardPage(browser, server.url, { width: 1400, height: 1100 });
   pages.push(page);
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  (page as Page & { problems?: string[] }).problems = problems;
-  await page.goto(server.url + "/");
-  await page.getByTestId("feed-status").filter({ hasText: "live" }).waitFor();
   return page;
 }
 
@@ -170,7 +165,7 @@ describe("the dashboard's fleet view", () => {
     fs.writeFileSync(".tmp/dashboard-fleet.png", shot);
     // `CAO_UPDATE_SCREENSHOT=1 npx vitest run test/dashboard-fleet.test.ts` refreshes the docs' picture.
     if (process.env.CAO_UPDATE_SCREENSHOT === "1") fs.writeFileSync("docs/dashboard-fleet.png", shot);
-    expect((page as Page & { problems?: string[] }).problems).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
   }, 90_000);
 
   it("is hidden on a server in no fleet, whose /fleet routes answer 404 saying so", async () => {

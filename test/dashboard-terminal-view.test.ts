@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./helpers/browser.js";
+import { launchBrowser, openDashboard as openDashboardPage, problemsOf } from "./helpers/browser.js";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
 import { openSse } from "./helpers/sse.js";
 import { startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
@@ -44,17 +44,10 @@ async function launch(name: string): Promise<string> {
 }
 
 async function openDashboard(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await openDashboardPage(browser, server.url, { width: 1400, height: 1000 });
   pages.push(page);
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  (page as Page & { problems?: string[] }).problems = problems;
-  await page.goto(server.url + "/");
-  await page.getByTestId("feed-status").filter({ hasText: "live" }).waitFor();
   return page;
 }
-
-const problemsOf = (page: Page) => (page as Page & { problems?: string[] }).problems;
 
 describe("GET /terminals/:terminal_id/screen", () => {
   it("sends the screen at once and again when it changes, ends with gone when the terminal goes; 404 and 400 before any stream", async () => {
