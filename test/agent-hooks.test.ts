@@ -11,19 +11,10 @@ import { HookTokens } from "../src/services/agent-hooks/hook-tokens.js";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
 import { pluginFixture } from "./helpers/plugin-fixtures.js";
 import { startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
+import { until } from "./helpers/wait.js";
 
 type EventJson = Record<string, any> & { event_type: string; seq: number };
 const AGENT_TYPES = "agent_turn_started,agent_tool_started,agent_tool_finished,agent_turn_ended,agent_notification";
-
-async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("agent hooks with the mock agent (Claude Code's hook format)", { timeout: 60_000 }, () => {
   let server: ServerProcess;

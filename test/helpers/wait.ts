@@ -12,3 +12,10 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Polls `read` every 100 ms until it gives a value, and returns it; throws naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  let value: T | undefined;
+  await waitFor(async () => (value = await read()) !== undefined, timeoutMs, what, 100);
+  return value as T;
+}
