@@ -3,11 +3,17 @@
  * agent's shell tool runs it in the agent's own pane, with the variables CAO gives that window). Real processes of
  * dist/cli/main.js, a real `cao server` child, real tmux.
  */
-import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeTempDirs } from "./helpers/fs-fixtures.js";
-import { CAO_MAIN, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
+import {
+  CAO_MAIN,
+  runCao,
+  startServerProcess,
+  stopServerProcesses,
+  type CaoRun,
+  type ServerProcess,
+} from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 let server: ServerProcess;
@@ -24,11 +30,7 @@ afterAll(async () => {
 function info(env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
   const base = { ...process.env };
   for (const name of ["TMUX", "CAO_TERMINAL_ID", "CAO_SESSION_NAME"]) delete base[name];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CAO_MAIN, "info"], { env: { ...base, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runCao(["info"], { env: { ...base, ...env } });
 }
 
 describe("cao info", () => {

@@ -2,10 +2,17 @@
  * `cao launch "<task>"` and `cao session list|status|send` as users script them: real processes of
  * dist/cli/main.js against a real `cao server` child (CAO_DEFAULT_PROVIDER=mock), real tmux, the mock agent.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeTempDirs, tempDir } from "./helpers/fs-fixtures.js";
-import { CAO_MAIN, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
+import {
+  CAO_MAIN,
+  runCao,
+  startServerProcess,
+  stopServerProcesses,
+  type CaoRun,
+  type ServerProcess,
+} from "./helpers/server-process.js";
 
 let server: ServerProcess;
 
@@ -19,16 +26,8 @@ afterAll(async () => {
 });
 
 /** Runs `cao …` against the test server; stdin is not a terminal, as in a script. */
-function cao(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CAO_MAIN, ...args],
-      { env: { ...process.env, CAO_API_PORT: String(server.port) } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cao(args: string[]): Promise<CaoRun> {
+  return runCao(args, { env: { ...process.env, CAO_API_PORT: String(server.port) } });
 }
 
 describe("cao launch", () => {

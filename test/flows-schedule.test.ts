@@ -4,12 +4,18 @@
  * on a clock of its own, and restarts the server right after a run to show that a restart neither repeats nor loses
  * a run. It takes one to two minutes: cron's unit is the minute.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { CAO_MAIN, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
+import {
+  CAO_MAIN,
+  runCao,
+  startServerProcess,
+  stopServerProcesses,
+  type CaoRun,
+  type ServerProcess,
+} from "./helpers/server-process.js";
 import { openSse, type SseClient } from "./helpers/sse.js";
 
 afterAll(async () => {
@@ -17,16 +23,8 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-function cao(server: ServerProcess, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CAO_MAIN, ...args],
-      { env: { ...process.env, CAO_API_PORT: String(server.port), CAO_API_HOST: "127.0.0.1" } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cao(server: ServerProcess, args: string[]): Promise<CaoRun> {
+  return runCao(args, { env: { ...process.env, CAO_API_PORT: String(server.port), CAO_API_HOST: "127.0.0.1" } });
 }
 
 /** Resolves with the first event on `stream` (from index `from`) that `match` accepts; fails after `timeoutMs`. */

@@ -2,12 +2,18 @@
  * Scheduled flows through the routes and the CLI (docs/flows.md): a real `cao server` child, real tmux, the bundled
  * mock agent, and the built `cao` command. The cron timing itself is in flows-schedule.test.ts.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { CAO_MAIN, startServerProcess, stopServerProcesses, type ServerProcess } from "./helpers/server-process.js";
+import {
+  CAO_MAIN,
+  runCao,
+  startServerProcess,
+  stopServerProcesses,
+  type CaoRun,
+  type ServerProcess,
+} from "./helpers/server-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 let server: ServerProcess;
@@ -24,15 +30,10 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-function cao(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CAO_MAIN, ...args],
-      { env: { ...process.env, CAO_API_PORT: String(server.port), CAO_API_HOST: "127.0.0.1" }, cwd: dir },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+function cao(args: string[]): Promise<CaoRun> {
+  return runCao(args, {
+    env: { ...process.env, CAO_API_PORT: String(server.port), CAO_API_HOST: "127.0.0.1" },
+    cwd: dir,
   });
 }
 

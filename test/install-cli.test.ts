@@ -3,13 +3,12 @@
  * real `cao server` child that then serves the installed profile. Every refused install leaves the store and
  * `.env` as they were.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BUILTIN_PROFILE_DIR } from "../src/profiles/profiles.js";
 import { removeTempDirs, tempDir, writeFile } from "./helpers/fs-fixtures.js";
-import { CAO_MAIN, startServerProcess, stopServerProcesses } from "./helpers/server-process.js";
+import { runCao, startServerProcess, stopServerProcesses } from "./helpers/server-process.js";
 
 afterAll(async () => {
   await stopServerProcesses();
@@ -21,15 +20,7 @@ function setup() {
   const caoHome = path.join(root, "cao");
   const env = { HOME: path.join(root, "home"), CAO_HOME: caoHome };
   const cao = (args: string[], extra: Record<string, string> = {}) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [CAO_MAIN, "install", ...args],
-        { env: { ...process.env, ...env, ...extra }, cwd: root },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+    runCao(["install", ...args], { env: { ...process.env, ...env, ...extra }, cwd: root });
   return { root, caoHome, env, cao, store: path.join(caoHome, "agent-store"), envFile: path.join(caoHome, ".env") };
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { CaoClient } from "../../src/clients/api-client.js";
@@ -9,6 +9,26 @@ import { freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
 
 export const CAO_MAIN = path.resolve("dist/cli/main.js");
+
+/** What a `cao` process printed and its exit code. */
+export interface CaoRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `cao <args>` (dist/cli/main.js) as its own process with `env` (default this one's), stdin not a terminal. */
+export function runCao(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CaoRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CAO_MAIN, ...args],
+      { env: options.env ?? process.env, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}) },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 /** A real `cao server` child process (node dist/cli/main.js) with its own CAO_HOME, port and private tmux server. */
 export interface ServerProcess {
